@@ -1,0 +1,74 @@
+/*
+ * conf.h - the configuration: an INI file, then FLUXBASE_<SECTION>_<KEY>
+ * environment overrides, each key checked against one table of known keys
+ * (name, type, bounds, default).  Defaults go through the same parser as
+ * the file, so a default can never be a value the file would refuse.
+ */
+#ifndef FLUXBASE_CONF_H
+#define FLUXBASE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+struct conf {
+	char *path;                 /* file it was read from, or NULL */
+
+	/* [server] */
+	char *listen;               /* unix socket path or host:port */
+	int listen_mode;
+	char *listen_owner;
+	char *listen_group;
+	int listen_backlog;
+	int workers;
+	long max_requests;
+	int stop_timeout;
+	size_t max_body_size;
+	char *public_url;
+	char *pid_file;
+	char *error_log;
+	char *access_log;
+	int log_level;              /* enum log_level */
+
+	/* [database] */
+	char *db_url;
+	char *db_admin_url;
+	int db_connect_timeout;
+
+	/* [auth] */
+	char *jwt_secret;
+	int access_token_ttl;
+
+	/* [cors] */
+	char *cors_allowed_origins;
+	char *cors_allowed_methods;
+	char *cors_allowed_headers;
+	int cors_max_age;
+	bool cors_allow_credentials;
+};
+
+/*
+ * Loads defaults, then path (when not NULL), then the environment.  On
+ * failure returns NULL and writes one line naming file, line and key into
+ * err.
+ */
+struct conf *conf_load(const char *path, char **environ_list, char *err, size_t errlen);
+void conf_free(struct conf *c);
+/* Checks what serving needs beyond syntax (a JWT secret long enough). */
+int conf_check_serving(const struct conf *c, char *err, size_t errlen);
+/* The path used when -c is not given. */
+const char *conf_default_path(void);
+/* The table of known keys, for documentation checks. */
+struct conf_key_info {
+	const char *section;
+	const char *key;
+	const char *def;
+};
+size_t conf_key_count(void);
+struct conf_key_info conf_key_at(size_t i);
+
+#define CONF_MAX_WORKERS 256
+#define CONF_MIN_SECRET_LEN 32
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * db.c - libpq behind a small API.  Only this file includes libpq-fe.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+
+#define RECONNECT_INTERVAL_MS 250
+#define MAX_PREPARED 64
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	char timeout[16];
+	long long last_attempt_ms;
+	unsigned long reconnects;
+	bool ever_connected;
+	char last_error[256];
+	const struct db_stmt *prepared[MAX_PREPARED];
+	int nprepared;
+	db_notify_fn notify_fn;
+	void *notify_arg;
+};
+
+struct db_result {
+	PGresult *res;
+	enum db_status status;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *
+db_new(const char *conninfo, int connect_timeout)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL || (db->conninfo = strdup(conninfo)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	snprintf(db->timeout, sizeof(db->timeout), "%d", connect_timeout);
+	db->last_attempt_ms = -1000000;
+	return db;
+}
+
+static void
+db_drop(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_drop(db);
+	free(db->conninfo);
+	free(db);
+}
+
+void
+db_set_notify_handler(struct db *db, db_notify_fn fn, void *arg)
+{
+	db->notify_fn = fn;
+	db->notify_arg = arg;
+}
+
+static void
+db_set_error(struct db *db, const char *msg)
+{
+	size_t n;
+
+	snprintf(db->last_error, sizeof(db->last_error), "%s", msg ? msg : "unknown error");
+	n = strlen(db->last_error);
+	while (n > 0 && (db->last_error[n - 1] == '\n' || db->last_error[n - 1] == ' '))
+		db->last_error[--n] = '\0';
+}
+
+int
+db_connect(struct db *db)
+{
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { db->timeout, "fluxbase-fcgi", db->conninfo, NULL };
+
+	db_drop(db);
+	db->last_attempt_ms = now_ms();
+	/* expand_dbname: conninfo may be a URI or key=value string; it comes
+	 * last so its own connect_timeout, if any, wins over ours. */
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		db_drop(db);
+		return -1;
+	}
+	if (db->ever_connected)
+		db->reconnects++;
+	db->ever_connected = true;
+	db->last_error[0] = '\0';
+	return 0;
+}
+
+bool
+db_connected(const struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+unsigned long
+db_reconnects(const struct db *db)
+{
+	return db->reconnects;
+}
+
+const char *
+db_last_error(const struct db *db)
+{
+	return db->last_error;
+}
+
+static void
+db_drain_notifies(struct db *db)
+{
+	PGnotify *n;
+
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (db->notify_fn != NULL)
+			db->notify_fn(n->relname, n->extra, db->notify_arg);
+		PQfreemem(n);
+	}
+}
+
+int
+db_check(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+		struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+		/* Anything readable while idle is a notification or the end of
+		 * the connection; reading it costs no round trip. */
+		if (poll(&pfd, 1, 0) > 0) {
+			if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+				db_set_error(db, PQerrorMessage(db->conn));
+				log_warn("%s: connection lost: %s", __func__, db->last_error);
+				db_drop(db);
+			} else {
+				db_drain_notifies(db);
+			}
+		}
+	} else if (db->conn != NULL) {
+		db_drop(db);
+	}
+	if (db->conn != NULL)
+		return 0;
+	if (now_ms() - db->last_attempt_ms < RECONNECT_INTERVAL_MS)
+		return -1;
+	if (db_connect(db) < 0) {
+		log_warn("%s: cannot connect to the database: %s", __func__, db->last_error);
+		return -1;
+	}
+	log_info("%s: connected to the database", __func__);
+	return 0;
+}
+
+static struct db_result *
+db_wrap(struct db *db, PGresult *res)
+{
+	struct db_result *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	r->res = res;
+	switch (res ? PQresultStatus(res) : PGRES_FATAL_ERROR) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		r->status = DB_OK;
+		break;
+	default:
+		r->status = DB_ERROR;
+		if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+			r->status = DB_UNAVAILABLE;
+			db_set_error(db, db->conn ? PQerrorMessage(db->conn) : "not connected");
+			log_warn("db: connection lost: %s", db->last_error);
+			db_drop(db);
+		}
+		break;
+	}
+	return r;
+}
+
+static struct db_result *
+db_unavailable(void)
+{
+	struct db_result *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->status = DB_UNAVAILABLE;
+	return r;
+}
+
+struct db_result *
+db_exec(struct db *db, const char *sql, int nparams, const char *const *values)
+{
+	PGresult *res;
+
+	if (db->conn == NULL && db_check(db) < 0)
+		return db_unavailable();
+	if (nparams == 0)
+		res = PQexec(db->conn, sql);
+	else
+		res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+	return db_wrap(db, res);
+}
+
+struct db_result *
+db_exec_prepared(struct db *db, const struct db_stmt *stmt, const char *const *values)
+{
+	int i;
+
+	if (db->conn == NULL && db_check(db) < 0)
+		return db_unavailable();
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			break;
+	if (i == db->nprepared) {
+		PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+		struct db_result *r = db_wrap(db, res);
+
+		if (r == NULL || r->status != DB_OK)
+			return r;
+		db_result_free(r);
+		if (db->nprepared < MAX_PREPARED)
+			db->prepared[db->nprepared++] = stmt;
+	}
+	return db_wrap(db, PQexecPrepared(db->conn, stmt->name, stmt->nparams, values, NULL,
+	    NULL, 0));
+}
+
+enum db_status
+db_result_status(const struct db_result *r)
+{
+	return r ? r->status : DB_UNAVAILABLE;
+}
+
+static const char *
+db_field(const struct db_result *r, int field)
+{
+	return r && r->res ? PQresultErrorField(r->res, field) : NULL;
+}
+
+const char *
+db_result_sqlstate(const struct db_result *r)
+{
+	return db_field(r, PG_DIAG_SQLSTATE);
+}
+
+const char *
+db_result_message(const struct db_result *r)
+{
+	const char *m = db_field(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	return m ? m : "database unavailable";
+}
+
+const char *
+db_result_detail(const struct db_result *r)
+{
+	return db_field(r, PG_DIAG_MESSAGE_DETAIL);
+}
+
+const char *
+db_result_hint(const struct db_result *r)
+{
+	return db_field(r, PG_DIAG_MESSAGE_HINT);
+}
+
+int
+db_result_rows(const struct db_result *r)
+{
+	return r && r->res ? PQntuples(r->res) : 0;
+}
+
+const char *
+db_result_value(const struct db_result *r, int row, int col)
+{
+	return PQgetvalue(r->res, row, col);
+}
+
+bool
+db_result_isnull(const struct db_result *r, int row, int col)
+{
+	return PQgetisnull(r->res, row, col) != 0;
+}
+
+size_t
+db_result_length(const struct db_result *r, int row, int col)
+{
+	return (size_t)PQgetlength(r->res, row, col);
+}
+
+void
+db_result_free(struct db_result *r)
+{
+	if (r == NULL)
+		return;
+	PQclear(r->res);
+	free(r);
+}

@@ -1,0 +1,60 @@
+/*
+ * db.h - the one place that talks to libpq.
+ *
+ * A worker holds one connection, opened after fork.  db_check() at the
+ * start of each request costs no round trip: it reads what the server sent
+ * while the worker was idle (notifications, or the end of the connection
+ * when PostgreSQL restarted) and reconnects, within the connect timeout and
+ * at most every RECONNECT_INTERVAL, when the connection is gone.  Prepared
+ * statements are prepared on first use on each connection, so they come
+ * back by themselves after a reconnect.
+ */
+#ifndef FLUXBASE_DB_H
+#define FLUXBASE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+struct db_result;
+
+enum db_status { DB_OK, DB_ERROR, DB_UNAVAILABLE };
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+typedef void (*db_notify_fn)(const char *channel, const char *payload, void *arg);
+
+struct db *db_new(const char *conninfo, int connect_timeout);
+void db_free(struct db *db);
+void db_set_notify_handler(struct db *db, db_notify_fn fn, void *arg);
+/* Connects now (ignoring the reconnect interval); 0 or -1. */
+int db_connect(struct db *db);
+/* Processes idle input; reconnects if needed.  0 when usable, -1 when not. */
+int db_check(struct db *db);
+bool db_connected(const struct db *db);
+unsigned long db_reconnects(const struct db *db);
+/* Last connection error, for the log (never sent to clients). */
+const char *db_last_error(const struct db *db);
+
+/* With nparams == 0 the text may hold several statements (simple protocol). */
+struct db_result *db_exec(struct db *db, const char *sql, int nparams,
+    const char *const *values);
+struct db_result *db_exec_prepared(struct db *db, const struct db_stmt *stmt,
+    const char *const *values);
+
+enum db_status db_result_status(const struct db_result *res);
+const char *db_result_sqlstate(const struct db_result *res);
+const char *db_result_message(const struct db_result *res);
+const char *db_result_detail(const struct db_result *res);
+const char *db_result_hint(const struct db_result *res);
+int db_result_rows(const struct db_result *res);
+const char *db_result_value(const struct db_result *res, int row, int col);
+bool db_result_isnull(const struct db_result *res, int row, int col);
+size_t db_result_length(const struct db_result *res, int row, int col);
+void db_result_free(struct db_result *res);
+
+#endif

@@ -1,0 +1,11 @@
+/*
+ * handlers.h - request handlers named in the route table (routes.c).
+ */
+#ifndef FLUXBASE_HANDLERS_H
+#define FLUXBASE_HANDLERS_H
+
+struct request;
+
+int health_get(struct request *r);
+
+#endif

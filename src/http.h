@@ -1,0 +1,133 @@
+/*
+ * http.h - the request and response of one FastCGI request.
+ *
+ * request.c turns FastCGI parameters into a request (method, raw and
+ * decoded path, ordered query parameters, headers, a body read on demand
+ * within a limit); response.c collects status, headers and body and
+ * writes them once, or streams a body after the headers.  Everything a
+ * request allocates comes from its arena.
+ */
+#ifndef FLUXBASE_HTTP_H
+#define FLUXBASE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "arena.h"
+
+struct conf;
+struct db;
+struct FCGX_Request;
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_PATCH = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OPTIONS = 1 << 6,
+};
+
+struct query_param {
+	char *key;
+	char *value;      /* "" when the key had no '=' */
+	bool has_value;
+};
+
+struct header {
+	const char *name;
+	const char *value;
+};
+
+#define RESPONSE_MAX_HEADERS 32
+
+struct response {
+	int status;                    /* 0 until a handler sets one */
+	struct header headers[RESPONSE_MAX_HEADERS];
+	int nheaders;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	bool started;                  /* headers are on the wire */
+	bool failed;                   /* the client went away */
+	size_t bytes_sent;             /* body bytes */
+};
+
+struct route;
+
+struct request {
+	struct arena *arena;
+	struct FCGX_Request *fcgx;
+	const struct conf *conf;
+	struct db *db;
+
+	int method;                    /* enum http_method, 0 if unknown */
+	const char *method_name;
+	const char *raw_path;          /* REQUEST_URI up to '?' */
+	const char *query_string;      /* after '?', may be "" */
+	struct query_param *params;
+	size_t nparams;
+
+	bool has_content_length;
+	size_t content_length;
+	size_t body_read;
+	bool body_eof;
+
+	char request_id[65];
+
+	const struct route *route;
+	const char *path_params[8];    /* values of {name} segments, decoded */
+	int npath_params;
+
+	struct response resp;
+};
+
+/* request.c */
+int http_method_parse(const char *name);
+const char *http_method_name(int method);
+/*
+ * Percent-decodes s[0..n).  plus_is_space for query strings.  Fails on a
+ * malformed escape or an encoded NUL.
+ */
+int url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **out,
+    size_t *outlen);
+/* Splits a query string into ordered, decoded parameters. */
+int query_parse(struct arena *a, const char *qs, struct query_param **out, size_t *count,
+    const char **bad);
+const char *query_get(const struct request *r, const char *key);
+/* Fills r from the FastCGI parameters; on failure sets an error response. */
+int request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
+    const struct conf *conf);
+/* "Content-Type" -> CONTENT_TYPE, "X-Foo" -> HTTP_X_FOO. */
+const char *request_header(const struct request *r, const char *name);
+const char *request_param(const struct request *r, const char *fcgi_name);
+/* Reads at most n body bytes; 0 at the end, -1 on a read error. */
+ssize_t request_read(struct request *r, void *buf, size_t n);
+/*
+ * Reads the whole body into the arena, at most limit bytes.  On failure
+ * sets 413 or 400 and returns -1.
+ */
+int request_body(struct request *r, size_t limit, const char **body, size_t *len);
+bool request_id_is_sane(const char *id);
+
+/* response.c */
+const char *http_reason(int status);
+void response_header(struct request *r, const char *name, const char *value);
+void response_json(struct request *r, int status, const char *json, size_t len);
+/* The JSON error body of API.md section 0; details/hint may be NULL. */
+char *response_error_body(struct arena *a, const char *code, const char *message,
+    const char *details, const char *hint, bool postgrest_shape);
+/* Sets an error response; returns 0 so handlers can "return response_error(...)". */
+int response_error(struct request *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int response_error_detail(struct request *r, int status, const char *code,
+    const char *message, const char *details, const char *hint);
+/* Writes status and headers now, for streaming a body with response_write. */
+int response_start(struct request *r);
+int response_write(struct request *r, const void *buf, size_t n);
+/* Writes whatever has not been written; called once by the worker. */
+int response_finish(struct request *r);
+
+#endif

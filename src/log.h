@@ -1,0 +1,27 @@
+/*
+ * log.h - the error log and the access log.
+ *
+ * Both go to a file or to stderr; log_reopen() is called after SIGUSR1 so
+ * logrotate can move the files away.  Lines carry a UTC timestamp, the
+ * level and the pid.  Secrets never reach a log line: callers log names,
+ * never values of tokens, passwords or query strings.
+ */
+#ifndef FLUXBASE_LOG_H
+#define FLUXBASE_LOG_H
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+int log_open(const char *error_path, const char *access_path, enum log_level level);
+int log_reopen(void);
+void log_close(void);
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int log_level_parse(const char *s, enum log_level *out);
+
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_err(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * main.c - command line: serve, migrate, token, check-config.
+ *
+ * Started with a listening socket on fd 0 (by a web server, spawn-fcgi or
+ * mod_fcgid) the program is one worker and does not fork, whatever the
+ * command line says besides the config path.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "pool.h"
+#include "scoreboard.h"
+#include "token.h"
+#include "worker.h"
+
+extern char **environ;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: fluxbase-fcgi [-c PATH] COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Commands:\n"
+	    "  serve                 run the pool of FastCGI workers (one worker, no fork,\n"
+	    "                        when started with a listening socket on fd 0)\n"
+	    "  migrate               apply the pending database migrations\n"
+	    "  token --role ROLE [--sub UUID] [--email EMAIL] [--ttl SECONDS]\n"
+	    "                        print a signed HS256 token (default ttl 3600);\n"
+	    "                        --role service_role gives a service key\n"
+	    "  check-config          validate the configuration and the database connection\n"
+	    "\n"
+	    "Options:\n"
+	    "  -c, --config PATH     configuration file (default %s)\n"
+	    "  -h, --help            this help\n"
+	    "  -V, --version         print the version\n"
+	    "\n"
+	    "Every key can be overridden by FLUXBASE_<SECTION>_<KEY> in the environment.\n",
+	    conf_default_path());
+}
+
+struct args {
+	const char *config;
+	const char *command;
+	const char *role;
+	const char *sub;
+	const char *email;
+	const char *ttl;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+			printf("fluxbase-fcgi %s\n", PACKAGE_VERSION);
+			exit(0);
+		}
+		if (strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0)
+			slot = &a->config;
+		else if (strcmp(arg, "--role") == 0)
+			slot = &a->role;
+		else if (strcmp(arg, "--sub") == 0)
+			slot = &a->sub;
+		else if (strcmp(arg, "--email") == 0)
+			slot = &a->email;
+		else if (strcmp(arg, "--ttl") == 0)
+			slot = &a->ttl;
+		if (slot != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fluxbase-fcgi: %s needs a value\n", arg);
+				return -1;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		if (arg[0] == '-' || a->command != NULL) {
+			fprintf(stderr, "fluxbase-fcgi: unexpected argument %s (see --help)\n", arg);
+			return -1;
+		}
+		a->command = arg;
+	}
+	return 0;
+}
+
+static struct conf *
+load_conf(const struct args *a, bool serving)
+{
+	char err[1024];
+	const char *path = a->config ? a->config : conf_default_path();
+	struct conf *c = conf_load(path, environ, err, sizeof(err));
+
+	if (c == NULL || (serving && conf_check_serving(c, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "fluxbase-fcgi: %s\n", err);
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int
+cmd_serve(const struct args *a, bool on_fd0)
+{
+	struct conf *c = load_conf(a, true);
+	int rc;
+
+	if (c == NULL)
+		return 1;
+	if (log_open(c->error_log, c->access_log, (enum log_level)c->log_level) < 0) {
+		conf_free(c);
+		return 1;
+	}
+	if (on_fd0) {
+		struct scoreboard *sb = scoreboard_create();
+
+		if (sb == NULL)
+			return 1;
+		log_info("serve: one worker on the socket passed as fd 0");
+		sb->slots[0].pid = getpid();
+		rc = worker_run(c, 0, sb, &sb->slots[0], true);
+		scoreboard_destroy(sb);
+		conf_free(c);
+		return rc;
+	}
+	rc = pool_run(c, a->config ? a->config : conf_default_path());
+	return rc;
+}
+
+static int
+cmd_token(const struct args *a)
+{
+	struct token_claims claims = { 0 };
+	struct conf *c;
+	char *tok, *end;
+
+	if (a->role == NULL || !token_role_is_valid(a->role)) {
+		fprintf(stderr, "fluxbase-fcgi token: --role is required: a role name such as "
+				"service_role, authenticated or anon\n");
+		return 2;
+	}
+	if (a->sub != NULL && !token_uuid_is_valid(a->sub)) {
+		fprintf(stderr, "fluxbase-fcgi token: --sub must be a UUID\n");
+		return 2;
+	}
+	claims.role = a->role;
+	claims.sub = a->sub;
+	claims.email = a->email;
+	claims.ttl = 3600;
+	if (a->ttl != NULL) {
+		errno = 0;
+		claims.ttl = strtol(a->ttl, &end, 10);
+		if (errno != 0 || *end != '\0' || claims.ttl < 1 || claims.ttl > 10L * 366 * 86400) {
+			fprintf(stderr, "fluxbase-fcgi token: --ttl must be 1 to 316224000 seconds\n");
+			return 2;
+		}
+	}
+	if ((c = load_conf(a, true)) == NULL)
+		return 1;
+	tok = token_mint(c->jwt_secret, &claims, time(NULL));
+	conf_free(c);
+	if (tok == NULL) {
+		fprintf(stderr, "fluxbase-fcgi token: could not sign the token\n");
+		return 1;
+	}
+	printf("%s\n", tok);
+	free(tok);
+	return 0;
+}
+
+static int
+cmd_check_config(const struct args *a)
+{
+	struct conf *c = load_conf(a, true);
+	struct db *db;
+	int rc = 0;
+
+	if (c == NULL)
+		return 1;
+	printf("%s: configuration OK\n", c->path ? c->path : "(defaults)");
+	db = db_new(c->db_url, c->db_connect_timeout);
+	if (db == NULL || db_connect(db) < 0) {
+		fprintf(stderr, "fluxbase-fcgi: [database] url: cannot connect: %s\n",
+		    db ? db_last_error(db) : "out of memory");
+		rc = 1;
+	} else {
+		printf("database: connected\n");
+	}
+	db_free(db);
+	conf_free(c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	bool on_fd0;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "fluxbase-fcgi: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (parse_args(argc, argv, &a) < 0)
+		return 2;
+	on_fd0 = pool_fd_is_listener(0);
+	if (a.command == NULL && on_fd0)
+		return cmd_serve(&a, true);
+	if (a.command == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(a.command, "serve") == 0)
+		return cmd_serve(&a, on_fd0);
+	if (strcmp(a.command, "migrate") == 0) {
+		struct conf *c = load_conf(&a, false);
+		int rc;
+
+		if (c == NULL)
+			return 1;
+		rc = migrate_run(c) < 0 ? 1 : 0;
+		conf_free(c);
+		return rc;
+	}
+	if (strcmp(a.command, "token") == 0)
+		return cmd_token(&a);
+	if (strcmp(a.command, "check-config") == 0)
+		return cmd_check_config(&a);
+	fprintf(stderr, "fluxbase-fcgi: unknown command %s (see --help)\n", a.command);
+	return 2;
+}

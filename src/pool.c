@@ -1,0 +1,564 @@
+/*
+ * pool.c - the master, in the manner of php-fpm.
+ *
+ * The master binds (or inherits) the listening socket, maps the
+ * scoreboard, forks `workers` children and then only watches: signals
+ * arrive through a self-pipe and are handled in its loop.
+ *   SIGCHLD          reap; respawn unless stopping (throttled if a child
+ *                    dies right after it started)
+ *   SIGTERM/SIGINT   stop: workers finish the request in hand, killed
+ *                    after stop_timeout
+ *   SIGQUIT          graceful stop: as SIGTERM without the deadline
+ *   SIGHUP           reload the config, fork a new generation, retire the
+ *                    old one after its requests; the socket stays open
+ *   SIGUSR1          reopen log files, here and in every worker
+ * The master never serves a request.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "pool.h"
+#include "scoreboard.h"
+#include "worker.h"
+
+extern char **environ;
+
+static int sigpipe_fds[2] = { -1, -1 };
+
+struct pool {
+	struct conf *conf;
+	const char *conf_path;
+	int listen_fd;
+	char *socket_path;         /* unix socket we created, removed at exit */
+	ino_t socket_ino;
+	struct scoreboard *sb;
+	unsigned generation;
+	bool stopping;
+	bool graceful;
+	time_t stop_deadline;
+	time_t next_spawn_at;      /* throttle after a crash at start */
+};
+
+bool
+pool_fd_is_listener(int fd)
+{
+	int val = 0;
+	socklen_t len = sizeof(val);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len) == 0 && val != 0;
+}
+
+static bool
+listen_is_unix(const char *listen)
+{
+	return strncmp(listen, "unix:", 5) == 0 || listen[0] == '/' || listen[0] == '.' ||
+	       strchr(listen, ':') == NULL;
+}
+
+static int
+pool_listen_unix(const struct conf *conf, const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_err("%s: socket path too long: %s", __func__, path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+
+	if (lstat(path, &st) == 0) {
+		int probe;
+
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s: %s exists and is not a socket; refusing to replace it",
+			    __func__, path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			log_err("%s: another process is listening on %s; not taking it over",
+			    __func__, path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		if (unlink(path) < 0) {
+			log_err("%s: cannot remove stale socket %s: %m", __func__, path);
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0) {
+		log_err("%s: socket: %m", __func__);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		log_err("%s: bind %s: %m", __func__, path);
+		goto fail;
+	}
+	if (chmod(path, (mode_t)conf->listen_mode) < 0) {
+		log_err("%s: chmod %s: %m", __func__, path);
+		goto fail_unlink;
+	}
+	if (conf->listen_owner[0] != '\0' || conf->listen_group[0] != '\0') {
+		uid_t uid = (uid_t)-1;
+		gid_t gid = (gid_t)-1;
+
+		if (conf->listen_owner[0] != '\0') {
+			struct passwd *pw = getpwnam(conf->listen_owner);
+
+			if (pw == NULL) {
+				log_err("%s: [server] listen_owner: no such user %s", __func__,
+				    conf->listen_owner);
+				goto fail_unlink;
+			}
+			uid = pw->pw_uid;
+		}
+		if (conf->listen_group[0] != '\0') {
+			struct group *gr = getgrnam(conf->listen_group);
+
+			if (gr == NULL) {
+				log_err("%s: [server] listen_group: no such group %s", __func__,
+				    conf->listen_group);
+				goto fail_unlink;
+			}
+			gid = gr->gr_gid;
+		}
+		if (chown(path, uid, gid) < 0) {
+			log_err("%s: chown %s: %m", __func__, path);
+			goto fail_unlink;
+		}
+	}
+	if (listen(fd, conf->listen_backlog) < 0) {
+		log_err("%s: listen %s: %m", __func__, path);
+		goto fail_unlink;
+	}
+	return fd;
+fail_unlink:
+	unlink(path);
+fail:
+	close(fd);
+	return -1;
+}
+
+static int
+pool_listen_tcp(const struct conf *conf, const char *spec)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints, *res = NULL, *ai;
+	size_t hlen;
+	int fd = -1, one = 1, rc;
+
+	hlen = (size_t)(colon - spec);
+	if (hlen >= sizeof(host) || colon[1] == '\0') {
+		log_err("%s: [server] listen: expected host:port, got %s", __func__, spec);
+		return -1;
+	}
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && hlen >= 2 && host[hlen - 1] == ']') {
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
+	if (rc != 0) {
+		log_err("%s: [server] listen %s: %s", __func__, spec, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, conf->listen_backlog) == 0)
+			break;
+		log_err("%s: bind/listen %s: %m", __func__, spec);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+pool_listen(const struct conf *conf)
+{
+	const char *l = conf->listen;
+
+	if (listen_is_unix(l))
+		return pool_listen_unix(conf, strncmp(l, "unix:", 5) == 0 ? l + 5 : l);
+	return pool_listen_tcp(conf, l);
+}
+
+/* systemd socket activation: LISTEN_PID is us, the socket is fd 3. */
+static int
+pool_inherited_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int fd = -1;
+
+	if (pid != NULL && fds != NULL && atol(pid) == (long)getpid() && atoi(fds) >= 1 &&
+	    pool_fd_is_listener(3))
+		fd = 3;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, 0);
+	return fd;
+}
+
+static void
+pool_on_signal(int signo)
+{
+	unsigned char c = (unsigned char)signo;
+	int saved = errno;
+
+	if (write(sigpipe_fds[1], &c, 1) < 0) {
+		/* pipe full: the loop will still see earlier bytes */
+	}
+	errno = saved;
+}
+
+static int
+pool_signals_init(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD };
+	struct sigaction sa;
+
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_err("%s: pipe: %m", __func__);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pool_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int
+pool_count_live(const struct pool *p, bool current_only)
+{
+	int n = 0;
+
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
+		const struct sb_slot *s = &p->sb->slots[i];
+
+		if (s->pid > 0 && (!current_only || (!s->retiring && s->generation == p->generation)))
+			n++;
+	}
+	return n;
+}
+
+static int
+pool_spawn(struct pool *p)
+{
+	struct sb_slot *slot = NULL;
+	sigset_t all, old;
+	pid_t pid;
+
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
+		if (p->sb->slots[i].pid == 0 && p->sb->slots[i].state == WS_FREE) {
+			slot = &p->sb->slots[i];
+			break;
+		}
+	}
+	if (slot == NULL) {
+		log_err("%s: scoreboard full", __func__);
+		return -1;
+	}
+	memset(slot, 0, sizeof(*slot));
+	slot->state = WS_STARTING;
+	slot->generation = p->generation;
+	slot->spawned_at = time(NULL);
+
+	/* Block signals across fork so the child never runs our handler. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		int status;
+
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		slot->pid = getpid();
+		status = worker_run(p->conf, p->listen_fd, p->sb, slot, false);
+		_exit(status);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		log_err("%s: fork: %m", __func__);
+		slot->state = WS_FREE;
+		return -1;
+	}
+	slot->pid = pid;
+	return 0;
+}
+
+static void
+pool_fill(struct pool *p)
+{
+	if (p->stopping || time(NULL) < p->next_spawn_at)
+		return;
+	while (pool_count_live(p, true) < p->conf->workers) {
+		if (pool_spawn(p) < 0)
+			break;
+	}
+}
+
+static void
+pool_signal_workers(struct pool *p, int signo, bool retiring_only)
+{
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
+		struct sb_slot *s = &p->sb->slots[i];
+
+		if (s->pid > 0 && (!retiring_only || s->retiring))
+			kill(s->pid, signo);
+	}
+}
+
+static void
+pool_reap(struct pool *p)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct sb_slot *slot = NULL;
+		bool expected;
+
+		for (int i = 0; i < SCOREBOARD_SLOTS; i++)
+			if (p->sb->slots[i].pid == pid)
+				slot = &p->sb->slots[i];
+		if (slot == NULL)
+			continue;
+		expected = p->stopping || slot->retiring;
+		if (WIFSIGNALED(status)) {
+			log_warn("pool: worker %ld killed by signal %d (%s) after %lu requests",
+			    (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+			    (unsigned long)slot->requests);
+		} else if (WEXITSTATUS(status) != 0) {
+			log_warn("pool: worker %ld exited with status %d", (long)pid,
+			    WEXITSTATUS(status));
+		} else if (!expected) {
+			log_info("pool: worker %ld exited after %lu requests", (long)pid,
+			    (unsigned long)slot->requests);
+		}
+		if (!expected) {
+			p->sb->respawns++;
+			/* A worker that dies right away would die again: wait a bit. */
+			if (time(NULL) - slot->spawned_at < 1 &&
+			    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0))
+				p->next_spawn_at = time(NULL) + 1;
+		}
+		scoreboard_slot_release(p->sb, slot);
+	}
+}
+
+static void
+pool_reload(struct pool *p)
+{
+	char err[1024];
+	struct conf *c;
+
+	c = conf_load(p->conf_path, environ, err, sizeof(err));
+	if (c == NULL || conf_check_serving(c, err, sizeof(err)) < 0) {
+		log_err("pool: reload refused, keeping the running configuration: %s", err);
+		conf_free(c);
+		return;
+	}
+	if (strcmp(c->listen, p->conf->listen) != 0)
+		log_warn("pool: [server] listen changed; it takes effect at the next restart");
+	if (strcmp(c->error_log, p->conf->error_log) != 0 ||
+	    strcmp(c->access_log, p->conf->access_log) != 0 ||
+	    c->log_level != p->conf->log_level)
+		log_open(c->error_log, c->access_log, (enum log_level)c->log_level);
+	/* Keep the listen address we actually hold. */
+	free(c->listen);
+	c->listen = strdup(p->conf->listen);
+	conf_free(p->conf);
+	p->conf = c;
+	p->generation++;
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
+		struct sb_slot *s = &p->sb->slots[i];
+
+		if (s->pid > 0 && s->generation != p->generation)
+			s->retiring = 1;
+	}
+	p->next_spawn_at = 0;
+	pool_fill(p);
+	pool_signal_workers(p, SIGQUIT, true);
+	log_info("pool: configuration reloaded (generation %u, %d workers)", p->generation,
+	    p->conf->workers);
+}
+
+static void
+pool_stop(struct pool *p, bool graceful)
+{
+	if (p->stopping && !graceful)
+		p->graceful = false;
+	if (p->stopping)
+		return;
+	p->stopping = true;
+	p->graceful = graceful;
+	p->stop_deadline = time(NULL) + p->conf->stop_timeout;
+	log_info("pool: %s stop requested", graceful ? "graceful" : "fast");
+	pool_signal_workers(p, graceful ? SIGQUIT : SIGTERM, false);
+}
+
+static int
+pool_write_pid(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		log_err("pool: cannot write pid file %s: %m", path);
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+	return 0;
+}
+
+static void
+pool_cleanup(struct pool *p)
+{
+	struct stat st;
+
+	if (p->socket_path != NULL && lstat(p->socket_path, &st) == 0 &&
+	    st.st_ino == p->socket_ino)
+		unlink(p->socket_path);
+	free(p->socket_path);
+	if (p->conf->pid_file[0] != '\0')
+		unlink(p->conf->pid_file);
+	scoreboard_destroy(p->sb);
+	close(sigpipe_fds[0]);
+	close(sigpipe_fds[1]);
+}
+
+int
+pool_run(struct conf *conf, const char *conf_path)
+{
+	struct pool p;
+	time_t last_resignal = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.conf = conf;
+	p.conf_path = conf_path;
+	p.generation = 1;
+
+	p.listen_fd = pool_inherited_fd();
+	if (p.listen_fd >= 0) {
+		log_info("pool: using the socket passed by systemd (fd 3)");
+	} else {
+		p.listen_fd = pool_listen(conf);
+		if (p.listen_fd < 0)
+			return 1;
+		if (listen_is_unix(conf->listen)) {
+			struct stat st;
+			const char *path = strncmp(conf->listen, "unix:", 5) == 0 ?
+			    conf->listen + 5 : conf->listen;
+
+			p.socket_path = strdup(path);
+			if (stat(path, &st) == 0)
+				p.socket_ino = st.st_ino;
+		}
+	}
+	if ((p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0)
+		return 1;
+	pool_write_pid(conf->pid_file);
+	log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
+	pool_fill(&p);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = sigpipe_fds[0], .events = POLLIN };
+		unsigned char sigs[64];
+		ssize_t n;
+
+		if (p.stopping && pool_count_live(&p, false) == 0)
+			break;
+		if (poll(&pfd, 1, 250) > 0) {
+			while ((n = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0) {
+				for (ssize_t i = 0; i < n; i++) {
+					switch (sigs[i]) {
+					case SIGCHLD:
+						pool_reap(&p);
+						break;
+					case SIGTERM:
+					case SIGINT:
+						pool_stop(&p, false);
+						break;
+					case SIGQUIT:
+						pool_stop(&p, true);
+						break;
+					case SIGHUP:
+						if (!p.stopping)
+							pool_reload(&p);
+						break;
+					case SIGUSR1:
+						log_reopen();
+						pool_signal_workers(&p, SIGUSR1, false);
+						log_info("pool: log files reopened");
+						break;
+					}
+				}
+			}
+		}
+		pool_reap(&p);
+		if (time(NULL) != last_resignal) {
+			/* A signal that raced with a worker entering accept() is
+			 * repeated once a second until the worker has gone. */
+			last_resignal = time(NULL);
+			if (p.stopping)
+				pool_signal_workers(&p, p.graceful ? SIGQUIT : SIGTERM, false);
+			else
+				pool_signal_workers(&p, SIGQUIT, true);
+		}
+		if (p.stopping && !p.graceful && time(NULL) >= p.stop_deadline &&
+		    pool_count_live(&p, false) > 0) {
+			log_warn("pool: stop_timeout reached, killing the remaining workers");
+			pool_signal_workers(&p, SIGKILL, false);
+			p.stop_deadline = time(NULL) + 3600;
+		}
+		pool_fill(&p);
+	}
+	log_info("pool: stopped");
+	pool_cleanup(&p);
+	return 0;
+}

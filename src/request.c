@@ -1,0 +1,336 @@
+/*
+ * request.c - from FastCGI parameters to a request.
+ *
+ * The path comes from REQUEST_URI (every web server sends it; nginx's stock
+ * fastcgi_params has no PATH_INFO).  The query string is split in order,
+ * repeats kept, a key without '=' allowed.  The body is read on demand.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "conf.h"
+#include "http.h"
+
+#define QUERY_MAX_PARAMS 256
+#define QUERY_MAX_LEN (64 * 1024)
+
+static const struct {
+	const char *name;
+	int method;
+} methods[] = {
+	{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
+	{ "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE },
+	{ "OPTIONS", HTTP_OPTIONS },
+};
+
+int
+http_method_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (name != NULL && strcmp(name, methods[i].name) == 0)
+			return methods[i].method;
+	return 0;
+}
+
+const char *
+http_method_name(int method)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == method)
+			return methods[i].name;
+	return "?";
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **out,
+    size_t *outlen)
+{
+	char *d = arena_alloc(a, n + 1);
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			d[j++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (s[i] == '+' && plus_is_space) {
+			d[j++] = ' ';
+		} else if (s[i] == '\0') {
+			return -1;
+		} else {
+			d[j++] = s[i];
+		}
+	}
+	d[j] = '\0';
+	*out = d;
+	if (outlen != NULL)
+		*outlen = j;
+	return 0;
+}
+
+int
+query_parse(struct arena *a, const char *qs, struct query_param **out, size_t *count,
+    const char **bad)
+{
+	struct query_param *params;
+	size_t n = 0, cap = 0;
+	const char *p = qs;
+
+	*out = NULL;
+	*count = 0;
+	*bad = NULL;
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	if (strlen(qs) > QUERY_MAX_LEN) {
+		*bad = "the query string is too long";
+		return -1;
+	}
+	for (const char *c = qs; *c; c++)
+		if (*c == '&')
+			cap++;
+	cap++;
+	if (cap > QUERY_MAX_PARAMS) {
+		*bad = "too many query parameters";
+		return -1;
+	}
+	params = arena_calloc(a, cap, sizeof(*params));
+	while (*p != '\0') {
+		const char *amp = strchr(p, '&');
+		const char *end = amp ? amp : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		struct query_param *qp = &params[n];
+
+		if (end == p) {          /* "a=1&&b=2": skip the empty piece */
+			p = amp ? amp + 1 : end;
+			continue;
+		}
+		if (url_decode(a, p, (size_t)((eq ? eq : end) - p), true, &qp->key, NULL) < 0 ||
+		    (eq != NULL &&
+		        url_decode(a, eq + 1, (size_t)(end - eq - 1), true, &qp->value, NULL) < 0)) {
+			*bad = arena_strndup(a, p, (size_t)(end - p));
+			return -1;
+		}
+		qp->has_value = eq != NULL;
+		if (eq == NULL)
+			qp->value = "";
+		n++;
+		p = amp ? amp + 1 : end;
+	}
+	*out = params;
+	*count = n;
+	return 0;
+}
+
+const char *
+query_get(const struct request *r, const char *key)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].key, key) == 0)
+			return r->params[i].value;
+	return NULL;
+}
+
+const char *
+request_param(const struct request *r, const char *fcgi_name)
+{
+	return FCGX_GetParam(fcgi_name, r->fcgx->envp);
+}
+
+const char *
+request_header(const struct request *r, const char *name)
+{
+	char var[128];
+	size_t i = 0, j = 0;
+
+	if (strcasecmp(name, "Content-Type") == 0)
+		return request_param(r, "CONTENT_TYPE");
+	if (strcasecmp(name, "Content-Length") == 0)
+		return request_param(r, "CONTENT_LENGTH");
+	memcpy(var, "HTTP_", 5);
+	j = 5;
+	for (i = 0; name[i] != '\0' && j < sizeof(var) - 1; i++)
+		var[j++] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	var[j] = '\0';
+	return request_param(r, var);
+}
+
+bool
+request_id_is_sane(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n] != '\0'; n++) {
+		unsigned char c = (unsigned char)id[n];
+
+		if (!(isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':'))
+			return false;
+		if (n >= 64)
+			return false;
+	}
+	return n > 0;
+}
+
+static void
+request_set_id(struct request *r)
+{
+	const char *given = request_header(r, "X-Request-Id");
+	unsigned char rnd[16];
+
+	if (given != NULL && request_id_is_sane(given)) {
+		snprintf(r->request_id, sizeof(r->request_id), "%s", given);
+		return;
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(r->request_id, sizeof(r->request_id), rnd, sizeof(rnd));
+}
+
+int
+request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
+    const struct conf *conf)
+{
+	const char *uri, *q, *cl, *bad;
+	char *decoded;
+
+	memset(r, 0, sizeof(*r));
+	r->arena = a;
+	r->fcgx = fcgx;
+	r->conf = conf;
+	request_set_id(r);
+
+	r->method_name = request_param(r, "REQUEST_METHOD");
+	if (r->method_name == NULL)
+		r->method_name = "GET";
+	r->method = http_method_parse(r->method_name);
+
+	uri = request_param(r, "REQUEST_URI");
+	if (uri == NULL || uri[0] == '\0') {
+		const char *script = request_param(r, "SCRIPT_NAME");
+		const char *info = request_param(r, "PATH_INFO");
+		const char *qs = request_param(r, "QUERY_STRING");
+
+		uri = arena_printf(a, "%s%s%s%s", script ? script : "", info ? info : "",
+		    qs && *qs ? "?" : "", qs ? qs : "");
+	}
+	q = strchr(uri, '?');
+	r->raw_path = q ? arena_strndup(a, uri, (size_t)(q - uri)) : uri;
+	r->query_string = q ? q + 1 : "";
+	if (r->raw_path[0] != '/')
+		return response_error(r, 400, "INVALID_PATH", "The request path must start with /"),
+		       -1;
+	if (url_decode(a, r->raw_path, strlen(r->raw_path), false, &decoded, NULL) < 0)
+		return response_error(r, 400, "INVALID_PATH",
+			   "The request path has a malformed percent escape"),
+		       -1;
+	if (query_parse(a, r->query_string, &r->params, &r->nparams, &bad) < 0)
+		return response_error(r, 400, "INVALID_QUERY", "Malformed query parameter: %s",
+			   bad),
+		       -1;
+
+	cl = request_param(r, "CONTENT_LENGTH");
+	if (cl != NULL) {
+		/* nginx sends an empty CONTENT_LENGTH when there is no body. */
+		char *end;
+		unsigned long long n = 0;
+
+		if (cl[0] != '\0') {
+			errno = 0;
+			if (!isdigit((unsigned char)cl[0]) ||
+			    (n = strtoull(cl, &end, 10), errno != 0 || *end != '\0') ||
+			    n > SIZE_MAX / 2)
+				return response_error(r, 400, "INVALID_REQUEST",
+					   "Invalid Content-Length"),
+				       -1;
+		}
+		r->has_content_length = true;
+		r->content_length = (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t
+request_read(struct request *r, void *buf, size_t n)
+{
+	int got;
+
+	if (r->body_eof)
+		return 0;
+	if (r->has_content_length) {
+		if (r->body_read >= r->content_length) {
+			r->body_eof = true;
+			return 0;
+		}
+		if (n > r->content_length - r->body_read)
+			n = r->content_length - r->body_read;
+	}
+	if (n > INT_MAX)
+		n = INT_MAX;
+	got = FCGX_GetStr(buf, (int)n, r->fcgx->in);
+	if (got < 0 || FCGX_GetError(r->fcgx->in) != 0)
+		return -1;
+	if (got == 0) {
+		r->body_eof = true;
+		/* A body shorter than announced: the client went away. */
+		if (r->has_content_length && r->body_read < r->content_length)
+			return -1;
+	}
+	r->body_read += (size_t)got;
+	return got;
+}
+
+int
+request_body(struct request *r, size_t limit, const char **body, size_t *len)
+{
+	struct strbuf sb;
+	char chunk[16384];
+	ssize_t got;
+
+	if (r->has_content_length && r->content_length > limit) {
+		response_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "The request body is larger than the limit of %zu bytes", limit);
+		return -1;
+	}
+	strbuf_init(&sb, r->arena, r->has_content_length ? r->content_length + 1 : 4096);
+	while ((got = request_read(r, chunk, sizeof(chunk))) > 0) {
+		if (sb.len + (size_t)got > limit) {
+			response_error(r, 413, "PAYLOAD_TOO_LARGE",
+			    "The request body is larger than the limit of %zu bytes", limit);
+			return -1;
+		}
+		strbuf_append(&sb, chunk, (size_t)got);
+	}
+	if (got < 0) {
+		response_error(r, 400, "INVALID_REQUEST", "The request body could not be read");
+		return -1;
+	}
+	*body = sb.data;
+	*len = sb.len;
+	return 0;
+}

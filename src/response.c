@@ -1,0 +1,204 @@
+/*
+ * response.c - status, headers and body of a response, and the one JSON
+ * error writer.
+ *
+ * A handler sets a response; the worker writes it once with
+ * response_finish().  A handler that streams calls response_start() and
+ * response_write(); after that an error can only be logged, never sent.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "http.h"
+#include "log.h"
+
+static const struct {
+	int status;
+	const char *reason;
+} reasons[] = {
+	{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
+	{ 206, "Partial Content" }, { 303, "See Other" }, { 304, "Not Modified" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+	{ 409, "Conflict" }, { 413, "Payload Too Large" },
+	{ 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
+	{ 422, "Unprocessable Entity" }, { 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+	{ 507, "Insufficient Storage" },
+};
+
+const char *
+http_reason(int status)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Unknown";
+}
+
+void
+response_header(struct request *r, const char *name, const char *value)
+{
+	struct response *resp = &r->resp;
+
+	for (int i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, name) == 0) {
+			resp->headers[i].value = value;
+			return;
+		}
+	}
+	if (resp->nheaders == RESPONSE_MAX_HEADERS) {
+		log_err("%s: too many headers, dropping %s", __func__, name);
+		return;
+	}
+	resp->headers[resp->nheaders].name = name;
+	resp->headers[resp->nheaders].value = value;
+	resp->nheaders++;
+}
+
+void
+response_json(struct request *r, int status, const char *json, size_t len)
+{
+	r->resp.status = status;
+	r->resp.content_type = "application/json; charset=utf-8";
+	r->resp.body = json;
+	r->resp.body_len = len;
+}
+
+static void
+json_add_string_or_null(struct json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+char *
+response_error_body(struct arena *a, const char *code, const char *message,
+    const char *details, const char *hint, bool postgrest_shape)
+{
+	struct json_object *o = json_object_new_object();
+	char *out;
+
+	json_object_object_add(o, "error", json_object_new_string(message));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	if (postgrest_shape) {
+		json_object_object_add(o, "message", json_object_new_string(message));
+		json_add_string_or_null(o, "details", details);
+		json_add_string_or_null(o, "hint", hint);
+	} else if (details != NULL) {
+		json_object_object_add(o, "details", json_object_new_string(details));
+	}
+	out = arena_strdup(a, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
+
+static int
+response_set_error(struct request *r, int status, const char *code, const char *message,
+    const char *details, const char *hint, bool postgrest_shape)
+{
+	char *body;
+
+	if (r->resp.started) {
+		log_err("%s: %s after the response started: %d %s", __func__, r->request_id,
+		    status, code);
+		return 0;
+	}
+	body = response_error_body(r->arena, code, message, details, hint, postgrest_shape);
+	response_json(r, status, body, strlen(body));
+	if (status == 401)
+		response_header(r, "WWW-Authenticate", "Bearer");
+	return 0;
+}
+
+int
+response_error(struct request *r, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	char *message;
+
+	va_start(ap, fmt);
+	message = arena_vprintf(r->arena, fmt, ap);
+	va_end(ap);
+	return response_set_error(r, status, code, message, NULL, NULL, false);
+}
+
+int
+response_error_detail(struct request *r, int status, const char *code, const char *message,
+    const char *details, const char *hint)
+{
+	return response_set_error(r, status, code, message, details, hint, true);
+}
+
+int
+response_start(struct request *r)
+{
+	struct response *resp = &r->resp;
+	FCGX_Stream *out = r->fcgx->out;
+
+	if (resp->started)
+		return 0;
+	resp->started = true;
+	if (resp->status == 0)
+		resp->status = 200;
+	FCGX_FPrintF(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+	if (resp->content_type != NULL)
+		FCGX_FPrintF(out, "Content-Type: %s\r\n", resp->content_type);
+	for (int i = 0; i < resp->nheaders; i++)
+		FCGX_FPrintF(out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+	FCGX_PutStr("\r\n", 2, out);
+	if (FCGX_GetError(out) != 0) {
+		resp->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int
+response_write(struct request *r, const void *buf, size_t n)
+{
+	if (!r->resp.started && response_start(r) < 0)
+		return -1;
+	if (r->resp.failed)
+		return -1;
+	if (r->method == HTTP_HEAD || n == 0)
+		return 0;
+	while (n > 0) {
+		int chunk = n > (1 << 20) ? (1 << 20) : (int)n;
+
+		if (FCGX_PutStr(buf, chunk, r->fcgx->out) != chunk) {
+			r->resp.failed = true;
+			return -1;
+		}
+		buf = (const char *)buf + chunk;
+		n -= (size_t)chunk;
+		r->resp.bytes_sent += (size_t)chunk;
+	}
+	return 0;
+}
+
+int
+response_finish(struct request *r)
+{
+	struct response *resp = &r->resp;
+
+	if (resp->started)
+		return resp->failed ? -1 : 0;
+	if (resp->status == 0)
+		response_error(r, 500, "INTERNAL", "Internal server error");
+	if (resp->status != 204 && resp->status != 304)
+		response_header(r, "Content-Length",
+		    arena_printf(r->arena, "%zu", resp->body_len));
+	if (response_start(r) < 0)
+		return -1;
+	if (resp->status == 204 || resp->status == 304)
+		return 0;
+	return response_write(r, resp->body, resp->body_len);
+}

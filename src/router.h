@@ -1,0 +1,42 @@
+/*
+ * router.h - method + path pattern to handler.
+ *
+ * Patterns are '/'-separated: literal segments, "{name}" for one segment
+ * and a final "{name*}" for the rest of the path (storage keys).  Segments
+ * are matched on the raw path and percent-decoded one by one, so "%2F"
+ * inside an id never splits it.  The first pattern that matches the path
+ * wins; a path that matches but not for this method gives the Allow set.
+ */
+#ifndef FLUXBASE_ROUTER_H
+#define FLUXBASE_ROUTER_H
+
+#include "http.h"
+
+typedef int (*route_handler)(struct request *);
+
+struct route {
+	unsigned methods;          /* enum http_method bits; GET implies HEAD */
+	const char *pattern;
+	route_handler handler;
+	unsigned flags;
+};
+
+/* Route flags. */
+#define ROUTE_STREAM_BODY 0x1  /* handler reads its own (large) body */
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED, ROUTE_BAD_PATH };
+
+/*
+ * Matches r->raw_path and r->method against table.  On ROUTE_FOUND fills
+ * r->route and r->path_params; on ROUTE_METHOD_NOT_ALLOWED sets *allowed.
+ */
+enum route_result router_match(const struct route *table, size_t n, struct request *r,
+    unsigned *allowed);
+/* "GET, HEAD, OPTIONS" for a method set. */
+char *router_allow_header(struct arena *a, unsigned methods);
+
+/* The application's routes (routes.c). */
+extern const struct route app_routes[];
+extern const size_t app_routes_count;
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * worker.c - the request loop of one worker process.
+ *
+ * Signals that change the loop (stop, reopen logs) are blocked while a
+ * request is handled and unblocked only around FCGX_Accept_r, so a
+ * request in hand is always finished; libfcgi's accept gives up on EINTR
+ * (FCGI_FAIL_ACCEPT_ON_INTR) and the loop looks at the flags.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "cors.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "scoreboard.h"
+#include "worker.h"
+
+static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t worker_reopen;
+
+static void
+worker_on_signal(int signo)
+{
+	if (signo == SIGUSR1) {
+		worker_reopen = 1;
+	} else {
+		worker_stop = 1;
+		FCGX_ShutdownPending();
+	}
+}
+
+static void
+worker_signals(bool standalone, sigset_t *loop_set)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;        /* no SA_RESTART: accept must see EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (standalone) {
+		sigaction(SIGINT, &sa, NULL);
+	} else {
+		/* The master decides; a Ctrl-C on the terminal reaches it. */
+		signal(SIGINT, SIG_IGN);
+	}
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+
+	sigemptyset(loop_set);
+	sigaddset(loop_set, SIGTERM);
+	sigaddset(loop_set, SIGQUIT);
+	sigaddset(loop_set, SIGUSR1);
+	sigaddset(loop_set, SIGINT);
+}
+
+static long long
+elapsed_us(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+static void
+worker_dispatch(struct request *r)
+{
+	unsigned allowed = 0;
+	enum route_result rr;
+
+	rr = router_match(app_routes, app_routes_count, r, &allowed);
+	switch (rr) {
+	case ROUTE_NOT_FOUND:
+		response_error(r, 404, "NOT_FOUND", "No route for %s %s", r->method_name,
+		    r->raw_path);
+		return;
+	case ROUTE_BAD_PATH:
+		response_error(r, 400, "INVALID_PATH",
+		    "The request path has a malformed percent escape");
+		return;
+	case ROUTE_METHOD_NOT_ALLOWED:
+		response_header(r, "Allow", router_allow_header(r->arena, allowed));
+		response_error(r, 405, "METHOD_NOT_ALLOWED", "Method %s is not allowed on %s",
+		    r->method_name, r->raw_path);
+		return;
+	case ROUTE_FOUND:
+		break;
+	}
+	if (r->method == HTTP_OPTIONS) {
+		unsigned m = r->route->methods | HTTP_OPTIONS;
+
+		if (m & HTTP_GET)
+			m |= HTTP_HEAD;
+		response_header(r, "Allow", router_allow_header(r->arena, m));
+		cors_apply(r, true);
+		r->resp.status = 204;
+		return;
+	}
+	if (!(r->route->flags & ROUTE_STREAM_BODY) && r->has_content_length &&
+	    r->content_length > r->conf->max_body_size) {
+		response_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "The request body is larger than the limit of %zu bytes",
+		    r->conf->max_body_size);
+		return;
+	}
+	if (r->route->handler(r) < 0 && r->resp.status == 0 && !r->resp.started)
+		response_error(r, 500, "INTERNAL", "Internal server error");
+}
+
+static void
+worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
+    struct db *db, struct sb_slot *slot)
+{
+	struct request r;
+	struct timespec start;
+	const char *uri = FCGX_GetParam("REQUEST_URI", fcgx->envp);
+	const char *method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
+	size_t ulen;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	snprintf(slot->method, sizeof(slot->method), "%s", method ? method : "?");
+	ulen = uri ? strcspn(uri, "?") : 0;
+	if (ulen >= sizeof(slot->uri))
+		ulen = sizeof(slot->uri) - 1;
+	memcpy(slot->uri, uri ? uri : "", ulen);
+	slot->uri[ulen] = '\0';
+
+	if (request_init(&r, arena, fcgx, conf) == 0) {
+		r.db = db;
+		slot->state = WS_RUNNING;
+		db_check(db);
+		if (r.method != HTTP_OPTIONS)
+			cors_apply(&r, false);
+		worker_dispatch(&r);
+	}
+	response_header(&r, "X-Request-Id", r.request_id);
+	if (response_finish(&r) < 0)
+		log_info("%s: client went away during %s %s (request %s)", __func__,
+		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
+	log_access("%s %s %s %d %zu %lldus pid=%ld", r.request_id, r.method_name,
+	    r.raw_path ? r.raw_path : "-", r.resp.status, r.resp.bytes_sent,
+	    elapsed_us(&start), (long)getpid());
+}
+
+int
+worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
+    struct sb_slot *slot, bool standalone)
+{
+	FCGX_Request fcgx;
+	struct arena arena;
+	struct db *db;
+	sigset_t loop_set;
+	int errors = 0;
+
+	worker_signals(standalone, &loop_set);
+	/* Exactly the loop set: the master forked us with everything blocked. */
+	sigprocmask(SIG_SETMASK, &loop_set, NULL);
+	if (FCGX_Init() != 0) {
+		log_err("%s: FCGX_Init failed", __func__);
+		return 1;
+	}
+	if (FCGX_InitRequest(&fcgx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_err("%s: FCGX_InitRequest failed", __func__);
+		return 1;
+	}
+	db = db_new(conf->db_url, conf->db_connect_timeout);
+	if (db == NULL)
+		return 1;
+	if (db_connect(db) < 0)
+		log_warn("%s: database not reachable yet: %s", __func__, db_last_error(db));
+	arena_init(&arena, 64 * 1024);
+	slot->state = WS_IDLE;
+
+	while (!worker_stop) {
+		int rc;
+
+		if (worker_reopen) {
+			worker_reopen = 0;
+			log_reopen();
+		}
+		/* Pending signals are delivered here, before we block in accept. */
+		sigprocmask(SIG_UNBLOCK, &loop_set, NULL);
+		rc = worker_stop ? -EINTR : FCGX_Accept_r(&fcgx);
+		sigprocmask(SIG_BLOCK, &loop_set, NULL);
+		if (rc < 0) {
+			if (worker_stop || worker_reopen || rc == -EINTR || errno == EINTR)
+				continue;
+			log_err("%s: accept failed (%d)", __func__, rc);
+			if (++errors > 100)
+				break;
+			usleep(10000);
+			continue;
+		}
+		errors = 0;
+		scoreboard_request_begin(sb, slot);
+		worker_handle(&fcgx, &arena, conf, db, slot);
+		FCGX_Finish_r(&fcgx);
+		arena_reset(&arena);
+		scoreboard_request_end(sb, slot);
+		if (conf->max_requests > 0 && (long)slot->requests >= conf->max_requests) {
+			log_info("%s: served %ld requests, recycling", __func__, conf->max_requests);
+			break;
+		}
+	}
+	FCGX_Free(&fcgx, 0);
+	arena_destroy(&arena);
+	db_free(db);
+	return 0;
+}

@@ -1,0 +1,13 @@
+#ifndef FLUXBASE_TEST_SUITES_H
+#define FLUXBASE_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *arena_suite(void);
+Suite *conf_suite(void);
+Suite *request_suite(void);
+Suite *response_suite(void);
+Suite *router_suite(void);
+Suite *token_suite(void);
+
+#endif

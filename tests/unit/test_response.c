@@ -1,0 +1,96 @@
+#include "config.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "cors.h"
+#include "http.h"
+#include "suites.h"
+
+static const char *
+field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return "(absent)";
+	if (v == NULL)
+		return "(null)";
+	return json_object_get_string(v);
+}
+
+START_TEST(test_error_body_plain)
+{
+	struct arena a;
+	struct json_object *o;
+	char *body;
+
+	arena_init(&a, 1024);
+	body = response_error_body(&a, "INVALID_CREDENTIALS", "Invalid email or password", NULL,
+	    NULL, false);
+	ck_assert_str_eq(body,
+	    "{\"error\":\"Invalid email or password\",\"code\":\"INVALID_CREDENTIALS\"}");
+	/* Quotes, control characters and slashes come out as valid JSON. */
+	body = response_error_body(&a, "X", "a \"quoted\"\n/path\\", NULL, NULL, false);
+	o = json_tokener_parse(body);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(field(o, "error"), "a \"quoted\"\n/path\\");
+	json_object_put(o);
+	arena_destroy(&a);
+}
+END_TEST
+
+START_TEST(test_error_body_postgrest)
+{
+	struct arena a;
+	struct json_object *o;
+
+	arena_init(&a, 1024);
+	o = json_tokener_parse(response_error_body(&a, "PGRST116", "JSON object requested",
+	    "The result contains 2 rows", NULL, true));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(field(o, "error"), "JSON object requested");
+	ck_assert_str_eq(field(o, "message"), "JSON object requested");
+	ck_assert_str_eq(field(o, "code"), "PGRST116");
+	ck_assert_str_eq(field(o, "details"), "The result contains 2 rows");
+	ck_assert_str_eq(field(o, "hint"), "(null)");
+	json_object_put(o);
+	arena_destroy(&a);
+}
+END_TEST
+
+START_TEST(test_reasons)
+{
+	ck_assert_str_eq(http_reason(404), "Not Found");
+	ck_assert_str_eq(http_reason(413), "Payload Too Large");
+	ck_assert_str_eq(http_reason(503), "Service Unavailable");
+}
+END_TEST
+
+START_TEST(test_cors_allow_list)
+{
+	ck_assert(!cors_origin_allowed("", "https://a.example"));
+	ck_assert(cors_origin_allowed("https://a.example, https://b.example",
+	    "https://b.example"));
+	ck_assert(!cors_origin_allowed("https://a.example", "https://a.example.evil"));
+	ck_assert(!cors_origin_allowed("https://a.example.evil", "https://a.example"));
+	ck_assert(cors_origin_allowed("*", "http://anything"));
+	ck_assert(!cors_origin_allowed("*", ""));
+}
+END_TEST
+
+Suite *
+response_suite(void)
+{
+	Suite *s = suite_create("response");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_error_body_plain);
+	tcase_add_test(tc, test_error_body_postgrest);
+	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_cors_allow_list);
+	suite_add_tcase(s, tc);
+	return s;
+}
