@@ -86,8 +86,18 @@ worker_dispatch(struct request *r)
 {
 	unsigned allowed = 0;
 	enum route_result rr;
+	bool streams;
 
 	rr = router_match(app_routes, app_routes_count, r, &allowed);
+	/* Read no further than the limit, whatever the route turns out to be;
+	 * only routes that stream their body (uploads) set their own. */
+	streams = rr == ROUTE_FOUND && (r->route->flags & ROUTE_STREAM_BODY);
+	if (!streams && r->has_content_length && r->content_length > r->conf->max_body_size) {
+		response_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "The request body is larger than the limit of %zu bytes",
+		    r->conf->max_body_size);
+		return;
+	}
 	switch (rr) {
 	case ROUTE_NOT_FOUND:
 		response_error(r, 404, "NOT_FOUND", "No route for %s %s", r->method_name,
@@ -113,13 +123,6 @@ worker_dispatch(struct request *r)
 		response_header(r, "Allow", router_allow_header(r->arena, m));
 		cors_apply(r, true);
 		r->resp.status = 204;
-		return;
-	}
-	if (!(r->route->flags & ROUTE_STREAM_BODY) && r->has_content_length &&
-	    r->content_length > r->conf->max_body_size) {
-		response_error(r, 413, "PAYLOAD_TOO_LARGE",
-		    "The request body is larger than the limit of %zu bytes",
-		    r->conf->max_body_size);
 		return;
 	}
 	if (r->route->handler(r) < 0 && r->resp.status == 0 && !r->resp.started)

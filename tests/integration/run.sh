@@ -1,0 +1,38 @@
+#!/bin/bash
+# Integration suite: a throwaway stack (PostgreSQL, the pool, nginx on a
+# free port), the check+libcurl test program against it, and teardown even
+# when a test fails or the run is interrupted.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
+. "$top_srcdir/tests/lib/stack.sh"
+
+dir=$(mktemp -d /tmp/fluxbase-test.XXXXXX)
+cleanup() {
+	status=$?
+	trap - EXIT INT TERM
+	stack_down
+	if [ "$status" != 0 ]; then
+		echo "--- logs of the failed run ($dir/log) ---"
+		tail -n 40 "$dir/log/fluxbase.log" 2>/dev/null || true
+		tail -n 20 "$dir/log/nginx-error.log" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export STACK_PG_FAST=1 STACK_WORKERS=2 STACK_MAX_REQUESTS=${STACK_MAX_REQUESTS:-200}
+export STACK_EXTRA_CONF='[cors]
+allowed_origins = https://app.example'
+stack_up "$dir"
+
+export FB_URL="http://127.0.0.1:$STACK_PORT/api/v1"
+export FB_BASE="http://127.0.0.1:$STACK_PORT"
+export FB_STACK="$top_srcdir/tests/lib/stack.sh"
+export FB_STACK_DIR="$dir"
+export FB_MAX_REQUESTS=$STACK_MAX_REQUESTS
+export FB_MAX_BODY=1048576
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
+export CK_FORK=yes
+"$top_builddir/tests/integration/http_test"
