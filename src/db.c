@@ -15,14 +15,17 @@
 #include "db.h"
 #include "log.h"
 
-#define RECONNECT_INTERVAL_MS 250
+/* After a connection attempt that failed slowly (an unreachable host), the
+ * next one waits this long, so requests meanwhile fail fast. */
+#define RECONNECT_BACKOFF_MS 1000
+#define SLOW_CONNECT_MS 100
 #define MAX_PREPARED 64
 
 struct db {
 	PGconn *conn;
 	char *conninfo;
 	char timeout[16];
-	long long last_attempt_ms;
+	long long retry_after_ms;
 	unsigned long reconnects;
 	bool ever_connected;
 	char last_error[256];
@@ -56,7 +59,6 @@ db_new(const char *conninfo, int connect_timeout)
 		return NULL;
 	}
 	snprintf(db->timeout, sizeof(db->timeout), "%d", connect_timeout);
-	db->last_attempt_ms = -1000000;
 	return db;
 }
 
@@ -97,22 +99,34 @@ db_set_error(struct db *db, const char *msg)
 		db->last_error[--n] = '\0';
 }
 
+static void
+db_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("db: %s", message);
+}
+
 int
 db_connect(struct db *db)
 {
+	long long start;
+
 	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
 	const char *vals[] = { db->timeout, "fluxbase-fcgi", db->conninfo, NULL };
 
 	db_drop(db);
-	db->last_attempt_ms = now_ms();
+	start = now_ms();
 	/* expand_dbname: conninfo may be a URI or key=value string; it comes
 	 * last so its own connect_timeout, if any, wins over ours. */
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
 		db_drop(db);
+		if (now_ms() - start > SLOW_CONNECT_MS)
+			db->retry_after_ms = now_ms() + RECONNECT_BACKOFF_MS;
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	if (db->ever_connected)
 		db->reconnects++;
 	db->ever_connected = true;
@@ -172,7 +186,7 @@ db_check(struct db *db)
 	}
 	if (db->conn != NULL)
 		return 0;
-	if (now_ms() - db->last_attempt_ms < RECONNECT_INTERVAL_MS)
+	if (now_ms() < db->retry_after_ms)
 		return -1;
 	if (db_connect(db) < 0) {
 		log_warn("%s: cannot connect to the database: %s", __func__, db->last_error);

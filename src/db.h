@@ -4,8 +4,9 @@
  * A worker holds one connection, opened after fork.  db_check() at the
  * start of each request costs no round trip: it reads what the server sent
  * while the worker was idle (notifications, or the end of the connection
- * when PostgreSQL restarted) and reconnects, within the connect timeout and
- * at most every RECONNECT_INTERVAL, when the connection is gone.  Prepared
+ * when PostgreSQL restarted) and reconnects, within the connect timeout,
+ * when the connection is gone (after an attempt that timed out, not again
+ * for a second, so requests meanwhile get their 503 at once).  Prepared
  * statements are prepared on first use on each connection, so they come
  * back by themselves after a reconnect.
  */

@@ -20,6 +20,14 @@ health_get(struct request *r)
 	struct db_result *res = db_exec(r->db, "SELECT 1", 0, NULL);
 	enum db_status st = db_result_status(res);
 
+	/* A connection that died while idle (PostgreSQL restarted) is only
+	 * noticed by its first statement; SELECT 1 is safe to try again. */
+	if (st == DB_UNAVAILABLE) {
+		db_result_free(res);
+		res = db_exec(r->db, "SELECT 1", 0, NULL);
+		st = db_result_status(res);
+	}
+
 	if (st == DB_ERROR)
 		log_err("%s: %s", __func__, db_result_message(res));
 	db_result_free(res);

@@ -476,7 +476,6 @@ int
 pool_run(struct conf *conf, const char *conf_path)
 {
 	struct pool p;
-	time_t last_resignal = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf;
@@ -500,6 +499,9 @@ pool_run(struct conf *conf, const char *conf_path)
 				p.socket_ino = st.st_ino;
 		}
 	}
+	/* Until the socket is ours, errors went to standard error. */
+	if (log_open(conf->error_log, conf->access_log, (enum log_level)conf->log_level) < 0)
+		return 1;
 	if ((p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0)
 		return 1;
 	pool_write_pid(conf->pid_file);
@@ -541,15 +543,6 @@ pool_run(struct conf *conf, const char *conf_path)
 			}
 		}
 		pool_reap(&p);
-		if (time(NULL) != last_resignal) {
-			/* A signal that raced with a worker entering accept() is
-			 * repeated once a second until the worker has gone. */
-			last_resignal = time(NULL);
-			if (p.stopping)
-				pool_signal_workers(&p, p.graceful ? SIGQUIT : SIGTERM, false);
-			else
-				pool_signal_workers(&p, SIGQUIT, true);
-		}
 		if (p.stopping && !p.graceful && time(NULL) >= p.stop_deadline &&
 		    pool_count_live(&p, false) > 0) {
 			log_warn("pool: stop_timeout reached, killing the remaining workers");

@@ -1,14 +1,19 @@
 /*
  * worker.c - the request loop of one worker process.
  *
- * Signals that change the loop (stop, reopen logs) are blocked while a
- * request is handled and unblocked only around FCGX_Accept_r, so a
- * request in hand is always finished; libfcgi's accept gives up on EINTR
- * (FCGI_FAIL_ACCEPT_ON_INTR) and the loop looks at the flags.
+ * Signals that change the loop (stop, reopen logs) are blocked except
+ * inside ppoll() on the listening socket, which unblocks them atomically
+ * while the worker waits: a signal can neither interrupt a request in hand
+ * (libfcgi's reads would fail on EINTR) nor slip in between a check of the
+ * flags and the wait.  The listening socket is non-blocking, so a worker
+ * that loses the race for a connection gets EAGAIN from FCGX_Accept_r and
+ * goes back to waiting instead of blocking with its signals held.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +39,10 @@ static volatile sig_atomic_t worker_reopen;
 static void
 worker_on_signal(int signo)
 {
-	if (signo == SIGUSR1) {
+	if (signo == SIGUSR1)
 		worker_reopen = 1;
-	} else {
+	else
 		worker_stop = 1;
-		FCGX_ShutdownPending();
-	}
 }
 
 static void
@@ -50,7 +53,7 @@ worker_signals(bool standalone, sigset_t *loop_set)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;        /* no SA_RESTART: accept must see EINTR */
+	sa.sa_flags = 0;        /* no SA_RESTART: ppoll must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -171,17 +174,23 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	FCGX_Request fcgx;
 	struct arena arena;
 	struct db *db;
-	sigset_t loop_set;
-	int errors = 0;
+	sigset_t loop_set, wait_set;
+	int errors = 0, flags;
 
 	worker_signals(standalone, &loop_set);
 	/* Exactly the loop set: the master forked us with everything blocked. */
 	sigprocmask(SIG_SETMASK, &loop_set, NULL);
+	sigemptyset(&wait_set);
+	flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_err("%s: cannot make the listening socket non-blocking: %m", __func__);
+		return 1;
+	}
 	if (FCGX_Init() != 0) {
 		log_err("%s: FCGX_Init failed", __func__);
 		return 1;
 	}
-	if (FCGX_InitRequest(&fcgx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_InitRequest(&fcgx, listen_fd, 0) != 0) {
 		log_err("%s: FCGX_InitRequest failed", __func__);
 		return 1;
 	}
@@ -194,18 +203,25 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	slot->state = WS_IDLE;
 
 	while (!worker_stop) {
+		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
 		int rc;
 
 		if (worker_reopen) {
 			worker_reopen = 0;
 			log_reopen();
 		}
-		/* Pending signals are delivered here, before we block in accept. */
-		sigprocmask(SIG_UNBLOCK, &loop_set, NULL);
-		rc = worker_stop ? -EINTR : FCGX_Accept_r(&fcgx);
-		sigprocmask(SIG_BLOCK, &loop_set, NULL);
+		/* The only place signals are delivered. */
+		if (ppoll(&pfd, 1, NULL, &wait_set) < 0) {
+			if (errno != EINTR) {
+				log_err("%s: poll: %m", __func__);
+				break;
+			}
+			continue;
+		}
+		rc = FCGX_Accept_r(&fcgx);
 		if (rc < 0) {
-			if (worker_stop || worker_reopen || rc == -EINTR || errno == EINTR)
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+			    rc == -ECONNABORTED)
 				continue;
 			log_err("%s: accept failed (%d)", __func__, rc);
 			if (++errors > 100)

@@ -1,14 +1,22 @@
 #include "config.h"
 
+#include <check.h>
 #include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "client.h"
+#include "suites.h"
 
 struct buf {
 	char *data;
@@ -115,3 +123,198 @@ api_url(const char *path)
 	snprintf(url, sizeof(url), "%s%s", base ? base : "", path);
 	return url;
 }
+
+/* ---- helpers -------------------------------------------------------------- */
+
+int
+stack_cmd(const char *cmd)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "\"%s\" \"%s\" %s", getenv("FB_STACK"),
+	    getenv("FB_STACK_DIR"), cmd);
+	return system(line);
+}
+
+pid_t
+master_pid(void)
+{
+	char path[512];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run/fluxbase.pid", getenv("FB_STACK_DIR"));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no pid file %s", path);
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	/* Never hand 0 or -1 to kill(). */
+	ck_assert_int_gt(pid, 1);
+	return (pid_t)pid;
+}
+
+int
+worker_pids(pid_t *out, int max)
+{
+	char path[128];
+	pid_t m = master_pid();
+	FILE *f;
+	long pid;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)m, (long)m);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &pid) == 1)
+		out[n++] = (pid_t)pid;
+	fclose(f);
+	return n;
+}
+
+bool
+pid_in(pid_t p, const pid_t *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == p)
+			return true;
+	return false;
+}
+
+void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct json_object *
+json_body(const struct http_resp *r)
+{
+	struct json_object *o = json_tokener_parse(r->body);
+
+	ck_assert_msg(o != NULL, "not JSON: %s", r->body);
+	return o;
+}
+
+const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return "";
+	return json_object_get_string(v);
+}
+
+/* Asserts a JSON error with the given status and code. */
+void
+assert_error(const struct http_resp *r, long status, const char *code)
+{
+	struct json_object *o;
+	char *ct = http_header(r, "Content-Type");
+
+	ck_assert_msg(r->status == status, "status %ld, wanted %ld: %s", r->status, status,
+	    r->body);
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_msg(strncmp(ct, "application/json", 16) == 0, "content type %s", ct);
+	free(ct);
+	o = json_body(r);
+	ck_assert_str_eq(jstr(o, "code"), code);
+	ck_assert_msg(jstr(o, "error")[0] != '\0', "no error sentence: %s", r->body);
+	json_object_put(o);
+}
+
+long
+get_status(const char *path)
+{
+	struct http_resp r;
+	long st;
+
+	http_do("GET", api_url(path), NULL, NULL, 0, &r);
+	st = r.curl_error ? -1 : r.status;
+	http_resp_free(&r);
+	return st;
+}
+
+
+void
+load_start(struct load *l, int procs, double seconds)
+{
+	l->n = procs;
+	for (int i = 0; i < procs; i++) {
+		int p[2];
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(p), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			int counts[2] = { 0, 0 };
+			double end = now_s() + seconds;
+
+			close(p[0]);
+			while (now_s() < end) {
+				long st = get_status("/health");
+
+				counts[0]++;
+				if (st != 200) {
+					counts[1]++;
+					fprintf(stderr, "load: status %ld\n", st);
+				}
+			}
+			if (write(p[1], counts, sizeof(counts)) != sizeof(counts))
+				_exit(1);
+			_exit(0);
+		}
+		close(p[1]);
+		l->pids[i] = pid;
+		l->fds[i] = p[0];
+	}
+}
+
+void
+load_wait(struct load *l, int *total, int *failed)
+{
+	*total = *failed = 0;
+	for (int i = 0; i < l->n; i++) {
+		int counts[2] = { 0, 0 };
+
+		ck_assert_int_eq(read(l->fds[i], counts, sizeof(counts)), (int)sizeof(counts));
+		close(l->fds[i]);
+		waitpid(l->pids[i], NULL, 0);
+		*total += counts[0];
+		*failed += counts[1];
+	}
+}
+
+bool
+log_contains(const char *needle)
+{
+	char path[512], line[4096];
+	FILE *f;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/log/%s", getenv("FB_STACK_DIR"),
+	    strstr(needle, " GET ") ? "access.log" : "fluxbase.log");
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+

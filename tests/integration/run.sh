@@ -16,7 +16,11 @@ cleanup() {
 		tail -n 40 "$dir/log/fluxbase.log" 2>/dev/null || true
 		tail -n 20 "$dir/log/nginx-error.log" 2>/dev/null || true
 	fi
-	rm -rf "$dir"
+	if [ -n "${KEEP_STACK:-}" ]; then
+		echo "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
 	exit "$status"
 }
 trap cleanup EXIT

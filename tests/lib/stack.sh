@@ -133,6 +133,7 @@ stack_pick_port() {
 		p=$((p + 1))
 	done
 	STACK_PORT=$p
+	stack_port_picked=1
 }
 
 stack_config() {
@@ -210,8 +211,17 @@ http {
 EOT
 	nginx -p "$ngx" -c "$ngx/nginx.conf" -t >"$STACK_DIR/log/nginx-test.log" 2>&1 ||
 		{ cat "$STACK_DIR/log/nginx-test.log" >&2; stack_die "nginx rejected its config"; }
-	nginx -p "$ngx" -c "$ngx/nginx.conf" ||
+	if ! nginx -p "$ngx" -c "$ngx/nginx.conf" 2>>"$STACK_DIR/log/nginx-error.log"; then
+		# A port picked for us may have been taken in the meantime: next one.
+		if [ -n "${stack_port_picked:-}" ] && [ "${stack_port_tries:-0}" -lt 20 ]; then
+			stack_port_tries=$(( ${stack_port_tries:-0} + 1 ))
+			STACK_PORT=$((STACK_PORT + 1 + RANDOM % 100))
+			stack_env_write
+			stack_nginx_start
+			return
+		fi
 		stack_die "nginx did not start (is port $STACK_PORT taken?)"
+	fi
 	i=0
 	until [ -s "$ngx/nginx.pid" ] && ! stack_port_free "$STACK_PORT"; do
 		i=$((i + 1))
@@ -259,11 +269,13 @@ stack_up() {
 	stack_pg_init
 	stack_pg_start
 	stack_db_create
+	# nginx first: the port is final once it listens, and the config
+	# written next names it.
+	stack_nginx_start
 	stack_config
 	"$FLUXBASE_BIN" -c "$STACK_DIR/fluxbase.conf" migrate >>"$STACK_DIR/log/migrate.log" 2>&1 ||
 		{ cat "$STACK_DIR/log/migrate.log" >&2; stack_die "migrate failed"; }
 	stack_pool_start
-	stack_nginx_start
 }
 
 stack_down() {

@@ -1,0 +1,36 @@
+/* Shared helpers of the integration tests (implemented in client.c). */
+#ifndef FLUXBASE_TEST_SUITES_H
+#define FLUXBASE_TEST_SUITES_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct json_object;
+struct http_resp;
+
+/* Runs tests/lib/stack.sh on the test stack with the given arguments. */
+int stack_cmd(const char *cmd);
+pid_t master_pid(void);
+int worker_pids(pid_t *out, int max);
+bool pid_in(pid_t p, const pid_t *set, int n);
+void sleep_ms(long ms);
+double now_s(void);
+struct json_object *json_body(const struct http_resp *r);
+const char *jstr(struct json_object *o, const char *key);
+void assert_error(const struct http_resp *r, long status, const char *code);
+long get_status(const char *path);
+bool log_contains(const char *needle);
+
+/* Request loops in child processes, counting non-200 answers. */
+struct load {
+	pid_t pids[8];
+	int fds[8];
+	int n;
+};
+void load_start(struct load *l, int procs, double seconds);
+void load_wait(struct load *l, int *total, int *failed);
+
+TCase *modes_tcase(void);
+
+#endif
