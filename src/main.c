@@ -138,6 +138,7 @@ cmd_serve(const struct args *a, bool on_fd0)
 		rc = worker_run(c, 0, sb, &sb->slots[0], true);
 		scoreboard_destroy(sb);
 		conf_free(c);
+		log_close();
 		return rc;
 	}
 	rc = pool_run(c, a->config ? a->config : conf_default_path());

@@ -306,6 +306,7 @@ pool_spawn(struct pool *p)
 	slot->spawned_at = time(NULL);
 
 	/* Block signals across fork so the child never runs our handler. */
+	fflush(NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
@@ -316,7 +317,12 @@ pool_spawn(struct pool *p)
 		close(sigpipe_fds[1]);
 		slot->pid = getpid();
 		status = worker_run(p->conf, p->listen_fd, p->sb, slot, false);
-		_exit(status);
+		conf_free(p->conf);
+		free(p->socket_path);
+		log_close();
+		/* exit(), not _exit(): the sanitizer build checks workers for
+		 * leaks at exit; stdio was flushed before the fork. */
+		exit(status);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -470,6 +476,8 @@ pool_cleanup(struct pool *p)
 	scoreboard_destroy(p->sb);
 	close(sigpipe_fds[0]);
 	close(sigpipe_fds[1]);
+	conf_free(p->conf);
+	log_close();
 }
 
 int
@@ -487,8 +495,10 @@ pool_run(struct conf *conf, const char *conf_path)
 		log_info("pool: using the socket passed by systemd (fd 3)");
 	} else {
 		p.listen_fd = pool_listen(conf);
-		if (p.listen_fd < 0)
+		if (p.listen_fd < 0) {
+			conf_free(conf);
 			return 1;
+		}
 		if (listen_is_unix(conf->listen)) {
 			struct stat st;
 			const char *path = strncmp(conf->listen, "unix:", 5) == 0 ?
@@ -500,10 +510,12 @@ pool_run(struct conf *conf, const char *conf_path)
 		}
 	}
 	/* Until the socket is ours, errors went to standard error. */
-	if (log_open(conf->error_log, conf->access_log, (enum log_level)conf->log_level) < 0)
+	if (log_open(conf->error_log, conf->access_log, (enum log_level)conf->log_level) < 0 ||
+	    (p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0) {
+		free(p.socket_path);
+		conf_free(conf);
 		return 1;
-	if ((p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0)
-		return 1;
+	}
 	pool_write_pid(conf->pid_file);
 	log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
 	pool_fill(&p);

@@ -15,7 +15,7 @@ bool pool_fd_is_listener(int fd);
  * process listens) or host:port.  Returns the fd or -1.
  */
 int pool_listen(const struct conf *conf);
-/* Runs the master until stopped; owns *conf (replaced on reload). */
+/* Runs the master until stopped; takes *conf (replaced on reload, freed at the end). */
 int pool_run(struct conf *conf, const char *conf_path);
 
 #endif

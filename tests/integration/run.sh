@@ -11,6 +11,14 @@ cleanup() {
 	status=$?
 	trap - EXIT INT TERM
 	stack_down
+	# In the sanitizer build, a report from any process (workers included)
+	# fails the run.
+	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir"/log/*.log \
+		2>/dev/null; then
+		echo "sanitizer reports in the logs above:"
+		grep -h -A 20 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir"/log/*.log | head -n 80
+		status=1
+	fi
 	if [ "$status" != 0 ]; then
 		echo "--- logs of the failed run ($dir/log) ---"
 		tail -n 40 "$dir/log/fluxbase.log" 2>/dev/null || true
