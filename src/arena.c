@@ -21,6 +21,12 @@ struct arena_block {
 	max_align_t data[];
 };
 
+struct arena_cleanup {
+	struct arena_cleanup *next;
+	void (*fn)(void *);
+	void *arg;
+};
+
 #define ARENA_ALIGN (_Alignof(max_align_t))
 
 static struct arena_block *
@@ -44,6 +50,28 @@ arena_init(struct arena *a, size_t block_size)
 	a->block_size = block_size < 1024 ? 1024 : block_size;
 	a->head = NULL;
 	a->total = 0;
+	a->cleanups = NULL;
+}
+
+void
+arena_on_reset(struct arena *a, void (*fn)(void *), void *arg)
+{
+	struct arena_cleanup *c = arena_alloc(a, sizeof(*c));
+
+	c->fn = fn;
+	c->arg = arg;
+	c->next = a->cleanups;
+	a->cleanups = c;
+}
+
+static void
+arena_run_cleanups(struct arena *a)
+{
+	struct arena_cleanup *c = a->cleanups;
+
+	a->cleanups = NULL;
+	for (; c != NULL; c = c->next)
+		c->fn(c->arg);
 }
 
 void *
@@ -145,6 +173,7 @@ arena_reset(struct arena *a)
 {
 	struct arena_block *b, *next, *keep = NULL;
 
+	arena_run_cleanups(a);
 	/* Keep one block of the default size for the next request. */
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
@@ -166,6 +195,7 @@ arena_destroy(struct arena *a)
 {
 	struct arena_block *b, *next;
 
+	arena_run_cleanups(a);
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
 		free(b);

@@ -14,10 +14,13 @@
 
 struct arena_block;
 
+struct arena_cleanup;
+
 struct arena {
 	struct arena_block *head;  /* current block, newest first */
 	size_t block_size;         /* default size of a new block */
 	size_t total;              /* bytes handed out since the last reset */
+	struct arena_cleanup *cleanups;
 };
 
 void arena_init(struct arena *a, size_t block_size);
@@ -29,6 +32,9 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Runs fn(arg) at the next reset (e.g. to free a database result whose
+ * text a response points into), most recent first. */
+void arena_on_reset(struct arena *a, void (*fn)(void *), void *arg);
 /* Frees every block but the first, which is kept for reuse. */
 void arena_reset(struct arena *a);
 void arena_destroy(struct arena *a);

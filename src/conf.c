@@ -55,6 +55,8 @@ static const struct conf_key conf_keys[] = {
 	{ "database", "connect_timeout", T_INT, F(db_connect_timeout), "3", 1, 60 },
 	{ "auth", "jwt_secret", T_SECRET, F(jwt_secret), "", 0, 4096 },
 	{ "auth", "access_token_ttl", T_INT, F(access_token_ttl), "900", 30, 86400 },
+	{ "tables", "schemas", T_STRING, F(tables_schemas), "public", 1, 1024 },
+	{ "tables", "max_rows", T_LONG, F(tables_max_rows), "1000", 1, 1000000 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
 	{ "cors", "allowed_methods", T_STRING, F(cors_allowed_methods),
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },

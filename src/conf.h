@@ -40,6 +40,10 @@ struct conf {
 	char *jwt_secret;
 	int access_token_ttl;
 
+	/* [tables] */
+	char *tables_schemas;
+	long tables_max_rows;
+
 	/* [cors] */
 	char *cors_allowed_origins;
 	char *cors_allowed_methods;

@@ -20,6 +20,13 @@
 #define RECONNECT_BACKOFF_MS 1000
 #define SLOW_CONNECT_MS 100
 #define MAX_PREPARED 64
+#define MAX_CACHED 256
+
+struct db_cached {
+	char *sql;
+	unsigned long hash;
+	char name[16];
+};
 
 struct db {
 	PGconn *conn;
@@ -33,6 +40,11 @@ struct db {
 	int nprepared;
 	db_notify_fn notify_fn;
 	void *notify_arg;
+	char *listen_channel;
+	struct db_cached cache[MAX_CACHED];
+	int ncached;
+	unsigned long cache_serial;
+	bool cache_flush;          /* send DEALLOCATE ALL with the next request */
 };
 
 struct db_result {
@@ -63,12 +75,22 @@ db_new(const char *conninfo, int connect_timeout)
 }
 
 static void
+db_cache_clear(struct db *db)
+{
+	for (int i = 0; i < db->ncached; i++)
+		free(db->cache[i].sql);
+	db->ncached = 0;
+}
+
+static void
 db_drop(struct db *db)
 {
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->nprepared = 0;
+	db_cache_clear(db);
+	db->cache_flush = false;
 }
 
 void
@@ -78,6 +100,7 @@ db_free(struct db *db)
 		return;
 	db_drop(db);
 	free(db->conninfo);
+	free(db->listen_channel);
 	free(db);
 }
 
@@ -129,9 +152,32 @@ db_connect(struct db *db)
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	if (db->ever_connected)
 		db->reconnects++;
-	db->ever_connected = true;
 	db->last_error[0] = '\0';
+	if (db->listen_channel != NULL) {
+		char *ident = PQescapeIdentifier(db->conn, db->listen_channel,
+		    strlen(db->listen_channel));
+		char sql[300];
+		PGresult *res;
+
+		snprintf(sql, sizeof(sql), "LISTEN %s", ident ? ident : "fluxbase");
+		PQfreemem(ident);
+		res = PQexec(db->conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_warn("%s: %s", sql, PQresultErrorMessage(res));
+		PQclear(res);
+		/* Whatever was announced while we were away is lost. */
+		if (db->ever_connected && db->notify_fn != NULL)
+			db->notify_fn(NULL, NULL, db->notify_arg);
+	}
+	db->ever_connected = true;
 	return 0;
+}
+
+void
+db_listen(struct db *db, const char *channel)
+{
+	free(db->listen_channel);
+	db->listen_channel = channel ? strdup(channel) : NULL;
 }
 
 bool
@@ -271,6 +317,164 @@ db_exec_prepared(struct db *db, const struct db_stmt *stmt, const char *const *v
 	}
 	return db_wrap(db, PQexecPrepared(db->conn, stmt->name, stmt->nparams, values, NULL,
 	    NULL, 0));
+}
+
+static unsigned long
+db_hash(const char *s)
+{
+	unsigned long h = 5381;
+
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+/* The prepared name for sql; *fresh when it must be prepared now. */
+static const char *
+db_cached_name(struct db *db, const char *sql, bool *fresh)
+{
+	unsigned long h = db_hash(sql);
+	struct db_cached *c;
+
+	for (int i = 0; i < db->ncached; i++) {
+		c = &db->cache[i];
+		if (c->hash == h && strcmp(c->sql, sql) == 0) {
+			*fresh = false;
+			return c->name;
+		}
+	}
+	if (db->ncached == MAX_CACHED) {
+		/* Full: forget them all, here and on the server. */
+		db_cache_clear(db);
+		db->cache_flush = true;
+	}
+	c = &db->cache[db->ncached];
+	c->sql = strdup(sql);
+	if (c->sql == NULL)
+		return NULL;
+	c->hash = h;
+	snprintf(c->name, sizeof(c->name), "fb%lu", ++db->cache_serial);
+	db->ncached++;
+	*fresh = true;
+	return c->name;
+}
+
+static void
+db_cache_forget(struct db *db, const char *name)
+{
+	for (int i = 0; i < db->ncached; i++) {
+		if (strcmp(db->cache[i].name, name) == 0) {
+			free(db->cache[i].sql);
+			db->cache[i] = db->cache[--db->ncached];
+			return;
+		}
+	}
+}
+
+enum pipe_kind { PIPE_FLUSH, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN };
+
+struct db_result *
+db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
+    const char *sql, int nparams, const char *const *values)
+{
+	enum pipe_kind sent[5];
+	int nsent = 0, i;
+	bool setup_fresh = true, main_fresh = false, ok = true;
+	const char *name;
+	PGresult *res, *failed = NULL, *main_res = NULL;
+	struct db_result *out;
+
+	if (db->conn == NULL && db_check(db) < 0)
+		return db_unavailable();
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == setup)
+			setup_fresh = false;
+	name = db_cached_name(db, sql, &main_fresh);
+	if (name == NULL || !PQenterPipelineMode(db->conn))
+		return NULL;
+	if (db->cache_flush) {
+		ok = ok && PQsendQueryParams(db->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL,
+		    NULL, 0);
+		sent[nsent++] = PIPE_FLUSH;
+		setup_fresh = true;
+		db->nprepared = 0;
+	}
+	if (setup_fresh) {
+		ok = ok && PQsendPrepare(db->conn, setup->name, setup->sql, setup->nparams, NULL);
+		sent[nsent++] = PIPE_PREPARE_SETUP;
+	}
+	ok = ok && PQsendQueryPrepared(db->conn, setup->name, setup->nparams, setup_values,
+	    NULL, NULL, 0);
+	sent[nsent++] = PIPE_SETUP;
+	if (main_fresh) {
+		ok = ok && PQsendPrepare(db->conn, name, sql, nparams, NULL);
+		sent[nsent++] = PIPE_PREPARE_MAIN;
+	}
+	ok = ok && PQsendQueryPrepared(db->conn, name, nparams, values, NULL, NULL, 0);
+	sent[nsent++] = PIPE_MAIN;
+	ok = ok && PQpipelineSync(db->conn);
+	if (!ok) {
+		db_set_error(db, PQerrorMessage(db->conn));
+		log_warn("db: cannot send the request: %s", db->last_error);
+		db_drop(db);
+		return db_unavailable();
+	}
+
+	/* One result (then NULL) per command, then the Sync. */
+	for (i = 0; i < nsent; i++) {
+		res = PQgetResult(db->conn);
+		if (res == NULL)
+			break;
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			if (sent[i] == PIPE_FLUSH)
+				db->cache_flush = false;
+			if (sent[i] == PIPE_PREPARE_SETUP && db->nprepared < MAX_PREPARED)
+				db->prepared[db->nprepared++] = setup;
+			break;
+		default:
+			if (sent[i] == PIPE_PREPARE_MAIN || sent[i] == PIPE_MAIN)
+				db_cache_forget(db, name);
+			if (failed == NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+				failed = res;
+				res = NULL;
+			}
+			break;
+		}
+		if (sent[i] == PIPE_MAIN && res != NULL && failed == NULL) {
+			main_res = res;
+			res = NULL;
+		}
+		PQclear(res);
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	/* The Sync's own result ends the pipeline. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK || !PQexitPipelineMode(db->conn)) {
+		PQclear(main_res);
+		if (failed != NULL)
+			return db_wrap(db, failed);
+		db_set_error(db, PQerrorMessage(db->conn));
+		db_drop(db);
+		return db_unavailable();
+	}
+	if (failed != NULL) {
+		PQclear(main_res);
+		out = db_wrap(db, failed);
+	} else if (main_res != NULL) {
+		out = db_wrap(db, main_res);
+	} else {
+		out = db_unavailable();
+	}
+	return out;
 }
 
 enum db_status

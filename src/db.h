@@ -47,6 +47,19 @@ struct db_result *db_exec(struct db *db, const char *sql, int nparams,
 struct db_result *db_exec_prepared(struct db *db, const struct db_stmt *stmt,
     const char *const *values);
 
+/*
+ * One request's transaction in one round trip: the setup statement and the
+ * main one are pipelined and closed by a single Sync, so they form one
+ * implicit transaction (an error in either rolls both back).  The main
+ * statement is prepared once per connection, keyed by its text.  Returns
+ * the first failing result, or the main statement's.
+ */
+struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
+    const char *const *setup_values, const char *sql, int nparams,
+    const char *const *values);
+/* Called with channel NULL after a reconnect (notifications may be lost). */
+void db_listen(struct db *db, const char *channel);
+
 enum db_status db_result_status(const struct db_result *res);
 const char *db_result_sqlstate(const struct db_result *res);
 const char *db_result_message(const struct db_result *res);

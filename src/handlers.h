@@ -7,5 +7,7 @@
 struct request;
 
 int health_get(struct request *r);
+int tables_collection(struct request *r);
+int tables_item(struct request *r);
 
 #endif

@@ -18,6 +18,7 @@
 
 struct conf;
 struct db;
+struct schema_cache;
 struct FCGX_Request;
 
 enum http_method {
@@ -62,6 +63,7 @@ struct request {
 	struct FCGX_Request *fcgx;
 	const struct conf *conf;
 	struct db *db;
+	struct schema_cache *schema;
 
 	int method;                    /* enum http_method, 0 if unknown */
 	const char *method_name;
@@ -76,6 +78,12 @@ struct request {
 	bool body_eof;
 
 	char request_id[65];
+
+	/* session.c: the caller */
+	bool session_resolved;
+	bool has_token;
+	const char *role;              /* anon, authenticated, service_role */
+	const char *claims;            /* JSON of the token's claims */
 
 	const struct route *route;
 	const char *path_params[8];    /* values of {name} segments, decoded */

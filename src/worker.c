@@ -30,11 +30,23 @@
 #include "http.h"
 #include "log.h"
 #include "router.h"
+#include "schema.h"
 #include "scoreboard.h"
 #include "worker.h"
 
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_reopen;
+static struct schema_cache worker_schema;
+
+/* NOTIFY fluxbase, 'reload schema' (or a reconnect, channel NULL). */
+static void
+worker_on_notify(const char *channel, const char *payload, void *arg)
+{
+	struct schema_cache *sc = arg;
+
+	if (channel == NULL || (payload != NULL && strcmp(payload, "reload schema") == 0))
+		sc->stale = true;
+}
 
 static void
 worker_on_signal(int signo)
@@ -152,6 +164,7 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 
 	if (request_init(&r, arena, fcgx, conf) == 0) {
 		r.db = db;
+		r.schema = &worker_schema;
 		slot->state = WS_RUNNING;
 		db_check(db);
 		if (r.method != HTTP_OPTIONS)
@@ -197,8 +210,12 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	db = db_new(conf->db_url, conf->db_connect_timeout);
 	if (db == NULL)
 		return 1;
+	db_listen(db, "fluxbase");
+	db_set_notify_handler(db, worker_on_notify, &worker_schema);
 	if (db_connect(db) < 0)
 		log_warn("%s: database not reachable yet: %s", __func__, db_last_error(db));
+	else
+		schema_load(&worker_schema, db, conf->tables_schemas);
 	arena_init(&arena, 64 * 1024);
 	slot->state = WS_IDLE;
 
@@ -242,6 +259,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	}
 	FCGX_Free(&fcgx, 0);
 	arena_destroy(&arena);
+	schema_free(&worker_schema);
 	db_free(db);
 	return 0;
 }

@@ -1,0 +1,338 @@
+/*
+ * schema.c - the schema cache, built from one catalog query whose JSON
+ * PostgreSQL renders and json-c reads.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "log.h"
+#include "schema.h"
+
+static const char schema_sql[] =
+    "WITH rels AS ("
+    " SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,"
+    "  obj_description(c.oid, 'pg_class') AS comment,"
+    "  pg_relation_is_updatable(c.oid::regclass, true) AS upd,"
+    "  array_position($1::text[], n.nspname::text) AS schema_pos"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r','v','m','f','p')"
+    "  AND NOT c.relispartition)"
+    "SELECT coalesce(json_agg(json_build_object("
+    " 'schema', r.schema, 'name', r.name, 'kind', r.kind, 'comment', r.comment,"
+    " 'insertable', (r.upd & 8) = 8, 'updatable', (r.upd & 4) = 4,"
+    " 'deletable', (r.upd & 16) = 16,"
+    " 'columns', (SELECT json_agg(json_build_object("
+    "   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),"
+    "   'typname', t.typname, 'typcategory', t.typcategory, 'elemtype', et.typname,"
+    "   'notnull', a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid),"
+    "   'generated', a.attidentity = 'a' OR a.attgenerated <> '',"
+    "   'updatable', pg_column_is_updatable(r.oid::regclass, a.attnum, true),"
+    "   'comment', col_description(r.oid, a.attnum),"
+    "   'enum', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)"
+    "            FROM pg_enum e WHERE e.enumtypid = a.atttypid)"
+    "  ) ORDER BY a.attnum)"
+    "  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+    "  LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'"
+    "  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    "  WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+    " 'pk', (SELECT json_agg(a.attname ORDER BY array_position(i.indkey::int2[], a.attnum))"
+    "  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+    "   AND a.attnum = ANY(i.indkey)"
+    "  WHERE i.indrelid = r.oid AND i.indisprimary),"
+    " 'fks', (SELECT json_agg(json_build_object("
+    "   'columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.conkey)"
+    "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.conrelid"
+    "     AND a.attnum = k.n),"
+    "   'ref_schema', fn.nspname, 'ref_table', fc.relname,"
+    "   'ref_columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.confkey)"
+    "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.confrelid"
+    "     AND a.attnum = k.n)))"
+    "  FROM pg_constraint co JOIN pg_class fc ON fc.oid = co.confrelid"
+    "  JOIN pg_namespace fn ON fn.oid = fc.relnamespace"
+    "  WHERE co.conrelid = r.oid AND co.contype = 'f')"
+    ") ORDER BY r.schema_pos, r.name), '[]')::text FROM rels r";
+
+char *
+schema_quote_ident(struct arena *a, const char *name)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, a, strlen(name) + 3);
+	strbuf_putc(&sb, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			strbuf_putc(&sb, '"');
+		strbuf_putc(&sb, *p);
+	}
+	strbuf_putc(&sb, '"');
+	return sb.data;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static const char *const irregular[][2] = {
+	{ "person", "people" }, { "child", "children" }, { "man", "men" },
+	{ "woman", "women" }, { "mouse", "mice" }, { "goose", "geese" },
+	{ "tooth", "teeth" }, { "foot", "feet" }, { "ox", "oxen" },
+	{ "datum", "data" }, { "medium", "media" }, { "index", "indices" },
+};
+
+const char *
+schema_plural(struct arena *a, const char *name)
+{
+	size_t n = strlen(name);
+	char last = n ? (char)tolower((unsigned char)name[n - 1]) : '\0';
+	char before = n > 1 ? (char)tolower((unsigned char)name[n - 2]) : '\0';
+
+	for (size_t i = 0; i < sizeof(irregular) / sizeof(irregular[0]); i++) {
+		if (strcmp(name, irregular[i][0]) == 0)
+			return irregular[i][1];
+		if (strcmp(name, irregular[i][1]) == 0)
+			return name;
+		/* user_person -> user_people */
+		if (ends_with(name, irregular[i][0]) && n > strlen(irregular[i][0]) &&
+		    strchr("_.", name[n - strlen(irregular[i][0]) - 1]) != NULL)
+			return arena_printf(a, "%.*s%s", (int)(n - strlen(irregular[i][0])), name,
+			    irregular[i][1]);
+	}
+	if (n == 0)
+		return name;
+	/* Already plural: ends in s but not in ss, us or is (status, axis). */
+	if (last == 's' && before != 's' && before != 'u' && before != 'i')
+		return name;
+	if (last == 's' || last == 'x' || last == 'z' || ends_with(name, "ch") ||
+	    ends_with(name, "sh"))
+		return arena_printf(a, "%ses", name);
+	if (last == 'y' && before != '\0' && strchr("aeiou", before) == NULL)
+		return arena_printf(a, "%.*sies", (int)(n - 1), name);
+	return arena_printf(a, "%ss", name);
+}
+
+static const char *
+jstring(struct arena *a, struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	return arena_strdup(a, json_object_get_string(v));
+}
+
+static bool
+jbool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL && json_object_get_boolean(v);
+}
+
+static const char **
+jstrings(struct arena *a, struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char **out;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	n = json_object_array_length(v);
+	out = arena_calloc(a, n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = arena_strdup(a, json_object_get_string(json_object_array_get_idx(v, i)));
+	return out;
+}
+
+static void
+schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_object *o,
+    const char *default_schema)
+{
+	struct arena *a = &sc->arena;
+	struct json_object *cols, *fks;
+	const char **pk;
+	const char *kind;
+
+	t->schema = jstring(a, o, "schema");
+	t->name = jstring(a, o, "name");
+	kind = jstring(a, o, "kind");
+	t->kind = kind ? kind[0] : 'r';
+	t->comment = jstring(a, o, "comment");
+	t->insertable = jbool(o, "insertable");
+	t->updatable = jbool(o, "updatable");
+	t->deletable = jbool(o, "deletable");
+	t->qualified = arena_printf(a, "%s.%s", schema_quote_ident(a, t->schema),
+	    schema_quote_ident(a, t->name));
+	if (strcmp(t->schema, default_schema) == 0)
+		t->url_name = t->name;
+	else
+		t->url_name = arena_printf(a, "%s.%s", t->schema, t->name);
+
+	t->url_plural = schema_plural(a, t->url_name);
+	t->pk = -1;
+	pk = jstrings(a, o, "pk");
+	t->npk = 0;
+	while (pk != NULL && pk[t->npk] != NULL)
+		t->npk++;
+
+	if (json_object_object_get_ex(o, "columns", &cols) && cols != NULL) {
+		t->ncolumns = (int)json_object_array_length(cols);
+		t->columns = arena_calloc(a, (size_t)t->ncolumns, sizeof(*t->columns));
+		for (int i = 0; i < t->ncolumns; i++) {
+			struct json_object *c = json_object_array_get_idx(cols, (size_t)i);
+			struct sc_column *col = &t->columns[i];
+			const char *cat;
+
+			col->name = jstring(a, c, "name");
+			col->quoted = schema_quote_ident(a, col->name);
+			col->type = jstring(a, c, "type");
+			col->typname = jstring(a, c, "typname");
+			cat = jstring(a, c, "typcategory");
+			col->typcategory = cat ? cat[0] : 'U';
+			col->elemtype = jstring(a, c, "elemtype");
+			col->notnull = jbool(c, "notnull");
+			col->default_expr = jstring(a, c, "default");
+			col->generated = jbool(c, "generated");
+			col->updatable = jbool(c, "updatable");
+			col->comment = jstring(a, c, "comment");
+			col->enum_values = jstrings(a, c, "enum");
+			for (int k = 0; k < t->npk; k++)
+				if (strcmp(pk[k], col->name) == 0)
+					col->pk = true;
+			if (t->npk == 1 && strcmp(pk[0], col->name) == 0)
+				t->pk = i;
+		}
+	}
+	if (json_object_object_get_ex(o, "fks", &fks) && fks != NULL) {
+		t->nfks = (int)json_object_array_length(fks);
+		t->fks = arena_calloc(a, (size_t)t->nfks, sizeof(*t->fks));
+		for (int i = 0; i < t->nfks; i++) {
+			struct json_object *f = json_object_array_get_idx(fks, (size_t)i);
+
+			t->fks[i].columns = jstrings(a, f, "columns");
+			t->fks[i].ref_schema = jstring(a, f, "ref_schema");
+			t->fks[i].ref_table = jstring(a, f, "ref_table");
+			t->fks[i].ref_columns = jstrings(a, f, "ref_columns");
+		}
+	}
+}
+
+int
+schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
+{
+	struct arena tmp;
+	struct strbuf arr;
+	struct json_object *root;
+	struct db_result *res;
+	const char *values[1];
+	char *list, *default_schema, *save = NULL;
+	int n;
+
+	/* '{public,"other"}' as a text[] literal, each name quoted. */
+	arena_init(&tmp, 1024);
+	list = arena_strdup(&tmp, schemas);
+	strbuf_init(&arr, &tmp, 64);
+	strbuf_putc(&arr, '{');
+	default_schema = NULL;
+	for (char *s = strtok_r(list, ", ", &save); s != NULL; s = strtok_r(NULL, ", ", &save)) {
+		if (default_schema == NULL)
+			default_schema = s;
+		else
+			strbuf_putc(&arr, ',');
+		strbuf_putc(&arr, '"');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				strbuf_putc(&arr, '\\');
+			strbuf_putc(&arr, *p);
+		}
+		strbuf_putc(&arr, '"');
+	}
+	strbuf_putc(&arr, '}');
+	values[0] = arr.data;
+
+	res = db_exec(db, schema_sql, 1, values);
+	if (db_result_status(res) != DB_OK) {
+		log_err("%s: cannot read the catalogs: %s", __func__, db_result_message(res));
+		db_result_free(res);
+		arena_destroy(&tmp);
+		return -1;
+	}
+	root = json_tokener_parse(db_result_value(res, 0, 0));
+	db_result_free(res);
+	if (root == NULL || !json_object_is_type(root, json_type_array)) {
+		log_err("%s: unreadable catalog answer", __func__);
+		json_object_put(root);
+		arena_destroy(&tmp);
+		return -1;
+	}
+
+	if (sc->loaded)
+		arena_destroy(&sc->arena);
+	arena_init(&sc->arena, 64 * 1024);
+	n = (int)json_object_array_length(root);
+	sc->tables = arena_calloc(&sc->arena, (size_t)(n > 0 ? n : 1), sizeof(*sc->tables));
+	sc->ntables = n;
+	for (int i = 0; i < n; i++)
+		schema_fill_table(sc, &sc->tables[i], json_object_array_get_idx(root, (size_t)i),
+		    default_schema ? default_schema : "public");
+	json_object_put(root);
+	arena_destroy(&tmp);
+
+	/* Two tables on one URL name: the exact name wins; say so once. */
+	for (int i = 0; i < n; i++) {
+		const char *pl = sc->tables[i].url_plural;
+
+		for (int j = 0; j < n; j++)
+			if (i != j && strcmp(pl, sc->tables[j].url_name) == 0 &&
+			    strcmp(pl, sc->tables[i].url_name) != 0)
+				log_warn("schema: /tables/%s names both %s and %s; the exact name wins",
+				    pl, sc->tables[j].qualified, sc->tables[i].qualified);
+	}
+	sc->loaded = true;
+	sc->stale = false;
+	sc->generation++;
+	log_debug("schema: loaded %d tables and views (generation %u)", n, sc->generation);
+	return 0;
+}
+
+void
+schema_free(struct schema_cache *sc)
+{
+	if (sc->loaded)
+		arena_destroy(&sc->arena);
+	sc->loaded = false;
+	sc->tables = NULL;
+	sc->ntables = 0;
+}
+
+const struct sc_table *
+schema_find(const struct schema_cache *sc, const char *url_name)
+{
+	for (int i = 0; i < sc->ntables; i++)
+		if (strcmp(sc->tables[i].url_name, url_name) == 0)
+			return &sc->tables[i];
+	for (int i = 0; i < sc->ntables; i++)
+		if (strcmp(sc->tables[i].url_plural, url_name) == 0)
+			return &sc->tables[i];
+	return NULL;
+}
+
+int
+schema_column(const struct sc_table *t, const char *name)
+{
+	for (int i = 0; i < t->ncolumns; i++)
+		if (strcmp(t->columns[i].name, name) == 0)
+			return i;
+	return -1;
+}

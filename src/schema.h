@@ -1,0 +1,80 @@
+/*
+ * schema.h - the schema cache: tables and views of the exposed schemas.
+ *
+ * Loaded from the catalogs with one query at worker start, and again when
+ * PostgreSQL sends NOTIFY fluxbase, 'reload schema' (an event trigger does
+ * after every DDL) or when a lookup misses.  Everything lives in the
+ * cache's own arena, replaced whole on reload.  Identifiers used in SQL
+ * come from here, already quoted.
+ */
+#ifndef FLUXBASE_SCHEMA_H
+#define FLUXBASE_SCHEMA_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+
+struct db;
+
+struct sc_column {
+	const char *name;
+	const char *quoted;        /* "name" */
+	const char *type;          /* format_type(): integer, text[], ... */
+	const char *typname;       /* pg_type.typname: int4, _text, ... */
+	char typcategory;          /* pg_type.typcategory: N, S, B, D, A, U, ... */
+	const char *elemtype;      /* element typname for arrays, else NULL */
+	bool notnull;
+	const char *default_expr;  /* from the catalog, or NULL */
+	bool generated;            /* identity ALWAYS or a generated column */
+	bool updatable;
+	bool pk;
+	const char *comment;
+	const char **enum_values;  /* NULL-terminated, or NULL */
+};
+
+struct sc_fk {
+	const char **columns;      /* NULL-terminated */
+	const char *ref_schema;
+	const char *ref_table;
+	const char **ref_columns;
+};
+
+struct sc_table {
+	const char *schema;
+	const char *name;
+	const char *url_name;      /* exact name, schema-qualified off the default schema */
+	const char *url_plural;    /* its English plural, also accepted in URLs */
+	const char *qualified;     /* "schema"."name" */
+	char kind;                 /* r table, v view, m matview, f foreign, p partitioned */
+	bool insertable, updatable, deletable;
+	const char *comment;
+	struct sc_column *columns;
+	int ncolumns;
+	int pk;                    /* index of the single-column primary key, or -1 */
+	int npk;
+	struct sc_fk *fks;
+	int nfks;
+};
+
+struct schema_cache {
+	struct arena arena;
+	struct sc_table *tables;
+	int ntables;
+	unsigned generation;       /* increases with every load */
+	bool loaded;
+	bool stale;                /* a NOTIFY asked for a reload */
+};
+
+/* Loads (or reloads) from the database; schemas is a comma-separated list,
+ * the first being the default one. */
+int schema_load(struct schema_cache *sc, struct db *db, const char *schemas);
+void schema_free(struct schema_cache *sc);
+/* Finds a table by its URL name (exact name, then plural, then schema.name). */
+const struct sc_table *schema_find(const struct schema_cache *sc, const char *url_name);
+int schema_column(const struct sc_table *t, const char *name);
+/* English plural of a table name, as used in URLs. */
+const char *schema_plural(struct arena *a, const char *name);
+/* "name" with embedded quotes doubled. */
+char *schema_quote_ident(struct arena *a, const char *name);
+
+#endif

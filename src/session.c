@@ -1,0 +1,156 @@
+/*
+ * session.c - the caller's identity and the request's transaction.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+#include "token.h"
+
+/* One statement: role, claims and (for reads) a read-only transaction.
+ * Going read-only is allowed at any point of a transaction, unlike the
+ * other way round, so it rides here rather than in a BEGIN. */
+static const struct db_stmt setup_stmt = {
+	"fb_setup",
+	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
+	" set_config('transaction_read_only', $3, true)",
+	3,
+};
+
+static const char *const allowed_roles[] = { "anon", "authenticated", "service_role" };
+
+static int
+session_refuse(struct request *r, const char *code, const char *message)
+{
+	response_error(r, 401, code, "%s", message);
+	return -1;
+}
+
+int
+session_resolve(struct request *r)
+{
+	const char *auth = request_header(r, "Authorization");
+	struct json_object *claims, *v;
+	enum token_status st;
+	char *json = NULL;
+	const char *role = NULL;
+	bool ok = false;
+
+	if (r->session_resolved)
+		return 0;
+	r->session_resolved = true;
+	r->role = "anon";
+	r->claims = "{\"role\":\"anon\"}";
+	r->has_token = false;
+	if (auth == NULL || auth[0] == '\0')
+		return 0;
+	if (strncasecmp(auth, "Bearer ", 7) != 0)
+		return session_refuse(r, "INVALID_TOKEN", "The Authorization header must be Bearer <token>");
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	st = token_verify(r->conf->jwt_secret, auth, time(NULL), &json);
+	if (st == TOKEN_EXPIRED)
+		return session_refuse(r, "TOKEN_EXPIRED", "The token has expired");
+	if (st != TOKEN_OK)
+		return session_refuse(r, "INVALID_TOKEN", "The token is invalid");
+	claims = json_tokener_parse(json);
+	if (claims != NULL && json_object_object_get_ex(claims, "role", &v) &&
+	    json_object_is_type(v, json_type_string))
+		role = json_object_get_string(v);
+	for (size_t i = 0; role != NULL && i < sizeof(allowed_roles) / sizeof(allowed_roles[0]); i++)
+		if (strcmp(role, allowed_roles[i]) == 0)
+			ok = true;
+	/* sub, when present, must be a UUID: auth.uid() casts it. */
+	if (ok && json_object_object_get_ex(claims, "sub", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	        !token_uuid_is_valid(json_object_get_string(v))))
+		ok = false;
+	if (ok) {
+		r->role = arena_strdup(r->arena, role);
+		r->claims = arena_strdup(r->arena, json);
+		r->has_token = true;
+	}
+	json_object_put(claims);
+	free(json);
+	return ok ? 0 : session_refuse(r, "INVALID_TOKEN", "The token's claims are not acceptable");
+}
+
+static void
+free_result(void *res)
+{
+	db_result_free(res);
+}
+
+struct db_result *
+session_exec(struct request *r, const char *sql, int nparams, const char *const *values,
+    bool read_only)
+{
+	const char *setup_values[3] = { r->role, r->claims, read_only ? "on" : "off" };
+	struct db_result *res;
+
+	res = db_exec_request(r->db, &setup_stmt, setup_values, sql, nparams, values);
+	if (res == NULL) {
+		response_error(r, 500, "INTERNAL", "Internal server error");
+		return NULL;
+	}
+	arena_on_reset(r->arena, free_result, res);
+	if (db_result_status(res) != DB_OK) {
+		db_error_response(r, res);
+		return NULL;
+	}
+	return res;
+}
+
+int
+db_error_response(struct request *r, const struct db_result *res)
+{
+	const char *state = db_result_sqlstate(res);
+	const char *msg = db_result_message(res);
+	int status = 500;
+	const char *code;
+
+	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL) {
+		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+	}
+	code = arena_strdup(r->arena, state);
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
+		status = 409;
+	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0 ||
+	    strcmp(state, "42703") == 0 || strcmp(state, "42883") == 0 ||
+	    strcmp(state, "42804") == 0 || strcmp(state, "2201B") == 0)
+		status = 400;
+	else if (strcmp(state, "42501") == 0)
+		status = r->has_token ? 403 : 401;
+	else if (strcmp(state, "42P01") == 0)
+		status = 404;
+	else if (strcmp(state, "PT116") == 0) {
+		status = 406;
+		code = "PGRST116";
+		msg = "JSON object requested, multiple (or no) rows returned";
+	} else if (strcmp(state, "25006") == 0)
+		status = 405;
+	else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "53300") == 0)
+		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+	else if (strcmp(state, "P0001") == 0)
+		status = 400;
+	if (status == 500) {
+		/* Our bug or the server's trouble: the detail goes to the log. */
+		log_err("db: %s %s (request %s)", state, msg, r->request_id);
+		return response_error_detail(r, 500, "INTERNAL", "Internal server error", NULL, NULL);
+	}
+	return response_error_detail(r, status, code, msg, db_result_detail(res),
+	    db_result_hint(res));
+}

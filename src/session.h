@@ -1,0 +1,33 @@
+/*
+ * session.h - who is calling, and the transaction a request runs in.
+ *
+ * session_resolve() reads the bearer token (HS256 with the configured
+ * secret, claims checked before any of them reaches SQL) and settles the
+ * database role: anon without a token, the token's role with one.
+ * session_exec() runs one statement of a handler as one transaction in one
+ * round trip: a setup statement (role, claims, read-only) and the handler's
+ * statement, pipelined.  db_error_response() is the one place that turns a
+ * database error into an HTTP answer.
+ */
+#ifndef FLUXBASE_SESSION_H
+#define FLUXBASE_SESSION_H
+
+#include <stdbool.h>
+
+struct request;
+struct db_result;
+
+/* 0, or -1 with a 401 set on r. */
+int session_resolve(struct request *r);
+/*
+ * The handler's statement in the caller's role.  The result is freed with
+ * the request's arena.  On a database error, sets the error response and
+ * returns NULL.
+ */
+struct db_result *session_exec(struct request *r, const char *sql, int nparams,
+    const char *const *values, bool read_only);
+/* Maps SQLSTATE to status and code; PostgreSQL's message, detail and hint
+ * are passed on, nothing else. */
+int db_error_response(struct request *r, const struct db_result *res);
+
+#endif

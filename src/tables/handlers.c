@@ -1,0 +1,487 @@
+/*
+ * tables/handlers.c - the eight routes of /api/v1/tables.
+ *
+ * Each request: who is calling (session.c), which table (schema cache),
+ * what is asked (query_parse.c), the SQL (query_sql.c), one round trip
+ * (session_exec), and PostgreSQL's JSON text written straight out.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "schema.h"
+#include "session.h"
+#include "tables/query_parse.h"
+#include "tables/query_sql.h"
+
+struct tctx {
+	const struct sc_table *t;
+	struct plan plan;
+	struct prefer prefer;
+	bool singular;               /* Accept: application/vnd.pgrst.object+json */
+	struct sql_opts opts;
+};
+
+static time_t last_miss_reload;
+
+/* Loads the cache when it is missing or a NOTIFY made it stale. */
+static int
+tables_schema_ready(struct request *r)
+{
+	struct schema_cache *sc = r->schema;
+
+	if (sc->loaded && !sc->stale)
+		return 0;
+	return schema_load(sc, r->db, r->conf->tables_schemas);
+}
+
+static const struct sc_table *
+tables_lookup(struct request *r, const char *name)
+{
+	const struct sc_table *t;
+
+	if (tables_schema_ready(r) < 0)
+		return NULL;
+	t = schema_find(r->schema, name);
+	/* A table created a moment ago: one fresh load, at most once a second. */
+	if (t == NULL && time(NULL) != last_miss_reload) {
+		last_miss_reload = time(NULL);
+		if (schema_load(r->schema, r->db, r->conf->tables_schemas) == 0)
+			t = schema_find(r->schema, name);
+	}
+	return t;
+}
+
+static int
+tables_begin(struct request *r, struct tctx *c, bool reading)
+{
+	const char *accept = request_header(r, "Accept"), *err = NULL;
+	const char *name = r->path_params[0];
+
+	memset(c, 0, sizeof(*c));
+	if (session_resolve(r) < 0)
+		return -1;
+	c->t = tables_lookup(r, name);
+	if (c->t == NULL) {
+		if (!r->schema->loaded)
+			response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+		else
+			response_error_detail(r, 404, "NOT_FOUND",
+			    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
+		return -1;
+	}
+	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
+	c->singular = accept != NULL && strstr(accept, "application/vnd.pgrst.object+json") != NULL;
+	if (query_parse_plan(r->arena, c->t, r->params, r->nparams,
+	        reading ? request_header(r, "Range") : NULL, &c->plan, &err) < 0) {
+		response_error_detail(r, 400, "PGRST100", err, NULL, NULL);
+		return -1;
+	}
+	c->opts.max_rows = r->conf->tables_max_rows;
+	c->opts.singular = c->singular;
+	c->opts.body = c->singular ? SQL_BODY_OBJECT : SQL_BODY_ARRAY;
+	return 0;
+}
+
+static void
+set_preference_applied(struct request *r, const struct tctx *c)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, r->arena, 64);
+	if (c->prefer.ret_given)
+		strbuf_puts(&sb, c->prefer.ret == RETURN_MINIMAL ? "return=minimal"
+		    : c->prefer.ret == RETURN_HEADERS_ONLY ? "return=headers-only"
+		    : "return=representation");
+	if (c->prefer.count != COUNT_NONE)
+		strbuf_printf(&sb, "%scount=%s", sb.len ? ", " : "",
+		    c->prefer.count == COUNT_EXACT ? "exact"
+		    : c->prefer.count == COUNT_PLANNED ? "planned" : "estimated");
+	if (c->prefer.resolution != RESOLUTION_NONE)
+		strbuf_printf(&sb, "%sresolution=%s", sb.len ? ", " : "",
+		    c->prefer.resolution == RESOLUTION_MERGE ? "merge-duplicates"
+		    : "ignore-duplicates");
+	if (c->prefer.missing_default)
+		strbuf_printf(&sb, "%smissing=default", sb.len ? ", " : "");
+	if (sb.len > 0)
+		response_header(r, "Preference-Applied", sb.data);
+}
+
+/* Runs q; on success *n, *total (NULL when not counted) and *body. */
+static struct db_result *
+tables_run(struct request *r, struct sql_query *q, bool read_only, long *n,
+    const char **total)
+{
+	struct db_result *res = session_exec(r, q->sql.data, q->nparams, q->values, read_only);
+
+	if (res == NULL)
+		return NULL;
+	*n = atol(db_result_value(res, 0, 1));
+	*total = db_result_isnull(res, 0, 0) ? NULL : db_result_value(res, 0, 0);
+	return res;
+}
+
+static void
+respond_body(struct request *r, int status, struct db_result *res)
+{
+	if (db_result_isnull(res, 0, 2)) {
+		r->resp.status = status;
+		return;
+	}
+	response_json(r, status, db_result_value(res, 0, 2), db_result_length(res, 0, 2));
+}
+
+static int
+tables_read(struct request *r, struct tctx *c, const char *id)
+{
+	struct sql_query q;
+	struct db_result *res;
+	const char *total;
+	long n;
+
+	c->opts.count = c->prefer.count;
+	c->opts.id = id;
+	if (id != NULL)
+		c->opts.body = SQL_BODY_OBJECT;
+	sql_init(&q, r->arena);
+	sql_build_read(&q, c->t, &c->plan, &c->opts);
+	if ((res = tables_run(r, &q, true, &n, &total)) == NULL)
+		return 0;
+	if (id != NULL && n == 0)
+		return response_error_detail(r, 404, "NOT_FOUND",
+		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
+		    NULL);
+	if (n > 0)
+		response_header(r, "Content-Range", arena_printf(r->arena, "%ld-%ld/%s",
+		    c->plan.offset, c->plan.offset + n - 1, total ? total : "*"));
+	else
+		response_header(r, "Content-Range",
+		    arena_printf(r->arena, "*/%s", total ? total : "*"));
+	set_preference_applied(r, c);
+	respond_body(r, 200, res);
+	return 0;
+}
+
+/*
+ * Reads the JSON body: an object, or (when arrays are allowed) an array
+ * of objects.  Collects the columns named by its keys, each checked
+ * against the table, in order of first appearance.
+ */
+static int
+tables_body(struct request *r, struct tctx *c, bool allow_array, const char **json,
+    int **cols, int *ncols, bool *is_array, size_t *nrows)
+{
+	const char *body;
+	size_t len;
+	struct json_tokener *tok;
+	struct json_object *root;
+	int *out;
+	int n = 0;
+	size_t count;
+
+	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
+		return -1;
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (root == NULL || json_tokener_get_parse_end(tok) != len) {
+		json_tokener_free(tok);
+		json_object_put(root);
+		response_error(r, 400, "INVALID_JSON", "The request body is not valid JSON");
+		return -1;
+	}
+	json_tokener_free(tok);
+	*is_array = json_object_is_type(root, json_type_array);
+	if (!(*is_array ? allow_array : json_object_is_type(root, json_type_object))) {
+		json_object_put(root);
+		response_error(r, 400, "INVALID_JSON", allow_array
+		    ? "The body must be a JSON object or an array of objects"
+		    : "The body must be a JSON object");
+		return -1;
+	}
+	count = *is_array ? json_object_array_length(root) : 1;
+	out = arena_calloc(r->arena, (size_t)c->t->ncolumns + 1, sizeof(*out));
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *o = *is_array ? json_object_array_get_idx(root, i) : root;
+
+		if (!json_object_is_type(o, json_type_object)) {
+			json_object_put(root);
+			response_error(r, 400, "INVALID_JSON",
+			    "Element %zu of the array is not a JSON object", i);
+			return -1;
+		}
+		json_object_object_foreach(o, key, val) {
+			int col = schema_column(c->t, key);
+			bool seen = false;
+
+			(void)val;
+			if (col < 0) {
+				response_error_detail(r, 400, "PGRST204",
+				    arena_printf(r->arena, "Could not find the '%s' column of '%s'", key,
+				        c->t->url_name), NULL, NULL);
+				json_object_put(root);
+				return -1;
+			}
+			for (int k = 0; k < n; k++)
+				seen |= out[k] == col;
+			if (!seen)
+				out[n++] = col;
+		}
+	}
+	json_object_put(root);
+	*json = body;
+	*cols = out;
+	*ncols = n;
+	*nrows = count;
+	return 0;
+}
+
+static int
+method_not_allowed(struct request *r, const char *allow, const char *why)
+{
+	response_header(r, "Allow", allow);
+	return response_error(r, 405, "METHOD_NOT_ALLOWED", "%s", why);
+}
+
+static int
+tables_insert(struct request *r, struct tctx *c)
+{
+	const char *json, *total;
+	int *cols, ncols;
+	bool is_array;
+	size_t nrows;
+	struct sql_query q;
+	struct db_result *res;
+	long n;
+
+	if (!c->t->insertable)
+		return method_not_allowed(r, "GET, HEAD, OPTIONS",
+		    arena_printf(r->arena, "%s does not accept inserts", c->t->url_name));
+	if (tables_body(r, c, true, &json, &cols, &ncols, &is_array, &nrows) < 0)
+		return 0;
+	if (c->plan.ncolumns > 0) {
+		cols = c->plan.columns;
+		ncols = c->plan.ncolumns;
+	}
+	if (ncols == 0 && nrows != 1)
+		return response_error(r, 400, "VALIDATION",
+		    "Rows without any column can only be inserted one at a time");
+	if (c->prefer.resolution != RESOLUTION_NONE && c->plan.non_conflict == 0 && c->t->npk == 0)
+		return response_error(r, 400, "VALIDATION",
+		    "Upsert needs on_conflict=columns: %s has no primary key", c->t->url_name);
+	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
+		c->opts.body = SQL_BODY_NONE;
+	else if (!is_array)
+		c->opts.body = SQL_BODY_OBJECT;
+	sql_init(&q, r->arena);
+	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, json, cols, ncols,
+	        c->prefer.resolution, c->prefer.missing_default) < 0)
+		return response_error(r, 400, "VALIDATION", "Nothing to upsert on");
+	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+		return 0;
+	set_preference_applied(r, c);
+	response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", n));
+	if (c->prefer.ret == RETURN_MINIMAL) {
+		r->resp.status = 201;
+		return 0;
+	}
+	respond_body(r, 201, res);
+	return 0;
+}
+
+static bool
+refuse_without_filter(struct request *r, const struct tctx *c, const char *what)
+{
+	if (c->plan.nfilters > 0)
+		return false;
+	response_error(r, 400, "FILTER_REQUIRED",
+	    "%s of every row needs at least one filter (use e.g. id=gt.0 to mean all rows)",
+	    what);
+	return true;
+}
+
+static int
+tables_update(struct request *r, struct tctx *c, const char *id)
+{
+	const char *json, *total;
+	int *cols, ncols;
+	bool is_array;
+	size_t nrows;
+	struct sql_query q;
+	struct db_result *res;
+	long n;
+
+	if (!c->t->updatable)
+		return method_not_allowed(r, "GET, HEAD, OPTIONS",
+		    arena_printf(r->arena, "%s does not accept updates", c->t->url_name));
+	if (id == NULL && refuse_without_filter(r, c, "An update"))
+		return 0;
+	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
+		return 0;
+	if (ncols == 0)
+		return response_error(r, 400, "VALIDATION", "The body names no column to update");
+	c->opts.id = id;
+	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
+		c->opts.body = SQL_BODY_NONE;
+	else if (id != NULL)
+		c->opts.body = SQL_BODY_OBJECT;
+	sql_init(&q, r->arena);
+	sql_build_update(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
+	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+		return 0;
+	if (id != NULL && n == 0)
+		return response_error_detail(r, 404, "NOT_FOUND",
+		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
+		    NULL);
+	set_preference_applied(r, c);
+	if (c->prefer.ret == RETURN_MINIMAL) {
+		r->resp.status = 204;
+		return 0;
+	}
+	respond_body(r, 200, res);
+	return 0;
+}
+
+static int
+tables_delete(struct request *r, struct tctx *c, const char *id)
+{
+	struct sql_query q;
+	struct db_result *res;
+	const char *total;
+	long n;
+	bool want_body;
+
+	if (!c->t->deletable)
+		return method_not_allowed(r, "GET, HEAD, OPTIONS",
+		    arena_printf(r->arena, "%s does not accept deletes", c->t->url_name));
+	if (id == NULL && refuse_without_filter(r, c, "A delete"))
+		return 0;
+	/* By id: 204 unless a representation is asked for explicitly. */
+	want_body = c->singular || (id == NULL ? c->prefer.ret != RETURN_MINIMAL
+	                                       : c->prefer.ret_given &&
+	                                           c->prefer.ret == RETURN_REPRESENTATION);
+	c->opts.id = id;
+	if (!want_body)
+		c->opts.body = SQL_BODY_NONE;
+	else if (id != NULL)
+		c->opts.body = SQL_BODY_OBJECT;
+	sql_init(&q, r->arena);
+	sql_build_delete(&q, c->t, &c->plan, &c->opts);
+	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+		return 0;
+	if (id != NULL && n == 0)
+		return response_error_detail(r, 404, "NOT_FOUND",
+		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
+		    NULL);
+	set_preference_applied(r, c);
+	if (!want_body) {
+		r->resp.status = 204;
+		return 0;
+	}
+	respond_body(r, 200, res);
+	return 0;
+}
+
+static int
+tables_put(struct request *r, struct tctx *c, const char *id)
+{
+	const char *json, *total;
+	int *cols, ncols;
+	bool is_array;
+	size_t nrows;
+	struct sql_query q;
+	struct db_result *res;
+	long n;
+
+	if (!c->t->insertable || !c->t->updatable)
+		return method_not_allowed(r, "GET, HEAD, OPTIONS",
+		    arena_printf(r->arena, "%s does not accept writes", c->t->url_name));
+	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
+		return 0;
+	c->opts.id = id;
+	c->opts.body = c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE
+	                                                              : SQL_BODY_OBJECT;
+	/* The key in the body, if any, must be the one in the URL. */
+	for (int i = 0; i < ncols; i++) {
+		if (cols[i] == c->t->pk) {
+			struct json_object *o = json_tokener_parse(json), *v;
+			bool same = json_object_object_get_ex(o, c->t->columns[c->t->pk].name, &v) &&
+			    v != NULL && strcmp(json_object_get_string(v), id) == 0;
+
+			json_object_put(o);
+			if (!same)
+				return response_error(r, 400, "VALIDATION",
+				    "The body's %s does not match the key in the URL",
+				    c->t->columns[c->t->pk].name);
+		}
+	}
+	sql_init(&q, r->arena);
+	sql_build_put(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
+	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+		return 0;
+	set_preference_applied(r, c);
+	if (c->opts.body == SQL_BODY_NONE) {
+		r->resp.status = 204;
+		return 0;
+	}
+	respond_body(r, 200, res);
+	return 0;
+}
+
+int
+tables_collection(struct request *r)
+{
+	struct tctx c;
+
+	if (tables_begin(r, &c, r->method == HTTP_GET || r->method == HTTP_HEAD) < 0)
+		return 0;
+	switch (r->method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		return tables_read(r, &c, NULL);
+	case HTTP_POST:
+		return tables_insert(r, &c);
+	case HTTP_PATCH:
+		return tables_update(r, &c, NULL);
+	case HTTP_DELETE:
+		return tables_delete(r, &c, NULL);
+	}
+	return -1;
+}
+
+int
+tables_item(struct request *r)
+{
+	struct tctx c;
+	const char *id = r->path_params[1];
+
+	if (tables_begin(r, &c, false) < 0)
+		return 0;
+	if (c.t->pk < 0)
+		return response_error_detail(r, 404, "NOT_FOUND",
+		    arena_printf(r->arena, "%s has no single-column primary key, so no /{id} routes",
+		        c.t->url_name), NULL, NULL);
+	switch (r->method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		return tables_read(r, &c, id);
+	case HTTP_PUT:
+		return tables_put(r, &c, id);
+	case HTTP_PATCH:
+		return tables_update(r, &c, id);
+	case HTTP_DELETE:
+		return tables_delete(r, &c, id);
+	}
+	return -1;
+}
