@@ -38,6 +38,9 @@ export STACK_PG_FAST=1 STACK_WORKERS=2 STACK_MAX_REQUESTS=${STACK_MAX_REQUESTS:-
 export STACK_EXTRA_CONF='[cors]
 allowed_origins = https://app.example'
 stack_up "$dir"
+# On stdin: PostgreSQL's user may not be able to read the source tree.
+"$top_srcdir/tests/lib/stack.sh" "$dir" psql -q <"$top_srcdir/tests/integration/fixture.sql" \
+	>/dev/null
 
 export FB_URL="http://127.0.0.1:$STACK_PORT/api/v1"
 export FB_BASE="http://127.0.0.1:$STACK_PORT"

@@ -32,5 +32,6 @@ void load_start(struct load *l, int procs, double seconds);
 void load_wait(struct load *l, int *total, int *failed);
 
 TCase *modes_tcase(void);
+TCase *tables_tcase(void);
 
 #endif

@@ -9,5 +9,6 @@ Suite *request_suite(void);
 Suite *response_suite(void);
 Suite *router_suite(void);
 Suite *token_suite(void);
+Suite *tables_suite(void);
 
 #endif

@@ -1,0 +1,53 @@
+-- Fixture for the tables tests: loaded by run.sh into the test database
+-- as the owner, after migrate (so default privileges apply).
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+
+CREATE TABLE category (
+  id integer PRIMARY KEY,
+  title text UNIQUE NOT NULL
+);
+
+CREATE TABLE product (
+  id serial PRIMARY KEY,
+  name text NOT NULL,
+  price numeric(10,2),
+  stock integer NOT NULL DEFAULT 0,
+  active boolean DEFAULT true,
+  tags text[] DEFAULT '{}',
+  meta jsonb,
+  created_at timestamptz DEFAULT now(),
+  ref uuid DEFAULT gen_random_uuid(),
+  feeling mood,
+  body text,
+  search tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(body, ''))) STORED,
+  category_id integer REFERENCES category (id),
+  CHECK (price IS NULL OR price >= 0)
+);
+
+CREATE TABLE person (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text);
+CREATE TABLE event_log (at timestamptz DEFAULT now(), message text);
+CREATE TABLE box (id integer PRIMARY KEY, label text);
+
+CREATE VIEW product_stats AS SELECT count(*) AS n, avg(price) AS avg_price FROM product;
+
+CREATE TABLE notes (
+  id bigserial PRIMARY KEY,
+  owner uuid NOT NULL DEFAULT auth.uid(),
+  body text
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON notes USING (owner = auth.uid()) WITH CHECK (owner = auth.uid());
+
+CREATE TABLE secrets (id integer PRIMARY KEY, s text);
+REVOKE ALL ON secrets FROM authenticated;
+
+GRANT SELECT ON product, category TO anon;
+
+INSERT INTO category VALUES (1, 'fruit'), (2, 'veg');
+INSERT INTO product (name, price, stock, active, tags, meta, feeling, body, category_id) VALUES
+  ('apple', 1.50, 10, true, '{fruit,red}', '{"color": "red"}', 'happy', 'The quick brown fox jumps', 1),
+  ('banana', 0.25, 0, false, '{fruit,yellow}', NULL, 'ok', 'Lazy dogs sleep all day', 1),
+  ('carrot', 0.80, 5, NULL, '{veg}', '{"color": "orange"}', NULL, 'Foxes and dogs are friends', 2),
+  ('dates, dried', NULL, 3, true, '{}', NULL, 'sad', NULL, NULL);
+INSERT INTO secrets VALUES (1, 'hidden');
+INSERT INTO box VALUES (1, 'small');
