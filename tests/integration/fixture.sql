@@ -51,3 +51,16 @@ INSERT INTO product (name, price, stock, active, tags, meta, feeling, body, cate
   ('dates, dried', NULL, 3, true, '{}', NULL, 'sad', NULL, NULL);
 INSERT INTO secrets VALUES (1, 'hidden');
 INSERT INTO box VALUES (1, 'small');
+
+-- A second exposed schema: /tables/extra.things.
+CREATE SCHEMA extra;
+GRANT USAGE ON SCHEMA extra TO anon, authenticated, service_role;
+CREATE TABLE extra.thing (id integer PRIMARY KEY, v text);
+GRANT ALL ON extra.thing TO service_role;
+INSERT INTO extra.thing VALUES (1, 'elsewhere');
+
+-- A view whose read would write: reads run read-only, so it fails.
+CREATE TABLE write_log (n integer);
+CREATE FUNCTION sneaky() RETURNS integer LANGUAGE sql VOLATILE
+  AS $$ INSERT INTO write_log VALUES (1) RETURNING 1 $$;
+CREATE VIEW sneaky_view AS SELECT sneaky() AS x;

@@ -35,7 +35,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export STACK_PG_FAST=1 STACK_WORKERS=2 STACK_MAX_REQUESTS=${STACK_MAX_REQUESTS:-200}
-export STACK_EXTRA_CONF='[cors]
+export STACK_EXTRA_CONF='[tables]
+schemas = public, extra
+[cors]
 allowed_origins = https://app.example'
 stack_up "$dir"
 # On stdin: PostgreSQL's user may not be able to read the source tree.

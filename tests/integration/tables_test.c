@@ -638,6 +638,41 @@ START_TEST(test_views)
 }
 END_TEST
 
+START_TEST(test_other_schema_max_rows_read_only)
+{
+	struct http_resp r;
+	struct json_object *o;
+
+	tokens();
+	call(&r, "GET", "/tables/extra.things", service, NULL, NULL);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "elsewhere"), "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+	call(&r, "GET", "/tables/extra.thing/1", service, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	/* Not exposed: a schema missing from [tables] schemas. */
+	call(&r, "GET", "/tables/auth.users", service, NULL, NULL);
+	assert_error(&r, 404, "NOT_FOUND");
+	http_resp_free(&r);
+
+	/* max_rows caps reads whatever limit is asked. */
+	sql("INSERT INTO event_log (message) SELECT 'm' || g FROM generate_series(1, 1100) g");
+	call(&r, "GET", "/tables/event_logs?limit=5000", service, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	o = json_body(&r);
+	ck_assert_int_eq((int)json_object_array_length(o), 1000);
+	json_object_put(o);
+	http_resp_free(&r);
+	sql("DELETE FROM event_log");
+
+	/* Reads run in a read-only transaction. */
+	call(&r, "GET", "/tables/sneaky_view", service, NULL, NULL);
+	ck_assert_msg(r.status >= 400 && strstr(r.body, "25006"), "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+	ck_assert_str_eq(sql("SELECT count(*) FROM write_log"), "0");
+}
+END_TEST
+
 START_TEST(test_schema_reload_without_restart)
 {
 	pid_t master = master_pid();
@@ -739,6 +774,7 @@ tables_tcase(void)
 	tcase_add_test(tc, test_row_level_security);
 	tcase_add_test(tc, test_hostile_input);
 	tcase_add_test(tc, test_views);
+	tcase_add_test(tc, test_other_schema_max_rows_read_only);
 	tcase_add_test(tc, test_schema_reload_without_restart);
 	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
 	return tc;
