@@ -22,7 +22,7 @@
 
 #include "conf.h"
 
-enum conf_type { T_STRING, T_INT, T_LONG, T_SIZE, T_BOOL, T_MODE, T_LEVEL, T_SECRET };
+enum conf_type { T_STRING, T_INT, T_LONG, T_SIZE, T_BOOL, T_MODE, T_LEVEL, T_SECRET, T_CHOICE };
 
 struct conf_key {
 	const char *section;
@@ -31,6 +31,13 @@ struct conf_key {
 	size_t offset;
 	const char *def;
 	long min, max;
+};
+
+/* The values a T_CHOICE key takes, "a|b|c". */
+static const struct {
+	const char *section, *key, *choices;
+} conf_choices[] = {
+	{ "mail", "transport", "dir|smtp|none" },
 };
 
 #define F(field) offsetof(struct conf, field)
@@ -55,6 +62,30 @@ static const struct conf_key conf_keys[] = {
 	{ "database", "connect_timeout", T_INT, F(db_connect_timeout), "3", 1, 60 },
 	{ "auth", "jwt_secret", T_SECRET, F(jwt_secret), "", 0, 4096 },
 	{ "auth", "access_token_ttl", T_INT, F(access_token_ttl), "900", 30, 86400 },
+	{ "auth", "signup_enabled", T_BOOL, F(signup_enabled), "true", 0, 0 },
+	{ "auth", "password_min_length", T_INT, F(password_min_length), "8", 6, 1024 },
+	{ "auth", "password_ops_limit", T_INT, F(password_ops_limit), "2", 1, 20 },
+	{ "auth", "password_mem_limit", T_SIZE, F(password_mem_limit), "64M", 8192, 1L << 30 },
+	{ "auth", "refresh_reuse_interval", T_INT, F(refresh_reuse_interval), "10", 0, 300 },
+	{ "auth", "magiclink_ttl", T_INT, F(magiclink_ttl), "900", 60, 86400 },
+	{ "auth", "magiclink_interval", T_INT, F(magiclink_interval), "60", 0, 3600 },
+	{ "auth", "redirect_allow_list", T_STRING, F(redirect_allow_list), "", 0, 4096 },
+	{ "auth", "trusted_proxy_header", T_STRING, F(trusted_proxy_header), "", 0, 64 },
+	{ "auth", "rate_limit_window", T_INT, F(rate_limit_window), "300", 1, 86400 },
+	{ "auth", "rate_limit_signup", T_INT, F(rate_limit_signup), "30", 0, 1000000 },
+	{ "auth", "rate_limit_signin", T_INT, F(rate_limit_signin), "30", 0, 1000000 },
+	{ "auth", "rate_limit_refresh", T_INT, F(rate_limit_refresh), "300", 0, 1000000 },
+	{ "auth", "rate_limit_magiclink", T_INT, F(rate_limit_magiclink), "30", 0, 1000000 },
+	{ "auth", "rate_limit_verify", T_INT, F(rate_limit_verify), "30", 0, 1000000 },
+	{ "mail", "transport", T_CHOICE, F(mail_transport), "dir", 0, 0 },
+	{ "mail", "dir", T_STRING, F(mail_dir), "/var/spool/fluxbase/mail", 0, 4096 },
+	{ "mail", "smtp_url", T_STRING, F(mail_smtp_url), "", 0, 1024 },
+	{ "mail", "smtp_starttls", T_BOOL, F(mail_smtp_starttls), "true", 0, 0 },
+	{ "mail", "smtp_user", T_STRING, F(mail_smtp_user), "", 0, 256 },
+	{ "mail", "smtp_password", T_SECRET, F(mail_smtp_password), "", 0, 1024 },
+	{ "mail", "from", T_STRING, F(mail_from), "Fluxbase <no-reply@localhost>", 3, 256 },
+	{ "mail", "magiclink_subject", T_STRING, F(mail_magiclink_subject), "Your sign-in link",
+	    1, 256 },
 	{ "tables", "schemas", T_STRING, F(tables_schemas), "public", 1, 1024 },
 	{ "tables", "max_rows", T_LONG, F(tables_max_rows), "1000", 1, 1000000 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
@@ -224,6 +255,32 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file
 		free(*(char **)field);
 		*(char **)field = s;
 		return 0;
+	case T_CHOICE: {
+		size_t vlen = strlen(v);
+		const char *ch = NULL, *all;
+
+		for (size_t i = 0; i < sizeof(conf_choices) / sizeof(conf_choices[0]); i++)
+			if (strcmp(conf_choices[i].section, k->section) == 0 &&
+			    strcmp(conf_choices[i].key, k->key) == 0)
+				ch = conf_choices[i].choices;
+		all = ch;
+
+		while (ch != NULL && *ch != '\0') {
+			const char *bar = strchr(ch, '|');
+			size_t len = bar ? (size_t)(bar - ch) : strlen(ch);
+
+			if (len == vlen && vlen > 0 && strncmp(ch, v, vlen) == 0) {
+				if ((s = strdup(v)) == NULL)
+					goto nomem;
+				free(*(char **)field);
+				*(char **)field = s;
+				return 0;
+			}
+			ch = bar ? bar + 1 : NULL;
+		}
+		snprintf(why, whylen, "must be one of %s, got \"%s\"", all ? all : "?", v);
+		return -1;
+	}
 	case T_STRING:
 		if (strlen(v) < (size_t)k->min || strlen(v) > (size_t)k->max) {
 			snprintf(why, whylen, "must be %ld to %ld bytes long", k->min, k->max);
@@ -498,7 +555,8 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (conf_keys[i].type == T_STRING || conf_keys[i].type == T_SECRET) {
+		if (conf_keys[i].type == T_STRING || conf_keys[i].type == T_SECRET ||
+		    conf_keys[i].type == T_CHOICE) {
 			char **field = (char **)((char *)c + conf_keys[i].offset);
 
 			if (conf_keys[i].type == T_SECRET && *field != NULL)

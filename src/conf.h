@@ -39,6 +39,31 @@ struct conf {
 	/* [auth] */
 	char *jwt_secret;
 	int access_token_ttl;
+	bool signup_enabled;
+	int password_min_length;
+	int password_ops_limit;
+	size_t password_mem_limit;
+	int refresh_reuse_interval;
+	int magiclink_ttl;
+	int magiclink_interval;
+	char *redirect_allow_list;
+	char *trusted_proxy_header;
+	int rate_limit_window;
+	int rate_limit_signup;
+	int rate_limit_signin;
+	int rate_limit_refresh;
+	int rate_limit_magiclink;
+	int rate_limit_verify;
+
+	/* [mail] */
+	char *mail_transport;       /* dir, smtp or none */
+	char *mail_dir;
+	char *mail_smtp_url;
+	bool mail_smtp_starttls;
+	char *mail_smtp_user;
+	char *mail_smtp_password;
+	char *mail_from;
+	char *mail_magiclink_subject;
 
 	/* [tables] */
 	char *tables_schemas;

@@ -9,5 +9,12 @@ struct request;
 int health_get(struct request *r);
 int tables_collection(struct request *r);
 int tables_item(struct request *r);
+int auth_signup(struct request *r);
+int auth_signin(struct request *r);
+int auth_signout(struct request *r);
+int auth_refresh(struct request *r);
+int auth_user(struct request *r);
+int auth_magiclink(struct request *r);
+int auth_magiclink_verify(struct request *r);
 
 #endif

@@ -19,6 +19,7 @@
 struct conf;
 struct db;
 struct schema_cache;
+struct scoreboard;
 struct FCGX_Request;
 
 enum http_method {
@@ -64,6 +65,7 @@ struct request {
 	const struct conf *conf;
 	struct db *db;
 	struct schema_cache *schema;
+	struct scoreboard *sb;
 
 	int method;                    /* enum http_method, 0 if unknown */
 	const char *method_name;
@@ -84,6 +86,8 @@ struct request {
 	bool has_token;
 	const char *role;              /* anon, authenticated, service_role */
 	const char *claims;            /* JSON of the token's claims */
+	const char *user_id;           /* sub, a UUID, or NULL */
+	const char *session_id;        /* session_id, a UUID, or NULL */
 
 	const struct route *route;
 	const char *path_params[8];    /* values of {name} segments, decoded */

@@ -8,6 +8,13 @@
 
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", health_get, 0 },
+	{ HTTP_POST, "/api/v1/auth/signup", auth_signup, 0 },
+	{ HTTP_POST, "/api/v1/auth/signin", auth_signin, 0 },
+	{ HTTP_POST, "/api/v1/auth/signout", auth_signout, 0 },
+	{ HTTP_POST, "/api/v1/auth/refresh", auth_refresh, 0 },
+	{ HTTP_GET | HTTP_PATCH, "/api/v1/auth/user", auth_user, 0 },
+	{ HTTP_POST, "/api/v1/auth/magiclink", auth_magiclink, 0 },
+	{ HTTP_GET, "/api/v1/auth/magiclink/verify", auth_magiclink_verify, 0 },
 	{ HTTP_GET | HTTP_POST | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}",
 	    tables_collection, 0 },
 	{ HTTP_GET | HTTP_PUT | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}",

@@ -21,6 +21,7 @@ scoreboard_create(void)
 	}
 	memset(sb, 0, sizeof(*sb));
 	sb->start_time = time(NULL);
+	ratelimit_init(&sb->ratelimit);
 	return sb;
 }
 

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "auth/ratelimit.h"
+
 #define SCOREBOARD_SLOTS 512
 
 enum worker_state { WS_FREE, WS_STARTING, WS_IDLE, WS_READING, WS_RUNNING };
@@ -35,6 +37,7 @@ struct scoreboard {
 	int active;
 	int max_active;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
+	struct ratelimit ratelimit;
 };
 
 struct scoreboard *scoreboard_create(void);

@@ -18,14 +18,15 @@
 #include "session.h"
 #include "token.h"
 
-/* One statement: role, claims and (for reads) a read-only transaction.
- * Going read-only is allowed at any point of a transaction, unlike the
- * other way round, so it rides here rather than in a BEGIN. */
+/* One statement: role, claims, (for reads) a read-only transaction, and
+ * the check that the token's session is still alive.  Going read-only is
+ * allowed at any point of a transaction, unlike the other way round, so it
+ * rides here rather than in a BEGIN. */
 static const struct db_stmt setup_stmt = {
 	"fb_setup",
 	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
-	" set_config('transaction_read_only', $3, true)",
-	3,
+	" set_config('transaction_read_only', $3, true), fluxbase.check_session($4::uuid)",
+	4,
 };
 
 static const char *const allowed_roles[] = { "anon", "authenticated", "service_role" };
@@ -72,15 +73,27 @@ session_resolve(struct request *r)
 	for (size_t i = 0; role != NULL && i < sizeof(allowed_roles) / sizeof(allowed_roles[0]); i++)
 		if (strcmp(role, allowed_roles[i]) == 0)
 			ok = true;
-	/* sub, when present, must be a UUID: auth.uid() casts it. */
-	if (ok && json_object_object_get_ex(claims, "sub", &v) &&
-	    (!json_object_is_type(v, json_type_string) ||
-	        !token_uuid_is_valid(json_object_get_string(v))))
-		ok = false;
+	/* sub and session_id, when present, must be UUIDs: SQL casts them. */
+	if (ok && json_object_object_get_ex(claims, "sub", &v)) {
+		if (json_object_is_type(v, json_type_string) &&
+		    token_uuid_is_valid(json_object_get_string(v)))
+			r->user_id = arena_strdup(r->arena, json_object_get_string(v));
+		else
+			ok = false;
+	}
+	if (ok && json_object_object_get_ex(claims, "session_id", &v)) {
+		if (json_object_is_type(v, json_type_string) &&
+		    token_uuid_is_valid(json_object_get_string(v)))
+			r->session_id = arena_strdup(r->arena, json_object_get_string(v));
+		else
+			ok = false;
+	}
 	if (ok) {
 		r->role = arena_strdup(r->arena, role);
 		r->claims = arena_strdup(r->arena, json);
 		r->has_token = true;
+	} else {
+		r->user_id = r->session_id = NULL;
 	}
 	json_object_put(claims);
 	free(json);
@@ -97,7 +110,14 @@ struct db_result *
 session_exec(struct request *r, const char *sql, int nparams, const char *const *values,
     bool read_only)
 {
-	const char *setup_values[3] = { r->role, r->claims, read_only ? "on" : "off" };
+	return session_exec_as(r, r->role, sql, nparams, values, read_only);
+}
+
+struct db_result *
+session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, bool read_only)
+{
+	const char *setup_values[4] = { role, r->claims, read_only ? "on" : "off", r->session_id };
 	struct db_result *res;
 
 	res = db_exec_request(r->db, &setup_stmt, setup_values, sql, nparams, values);
@@ -135,6 +155,8 @@ db_error_response(struct request *r, const struct db_result *res)
 		status = r->has_token ? 403 : 401;
 	else if (strcmp(state, "42P01") == 0)
 		status = 404;
+	else if (strcmp(state, "PT401") == 0)
+		return response_error(r, 401, "INVALID_TOKEN", "The session has ended");
 	else if (strcmp(state, "PT116") == 0) {
 		status = 406;
 		code = "PGRST116";

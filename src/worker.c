@@ -37,6 +37,7 @@
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_reopen;
 static struct schema_cache worker_schema;
+static struct scoreboard *worker_sb;
 
 /* NOTIFY fluxbase, 'reload schema' (or a reconnect, channel NULL). */
 static void
@@ -165,6 +166,7 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 	if (request_init(&r, arena, fcgx, conf) == 0) {
 		r.db = db;
 		r.schema = &worker_schema;
+		r.sb = worker_sb;
 		slot->state = WS_RUNNING;
 		db_check(db);
 		if (r.method != HTTP_OPTIONS)
@@ -190,6 +192,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	sigset_t loop_set, wait_set;
 	int errors = 0, flags;
 
+	worker_sb = sb;
 	worker_signals(standalone, &loop_set);
 	/* Exactly the loop set: the master forked us with everything blocked. */
 	sigprocmask(SIG_SETMASK, &loop_set, NULL);

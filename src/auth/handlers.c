@@ -1,0 +1,769 @@
+/*
+ * auth/handlers.c - /api/v1/auth: accounts, sessions, magic links.
+ *
+ * Passwords are hashed and verified here (Argon2id); everything else is
+ * one call of a function of migration 0003, run as the role fluxbase_auth
+ * in the request's single transaction.  Unknown account and wrong password
+ * cost the same and answer the same.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "auth/password.h"
+#include "auth/ratelimit.h"
+#include "conf.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "mail.h"
+#include "scoreboard.h"
+#include "session.h"
+#include "token.h"
+
+#define AUTH_ROLE "fluxbase_auth"
+#define METADATA_MAX 16384
+#define EMAIL_MAX 254
+#define REFRESH_TOKEN_BYTES 32
+
+/* ---- request pieces ------------------------------------------------------ */
+
+static const char *
+client_address(struct request *r)
+{
+	const char *h = r->conf->trusted_proxy_header;
+
+	if (h[0] != '\0') {
+		const char *v = request_header(r, h), *last;
+
+		if (v != NULL && v[0] != '\0') {
+			last = strrchr(v, ',');
+			last = last ? last + 1 : v;
+			while (*last == ' ')
+				last++;
+			if (*last != '\0' && strlen(last) <= 64)
+				return last;
+		}
+	}
+	h = request_param(r, "REMOTE_ADDR");
+	return h ? h : "unknown";
+}
+
+static const char *
+user_agent(struct request *r)
+{
+	const char *ua = request_header(r, "User-Agent");
+
+	return ua ? arena_strndup(r->arena, ua, strnlen(ua, 512)) : NULL;
+}
+
+/* 0, or -1 with 429 and Retry-After set. */
+static int
+rate_limited(struct request *r, const char *action, int limit)
+{
+	int wait = ratelimit_hit(&r->sb->ratelimit, action, client_address(r), limit,
+	    r->conf->rate_limit_window);
+
+	if (wait == 0)
+		return 0;
+	response_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
+	response_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds", wait);
+	return -1;
+}
+
+/*
+ * The JSON object body; every key must be in allowed, keys in forbidden
+ * answer 403 FORBIDDEN_FIELD.  The object is freed with the request.
+ */
+static void
+put_json(void *o)
+{
+	json_object_put(o);
+}
+
+static struct json_object *
+auth_body(struct request *r, const char *const *allowed, const char *const *forbidden)
+{
+	const char *body;
+	size_t len;
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
+		return NULL;
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	if (o == NULL || json_tokener_get_parse_end(tok) != len) {
+		json_tokener_free(tok);
+		json_object_put(o);
+		response_error(r, 400, "INVALID_JSON", "The request body is not valid JSON");
+		return NULL;
+	}
+	json_tokener_free(tok);
+	arena_on_reset(r->arena, put_json, o);
+	if (!json_object_is_type(o, json_type_object)) {
+		response_error(r, 400, "VALIDATION", "The body must be a JSON object");
+		return NULL;
+	}
+	json_object_object_foreach(o, key, val) {
+		bool ok = false;
+
+		(void)val;
+		for (size_t i = 0; forbidden != NULL && forbidden[i] != NULL; i++) {
+			if (strcmp(key, forbidden[i]) == 0) {
+				response_error(r, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
+				    forbidden[i]);
+				return NULL;
+			}
+		}
+		for (size_t i = 0; allowed[i] != NULL; i++)
+			ok |= strcmp(key, allowed[i]) == 0;
+		if (!ok) {
+			response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", key);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* A string field: 1 present, 0 absent, -1 wrong type (400 set). */
+static int
+field_string(struct request *r, struct json_object *o, const char *key, const char **out,
+    size_t *len)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		response_error(r, 400, "VALIDATION", "%s must be a string", key);
+		return -1;
+	}
+	*out = json_object_get_string(v);
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return 1;
+}
+
+/* The user_metadata field as JSON text: 1 present, 0 absent, -1 bad. */
+static int
+field_metadata(struct request *r, struct json_object *o, const char **out)
+{
+	struct json_object *v;
+	const char *text;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, "user_metadata", &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_object)) {
+		response_error(r, 400, "VALIDATION", "user_metadata must be a JSON object");
+		return -1;
+	}
+	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (strlen(text) > METADATA_MAX) {
+		response_error(r, 400, "VALIDATION", "user_metadata is larger than %d bytes",
+		    METADATA_MAX);
+		return -1;
+	}
+	*out = arena_strdup(r->arena, text);
+	return 1;
+}
+
+bool auth_email_is_valid(const char *email);
+
+bool
+auth_email_is_valid(const char *e)
+{
+	const char *at = strchr(e, '@'), *p;
+	size_t n = strlen(e);
+	bool dot = false;
+
+	if (n < 3 || n > EMAIL_MAX || at == NULL || at == e || strchr(at + 1, '@') != NULL ||
+	    at - e > 64 || at[1] == '\0')
+		return false;
+	for (p = e; p < at; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("<>()[],;:\\\"", *p) != NULL)
+			return false;
+	if (e[0] == '.' || at[-1] == '.' || strstr(e, "..") != NULL)
+		return false;
+	for (p = at + 1; *p; p++) {
+		if (*p == '.') {
+			if (p == at + 1 || p[1] == '\0' || p[-1] == '.' || p[-1] == '-')
+				return false;
+			dot = true;
+		} else if (!isalnum((unsigned char)*p) && *p != '-') {
+			return false;
+		}
+	}
+	return dot;
+}
+
+static int
+email_field(struct request *r, struct json_object *o, const char **email, bool required)
+{
+	int rc = field_string(r, o, "email", email, NULL);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (!required)
+			return 0;
+		response_error(r, 400, "VALIDATION", "email is required");
+		return -1;
+	}
+	if (!auth_email_is_valid(*email)) {
+		response_error(r, 400, "VALIDATION", "email is not a valid address");
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- tokens ---------------------------------------------------------------- */
+
+struct refresh_token {
+	char token[64];
+	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1];   /* bytea \x... */
+	char box[2 + 2 * (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64) + 1];
+};
+
+/* SHA-256 of a token as a bytea literal. */
+static void
+token_hash_hex(const char *token, char *out, size_t n)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, n - 2, h, sizeof(h));
+}
+
+static void
+box_key(const struct conf *c, unsigned char key[crypto_secretbox_KEYBYTES])
+{
+	static const char context[] = "fluxbase refresh-token box v1";
+	unsigned char master[32];
+
+	crypto_generichash(master, sizeof(master), (const unsigned char *)c->jwt_secret,
+	    strlen(c->jwt_secret), NULL, 0);
+	crypto_generichash(key, crypto_secretbox_KEYBYTES, (const unsigned char *)context,
+	    sizeof(context) - 1, master, sizeof(master));
+	sodium_memzero(master, sizeof(master));
+}
+
+static void
+refresh_token_new(const struct conf *c, struct refresh_token *t)
+{
+	unsigned char raw[REFRESH_TOKEN_BYTES], key[crypto_secretbox_KEYBYTES];
+	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
+	size_t len;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(t->token, sizeof(t->token), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	token_hash_hex(t->token, t->hash, sizeof(t->hash));
+	len = strlen(t->token);
+	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
+	box_key(c, key);
+	crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, (const unsigned char *)t->token,
+	    len, sealed, key);
+	sodium_memzero(key, sizeof(key));
+	t->box[0] = '\\';
+	t->box[1] = 'x';
+	sodium_bin2hex(t->box + 2, sizeof(t->box) - 2, sealed,
+	    crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* Opens a sealed token (bytea text \x...) into out. */
+static int
+refresh_token_open(const struct conf *c, const char *box, char *out, size_t n)
+{
+	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
+	unsigned char key[crypto_secretbox_KEYBYTES];
+	size_t len;
+	int rc;
+
+	if (box == NULL || strncmp(box, "\\x", 2) != 0 ||
+	    sodium_hex2bin(sealed, sizeof(sealed), box + 2, strlen(box + 2), NULL, &len, NULL) != 0 ||
+	    len <= crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES ||
+	    len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES >= n)
+		return -1;
+	box_key(c, key);
+	rc = crypto_secretbox_open_easy((unsigned char *)out, sealed + crypto_secretbox_NONCEBYTES,
+	    len - crypto_secretbox_NONCEBYTES, sealed, key);
+	sodium_memzero(key, sizeof(key));
+	if (rc != 0)
+		return -1;
+	out[len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] = '\0';
+	return 0;
+}
+
+static bool
+token_shape_ok(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+
+	if (n < 20 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && t[i] != '-' && t[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * The session object: a fresh access token for the user (JSON text from
+ * auth.user_json) in session sid, and the refresh token.  With redirect,
+ * a 303 to it with the tokens in the URL fragment instead.
+ */
+static int
+respond_session(struct request *r, int status, const char *user_json, const char *sid,
+    const char *refresh, const char *redirect)
+{
+	struct json_object *user = json_tokener_parse(user_json), *v, *extra, *out;
+	struct token_claims claims = { 0 };
+	time_t now = time(NULL);
+	const char *body;
+	char *access;
+
+	if (user == NULL)
+		return -1;
+	claims.role = json_object_object_get_ex(user, "role", &v) ? json_object_get_string(v)
+	                                                          : "authenticated";
+	claims.sub = json_object_object_get_ex(user, "id", &v) ? json_object_get_string(v) : NULL;
+	claims.email = json_object_object_get_ex(user, "email", &v) ? json_object_get_string(v)
+	                                                            : NULL;
+	claims.session_id = sid;
+	claims.ttl = r->conf->access_token_ttl;
+	extra = json_object_new_object();
+	if (json_object_object_get_ex(user, "user_metadata", &v))
+		json_object_object_add(extra, "user_metadata", json_object_get(v));
+	if (json_object_object_get_ex(user, "app_metadata", &v))
+		json_object_object_add(extra, "app_metadata", json_object_get(v));
+	claims.extra_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
+	access = token_mint(r->conf->jwt_secret, &claims, now);
+	json_object_put(extra);
+	if (access == NULL) {
+		json_object_put(user);
+		return -1;
+	}
+	if (redirect != NULL) {
+		r->resp.status = 303;
+		response_header(r, "Location", arena_printf(r->arena,
+		    "%s#access_token=%s&token_type=bearer&expires_in=%d&expires_at=%ld&refresh_token=%s",
+		    redirect, access, r->conf->access_token_ttl,
+		    (long)(now + r->conf->access_token_ttl), refresh));
+		response_header(r, "Cache-Control", "no-store");
+		free(access);
+		json_object_put(user);
+		return 0;
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "access_token", json_object_new_string(access));
+	json_object_object_add(out, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(out, "expires_in", json_object_new_int(r->conf->access_token_ttl));
+	json_object_object_add(out, "expires_at",
+	    json_object_new_int64((int64_t)(now + r->conf->access_token_ttl)));
+	json_object_object_add(out, "refresh_token", json_object_new_string(refresh));
+	json_object_object_add(out, "user", user);
+	body = arena_strdup(r->arena, json_object_to_json_string_ext(out,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(out);
+	sodium_memzero(access, strlen(access));
+	free(access);
+	response_json(r, status, body, strlen(body));
+	response_header(r, "Cache-Control", "no-store");
+	return 0;
+}
+
+static struct db_result *
+auth_exec(struct request *r, const char *sql, int n, const char *const *values, bool read_only)
+{
+	return session_exec_as(r, AUTH_ROLE, sql, n, values, read_only);
+}
+
+static int
+message(struct request *r, const char *text)
+{
+	struct json_object *o = json_object_new_object();
+	const char *body;
+
+	json_object_object_add(o, "message", json_object_new_string(text));
+	body = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	response_json(r, 200, body, strlen(body));
+	return 0;
+}
+
+/* ---- endpoints -------------------------------------------------------------- */
+
+int
+auth_signup(struct request *r)
+{
+	static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
+	struct json_object *o;
+	const char *email, *password, *meta, *why;
+	char hash[crypto_pwhash_STRBYTES];
+	struct refresh_token rt;
+	struct db_result *res;
+	size_t plen;
+
+	if (rate_limited(r, "signup", r->conf->rate_limit_signup) < 0)
+		return 0;
+	if (!r->conf->signup_enabled)
+		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
+	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
+		return 0;
+	if (field_string(r, o, "password", &password, &plen) <= 0) {
+		if (r->resp.status == 0)
+			response_error(r, 400, "VALIDATION", "password is required");
+		return 0;
+	}
+	if ((why = password_check_strength(r->conf, password, plen)) != NULL)
+		return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
+		    r->conf->password_min_length);
+	if (field_metadata(r, o, &meta) < 0)
+		return 0;
+	if (password_hash(r->conf, password, plen, hash) < 0)
+		return -1;
+	refresh_token_new(r->conf, &rt);
+	{
+		const char *values[] = { email, hash, meta, rt.hash, rt.box, user_agent(r),
+			client_address(r) };
+
+		res = auth_exec(r,
+		    "SELECT user_json::text, session_id FROM auth.signup($1, $2, $3::jsonb,"
+		    " $4::bytea, $5::bytea, $6, $7)", 7, values, false);
+	}
+	sodium_memzero(hash, sizeof(hash));
+	if (res == NULL) {
+		if (r->resp.status == 409)
+			response_error(r, 409, "USER_EXISTS", "An account with this email already exists");
+		return 0;
+	}
+	return respond_session(r, 201, db_result_value(res, 0, 0), db_result_value(res, 0, 1),
+	    rt.token, NULL);
+}
+
+int
+auth_signin(struct request *r)
+{
+	static const char *const allowed[] = { "email", "password", NULL };
+	struct json_object *o;
+	const char *email, *password, *stored = NULL, *user_id = NULL, *new_hash = NULL;
+	char rehash[crypto_pwhash_STRBYTES];
+	struct refresh_token rt;
+	struct db_result *res;
+	size_t plen;
+
+	if (rate_limited(r, "signin", r->conf->rate_limit_signin) < 0)
+		return 0;
+	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
+		return 0;
+	if (field_string(r, o, "password", &password, &plen) <= 0) {
+		if (r->resp.status == 0)
+			response_error(r, 400, "VALIDATION", "password is required");
+		return 0;
+	}
+	if (plen > PASSWORD_MAX_BYTES)
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+	{
+		const char *values[] = { email };
+
+		res = auth_exec(r, "SELECT id, password_hash FROM auth.users WHERE lower(email) ="
+				   " lower($1)", 1, values, true);
+	}
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) == 1 && !db_result_isnull(res, 0, 1)) {
+		user_id = db_result_value(res, 0, 0);
+		stored = db_result_value(res, 0, 1);
+	}
+	if (stored == NULL) {
+		/* No such account (or no password): the same work, the same answer. */
+		password_dummy_verify(r->conf, password, plen);
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+	}
+	if (password_verify(stored, password, plen) != 0)
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+	if (password_needs_rehash(r->conf, stored)) {
+		if (password_hash(r->conf, password, plen, rehash) == 0)
+			new_hash = rehash;
+	}
+	refresh_token_new(r->conf, &rt);
+	{
+		const char *values[] = { user_id, new_hash, rt.hash, rt.box, user_agent(r),
+			client_address(r) };
+
+		res = auth_exec(r, "SELECT user_json::text, session_id FROM auth.signin($1::uuid, $2,"
+				   " $3::bytea, $4::bytea, $5, $6)", 6, values, false);
+	}
+	sodium_memzero(rehash, sizeof(rehash));
+	if (res == NULL)
+		return 0;
+	return respond_session(r, 200, db_result_value(res, 0, 0), db_result_value(res, 0, 1),
+	    rt.token, NULL);
+}
+
+/* A user's token with its session: 0, or -1 with 401 set. */
+static int
+require_user(struct request *r, bool need_session)
+{
+	if (session_resolve(r) < 0)
+		return -1;
+	if (!r->has_token)
+		return response_error(r, 401, "INVALID_TOKEN", "A bearer token is required"), -1;
+	if (r->user_id == NULL || (need_session && r->session_id == NULL))
+		return response_error(r, 401, "INVALID_TOKEN", "A user's access token is required"), -1;
+	return 0;
+}
+
+int
+auth_signout(struct request *r)
+{
+	const char *values[1];
+
+	if (require_user(r, true) < 0)
+		return 0;
+	values[0] = r->session_id;
+	if (auth_exec(r, "SELECT auth.end_session($1::uuid)", 1, values, false) == NULL)
+		return 0;
+	return message(r, "Signed out");
+}
+
+int
+auth_refresh(struct request *r)
+{
+	static const char *const allowed[] = { "refresh_token", NULL };
+	struct json_object *o;
+	const char *token, *outcome;
+	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1], grace[16], current[64];
+	struct refresh_token rt;
+	struct db_result *res;
+
+	if (rate_limited(r, "refresh", r->conf->rate_limit_refresh) < 0)
+		return 0;
+	if ((o = auth_body(r, allowed, NULL)) == NULL)
+		return 0;
+	if (field_string(r, o, "refresh_token", &token, NULL) <= 0) {
+		if (r->resp.status == 0)
+			response_error(r, 400, "VALIDATION", "refresh_token is required");
+		return 0;
+	}
+	if (!token_shape_ok(token))
+		return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+	token_hash_hex(token, hash, sizeof(hash));
+	refresh_token_new(r->conf, &rt);
+	snprintf(grace, sizeof(grace), "%d", r->conf->refresh_reuse_interval);
+	{
+		const char *values[] = { hash, rt.hash, rt.box, grace };
+
+		res = auth_exec(r, "SELECT outcome, user_json::text, session_id, token_box FROM"
+				   " auth.refresh($1::bytea, $2::bytea, $3::bytea, $4::integer)", 4,
+		    values, false);
+	}
+	if (res == NULL)
+		return 0;
+	outcome = db_result_value(res, 0, 0);
+	if (strcmp(outcome, "rotated") == 0)
+		return respond_session(r, 200, db_result_value(res, 0, 1),
+		    db_result_value(res, 0, 2), rt.token, NULL);
+	if (strcmp(outcome, "current") == 0 &&
+	    refresh_token_open(r->conf, db_result_value(res, 0, 3), current, sizeof(current)) == 0) {
+		int rc = respond_session(r, 200, db_result_value(res, 0, 1),
+		    db_result_value(res, 0, 2), current, NULL);
+
+		sodium_memzero(current, sizeof(current));
+		return rc;
+	}
+	if (strcmp(outcome, "theft") == 0)
+		log_warn("auth: a rotated refresh token was replayed after the grace window; session"
+			 " %s revoked (request %s)", db_result_value(res, 0, 2), r->request_id);
+	return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+}
+
+int
+auth_user(struct request *r)
+{
+	struct db_result *res;
+	const char *values[5];
+
+	if (require_user(r, false) < 0)
+		return 0;
+	if (r->method == HTTP_GET || r->method == HTTP_HEAD) {
+		values[0] = r->user_id;
+		res = auth_exec(r, "SELECT auth.user_json(u)::text FROM auth.users u WHERE id = $1::uuid",
+		    1, values, true);
+		if (res == NULL)
+			return 0;
+		if (db_result_rows(res) != 1)
+			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
+		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+		return 0;
+	} else {
+		static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
+		static const char *const forbidden[] = { "role", "app_metadata", "email_verified",
+			"id", NULL };
+		struct json_object *o = auth_body(r, allowed, forbidden);
+		const char *email = NULL, *password, *meta, *why;
+		char hash[crypto_pwhash_STRBYTES];
+		size_t plen;
+		int has_pw;
+
+		if (o == NULL || email_field(r, o, &email, false) < 0 ||
+		    (has_pw = field_string(r, o, "password", &password, &plen)) < 0 ||
+		    field_metadata(r, o, &meta) < 0)
+			return 0;
+		if (has_pw) {
+			if ((why = password_check_strength(r->conf, password, plen)) != NULL)
+				return response_error(r, 400, "VALIDATION", "%s (at least %d characters)",
+				    why, r->conf->password_min_length);
+			if (password_hash(r->conf, password, plen, hash) < 0)
+				return -1;
+		}
+		values[0] = r->user_id;
+		values[1] = r->session_id;
+		values[2] = email;
+		values[3] = has_pw ? hash : NULL;
+		values[4] = meta;
+		res = auth_exec(r, "SELECT auth.update_user($1::uuid, $2::uuid, $3, $4, $5::jsonb)::text",
+		    5, values, false);
+		sodium_memzero(hash, sizeof(hash));
+		if (res == NULL) {
+			if (r->resp.status == 409)
+				response_error(r, 409, "USER_EXISTS",
+				    "An account with this email already exists");
+			return 0;
+		}
+		if (db_result_isnull(res, 0, 0))
+			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
+		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+		return 0;
+	}
+}
+
+static bool
+redirect_allowed(const struct conf *c, const char *url)
+{
+	char list[4097], *save = NULL;
+
+	if (strlen(url) > 2048)
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '#')
+			return false;
+	snprintf(list, sizeof(list), "%s", c->redirect_allow_list);
+	for (char *prefix = strtok_r(list, ", ", &save); prefix != NULL;
+	     prefix = strtok_r(NULL, ", ", &save))
+		if (strncmp(url, prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+int
+auth_magiclink(struct request *r)
+{
+	static const char *const allowed[] = { "email", "redirect_to", NULL };
+	static const char sent_text[] =
+	    "If this address can sign in, a link is on its way";
+	struct json_object *o;
+	const char *email, *redirect, *outcome;
+	struct refresh_token link;   /* same shape: random token and its hash */
+	char ttl[16], interval[16], *text;
+	struct db_result *res;
+
+	if (rate_limited(r, "magiclink", r->conf->rate_limit_magiclink) < 0)
+		return 0;
+	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0 ||
+	    field_string(r, o, "redirect_to", &redirect, NULL) < 0)
+		return 0;
+	if (redirect != NULL && !redirect_allowed(r->conf, redirect))
+		return response_error(r, 400, "VALIDATION", "redirect_to is not an allowed URL");
+	if (r->conf->public_url[0] == '\0') {
+		log_err("auth: magic links need [server] public_url (links are never built from the"
+			" request's Host header)");
+		return response_error(r, 500, "INTERNAL", "Internal server error");
+	}
+	refresh_token_new(r->conf, &link);
+	snprintf(ttl, sizeof(ttl), "%d", r->conf->magiclink_ttl);
+	snprintf(interval, sizeof(interval), "%d", r->conf->magiclink_interval);
+	{
+		const char *values[] = { email, link.hash, ttl, redirect, interval,
+			r->conf->signup_enabled ? "true" : "false" };
+
+		res = auth_exec(r, "SELECT outcome, retry_after FROM auth.magic_request($1, $2::bytea,"
+				   " $3::integer, $4, $5::integer, $6::boolean)", 6, values, false);
+	}
+	if (res == NULL)
+		return 0;
+	outcome = db_result_value(res, 0, 0);
+	if (strcmp(outcome, "throttled") == 0) {
+		response_header(r, "Retry-After", arena_strdup(r->arena, db_result_value(res, 0, 1)));
+		return response_error(r, 429, "RATE_LIMITED",
+		    "A link was sent to this address a moment ago; try again later");
+	}
+	if (strcmp(outcome, "sent") == 0) {
+		text = arena_printf(r->arena,
+		    "Hello,\n\nFollow this link to sign in:\n\n"
+		    "%s/api/v1/auth/magiclink/verify?token=%s\n\n"
+		    "It works once and expires in %d minutes. If you did not ask for it, ignore"
+		    " this message.\n", r->conf->public_url, link.token, r->conf->magiclink_ttl / 60);
+		/* A delivery failure is logged, never told: the answer is the same. */
+		if (mail_send(r->conf, email, r->conf->mail_magiclink_subject, text) < 0)
+			log_err("auth: the magic link could not be delivered (request %s)",
+			    r->request_id);
+		sodium_memzero(text, strlen(text));
+	}
+	sodium_memzero(link.token, sizeof(link.token));
+	return message(r, sent_text);
+}
+
+int
+auth_magiclink_verify(struct request *r)
+{
+	const char *token = query_get(r, "token"), *outcome;
+	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1];
+	bool consume = r->method != HTTP_HEAD;
+	struct refresh_token rt;
+	struct db_result *res;
+
+	if (rate_limited(r, "verify", r->conf->rate_limit_verify) < 0)
+		return 0;
+	if (!token_shape_ok(token))
+		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
+	token_hash_hex(token, hash, sizeof(hash));
+	refresh_token_new(r->conf, &rt);
+	{
+		const char *values[] = { hash, consume ? "true" : "false", rt.hash, rt.box,
+			user_agent(r), client_address(r) };
+
+		res = auth_exec(r, "SELECT outcome, user_json::text, session_id, redirect_to FROM"
+				   " auth.magic_verify($1::bytea, $2::boolean, $3::bytea, $4::bytea, $5,"
+				   " $6)", 6, values, false);
+	}
+	if (res == NULL)
+		return 0;
+	outcome = db_result_value(res, 0, 0);
+	if (strcmp(outcome, "valid") == 0) {
+		r->resp.status = 200;
+		response_header(r, "Cache-Control", "no-store");
+		return 0;
+	}
+	if (strcmp(outcome, "signed_in") != 0)
+		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
+	return respond_session(r, 200, db_result_value(res, 0, 1), db_result_value(res, 0, 2),
+	    rt.token, db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3));
+}
