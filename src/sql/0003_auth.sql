@@ -302,5 +302,6 @@ CREATE FUNCTION fluxbase.check_session(p_session uuid) RETURNS boolean
   END
   $$;
 REVOKE ALL ON FUNCTION fluxbase.check_session(uuid) FROM PUBLIC;
+GRANT USAGE ON SCHEMA fluxbase TO authenticator, fluxbase_auth;
 GRANT EXECUTE ON FUNCTION fluxbase.check_session(uuid) TO authenticator, anon, authenticated,
   service_role, fluxbase_auth;

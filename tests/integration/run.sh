@@ -38,7 +38,14 @@ export STACK_PG_FAST=1 STACK_WORKERS=2 STACK_MAX_REQUESTS=${STACK_MAX_REQUESTS:-
 export STACK_EXTRA_CONF='[tables]
 schemas = public, extra
 [cors]
-allowed_origins = https://app.example'
+allowed_origins = https://app.example
+[auth]
+password_ops_limit = 1
+password_mem_limit = 8M
+trusted_proxy_header = X-Forwarded-For
+refresh_reuse_interval = 2
+redirect_allow_list = https://app.example/
+rate_limit_signin = 5'
 stack_up "$dir"
 # On stdin: PostgreSQL's user may not be able to read the source tree.
 "$top_srcdir/tests/lib/stack.sh" "$dir" psql -q <"$top_srcdir/tests/integration/fixture.sql" \

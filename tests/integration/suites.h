@@ -33,5 +33,6 @@ void load_wait(struct load *l, int *total, int *failed);
 
 TCase *modes_tcase(void);
 TCase *tables_tcase(void);
+TCase *auth_tcase(void);
 
 #endif

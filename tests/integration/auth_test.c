@@ -1,0 +1,814 @@
+/*
+ * The auth API through nginx: the life cycle of a session, rotation and
+ * theft, enumeration, hostile tokens, magic links (mail directory and a
+ * real SMTP server on loopback), validation and rate limits, and no secret
+ * in any log.  Each test speaks from its own client address
+ * (X-Forwarded-For is trusted in the test configuration), so the rate
+ * limits of one do not touch another.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "client.h"
+#include "suites.h"
+
+#define PASSWORD "correct horse battery"
+
+/* Secrets seen during the run, one per line in a file outside the log
+ * directory (each test runs in its own process); the last test greps the
+ * logs for them. */
+static void
+remember(const char *secret)
+{
+	char path[512];
+	FILE *f;
+
+	if (secret == NULL || strlen(secret) <= 8)
+		return;
+	snprintf(path, sizeof(path), "%s/secrets-seen.txt", getenv("FB_STACK_DIR"));
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", secret);
+	fclose(f);
+}
+
+static void
+auth_call(struct http_resp *r, const char *method, const char *path, const char *token,
+    const char *body, const char *ip)
+{
+	char auth[2100], fwd[128];
+	const char *h[6];
+	int n = 0;
+
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h[n++] = auth;
+	}
+	snprintf(fwd, sizeof(fwd), "X-Forwarded-For: %s", ip);
+	h[n++] = fwd;
+	if (body != NULL)
+		h[n++] = "Content-Type: application/json";
+	h[n] = NULL;
+	http_do(method, api_url(path), h, body, body ? strlen(body) : 0, r);
+}
+
+struct session {
+	char access[2048];
+	char refresh[128];
+	char user_id[64];
+};
+
+static void
+parse_session(const struct http_resp *r, struct session *s)
+{
+	struct json_object *o = json_body(r), *user, *v;
+
+	ck_assert_str_eq(jstr(o, "token_type"), "bearer");
+	ck_assert_int_eq(atoi(jstr(o, "expires_in")), 900);
+	ck_assert(atol(jstr(o, "expires_at")) > time(NULL));
+	snprintf(s->access, sizeof(s->access), "%s", jstr(o, "access_token"));
+	snprintf(s->refresh, sizeof(s->refresh), "%s", jstr(o, "refresh_token"));
+	ck_assert_uint_eq(strlen(s->refresh), 43);
+	ck_assert(json_object_object_get_ex(o, "user", &user));
+	ck_assert(json_object_object_get_ex(user, "id", &v));
+	snprintf(s->user_id, sizeof(s->user_id), "%s", json_object_get_string(v));
+	/* Never a hash. */
+	ck_assert(!json_object_object_get_ex(user, "password_hash", &v));
+	ck_assert_ptr_null(strstr(r->body, "argon2"));
+	remember(s->access);
+	remember(s->refresh);
+	json_object_put(o);
+}
+
+static void
+signup(struct session *s, const char *email, const char *ip)
+{
+	char body[512];
+	struct http_resp r;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"" PASSWORD "\"}", email);
+	auth_call(&r, "POST", "/auth/signup", NULL, body, ip);
+	ck_assert_msg(r.status == 201, "signup %s: %ld %s", email, r.status, r.body);
+	parse_session(&r, s);
+	http_resp_free(&r);
+}
+
+static long
+signin(struct session *s, const char *email, const char *password, const char *ip)
+{
+	char body[1400];
+	struct http_resp r;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+	auth_call(&r, "POST", "/auth/signin", NULL, body, ip);
+	st = r.status;
+	if (st == 200 && s != NULL)
+		parse_session(&r, s);
+	http_resp_free(&r);
+	return st;
+}
+
+static long
+refresh(const char *token, struct session *out, const char *ip)
+{
+	char body[256];
+	struct http_resp r;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", token);
+	auth_call(&r, "POST", "/auth/refresh", NULL, body, ip);
+	st = r.status;
+	if (st == 200 && out != NULL)
+		parse_session(&r, out);
+	else if (st != 200)
+		ck_assert_ptr_nonnull(strstr(r.body, "INVALID_REFRESH_TOKEN"));
+	http_resp_free(&r);
+	return st;
+}
+
+static long
+status_of(const char *method, const char *path, const char *token, const char *ip)
+{
+	struct http_resp r;
+	long st;
+
+	auth_call(&r, method, path, token, NULL, ip);
+	st = r.status;
+	http_resp_free(&r);
+	return st;
+}
+
+START_TEST(test_session_life_cycle)
+{
+	struct session s, s2, again;
+	struct http_resp r;
+	struct json_object *o;
+
+	signup(&s, "Life@Example.com", "10.0.1.1");
+	auth_call(&r, "GET", "/auth/user", s.access, NULL, "10.0.1.1");
+	ck_assert_int_eq(r.status, 200);
+	o = json_body(&r);
+	ck_assert_str_eq(jstr(o, "email"), "Life@Example.com");
+	ck_assert_str_eq(jstr(o, "role"), "authenticated");
+	ck_assert_str_eq(jstr(o, "id"), s.user_id);
+	json_object_put(o);
+	http_resp_free(&r);
+	/* The user's token reaches the tables API as that user. */
+	ck_assert_int_eq(status_of("GET", "/tables/products?id=eq.1", s.access, "10.0.1.1"), 200);
+
+	ck_assert_int_eq(refresh(s.refresh, &s2, "10.0.1.1"), 200);
+	ck_assert_str_ne(s2.refresh, s.refresh);
+	/* Inside the grace window the old token gives the session's current one. */
+	ck_assert_int_eq(refresh(s.refresh, &again, "10.0.1.1"), 200);
+	ck_assert_str_eq(again.refresh, s2.refresh);
+
+	auth_call(&r, "POST", "/auth/signout", s2.access, NULL, "10.0.1.1");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"message\""));
+	http_resp_free(&r);
+	/* Every token of the session is dead, on every endpoint. */
+	auth_call(&r, "GET", "/auth/user", s2.access, NULL, "10.0.1.1");
+	assert_error(&r, 401, "INVALID_TOKEN");
+	http_resp_free(&r);
+	auth_call(&r, "GET", "/auth/user", s.access, NULL, "10.0.1.1");
+	assert_error(&r, 401, "INVALID_TOKEN");
+	http_resp_free(&r);
+	auth_call(&r, "GET", "/tables/products?id=eq.1", s2.access, NULL, "10.0.1.1");
+	assert_error(&r, 401, "INVALID_TOKEN");
+	http_resp_free(&r);
+	ck_assert_int_eq(refresh(s2.refresh, NULL, "10.0.1.1"), 401);
+	ck_assert_int_eq(status_of("POST", "/auth/signout", s2.access, "10.0.1.1"), 401);
+	/* Signing in again works, case-insensitively. */
+	ck_assert_int_eq(signin(NULL, "life@example.COM", PASSWORD, "10.0.1.1"), 200);
+}
+END_TEST
+
+START_TEST(test_refresh_theft_revokes_the_session)
+{
+	struct session s, t1, t2, t3;
+
+	signup(&s, "theft@example.com", "10.0.2.1");
+	ck_assert_int_eq(refresh(s.refresh, &t1, "10.0.2.1"), 200);
+	ck_assert_int_eq(refresh(t1.refresh, &t2, "10.0.2.1"), 200);
+	ck_assert_int_eq(refresh(t2.refresh, &t3, "10.0.2.1"), 200);
+	sleep_ms(2600);   /* past refresh_reuse_interval = 2 */
+	ck_assert_int_eq(refresh(s.refresh, NULL, "10.0.2.1"), 401);
+	/* The whole session is gone: the newest refresh and access tokens too. */
+	ck_assert_int_eq(refresh(t3.refresh, NULL, "10.0.2.1"), 401);
+	ck_assert_int_eq(status_of("GET", "/auth/user", t3.access, "10.0.2.1"), 401);
+	ck_assert(log_contains("session"));
+}
+END_TEST
+
+START_TEST(test_concurrent_refresh_same_token)
+{
+	struct session s;
+	char tokens[2][128];
+	int fds[2][2];
+	pid_t pids[2];
+
+	signup(&s, "tabs@example.com", "10.0.3.1");
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(pipe(fds[i]), 0);
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct session out;
+			long st;
+
+			memset(&out, 0, sizeof(out));
+			st = refresh(s.refresh, &out, "10.0.3.1");
+			dprintf(fds[i][1], "%ld %s", st, out.refresh);
+			_exit(0);
+		}
+		close(fds[i][1]);
+	}
+	for (int i = 0; i < 2; i++) {
+		char buf[256] = "";
+		long st = 0;
+		ssize_t n = read(fds[i][0], buf, sizeof(buf) - 1);
+
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		ck_assert_int_eq(sscanf(buf, "%ld %127s", &st, tokens[i]), 2);
+		ck_assert_int_eq(st, 200);
+		waitpid(pids[i], NULL, 0);
+		close(fds[i][0]);
+	}
+	/* Both callers hold the same, valid token of the one session. */
+	ck_assert_str_eq(tokens[0], tokens[1]);
+	ck_assert_int_eq(refresh(tokens[0], NULL, "10.0.3.1"), 200);
+}
+END_TEST
+
+START_TEST(test_no_enumeration)
+{
+	struct session s;
+	struct http_resp a, b;
+	double ta = 0, tb = 0;
+
+	signup(&s, "known@example.com", "10.0.4.1");
+	for (int i = 0; i < 2; i++) {
+		auth_call(&a, "POST", "/auth/signin", NULL,
+		    "{\"email\":\"known@example.com\",\"password\":\"wrong password\"}", "10.0.4.2");
+		auth_call(&b, "POST", "/auth/signin", NULL,
+		    "{\"email\":\"unknown@example.com\",\"password\":\"wrong password\"}", "10.0.4.3");
+		ck_assert_int_eq(a.status, 401);
+		ck_assert_int_eq(b.status, b.status);
+		ck_assert_str_eq(a.body, b.body);
+		assert_error(&a, 401, "INVALID_CREDENTIALS");
+		ta += a.seconds;
+		tb += b.seconds;
+		http_resp_free(&a);
+		http_resp_free(&b);
+	}
+	/* The unknown account pays for a hash too. */
+	ck_assert_msg(tb > ta * 0.4, "unknown %.4fs vs wrong password %.4fs", tb, ta);
+
+	auth_call(&a, "POST", "/auth/magiclink", NULL, "{\"email\":\"known@example.com\"}",
+	    "10.0.4.4");
+	auth_call(&b, "POST", "/auth/magiclink", NULL, "{\"email\":\"stranger@example.com\"}",
+	    "10.0.4.4");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_int_eq(b.status, 200);
+	ck_assert_str_eq(a.body, b.body);
+	http_resp_free(&a);
+	http_resp_free(&b);
+}
+END_TEST
+
+/* A JWT signed by hand: header and payload JSON, HMAC-SHA256 with key. */
+static char *
+craft(const char *header, const char *payload, const char *key)
+{
+	static char out[4096];
+	char h[1024], p[2048];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char sig[128];
+	crypto_auth_hmacsha256_state st;
+
+	sodium_bin2base64(h, sizeof(h), (const unsigned char *)header, strlen(header),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(p, sizeof(p), (const unsigned char *)payload, strlen(payload),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(out, sizeof(out), "%s.%s", h, p);
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)out, strlen(out));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(out + strlen(out), sizeof(out) - strlen(out), ".%s", sig);
+	return out;
+}
+
+static const char *
+stack_secret(void)
+{
+	static char secret[256];
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jwt_secret", getenv("FB_STACK_DIR"));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(secret, sizeof(secret), f));
+	fclose(f);
+	secret[strcspn(secret, "\n")] = '\0';
+	remember(secret);
+	return secret;
+}
+
+START_TEST(test_hostile_tokens)
+{
+	const char *hs = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	const char *secret = stack_secret();
+	struct session s;
+	char payload[512], tampered[4096], *tok;
+	long now = (long)time(NULL);
+	struct http_resp r;
+	const char *cases[8];
+	int n = 0;
+
+	signup(&s, "tokens@example.com", "10.0.5.1");
+	/* A correct hand-made token is accepted: the crafting is right. */
+	snprintf(payload, sizeof(payload),
+	    "{\"role\":\"authenticated\",\"sub\":\"%s\",\"exp\":%ld,\"iat\":%ld}", s.user_id,
+	    now + 600, now);
+	ck_assert_int_eq(status_of("GET", "/auth/user", craft(hs, payload, secret), "10.0.5.1"), 200);
+
+	snprintf(tampered, sizeof(tampered), "%s", s.access);
+	tampered[strlen(tampered) / 2] = tampered[strlen(tampered) / 2] == 'A' ? 'B' : 'A';
+	cases[n++] = tampered;
+	cases[n++] = strdup(craft("{\"alg\":\"none\",\"typ\":\"JWT\"}", payload, ""));
+	cases[n++] = strdup(craft(hs, payload, "a-completely-different-secret-of-32+"));
+	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"sub\":\"%s\",\"exp\":%ld}",
+	    s.user_id, now - 120);
+	cases[n++] = strdup(craft(hs, payload, secret));
+	snprintf(payload, sizeof(payload),
+	    "{\"role\":\"authenticated\",\"sub\":\"%s\",\"exp\":%ld,\"nbf\":%ld}", s.user_id,
+	    now + 600, now + 300);
+	cases[n++] = strdup(craft(hs, payload, secret));
+	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"exp\":%ld}", now + 600);
+	cases[n++] = strdup(craft(hs, payload, secret));
+	cases[n++] = "garbage.garbage.garbage";
+	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"sub\":\"x';--\",\"exp\":%ld}",
+	    now + 600);
+	cases[n++] = strdup(craft(hs, payload, secret));
+	for (int i = 0; i < n; i++) {
+		auth_call(&r, "GET", "/auth/user", cases[i], NULL, "10.0.5.1");
+		ck_assert_msg(r.status == 401, "case %d: %ld %s", i, r.status, r.body);
+		ck_assert_ptr_nonnull(strstr(r.body, "TOKEN"));
+		/* The token is never echoed. */
+		ck_assert_ptr_null(strstr(r.body, cases[i]));
+		tok = http_header(&r, "WWW-Authenticate");
+		ck_assert_str_eq(tok, "Bearer");
+		free(tok);
+		http_resp_free(&r);
+	}
+	/* An expired token on the tables API says so. */
+	auth_call(&r, "GET", "/tables/products", cases[3], NULL, "10.0.5.1");
+	assert_error(&r, 401, "TOKEN_EXPIRED");
+	http_resp_free(&r);
+}
+END_TEST
+
+/* The newest magic link mailed to address, from the mail directory. */
+static char *
+mailed_link(const char *address)
+{
+	static char link[1024];
+	char dirpath[512], path[1024], line[2048], newest[512] = "";
+	DIR *d;
+	struct dirent *e;
+	FILE *f;
+	bool to_match = false;
+
+	snprintf(dirpath, sizeof(dirpath), "%s/mail", getenv("FB_STACK_DIR"));
+	d = opendir(dirpath);
+	ck_assert_ptr_nonnull(d);
+	link[0] = '\0';
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".eml") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, e->d_name);
+		f = fopen(path, "r");
+		to_match = false;
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+			char *p;
+
+			if (strncmp(line, "To: <", 5) == 0 && strncmp(line + 5, address, strlen(address)) == 0)
+				to_match = true;
+			if (to_match && (p = strstr(line, "http")) != NULL && strcmp(e->d_name, newest) > 0) {
+				snprintf(newest, sizeof(newest), "%s", e->d_name);
+				snprintf(link, sizeof(link), "%s", p);
+				link[strcspn(link, "\r\n")] = '\0';
+			}
+		}
+		if (f != NULL)
+			fclose(f);
+	}
+	closedir(d);
+	ck_assert_msg(link[0] != '\0', "no mail to %s", address);
+	return link;
+}
+
+static long
+get_url(const char *method, const char *url, struct http_resp *keep)
+{
+	struct http_resp r;
+	long st;
+
+	http_do(method, url, NULL, NULL, 0, &r);
+	st = r.status;
+	if (keep != NULL)
+		*keep = r;
+	else
+		http_resp_free(&r);
+	return st;
+}
+
+START_TEST(test_magic_link)
+{
+	struct http_resp r;
+	struct session s;
+	char *link, *loc;
+
+	auth_call(&r, "POST", "/auth/magiclink", NULL, "{\"email\":\"Magic@Example.com\"}", "10.0.6.1");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	link = strdup(mailed_link("Magic@Example.com"));
+	ck_assert_ptr_nonnull(strstr(link, "/api/v1/auth/magiclink/verify?token="));
+	remember(strchr(link, '=') + 1);
+	/* A mail scanner's HEAD does not use it up. */
+	ck_assert_int_eq(get_url("HEAD", link, NULL), 200);
+	ck_assert_int_eq(get_url("HEAD", link, NULL), 200);
+	ck_assert_int_eq(get_url("GET", link, &r), 200);
+	parse_session(&r, &s);
+	http_resp_free(&r);
+	/* The account exists now, verified; the link is spent. */
+	auth_call(&r, "GET", "/auth/user", s.access, NULL, "10.0.6.1");
+	ck_assert_ptr_nonnull(strstr(r.body, "\"email_verified\" : true"));
+	http_resp_free(&r);
+	ck_assert_int_eq(get_url("GET", link, &r), 401);
+	assert_error(&r, 401, "INVALID_TOKEN");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_url("HEAD", link, NULL), 401);
+	free(link);
+
+	/* One link per address per minute. */
+	auth_call(&r, "POST", "/auth/magiclink", NULL, "{\"email\":\"magic@example.com\"}", "10.0.6.2");
+	assert_error(&r, 429, "RATE_LIMITED");
+	loc = http_header(&r, "Retry-After");
+	ck_assert_ptr_nonnull(loc);
+	ck_assert_int_gt(atoi(loc), 0);
+	free(loc);
+	http_resp_free(&r);
+
+	/* An allow-listed redirect: 303 with the tokens in the fragment. */
+	auth_call(&r, "POST", "/auth/magiclink", NULL,
+	    "{\"email\":\"redirect@example.com\",\"redirect_to\":\"https://app.example/welcome\"}",
+	    "10.0.6.3");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	link = strdup(mailed_link("redirect@example.com"));
+	ck_assert_int_eq(get_url("GET", link, &r), 303);
+	loc = http_header(&r, "Location");
+	ck_assert_msg(loc && strncmp(loc, "https://app.example/welcome#access_token=", 41) == 0,
+	    "%s", loc ? loc : "(none)");
+	ck_assert_ptr_nonnull(strstr(loc, "&refresh_token="));
+	free(loc);
+	http_resp_free(&r);
+	free(link);
+	auth_call(&r, "POST", "/auth/magiclink", NULL,
+	    "{\"email\":\"evil@example.com\",\"redirect_to\":\"https://evil.example/\"}", "10.0.6.3");
+	assert_error(&r, 400, "VALIDATION");
+	http_resp_free(&r);
+
+	/* Unknown, malformed and expired tokens. */
+	ck_assert_int_eq(get_url("GET", api_url("/auth/magiclink/verify?token="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL), 401);
+	ck_assert_int_eq(get_url("GET", api_url("/auth/magiclink/verify?token=%27;--"), NULL), 401);
+	ck_assert_int_eq(get_url("GET", api_url("/auth/magiclink/verify"), NULL), 401);
+	auth_call(&r, "POST", "/auth/magiclink", NULL, "{\"email\":\"late@example.com\"}", "10.0.6.4");
+	http_resp_free(&r);
+	link = strdup(mailed_link("late@example.com"));
+	{
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q -c \"UPDATE auth.magic_links SET "
+		    "expires_at = now() - interval '1 second' WHERE email = 'late@example.com'\"",
+		    getenv("FB_STACK"), getenv("FB_STACK_DIR"));
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	ck_assert_int_eq(get_url("GET", link, NULL), 401);
+	free(link);
+}
+END_TEST
+
+START_TEST(test_validation)
+{
+	static const char *bad_signups[] = {
+		"{\"email\":\"not-an-email\",\"password\":\"" PASSWORD "\"}",
+		"{\"email\":\"a@b\",\"password\":\"" PASSWORD "\"}",
+		"{\"email\":\"a b@example.com\",\"password\":\"" PASSWORD "\"}",
+		"{\"email\":\"a@example.com\\r\\nBcc: x@y.z\",\"password\":\"" PASSWORD "\"}",
+		"{\"email\":\"ok@example.com\",\"password\":\"short\"}",
+		"{\"email\":\"ok@example.com\"}",
+		"{\"email\":42,\"password\":\"" PASSWORD "\"}",
+		"{\"email\":\"ok@example.com\",\"password\":\"" PASSWORD "\",\"role\":\"service_role\"}",
+		"{\"email\":\"ok@example.com\",\"password\":\"" PASSWORD "\",\"user_metadata\":[1]}",
+		"[\"ok@example.com\"]",
+		"{\"email\":\"ok@example.com\",",
+	};
+	char *big;
+	struct http_resp r;
+	struct session s;
+
+	for (size_t i = 0; i < sizeof(bad_signups) / sizeof(bad_signups[0]); i++) {
+		auth_call(&r, "POST", "/auth/signup", NULL, bad_signups[i], "10.0.7.1");
+		ck_assert_msg(r.status == 400, "%s: %ld %s", bad_signups[i], r.status, r.body);
+		ck_assert(strstr(r.body, "VALIDATION") || strstr(r.body, "INVALID_JSON"));
+		http_resp_free(&r);
+	}
+	/* 1025 bytes of password, and 17 KiB of metadata. */
+	big = malloc(40000);
+	strcpy(big, "{\"email\":\"long@example.com\",\"password\":\"");
+	{
+		size_t at = strlen(big);
+
+		memset(big + at, 'p', 1025);
+		strcpy(big + at + 1025, "\"}");
+		auth_call(&r, "POST", "/auth/signup", NULL, big, "10.0.7.1");
+		assert_error(&r, 400, "VALIDATION");
+		ck_assert_ptr_nonnull(strstr(r.body, "1024"));
+		http_resp_free(&r);
+		/* 1024 bytes is fine: no 72-byte cut-off as with bcrypt. */
+		strcpy(big + at + 1024, "\"}");
+		auth_call(&r, "POST", "/auth/signup", NULL, big, "10.0.7.1");
+		ck_assert_int_eq(r.status, 201);
+		http_resp_free(&r);
+	}
+	strcpy(big, "{\"email\":\"meta@example.com\",\"password\":\"" PASSWORD "\",\"user_metadata\":{\"k\":\"");
+	{
+		size_t at = strlen(big);
+
+		memset(big + at, 'm', 17000);
+		strcpy(big + at + 17000, "\"}}");
+	}
+	auth_call(&r, "POST", "/auth/signup", NULL, big, "10.0.7.1");
+	assert_error(&r, 400, "VALIDATION");
+	http_resp_free(&r);
+	free(big);
+
+	signup(&s, "Dup@Example.com", "10.0.7.2");
+	auth_call(&r, "POST", "/auth/signup", NULL,
+	    "{\"email\":\"dup@EXAMPLE.com\",\"password\":\"" PASSWORD "\"}", "10.0.7.2");
+	assert_error(&r, 409, "USER_EXISTS");
+	http_resp_free(&r);
+	/* What a user may not change about themselves. */
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"app_metadata\":{\"admin\":true}}", "10.0.7.2");
+	assert_error(&r, 403, "FORBIDDEN_FIELD");
+	http_resp_free(&r);
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"email_verified\":true}", "10.0.7.2");
+	assert_error(&r, 403, "FORBIDDEN_FIELD");
+	http_resp_free(&r);
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"password\":\"short\"}", "10.0.7.2");
+	assert_error(&r, 400, "VALIDATION");
+	http_resp_free(&r);
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"email\":\"known@example.com\"}", "10.0.7.2");
+	assert_error(&r, 409, "USER_EXISTS");
+	http_resp_free(&r);
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"user_metadata\":{\"theme\":\"dark\"}}",
+	    "10.0.7.2");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "dark"));
+	http_resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_password_change_ends_other_sessions)
+{
+	struct session a, b;
+	struct http_resp r;
+
+	signup(&a, "change@example.com", "10.0.8.1");
+	ck_assert_int_eq(signin(&b, "change@example.com", PASSWORD, "10.0.8.1"), 200);
+	auth_call(&r, "PATCH", "/auth/user", a.access, "{\"password\":\"a brand new secret\"}",
+	    "10.0.8.1");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(status_of("GET", "/auth/user", a.access, "10.0.8.1"), 200);
+	ck_assert_int_eq(status_of("GET", "/auth/user", b.access, "10.0.8.1"), 401);
+	ck_assert_int_eq(refresh(b.refresh, NULL, "10.0.8.1"), 401);
+	ck_assert_int_eq(signin(NULL, "change@example.com", PASSWORD, "10.0.8.1"), 401);
+	ck_assert_int_eq(signin(NULL, "change@example.com", "a brand new secret", "10.0.8.1"), 200);
+}
+END_TEST
+
+START_TEST(test_rate_limit)
+{
+	struct http_resp r;
+	char *after;
+
+	/* rate_limit_signin = 5 in the test configuration. */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(signin(NULL, "nobody@example.com", "whatever-pass", "10.0.9.9"), 401);
+	auth_call(&r, "POST", "/auth/signin", NULL,
+	    "{\"email\":\"nobody@example.com\",\"password\":\"whatever-pass\"}", "10.0.9.9");
+	assert_error(&r, 429, "RATE_LIMITED");
+	after = http_header(&r, "Retry-After");
+	ck_assert_ptr_nonnull(after);
+	ck_assert_int_gt(atoi(after), 0);
+	ck_assert_int_le(atoi(after), 300);
+	free(after);
+	http_resp_free(&r);
+	/* Another address is not affected. */
+	ck_assert_int_eq(signin(NULL, "nobody@example.com", "whatever-pass", "10.0.9.10"), 401);
+}
+END_TEST
+
+/* A second pool whose mail goes through SMTP, reached with cgi-fcgi. */
+static int
+fcgi_post(const char *sock, const char *uri, const char *body, char *out, size_t outlen,
+    const char *extra_env)
+{
+	char cmd[4096];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+	    "printf '%%s' '%s' | env -i %s REQUEST_METHOD=POST REQUEST_URI='%s' "
+	    "CONTENT_TYPE=application/json CONTENT_LENGTH=%zu REMOTE_ADDR=10.0.10.1 "
+	    "cgi-fcgi -bind -connect '%s' 2>&1", body, extra_env, uri, strlen(body), sock);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+static pid_t
+start_pool(const char *sock, const char *smtp_url)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char conf[512], listen[600], url[300], logf[512];
+
+		snprintf(conf, sizeof(conf), "%s/fluxbase.conf", getenv("FB_STACK_DIR"));
+		snprintf(listen, sizeof(listen), "FLUXBASE_SERVER_LISTEN=%s", sock);
+		snprintf(url, sizeof(url), "FLUXBASE_MAIL_SMTP_URL=%s", smtp_url);
+		snprintf(logf, sizeof(logf), "%s/log/smtp-pool.log", getenv("FB_STACK_DIR"));
+		putenv(listen);
+		putenv(url);
+		putenv("FLUXBASE_SERVER_PID_FILE=");
+		putenv("FLUXBASE_SERVER_WORKERS=1");
+		putenv("FLUXBASE_MAIL_TRANSPORT=smtp");
+		putenv("FLUXBASE_MAIL_SMTP_STARTTLS=false");
+		putenv("FLUXBASE_MAIL_FROM=Fluxbase Test <auth@fluxbase.test>");
+		putenv("FLUXBASE_MAIL_MAGICLINK_SUBJECT=Sign in to the test");
+		freopen(logf, "a", stderr);
+		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c", conf, "serve", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		sleep_ms(50);
+	sleep_ms(300);
+	return pid;
+}
+
+START_TEST(test_smtp_transport)
+{
+	char smtpdir[512], sock[512], out[8192], url[128], cmd[1024], line[2048], link[1024] = "";
+	char from[256] = "", to[256] = "", subject[256] = "";
+	pid_t smtpd, pool;
+	int port = 20000 + (int)(getpid() % 20000) + 17;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(smtpdir, sizeof(smtpdir), "%s/smtp-maildir", getenv("FB_STACK_DIR"));
+	snprintf(sock, sizeof(sock), "%s/run/smtp-pool.sock", getenv("FB_STACK_DIR"));
+	smtpd = fork();
+	if (smtpd == 0) {
+		char listen[64];
+
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+		execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen, "-c",
+		    "aiosmtpd.handlers.Mailbox", smtpdir, (char *)NULL);
+		_exit(127);
+	}
+	sleep_ms(1500);
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	pool = start_pool(sock, url);
+	fcgi_post(sock, "/api/v1/auth/magiclink", "{\"email\":\"smtp-user@example.com\"}", out,
+	    sizeof(out), "");
+	ck_assert_msg(strstr(out, "Status: 200") != NULL, "%s", out);
+	/* The message arrived, whole. */
+	snprintf(cmd, sizeof(cmd), "%s/new", smtpdir);
+	for (int i = 0; i < 50 && link[0] == '\0'; i++) {
+		d = opendir(cmd);
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			char path[1500];
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cmd, e->d_name);
+			f = fopen(path, "r");
+			while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+				line[strcspn(line, "\r\n")] = '\0';
+				if (strncmp(line, "From: ", 6) == 0)
+					snprintf(from, sizeof(from), "%s", line + 6);
+				else if (strncmp(line, "To: ", 4) == 0)
+					snprintf(to, sizeof(to), "%s", line + 4);
+				else if (strncmp(line, "Subject: ", 9) == 0)
+					snprintf(subject, sizeof(subject), "%s", line + 9);
+				else if (strstr(line, "verify?token=") != NULL)
+					snprintf(link, sizeof(link), "%s", strstr(line, "http"));
+			}
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+		if (link[0] == '\0')
+			sleep_ms(100);
+	}
+	ck_assert_msg(link[0] != '\0', "no message in %s", cmd);
+	ck_assert_str_eq(from, "Fluxbase Test <auth@fluxbase.test>");
+	ck_assert_str_eq(to, "<smtp-user@example.com>");
+	ck_assert_str_eq(subject, "Sign in to the test");
+	remember(strchr(link, '=') + 1);
+	ck_assert_int_eq(get_url("GET", link, NULL), 200);
+	kill(pool, SIGTERM);
+	waitpid(pool, NULL, 0);
+	kill(smtpd, SIGTERM);
+	waitpid(smtpd, NULL, 0);
+
+	/* Nobody listening: the same 200, and the failure in the log. */
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port + 1);
+	pool = start_pool(sock, url);
+	fcgi_post(sock, "/api/v1/auth/magiclink", "{\"email\":\"smtp-down@example.com\"}", out,
+	    sizeof(out), "");
+	ck_assert_msg(strstr(out, "Status: 200") && strstr(out, "a link is on its way"), "%s", out);
+	kill(pool, SIGTERM);
+	waitpid(pool, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "grep -q 'SMTP delivery through smtp://127.0.0.1:%d failed' '%s/log/fluxbase.log'",
+	    port + 1, getenv("FB_STACK_DIR"));
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Runs last: nothing secret in any log of the run. */
+START_TEST(test_no_secret_in_logs)
+{
+	char cmd[2048], path[512], line[700];
+	FILE *f;
+	int n = 0;
+
+	stack_secret();
+	remember(PASSWORD);
+	remember("a brand new secret");
+	snprintf(path, sizeof(path), "%s/secrets-seen.txt", getenv("FB_STACK_DIR"));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	fclose(f);
+	ck_assert_int_gt(n, 20);
+	snprintf(cmd, sizeof(cmd), "grep -r -F -f '%s' '%s/log' --exclude=strace.txt",
+	    path, getenv("FB_STACK_DIR"));
+	ck_assert_msg(system(cmd) != 0, "a secret is in a log (lines above)");
+}
+END_TEST
+
+TCase *
+auth_tcase(void)
+{
+	TCase *tc = tcase_create("auth");
+
+	tcase_add_test(tc, test_session_life_cycle);
+	tcase_add_test(tc, test_refresh_theft_revokes_the_session);
+	tcase_add_test(tc, test_concurrent_refresh_same_token);
+	tcase_add_test(tc, test_no_enumeration);
+	tcase_add_test(tc, test_hostile_tokens);
+	tcase_add_test(tc, test_magic_link);
+	tcase_add_test(tc, test_validation);
+	tcase_add_test(tc, test_password_change_ends_other_sessions);
+	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_smtp_transport);
+	tcase_add_test(tc, test_no_secret_in_logs);
+	return tc;
+}
