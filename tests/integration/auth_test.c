@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,7 +338,8 @@ START_TEST(test_hostile_tokens)
 	char payload[512], tampered[4096], *tok;
 	long now = (long)time(NULL);
 	struct http_resp r;
-	const char *cases[8];
+	char *cases[8];
+	bool owned[8] = { false };
 	int n = 0;
 
 	signup(&s, "tokens@example.com", "10.0.5.1");
@@ -350,20 +352,26 @@ START_TEST(test_hostile_tokens)
 	snprintf(tampered, sizeof(tampered), "%s", s.access);
 	tampered[strlen(tampered) / 2] = tampered[strlen(tampered) / 2] == 'A' ? 'B' : 'A';
 	cases[n++] = tampered;
+	owned[n] = true;
 	cases[n++] = strdup(craft("{\"alg\":\"none\",\"typ\":\"JWT\"}", payload, ""));
+	owned[n] = true;
 	cases[n++] = strdup(craft(hs, payload, "a-completely-different-secret-of-32+"));
 	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"sub\":\"%s\",\"exp\":%ld}",
 	    s.user_id, now - 120);
+	owned[n] = true;
 	cases[n++] = strdup(craft(hs, payload, secret));
 	snprintf(payload, sizeof(payload),
 	    "{\"role\":\"authenticated\",\"sub\":\"%s\",\"exp\":%ld,\"nbf\":%ld}", s.user_id,
 	    now + 600, now + 300);
+	owned[n] = true;
 	cases[n++] = strdup(craft(hs, payload, secret));
 	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"exp\":%ld}", now + 600);
+	owned[n] = true;
 	cases[n++] = strdup(craft(hs, payload, secret));
 	cases[n++] = "garbage.garbage.garbage";
 	snprintf(payload, sizeof(payload), "{\"role\":\"authenticated\",\"sub\":\"x';--\",\"exp\":%ld}",
 	    now + 600);
+	owned[n] = true;
 	cases[n++] = strdup(craft(hs, payload, secret));
 	for (int i = 0; i < n; i++) {
 		auth_call(&r, "GET", "/auth/user", cases[i], NULL, "10.0.5.1");
@@ -380,6 +388,9 @@ START_TEST(test_hostile_tokens)
 	auth_call(&r, "GET", "/tables/products", cases[3], NULL, "10.0.5.1");
 	assert_error(&r, 401, "TOKEN_EXPIRED");
 	http_resp_free(&r);
+	for (int i = 0; i < n; i++)
+		if (owned[i])
+			free(cases[i]);
 }
 END_TEST
 
@@ -616,6 +627,40 @@ START_TEST(test_password_change_ends_other_sessions)
 }
 END_TEST
 
+/* A hash made with other Argon2id parameters is replaced at sign-in. */
+START_TEST(test_rehash_on_signin)
+{
+	struct session s;
+	char hash[crypto_pwhash_STRBYTES], cmd[1024], out[512];
+	FILE *p;
+	size_t n;
+
+	signup(&s, "rehash@example.com", "10.0.11.1");
+	ck_assert_int_eq(crypto_pwhash_str(hash, PASSWORD, strlen(PASSWORD), 3, 16 << 20), 0);
+	/* Through a file: the hash is full of $ signs a shell would expand. */
+	snprintf(out, sizeof(out), "%s/rehash.sql", getenv("FB_STACK_DIR"));
+	p = fopen(out, "w");
+	ck_assert_ptr_nonnull(p);
+	fprintf(p, "UPDATE auth.users SET password_hash = '%s' WHERE email = 'rehash@example.com';\n",
+	    hash);
+	fclose(p);
+	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q < '%s'", getenv("FB_STACK"),
+	    getenv("FB_STACK_DIR"), out);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(signin(NULL, "rehash@example.com", PASSWORD, "10.0.11.1"), 200);
+	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -tA -c \"SELECT password_hash FROM auth.users"
+	    " WHERE email = 'rehash@example.com'\"", getenv("FB_STACK"), getenv("FB_STACK_DIR"));
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	/* The configured cost now (password_mem_limit = 8M, ops 1). */
+	ck_assert_msg(strstr(out, "$argon2id$v=19$m=8192,t=1,") != NULL, "%s", out);
+	ck_assert_int_eq(signin(NULL, "rehash@example.com", PASSWORD, "10.0.11.1"), 200);
+}
+END_TEST
+
 START_TEST(test_rate_limit)
 {
 	struct http_resp r;
@@ -807,6 +852,7 @@ auth_tcase(void)
 	tcase_add_test(tc, test_magic_link);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_password_change_ends_other_sessions);
+	tcase_add_test(tc, test_rehash_on_signin);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_smtp_transport);
 	tcase_add_test(tc, test_no_secret_in_logs);
