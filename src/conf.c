@@ -38,6 +38,7 @@ static const struct {
 	const char *section, *key, *choices;
 } conf_choices[] = {
 	{ "mail", "transport", "dir|smtp|none" },
+	{ "storage", "offload", "off|x-accel-redirect|x-sendfile" },
 };
 
 #define F(field) offsetof(struct conf, field)
@@ -77,6 +78,15 @@ static const struct conf_key conf_keys[] = {
 	{ "auth", "rate_limit_refresh", T_INT, F(rate_limit_refresh), "300", 0, 1000000 },
 	{ "auth", "rate_limit_magiclink", T_INT, F(rate_limit_magiclink), "30", 0, 1000000 },
 	{ "auth", "rate_limit_verify", T_INT, F(rate_limit_verify), "30", 0, 1000000 },
+	{ "storage", "root", T_STRING, F(storage_root), "/var/lib/fluxbase/storage", 1, 3900 },
+	{ "storage", "max_file_size", T_SIZE, F(storage_max_file_size), "5G", 0, 1L << 40 },
+	{ "storage", "signing_key", T_SECRET, F(storage_signing_key), "", 0, 4096 },
+	{ "storage", "max_signed_url_ttl", T_INT, F(storage_max_signed_url_ttl), "604800", 1,
+	    31622400 },
+	{ "storage", "offload", T_CHOICE, F(storage_offload), "off", 0, 0 },
+	{ "storage", "offload_prefix", T_STRING, F(storage_offload_prefix), "/_fluxbase_blobs/", 1,
+	    256 },
+	{ "storage", "file_mode", T_MODE, F(storage_file_mode), "0640", 0, 0666 },
 	{ "mail", "transport", T_CHOICE, F(mail_transport), "dir", 0, 0 },
 	{ "mail", "dir", T_STRING, F(mail_dir), "/var/spool/fluxbase/mail", 0, 4096 },
 	{ "mail", "smtp_url", T_STRING, F(mail_smtp_url), "", 0, 1024 },

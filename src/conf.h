@@ -55,6 +55,15 @@ struct conf {
 	int rate_limit_magiclink;
 	int rate_limit_verify;
 
+	/* [storage] */
+	char *storage_root;
+	size_t storage_max_file_size;
+	char *storage_signing_key;
+	int storage_max_signed_url_ttl;
+	char *storage_offload;       /* off, x-accel-redirect, x-sendfile */
+	char *storage_offload_prefix;
+	int storage_file_mode;
+
 	/* [mail] */
 	char *mail_transport;       /* dir, smtp or none */
 	char *mail_dir;

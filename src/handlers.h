@@ -16,5 +16,9 @@ int auth_refresh(struct request *r);
 int auth_user(struct request *r);
 int auth_magiclink(struct request *r);
 int auth_magiclink_verify(struct request *r);
+int storage_buckets_list(struct request *r);
+int storage_bucket(struct request *r);
+int storage_list(struct request *r);
+int storage_object(struct request *r);
 
 #endif

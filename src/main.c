@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "pool.h"
 #include "scoreboard.h"
+#include "storage/gc.h"
 #include "token.h"
 #include "worker.h"
 
@@ -42,6 +43,10 @@ usage(FILE *f)
 	    "                        print a signed HS256 token (default ttl 3600);\n"
 	    "                        --role service_role gives a service key\n"
 	    "  check-config          validate the configuration and the database connection\n"
+	    "  storage-gc [--min-age SECONDS] [--check]\n"
+	    "                        remove blobs no object points to and abandoned uploads\n"
+	    "                        older than --min-age (default 3600); --check only\n"
+	    "                        reports, and fails when storage and database disagree\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config PATH     configuration file (default %s)\n"
@@ -59,6 +64,8 @@ struct args {
 	const char *sub;
 	const char *email;
 	const char *ttl;
+	const char *min_age;
+	bool check;
 };
 
 static int
@@ -87,6 +94,12 @@ parse_args(int argc, char **argv, struct args *a)
 			slot = &a->email;
 		else if (strcmp(arg, "--ttl") == 0)
 			slot = &a->ttl;
+		else if (strcmp(arg, "--min-age") == 0)
+			slot = &a->min_age;
+		if (strcmp(arg, "--check") == 0) {
+			a->check = true;
+			continue;
+		}
 		if (slot != NULL) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "fluxbase-fcgi: %s needs a value\n", arg);
@@ -244,6 +257,26 @@ main(int argc, char **argv)
 		return cmd_token(&a);
 	if (strcmp(a.command, "check-config") == 0)
 		return cmd_check_config(&a);
+	if (strcmp(a.command, "storage-gc") == 0) {
+		struct conf *c = load_conf(&a, false);
+		long min_age = 3600;
+		char *end;
+		int rc;
+
+		if (c == NULL)
+			return 1;
+		if (a.min_age != NULL) {
+			min_age = strtol(a.min_age, &end, 10);
+			if (*end != '\0' || min_age < 0) {
+				fprintf(stderr, "fluxbase-fcgi storage-gc: --min-age takes seconds\n");
+				conf_free(c);
+				return 2;
+			}
+		}
+		rc = storage_gc(c, min_age, a.check);
+		conf_free(c);
+		return rc;
+	}
 	fprintf(stderr, "fluxbase-fcgi: unknown command %s (see --help)\n", a.command);
 	return 2;
 }

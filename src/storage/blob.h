@@ -1,0 +1,50 @@
+/*
+ * storage/blob.h - the blob backend: put from a stream, get to a stream
+ * (optionally a byte range), stat, delete.  One implementation, the
+ * filesystem under [storage] root:
+ *   root/tmp/<random>.part      uploads in progress
+ *   root/blobs/ab/cd/<id>       finished blobs, id = 32 random hex digits
+ * A blob is written to tmp, fsynced, renamed into place and its directory
+ * fsynced, so a blob either exists whole or not at all.  Names are the
+ * server's; nothing a client sends ever becomes part of a path.
+ */
+#ifndef FLUXBASE_STORAGE_BLOB_H
+#define FLUXBASE_STORAGE_BLOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#define BLOB_ID_LEN 32
+#define BLOB_CHUNK (64 * 1024)
+
+struct blob_writer {
+	const char *root;
+	int fd;
+	int mode;
+	char id[BLOB_ID_LEN + 1];
+	char tmp[4200];
+	uint64_t size;
+	crypto_hash_sha256_state sha;
+};
+
+int blob_put_begin(struct blob_writer *w, const char *root, int mode);
+/* -1 with errno set (ENOSPC, EDQUOT...) on failure. */
+int blob_put_write(struct blob_writer *w, const void *buf, size_t n);
+/* Makes the blob durable and visible; etag gets the SHA-256 in hex. */
+int blob_put_commit(struct blob_writer *w, char etag[65]);
+void blob_put_abort(struct blob_writer *w);
+
+typedef int (*blob_sink)(void *arg, const void *buf, size_t n);
+/* Streams length bytes from offset to sink; -1 on error. */
+int blob_get(const char *root, const char *id, uint64_t offset, uint64_t length,
+    blob_sink sink, void *arg);
+int blob_stat(const char *root, const char *id, uint64_t *size);
+int blob_delete(const char *root, const char *id);
+/* root/blobs/ab/cd/id, or the part after root/blobs/ with relative. */
+void blob_path(const char *root, const char *id, bool relative, char *out, size_t n);
+bool blob_id_is_valid(const char *id);
+
+#endif

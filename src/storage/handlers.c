@@ -1,0 +1,830 @@
+/*
+ * storage/handlers.c - /api/v1/storage: buckets, objects, signed URLs.
+ *
+ * Object rows are read and written in the caller's role, so the policies
+ * on storage.objects decide; the bytes go through the blob backend in
+ * fixed-size chunks both ways.  An upload is durable as a blob before its
+ * row commits; a failed commit removes the new blob, a successful replace
+ * or delete removes the old one after the commit.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+#include "storage/blob.h"
+#include "storage/multipart.h"
+#include "storage/names.h"
+
+#define METADATA_MAX 16384
+
+static int
+bad_key(struct request *r, const char *why)
+{
+	return response_error(r, 400, "INVALID_KEY", "%s", why);
+}
+
+static int
+not_found(struct request *r, const char *what)
+{
+	return response_error(r, 404, "NOT_FOUND", "%s not found", what);
+}
+
+static bool
+printable_header(const char *v, size_t max)
+{
+	size_t n = 0;
+
+	for (; v[n] != '\0'; n++)
+		if ((unsigned char)v[n] < 0x20 || (unsigned char)v[n] >= 0x7f)
+			return false;
+	return n > 0 && n <= max;
+}
+
+/* A pattern ending in "/" and a star matches every subtype; exact types
+ * match case-insensitively, parameters (";") aside. */
+static bool
+mime_allowed(const char *allowed_json, const char *type)
+{
+	struct json_object *list;
+	size_t tlen = strcspn(type, "; "), n;
+	bool ok = false;
+
+	if (allowed_json == NULL)
+		return true;
+	list = json_tokener_parse(allowed_json);
+	if (list == NULL || !json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		return true;
+	}
+	n = json_object_array_length(list);
+	for (size_t i = 0; i < n && !ok; i++) {
+		const char *pat = json_object_get_string(json_object_array_get_idx(list, i));
+		size_t plen = strlen(pat);
+
+		if (plen >= 2 && strcmp(pat + plen - 2, "/*") == 0)
+			ok = tlen > plen - 1 && strncasecmp(type, pat, plen - 1) == 0;
+		else
+			ok = plen == tlen && strncasecmp(type, pat, tlen) == 0;
+	}
+	json_object_put(list);
+	return ok;
+}
+
+/* ---- uploads ----------------------------------------------------------------- */
+
+struct upload {
+	struct request *r;
+	struct blob_writer w;
+	uint64_t limit;
+	const char *allowed;         /* JSON array of MIME patterns, or NULL */
+	struct multipart mp;
+	bool multipart;
+	bool type_checked;
+	int status;                  /* why the sink stopped: 413, 415, 507, 500 */
+};
+
+static int
+upload_sink(void *arg, const char *buf, size_t n)
+{
+	struct upload *u = arg;
+
+	if (u->multipart && !u->type_checked) {
+		u->type_checked = true;
+		if (!mime_allowed(u->allowed, u->mp.content_type[0] ? u->mp.content_type
+		                                                    : "application/octet-stream"))
+			return u->status = 415, -1;
+	}
+	if (u->w.size + n > u->limit)
+		return u->status = 413, -1;
+	if (blob_put_write(&u->w, buf, n) < 0) {
+		u->status = errno == ENOSPC || errno == EDQUOT ? 507 : 500;
+		if (u->status == 500)
+			log_err("storage: writing an upload failed: %m");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+upload_fail(struct request *r, struct upload *u, int status)
+{
+	blob_put_abort(&u->w);
+	switch (status) {
+	case 413:
+		return response_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "The object is larger than the limit of %llu bytes", (unsigned long long)u->limit);
+	case 415:
+		return response_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
+		    "This bucket does not accept this content type");
+	case 507:
+		return response_error(r, 507, "INSUFFICIENT_STORAGE", "The storage is full");
+	case 400:
+		return response_error(r, 400, "INVALID_REQUEST", "%s",
+		    u->mp.error ? u->mp.error : "The upload ended before its body was complete");
+	default:
+		return response_error(r, 500, "INTERNAL", "Internal server error");
+	}
+}
+
+static int
+storage_upload(struct request *r, const char *bucket, const char *key)
+{
+	const char *why, *ctype = request_header(r, "Content-Type");
+	const char *cache = request_header(r, "Cache-Control");
+	const char *meta = request_header(r, "X-Metadata");
+	const char *upsert = request_header(r, "X-Upsert");
+	const char *boundary, *priv_role, *old_blob;
+	char etag[65], sizebuf[32];
+	struct upload u;
+	struct db_result *res;
+	bool replace = upsert != NULL && strcasecmp(upsert, "true") == 0;
+	char chunk[BLOB_CHUNK];
+	ssize_t got;
+
+	if ((why = storage_key_check(key)) != NULL)
+		return bad_key(r, why);
+	if (session_resolve(r) < 0)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	u.r = r;
+	u.w.fd = -1;
+	{
+		const char *values[] = { bucket, r->role };
+
+		res = session_exec(r, "SELECT b.file_size_limit, array_to_json(b.allowed_mime_types)::text,"
+				      " has_table_privilege($2, 'storage.objects', 'INSERT')"
+				      " FROM storage.bucket_info($1) b", 2, values, true);
+	}
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) != 1)
+		return not_found(r, "Bucket");
+	if (strcmp(db_result_value(res, 0, 2), "t") != 0)
+		return r->has_token ? response_error(r, 403, "FORBIDDEN", "Uploads are not allowed")
+				    : response_error(r, 401, "UNAUTHORIZED", "Sign in to upload");
+	u.limit = r->conf->storage_max_file_size;
+	if (!db_result_isnull(res, 0, 0)) {
+		uint64_t b = strtoull(db_result_value(res, 0, 0), NULL, 10);
+
+		if (b < u.limit)
+			u.limit = b;
+	}
+	u.allowed = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
+	if (cache != NULL && !printable_header(cache, 255))
+		return response_error(r, 400, "VALIDATION", "Invalid Cache-Control header");
+	if (meta != NULL) {
+		struct json_object *m = json_tokener_parse(meta);
+		bool ok = m != NULL && json_object_is_type(m, json_type_object) &&
+		    strlen(meta) <= METADATA_MAX;
+
+		json_object_put(m);
+		if (!ok)
+			return response_error(r, 400, "VALIDATION",
+			    "x-metadata must be a JSON object of at most %d bytes", METADATA_MAX);
+	}
+	boundary = multipart_boundary(r->arena, ctype);
+	u.multipart = boundary != NULL;
+	if (!u.multipart) {
+		if (ctype == NULL || ctype[0] == '\0')
+			ctype = "application/octet-stream";
+		if (!printable_header(ctype, 255))
+			return response_error(r, 400, "VALIDATION", "Invalid Content-Type header");
+		if (!mime_allowed(u.allowed, ctype))
+			return upload_fail(r, &u, 415);
+		/* Refuse before reading when the size is announced. */
+		if (r->has_content_length && r->content_length > u.limit)
+			return upload_fail(r, &u, 413);
+	} else {
+		multipart_init(&u.mp, r->arena, boundary);
+	}
+	if (blob_put_begin(&u.w, r->conf->storage_root, r->conf->storage_file_mode) < 0)
+		return upload_fail(r, &u, errno == ENOSPC ? 507 : 500);
+	while ((got = request_read(r, chunk, sizeof(chunk))) > 0) {
+		int rc = u.multipart ? multipart_feed(&u.mp, chunk, (size_t)got, upload_sink, &u)
+				     : upload_sink(&u, chunk, (size_t)got);
+
+		if (rc < 0)
+			return upload_fail(r, &u, u.status ? u.status : 400);
+	}
+	if (got < 0)
+		return upload_fail(r, &u, 400);
+	if (u.multipart) {
+		if (multipart_finish(&u.mp) < 0)
+			return upload_fail(r, &u, 400);
+		if (!u.type_checked && upload_sink(&u, "", 0) < 0)
+			return upload_fail(r, &u, u.status);
+		ctype = u.mp.content_type[0] ? arena_strdup(r->arena, u.mp.content_type)
+					     : "application/octet-stream";
+		if (!printable_header(ctype, 255))
+			return upload_fail(r, &u, 400);
+	}
+	if (blob_put_commit(&u.w, etag) < 0) {
+		int st = errno == ENOSPC || errno == EDQUOT ? 507 : 500;
+
+		if (st == 500)
+			log_err("storage: cannot store a blob: %m");
+		return upload_fail(r, &u, st);
+	}
+	snprintf(sizebuf, sizeof(sizebuf), "%llu", (unsigned long long)u.w.size);
+	{
+		const char *values[] = { bucket, key, sizebuf, ctype, etag, cache, meta, u.w.id };
+
+		res = session_exec(r, replace ?
+		    "WITH _old AS (SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2"
+		    " FOR UPDATE), _new AS (INSERT INTO storage.objects AS o (bucket_id, key, size,"
+		    " content_type, etag, cache_control, metadata, blob_id, owner) VALUES ($1, $2,"
+		    " $3::bigint, $4, $5, $6, coalesce($7::jsonb, '{}'), $8, auth.uid())"
+		    " ON CONFLICT (bucket_id, key) DO UPDATE SET size = EXCLUDED.size,"
+		    " content_type = EXCLUDED.content_type, etag = EXCLUDED.etag,"
+		    " cache_control = EXCLUDED.cache_control, metadata = EXCLUDED.metadata,"
+		    " blob_id = EXCLUDED.blob_id, updated_at = now() RETURNING o.*)"
+		    " SELECT storage.object_json(_new)::text, (SELECT blob_id FROM _old) FROM _new"
+		    :
+		    "WITH _new AS (INSERT INTO storage.objects AS o (bucket_id, key, size, content_type,"
+		    " etag, cache_control, metadata, blob_id, owner) VALUES ($1, $2, $3::bigint, $4, $5,"
+		    " $6, coalesce($7::jsonb, '{}'), $8, auth.uid()) RETURNING o.*)"
+		    " SELECT storage.object_json(_new)::text, NULL::text FROM _new",
+		    8, values, false);
+	}
+	if (res == NULL) {
+		/* Nothing points at the new blob. */
+		blob_delete(r->conf->storage_root, u.w.id);
+		if (r->resp.status == 409)
+			response_error(r, 409, "ALREADY_EXISTS",
+			    "An object with this key exists (send x-upsert: true to replace it)");
+		return 0;
+	}
+	old_blob = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
+	if (old_blob != NULL && strcmp(old_blob, u.w.id) != 0)
+		blob_delete(r->conf->storage_root, old_blob);
+	(void)priv_role;
+	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	return 0;
+}
+
+/* ---- downloads ---------------------------------------------------------------- */
+
+static void
+http_date(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static bool
+etag_matches(const char *header, const char *quoted)
+{
+	const char *p = header;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == strlen(quoted) && strncmp(p, quoted, len) == 0)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+/* bytes=a-b | bytes=a- | bytes=-n.  1 range, 0 ignore (serve all), -1 416. */
+static int
+parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	const char *p;
+	char *end;
+	unsigned long long a, b;
+
+	if (strncmp(h, "bytes=", 6) != 0)
+		return -1;
+	p = h + 6;
+	if (strchr(p, ',') != NULL)
+		return 0;
+	if (*p == '-') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
+		b = strtoull(p + 1, &end, 10);
+		if (*end != '\0' || b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	a = strtoull(p, &end, 10);
+	if (*end != '-')
+		return -1;
+	p = end + 1;
+	if (*p == '\0') {
+		b = size ? size - 1 : 0;
+	} else {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		b = strtoull(p, &end, 10);
+		if (*end != '\0' || b < a)
+			return -1;
+		if (b >= size)
+			b = size - 1;
+	}
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = b;
+	return 1;
+}
+
+/* attachment; filename="fallback"; filename*=UTF-8''encoded (RFC 6266). */
+static const char *
+content_disposition(struct request *r, const char *name)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, r->arena, 64 + strlen(name) * 4);
+	strbuf_puts(&sb, "attachment; filename=\"");
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		strbuf_putc(&sb, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '_');
+	}
+	strbuf_puts(&sb, "\"; filename*=UTF-8''");
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (isalnum(c) || strchr("!#$&+-.^_`|~", c) != NULL)
+			strbuf_putc(&sb, (char)c);
+		else
+			strbuf_printf(&sb, "%%%02X", c);
+	}
+	return sb.data;
+}
+
+static int
+write_sink(void *arg, const void *buf, size_t n)
+{
+	return response_write(arg, buf, n);
+}
+
+static int
+storage_download(struct request *r, const char *bucket, const char *key)
+{
+	const char *why, *token = query_get(r, "token"), *download = query_get(r, "download");
+	const char *inm, *ims, *range, *blob_id, *etag, *role;
+	char quoted[80], lastmod[64], path[4300];
+	struct db_result *res;
+	uint64_t size, from = 0, to = 0;
+	time_t updated;
+	int ranged = 0;
+
+	if ((why = storage_key_check(key)) != NULL)
+		return bad_key(r, why);
+	if (token != NULL) {
+		/* A signed URL speaks for itself: no bearer needed. */
+		if (r->conf->storage_signing_key[0] == '\0' ||
+		    signed_token_check(r->conf->storage_signing_key, bucket, key, token,
+		        time(NULL)) != 0)
+			return response_error(r, 401, "INVALID_SIGNATURE",
+			    "The signed URL is invalid or has expired");
+		r->session_resolved = true;
+		r->claims = "{\"role\":\"service_role\"}";
+		role = "service_role";
+	} else {
+		if (session_resolve(r) < 0)
+			return 0;
+		role = r->role;
+	}
+	{
+		const char *values[] = { bucket, key };
+
+		res = session_exec_as(r, role,
+		    "SELECT size, content_type, etag, cache_control,"
+		    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id"
+		    " FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2, values, true);
+	}
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) != 1)
+		return not_found(r, "Object");
+	size = strtoull(db_result_value(res, 0, 0), NULL, 10);
+	etag = db_result_value(res, 0, 2);
+	updated = (time_t)strtoll(db_result_value(res, 0, 4), NULL, 10);
+	blob_id = db_result_value(res, 0, 5);
+	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
+	http_date(updated, lastmod, sizeof(lastmod));
+
+	response_header(r, "ETag", arena_strdup(r->arena, quoted));
+	response_header(r, "Last-Modified", arena_strdup(r->arena, lastmod));
+	response_header(r, "Cache-Control", db_result_isnull(res, 0, 3) ? "no-cache"
+	                                                                : db_result_value(res, 0, 3));
+	response_header(r, "Accept-Ranges", "bytes");
+	if (download != NULL) {
+		const char *name = download[0] ? download : strrchr(key, '/');
+
+		name = name == download ? download : (name ? name + 1 : key);
+		response_header(r, "Content-Disposition", content_disposition(r, name));
+	}
+	inm = request_header(r, "If-None-Match");
+	ims = request_header(r, "If-Modified-Since");
+	if (inm != NULL ? etag_matches(inm, quoted) : false) {
+		r->resp.status = 304;
+		return 0;
+	}
+	if (inm == NULL && ims != NULL) {
+		struct tm tm;
+
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL && updated <= timegm(&tm)) {
+			r->resp.status = 304;
+			return 0;
+		}
+	}
+	r->resp.content_type = arena_strdup(r->arena, db_result_value(res, 0, 1));
+
+	if (strcmp(r->conf->storage_offload, "off") != 0 && r->method == HTTP_GET) {
+		/* The web server sends the bytes (and handles Range itself). */
+		if (strcmp(r->conf->storage_offload, "x-accel-redirect") == 0) {
+			char rel[200];
+
+			blob_path(r->conf->storage_root, blob_id, true, rel, sizeof(rel));
+			snprintf(path, sizeof(path), "%s%s", r->conf->storage_offload_prefix, rel);
+			response_header(r, "X-Accel-Redirect", arena_strdup(r->arena, path));
+		} else {
+			blob_path(r->conf->storage_root, blob_id, false, path, sizeof(path));
+			response_header(r, "X-Sendfile", arena_strdup(r->arena, path));
+		}
+		r->resp.status = 200;
+		return 0;
+	}
+
+	range = request_header(r, "Range");
+	if (range != NULL && (ranged = parse_range(range, size, &from, &to)) < 0) {
+		response_header(r, "Content-Range",
+		    arena_printf(r->arena, "bytes */%llu", (unsigned long long)size));
+		return response_error(r, 416, "RANGE_NOT_SATISFIABLE",
+		    "The range is not satisfiable for %llu bytes", (unsigned long long)size);
+	}
+	if (ranged == 1) {
+		r->resp.status = 206;
+		response_header(r, "Content-Range", arena_printf(r->arena, "bytes %llu-%llu/%llu",
+		    (unsigned long long)from, (unsigned long long)to, (unsigned long long)size));
+	} else {
+		r->resp.status = 200;
+		from = 0;
+		to = size ? size - 1 : 0;
+	}
+	{
+		uint64_t length = size ? to - from + 1 : 0, actual;
+
+		if (blob_stat(r->conf->storage_root, blob_id, &actual) < 0 || actual != size) {
+			log_err("storage: %s/%s: blob %s missing or of the wrong size", bucket, key,
+			    blob_id);
+			r->resp.status = 0;
+			return response_error(r, 500, "INTERNAL", "Internal server error");
+		}
+		response_header(r, "Content-Length",
+		    arena_printf(r->arena, "%llu", (unsigned long long)length));
+		if (response_start(r) < 0 || r->method == HTTP_HEAD || length == 0)
+			return 0;
+		if (blob_get(r->conf->storage_root, blob_id, from, length, write_sink, r) < 0 &&
+		    !r->resp.failed)
+			log_err("storage: reading blob %s failed mid-download", blob_id);
+	}
+	return 0;
+}
+
+/* ---- delete, list, signed URLs ------------------------------------------------ */
+
+static int
+storage_delete(struct request *r, const char *bucket, const char *key)
+{
+	const char *why, *values[] = { bucket, key };
+	struct db_result *res;
+
+	if ((why = storage_key_check(key)) != NULL)
+		return bad_key(r, why);
+	if (session_resolve(r) < 0)
+		return 0;
+	res = session_exec(r, "DELETE FROM storage.objects WHERE bucket_id = $1 AND key = $2"
+			      " RETURNING blob_id", 2, values, false);
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) != 1)
+		return not_found(r, "Object");
+	/* After the commit: the row is gone, so is the blob. */
+	blob_delete(r->conf->storage_root, db_result_value(res, 0, 0));
+	r->resp.status = 204;
+	return 0;
+}
+
+static void
+url_encode_path(struct strbuf *sb, const char *s, bool keep_slash)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p) != NULL || (keep_slash && *p == '/'))
+			strbuf_putc(sb, (char)*p);
+		else
+			strbuf_printf(sb, "%%%02X", *p);
+	}
+}
+
+static int
+storage_signed_url(struct request *r, const char *bucket, const char *key)
+{
+	const char *why, *values[] = { bucket, key }, *body;
+	struct json_object *o = NULL, *v;
+	long expires_in = 3600;
+	char token[128];
+	struct strbuf url;
+	struct db_result *res;
+	size_t len;
+	time_t expires;
+
+	if ((why = storage_key_check(key)) != NULL)
+		return bad_key(r, why);
+	if (session_resolve(r) < 0)
+		return 0;
+	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
+		return 0;
+	if (len > 0) {
+		o = json_tokener_parse(body);
+		if (o == NULL || !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			return response_error(r, 400, "INVALID_JSON", "The body must be a JSON object");
+		}
+		json_object_object_foreach(o, k, val) {
+			(void)val;
+			if (strcmp(k, "expires_in") != 0) {
+				json_object_put(o);
+				return response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", k);
+			}
+		}
+		if (json_object_object_get_ex(o, "expires_in", &v)) {
+			if (!json_object_is_type(v, json_type_int)) {
+				json_object_put(o);
+				return response_error(r, 400, "VALIDATION", "expires_in must be an integer");
+			}
+			expires_in = (long)json_object_get_int64(v);
+		}
+		json_object_put(o);
+	}
+	if (expires_in < 1 || expires_in > r->conf->storage_max_signed_url_ttl)
+		return response_error(r, 400, "VALIDATION", "expires_in must be 1 to %d seconds",
+		    r->conf->storage_max_signed_url_ttl);
+	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
+		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
+		return response_error(r, 500, "INTERNAL", "Internal server error");
+	}
+	/* Only for someone who may read the object now. */
+	res = session_exec(r, "SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2,
+	    values, true);
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) != 1)
+		return not_found(r, "Object");
+	expires = time(NULL) + expires_in;
+	if (signed_token_make(r->conf->storage_signing_key, bucket, key, expires, token,
+	        sizeof(token)) < 0)
+		return -1;
+	strbuf_init(&url, r->arena, 256);
+	strbuf_printf(&url, "{\"signed_url\":\"%s/api/v1/storage/", r->conf->public_url);
+	url_encode_path(&url, bucket, false);
+	strbuf_putc(&url, '/');
+	url_encode_path(&url, key, true);
+	strbuf_printf(&url, "?token=%s\",\"expires_at\":%lld,\"expires_in\":%ld}", token,
+	    (long long)expires, expires_in);
+	/* public_url is operator configuration without quotes or backslashes. */
+	response_json(r, 200, url.data, url.len);
+	return 0;
+}
+
+int
+storage_object(struct request *r)
+{
+	const char *bucket = r->path_params[0], *key = r->path_params[1], *why;
+	size_t klen = strlen(key), slen = sizeof(SIGNED_URL_SUFFIX) - 1;
+
+	if ((why = storage_bucket_check(bucket)) != NULL)
+		return response_error(r, 400, "INVALID_BUCKET", "%s", why);
+	if (r->method == HTTP_POST && klen > slen && strcmp(key + klen - slen, SIGNED_URL_SUFFIX) == 0)
+		return storage_signed_url(r, bucket, arena_strndup(r->arena, key, klen - slen));
+	switch (r->method) {
+	case HTTP_POST:
+		return storage_upload(r, bucket, key);
+	case HTTP_GET:
+	case HTTP_HEAD:
+		return storage_download(r, bucket, key);
+	case HTTP_DELETE:
+		return storage_delete(r, bucket, key);
+	}
+	return -1;
+}
+
+static int
+query_long(struct request *r, const char *name, long def, long min, long max, long *out)
+{
+	const char *v = query_get(r, name);
+	char *end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || errno != 0 || *out < min || *out > max) {
+		response_error(r, 400, "VALIDATION", "%s must be an integer from %ld to %ld", name, min,
+		    max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+storage_list(struct request *r)
+{
+	const char *bucket = r->path_params[0], *why;
+	const char *prefix = query_get(r, "prefix"), *search = query_get(r, "search");
+	char lbuf[24], obuf[24];
+	long limit, offset;
+	struct db_result *res;
+
+	if ((why = storage_bucket_check(bucket)) != NULL)
+		return response_error(r, 400, "INVALID_BUCKET", "%s", why);
+	if (query_long(r, "limit", 100, 0, 1000, &limit) < 0 ||
+	    query_long(r, "offset", 0, 0, 1L << 40, &offset) < 0)
+		return 0;
+	if (session_resolve(r) < 0)
+		return 0;
+	snprintf(lbuf, sizeof(lbuf), "%ld", limit);
+	snprintf(obuf, sizeof(obuf), "%ld", offset);
+	{
+		const char *values[] = { bucket, prefix ? prefix : "", search, lbuf, obuf };
+
+		res = session_exec(r,
+		    "SELECT EXISTS (SELECT 1 FROM storage.bucket_info($1)),"
+		    " (SELECT coalesce(json_agg(storage.object_json(o) ORDER BY o.key), '[]')::text"
+		    "  FROM (SELECT * FROM storage.objects WHERE bucket_id = $1"
+		    "  AND starts_with(key, $2) AND ($3::text IS NULL OR"
+		    "  strpos(lower(key), lower($3)) > 0) ORDER BY key LIMIT $4::bigint"
+		    "  OFFSET $5::bigint) o)", 5, values, true);
+	}
+	if (res == NULL)
+		return 0;
+	if (strcmp(db_result_value(res, 0, 0), "t") != 0)
+		return not_found(r, "Bucket");
+	response_json(r, 200, db_result_value(res, 0, 1), db_result_length(res, 0, 1));
+	return 0;
+}
+
+int
+storage_buckets_list(struct request *r)
+{
+	struct db_result *res;
+
+	if (session_resolve(r) < 0)
+		return 0;
+	/* Policies show the public buckets; the service role sees all. */
+	res = session_exec(r, "SELECT coalesce(json_agg(storage.bucket_json(b) ORDER BY b.id),"
+			      " '[]')::text FROM storage.buckets b", 0, NULL, true);
+	if (res == NULL)
+		return 0;
+	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	return 0;
+}
+
+static int
+require_service(struct request *r)
+{
+	if (session_resolve(r) < 0)
+		return -1;
+	if (strcmp(r->role, "service_role") == 0)
+		return 0;
+	if (!r->has_token)
+		return response_error(r, 401, "UNAUTHORIZED", "A service token is required"), -1;
+	return response_error(r, 403, "FORBIDDEN", "Only the service role manages buckets"), -1;
+}
+
+static int
+bucket_create(struct request *r, const char *bucket)
+{
+	const char *body, *pub = NULL, *limit = NULL, *types = NULL;
+	struct json_object *o = NULL, *v;
+	struct db_result *res;
+	size_t len;
+
+	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
+		return 0;
+	if (len > 0) {
+		o = json_tokener_parse(body);
+		if (o == NULL || !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			return response_error(r, 400, "INVALID_JSON", "The body must be a JSON object");
+		}
+	}
+	if (o != NULL) {
+		json_object_object_foreach(o, k, val) {
+			if (strcmp(k, "public") == 0 && json_object_is_type(val, json_type_boolean)) {
+				pub = json_object_get_boolean(val) ? "true" : "false";
+			} else if (strcmp(k, "file_size_limit") == 0 &&
+			    (val == NULL || (json_object_is_type(val, json_type_int) &&
+			                        json_object_get_int64(val) >= 0))) {
+				limit = val ? arena_strdup(r->arena, json_object_get_string(val)) : NULL;
+			} else if (strcmp(k, "allowed_mime_types") == 0 &&
+			    (val == NULL || json_object_is_type(val, json_type_array))) {
+				size_t n = val ? json_object_array_length(val) : 0;
+
+				for (size_t i = 0; i < n; i++) {
+					v = json_object_array_get_idx(val, i);
+					if (!json_object_is_type(v, json_type_string) ||
+					    !printable_header(json_object_get_string(v), 255) ||
+					    strchr(json_object_get_string(v), '/') == NULL) {
+						json_object_put(o);
+						return response_error(r, 400, "VALIDATION",
+						    "allowed_mime_types holds MIME types such as image/png or image/*");
+					}
+				}
+				types = val ? arena_strdup(r->arena, json_object_to_json_string(val)) : NULL;
+			} else {
+				json_object_put(o);
+				return response_error(r, 400, "VALIDATION",
+				    "Unknown or malformed field \"%.64s\"", k);
+			}
+		}
+		json_object_put(o);
+	}
+	{
+		const char *values[] = { bucket, pub, limit, types };
+
+		res = session_exec(r, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
+				      " allowed_mime_types) VALUES ($1, coalesce($2::boolean, false),"
+				      " $3::bigint, (SELECT array_agg(x) FROM"
+				      " json_array_elements_text($4::json) x))"
+				      " RETURNING storage.bucket_json(b)::text", 4, values, false);
+	}
+	if (res == NULL) {
+		if (r->resp.status == 409)
+			response_error(r, 409, "ALREADY_EXISTS", "The bucket exists");
+		return 0;
+	}
+	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	return 0;
+}
+
+static int
+bucket_delete(struct request *r, const char *bucket)
+{
+	const char *values[] = { bucket };
+	struct db_result *res;
+
+	res = session_exec(r, "WITH d AS (DELETE FROM storage.buckets WHERE id = $1 AND NOT EXISTS"
+			      " (SELECT 1 FROM storage.objects WHERE bucket_id = $1) RETURNING id)"
+			      " SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM storage.buckets"
+			      " WHERE id = $1)", 1, values, false);
+	if (res == NULL) {
+		if (r->resp.status == 409)
+			response_error(r, 409, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
+		return 0;
+	}
+	if (strcmp(db_result_value(res, 0, 0), "1") == 0) {
+		r->resp.status = 204;
+		return 0;
+	}
+	if (strcmp(db_result_value(res, 0, 1), "t") == 0)
+		return response_error(r, 409, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
+	return not_found(r, "Bucket");
+}
+
+int
+storage_bucket(struct request *r)
+{
+	const char *bucket = r->path_params[0], *why;
+
+	if ((why = storage_bucket_check(bucket)) != NULL)
+		return response_error(r, 400, "INVALID_BUCKET", "%s", why);
+	if (require_service(r) < 0)
+		return 0;
+	return r->method == HTTP_POST ? bucket_create(r, bucket) : bucket_delete(r, bucket);
+}

@@ -1,0 +1,224 @@
+/*
+ * storage/multipart.c - the state machine behind multipart_feed().
+ *
+ * The body is read as if it began with CRLF, so every delimiter is
+ * "\r\n--boundary".  After a delimiter come "--" (the end) or CRLF and the
+ * part's headers; data runs to the next delimiter.  While looking for a
+ * delimiter, all but its length minus one bytes can be handed on at once.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "storage/multipart.h"
+
+enum { MP_PREAMBLE, MP_AFTER_DELIM, MP_HEADERS, MP_DATA, MP_END };
+
+const char *
+multipart_boundary(struct arena *a, const char *ct)
+{
+	const char *p, *end;
+
+	if (ct == NULL || strncasecmp(ct, "multipart/form-data", 19) != 0)
+		return NULL;
+	p = strcasestr(ct, "boundary=");
+	if (p == NULL)
+		return NULL;
+	p += 9;
+	if (*p == '"') {
+		p++;
+		end = strchr(p, '"');
+		if (end == NULL)
+			return NULL;
+	} else {
+		end = p + strcspn(p, "; \t");
+	}
+	if (end == p || end - p > 70)
+		return NULL;
+	return arena_strndup(a, p, (size_t)(end - p));
+}
+
+void
+multipart_init(struct multipart *m, struct arena *a, const char *boundary)
+{
+	memset(m, 0, sizeof(*m));
+	m->boundary = arena_printf(a, "\r\n--%s", boundary);
+	m->blen = strlen(m->boundary);
+	m->cap = MULTIPART_MAX_CHUNK + MULTIPART_MAX_HEADERS + m->blen + 8;
+	m->buf = arena_alloc(a, m->cap);
+	/* The virtual CRLF before the first delimiter. */
+	memcpy(m->buf, "\r\n", 2);
+	m->len = 2;
+	m->state = MP_PREAMBLE;
+}
+
+static void
+consume(struct multipart *m, size_t n)
+{
+	memmove(m->buf, m->buf + n, m->len - n);
+	m->len -= n;
+}
+
+/* Value of a parameter (name="...") in a Content-Disposition line. */
+static void
+disposition_param(const char *line, const char *name, char *out, size_t n)
+{
+	char key[32];
+	const char *p;
+
+	out[0] = '\0';
+	snprintf(key, sizeof(key), "%s=", name);
+	for (p = line; (p = strcasestr(p, key)) != NULL; p++) {
+		if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '*'))
+			continue;
+		p += strlen(key);
+		if (*p == '"') {
+			size_t i = 0;
+
+			for (p++; *p && *p != '"' && i + 1 < n; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				out[i++] = *p;
+			}
+			out[i] = '\0';
+		} else {
+			size_t len = strcspn(p, "; \r\n");
+
+			snprintf(out, n, "%.*s", (int)len, p);
+		}
+		return;
+	}
+}
+
+static int
+parse_headers(struct multipart *m, const char *h, size_t n)
+{
+	char name[64] = "", line[MULTIPART_MAX_HEADERS + 1];
+	const char *p = h, *end = h + n;
+
+	m->content_type[0] = '\0';
+	m->filename[0] = '\0';
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((eol ? eol : end) - p);
+
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+				return m->error = "A part header contains a control character", -1;
+		if (strncasecmp(line, "Content-Disposition:", 20) == 0) {
+			disposition_param(line + 20, "name", name, sizeof(name));
+			disposition_param(line + 20, "filename", m->filename, sizeof(m->filename));
+		} else if (strncasecmp(line, "Content-Type:", 13) == 0) {
+			const char *v = line + 13;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			snprintf(m->content_type, sizeof(m->content_type), "%.255s", v);
+		}
+		p = eol ? eol + 1 : end;
+	}
+	m->in_file = strcmp(name, "file") == 0 && !m->seen_file;
+	if (m->in_file)
+		m->seen_file = true;
+	return 0;
+}
+
+static int
+process(struct multipart *m, multipart_sink sink, void *arg)
+{
+	for (;;) {
+		switch (m->state) {
+		case MP_PREAMBLE:
+		case MP_DATA: {
+			char *hit = memmem(m->buf, m->len, m->boundary, m->blen);
+			size_t keep = m->blen - 1, emit;
+
+			if (hit != NULL) {
+				emit = (size_t)(hit - m->buf);
+				if (m->state == MP_DATA && m->in_file && emit > 0 &&
+				    sink(arg, m->buf, emit) < 0)
+					return -1;
+				consume(m, emit + m->blen);
+				m->state = MP_AFTER_DELIM;
+				continue;
+			}
+			if (m->len <= keep)
+				return 0;
+			emit = m->len - keep;
+			if (m->state == MP_DATA && m->in_file && sink(arg, m->buf, emit) < 0)
+				return -1;
+			consume(m, emit);
+			return 0;
+		}
+		case MP_AFTER_DELIM:
+			if (m->len < 2)
+				return 0;
+			if (memcmp(m->buf, "--", 2) == 0) {
+				m->state = MP_END;
+				m->len = 0;
+				return 0;
+			}
+			if (memcmp(m->buf, "\r\n", 2) != 0)
+				return m->error = "Malformed multipart body after a boundary", -1;
+			consume(m, 2);
+			m->state = MP_HEADERS;
+			continue;
+		case MP_HEADERS: {
+			char *end;
+
+			if (m->len >= 2 && memcmp(m->buf, "\r\n", 2) == 0) {
+				/* A part without headers. */
+				parse_headers(m, "", 0);
+				consume(m, 2);
+				m->state = MP_DATA;
+				continue;
+			}
+			end = memmem(m->buf, m->len, "\r\n\r\n", 4);
+			if (end == NULL) {
+				if (m->len > MULTIPART_MAX_HEADERS)
+					return m->error = "Multipart part headers are too large", -1;
+				return 0;
+			}
+			if (parse_headers(m, m->buf, (size_t)(end - m->buf)) < 0)
+				return -1;
+			consume(m, (size_t)(end - m->buf) + 4);
+			m->state = MP_DATA;
+			continue;
+		}
+		case MP_END:
+			m->len = 0;
+			return 0;
+		}
+	}
+}
+
+int
+multipart_feed(struct multipart *m, const char *data, size_t n, multipart_sink sink, void *arg)
+{
+	if (m->error != NULL)
+		return -1;
+	if (n > MULTIPART_MAX_CHUNK || m->len + n > m->cap)
+		return m->error = "Multipart chunk too large", -1;
+	memcpy(m->buf + m->len, data, n);
+	m->len += n;
+	return process(m, sink, arg);
+}
+
+int
+multipart_finish(struct multipart *m)
+{
+	if (m->error != NULL)
+		return -1;
+	if (m->state != MP_END)
+		return m->error = "The multipart body ends before its closing boundary", -1;
+	if (!m->seen_file)
+		return m->error = "The multipart body has no part named \"file\"", -1;
+	return 0;
+}

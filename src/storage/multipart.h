@@ -1,0 +1,44 @@
+/*
+ * storage/multipart.h - a streaming multipart/form-data reader.
+ *
+ * Bytes are fed as they arrive; the content of the part named "file" is
+ * handed to a sink chunk by chunk and never held whole.  Memory is bounded
+ * by the chunk size plus the boundary plus 8 KiB of part headers.
+ */
+#ifndef FLUXBASE_STORAGE_MULTIPART_H
+#define FLUXBASE_STORAGE_MULTIPART_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+#define MULTIPART_MAX_CHUNK (64 * 1024)
+#define MULTIPART_MAX_HEADERS 8192
+
+typedef int (*multipart_sink)(void *arg, const char *buf, size_t n);
+
+struct multipart {
+	char *boundary;              /* "\r\n--" + boundary */
+	size_t blen;
+	char *buf;
+	size_t len, cap;
+	int state;
+	bool in_file;
+	bool seen_file;
+	char content_type[256];
+	char filename[256];
+	const char *error;
+};
+
+/* From a Content-Type header; NULL when it is not multipart/form-data with
+ * a usable boundary. */
+const char *multipart_boundary(struct arena *a, const char *content_type);
+void multipart_init(struct multipart *m, struct arena *a, const char *boundary);
+/* n at most MULTIPART_MAX_CHUNK.  -1 with m->error set, or the sink's -1. */
+int multipart_feed(struct multipart *m, const char *data, size_t n, multipart_sink sink,
+    void *arg);
+/* 0 when the closing boundary was seen after a file part. */
+int multipart_finish(struct multipart *m);
+
+#endif
