@@ -272,6 +272,14 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 		r->has_content_length = true;
 		r->content_length = (size_t)n;
 	}
+	/* A chunked body streamed by the web server has no length up front
+	 * (nginx then sends an empty CONTENT_LENGTH): read it to its end. */
+	{
+		const char *te = request_header(r, "Transfer-Encoding");
+
+		if (te != NULL && strcasestr(te, "chunked") != NULL)
+			r->has_content_length = false;
+	}
 	return 0;
 }
 

@@ -244,10 +244,13 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 		const char *values[] = { bucket, key, sizebuf, ctype, etag, cache, meta, u.w.id };
 
 		res = session_exec(r, replace ?
+		    /* _old is read (and locked) while the insert builds its row, before
+		     * the update: read after it, the row would be our own new one. */
 		    "WITH _old AS (SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2"
 		    " FOR UPDATE), _new AS (INSERT INTO storage.objects AS o (bucket_id, key, size,"
-		    " content_type, etag, cache_control, metadata, blob_id, owner) VALUES ($1, $2,"
-		    " $3::bigint, $4, $5, $6, coalesce($7::jsonb, '{}'), $8, auth.uid())"
+		    " content_type, etag, cache_control, metadata, blob_id, owner) SELECT $1, $2,"
+		    " $3::bigint, $4, $5, $6, coalesce($7::jsonb, '{}'), $8, auth.uid()"
+		    " FROM (SELECT 1) one LEFT JOIN _old ON true"
 		    " ON CONFLICT (bucket_id, key) DO UPDATE SET size = EXCLUDED.size,"
 		    " content_type = EXCLUDED.content_type, etag = EXCLUDED.etag,"
 		    " cache_control = EXCLUDED.cache_control, metadata = EXCLUDED.metadata,"

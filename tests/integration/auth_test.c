@@ -775,11 +775,11 @@ START_TEST(test_smtp_transport)
 			while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 				line[strcspn(line, "\r\n")] = '\0';
 				if (strncmp(line, "From: ", 6) == 0)
-					snprintf(from, sizeof(from), "%s", line + 6);
+					snprintf(from, sizeof(from), "%.200s", line + 6);
 				else if (strncmp(line, "To: ", 4) == 0)
-					snprintf(to, sizeof(to), "%s", line + 4);
+					snprintf(to, sizeof(to), "%.200s", line + 4);
 				else if (strncmp(line, "Subject: ", 9) == 0)
-					snprintf(subject, sizeof(subject), "%s", line + 9);
+					snprintf(subject, sizeof(subject), "%.200s", line + 9);
 				else if (strstr(line, "verify?token=") != NULL)
 					snprintf(link, sizeof(link), "%s", strstr(line, "http"));
 			}

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <json-c/json.h>
 
 #include "client.h"
@@ -52,6 +54,7 @@ http_do(const char *method, const char *url, const char *const *extra, const cha
 	if (c == NULL)
 		return -1;
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -77,6 +80,127 @@ http_do(const char *method, const char *url, const char *const *extra, const cha
 	out->body = b.data ? b.data : calloc(1, 1);
 	out->len = b.len;
 	out->headers = h.data ? h.data : calloc(1, 1);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static void
+http_finish(CURL *c, CURLcode rc, struct buf *b, struct buf *h, struct http_resp *out)
+{
+	out->curl_error = (int)rc;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->seconds);
+	out->body = b->data ? b->data : calloc(1, 1);
+	out->len = b->len;
+	out->headers = h->data ? h->data : calloc(1, 1);
+}
+
+int
+http_upload_file(const char *method, const char *url, const char *const *extra,
+    const char *path, bool multipart, const char *part_type, struct http_resp *out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct buf b = { NULL, 0 }, h = { NULL, 0 };
+	curl_mime *mime = NULL;
+	FILE *f = NULL;
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	hl = curl_slist_append(hl, "Expect:");
+	for (; extra != NULL && *extra != NULL; extra++)
+		hl = curl_slist_append(hl, *extra);
+	if (multipart) {
+		curl_mimepart *part;
+
+		mime = curl_mime_init(c);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "note");
+		curl_mime_data(part, "a field before the file", CURL_ZERO_TERMINATED);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "file");
+		curl_mime_filedata(part, path);
+		if (part_type != NULL)
+			curl_mime_type(part, part_type);
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	} else {
+		struct stat st;
+
+		f = fopen(path, "rb");
+		if (f == NULL || fstat(fileno(f), &st) < 0)
+			return -1;
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READDATA, f);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	}
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	rc = curl_easy_perform(c);
+	http_finish(c, rc, &b, &h, out);
+	if (f != NULL)
+		fclose(f);
+	curl_mime_free(mime);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+struct hashing {
+	crypto_hash_sha256_state st;
+	uint64_t n;
+};
+
+static size_t
+hash_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct hashing *hs = arg;
+
+	crypto_hash_sha256_update(&hs->st, (unsigned char *)ptr, size * nmemb);
+	hs->n += size * nmemb;
+	return size * nmemb;
+}
+
+int
+http_download(const char *method, const char *url, const char *const *extra, char sha_hex[65],
+    uint64_t *bytes, struct http_resp *out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct buf b = { NULL, 0 }, h = { NULL, 0 };
+	struct hashing hs;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	crypto_hash_sha256_init(&hs.st);
+	hs.n = 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hash_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &hs);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	for (; extra != NULL && *extra != NULL; extra++)
+		hl = curl_slist_append(hl, *extra);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	rc = curl_easy_perform(c);
+	http_finish(c, rc, &b, &h, out);
+	crypto_hash_sha256_final(&hs.st, digest);
+	sodium_bin2hex(sha_hex, 65, digest, sizeof(digest));
+	*bytes = hs.n;
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return rc == CURLE_OK ? 0 : -1;

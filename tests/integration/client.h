@@ -22,4 +22,15 @@ void http_resp_free(struct http_resp *r);
 /* $FB_URL + path */
 const char *api_url(const char *path);
 
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Streams the file at path as the body (raw, or as the "file" part of a
+ * multipart/form-data body with part_type). */
+int http_upload_file(const char *method, const char *url, const char *const *headers,
+    const char *path, bool multipart, const char *part_type, struct http_resp *out);
+/* Streams the response body through SHA-256 without keeping it. */
+int http_download(const char *method, const char *url, const char *const *headers,
+    char sha_hex[65], uint64_t *bytes, struct http_resp *out);
+
 #endif
