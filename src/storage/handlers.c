@@ -581,8 +581,9 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 		json_object_object_foreach(o, k, val) {
 			(void)val;
 			if (strcmp(k, "expires_in") != 0) {
+				response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", k);
 				json_object_put(o);
-				return response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", k);
+				return 0;
 			}
 		}
 		if (json_object_object_get_ex(o, "expires_in", &v)) {
@@ -771,9 +772,9 @@ bucket_create(struct request *r, const char *bucket)
 				}
 				types = val ? arena_strdup(r->arena, json_object_to_json_string(val)) : NULL;
 			} else {
+				response_error(r, 400, "VALIDATION", "Unknown or malformed field \"%.64s\"", k);
 				json_object_put(o);
-				return response_error(r, 400, "VALIDATION",
-				    "Unknown or malformed field \"%.64s\"", k);
+				return 0;
 			}
 		}
 		json_object_put(o);

@@ -138,14 +138,34 @@ process(struct multipart *m, multipart_sink sink, void *arg)
 		case MP_PREAMBLE:
 		case MP_DATA: {
 			char *hit = memmem(m->buf, m->len, m->boundary, m->blen);
-			size_t keep = m->blen - 1, emit;
+			size_t keep = m->blen + 1, emit, after;
 
 			if (hit != NULL) {
 				emit = (size_t)(hit - m->buf);
+				after = emit + m->blen;
+				if (m->len < after + 2) {
+					/* Cannot tell yet whether it is a delimiter. */
+					if (m->state == MP_DATA && m->in_file && emit > 0 &&
+					    sink(arg, m->buf, emit) < 0)
+						return -1;
+					consume(m, emit);
+					return 0;
+				}
+				/* A delimiter is followed by "--", CRLF or padding; anything
+				 * else is content that happens to look like one. */
+				if (memcmp(m->buf + after, "--", 2) != 0 &&
+				    memcmp(m->buf + after, "\r\n", 2) != 0 && m->buf[after] != ' ' &&
+				    m->buf[after] != '\t') {
+					emit++;
+					if (m->state == MP_DATA && m->in_file && sink(arg, m->buf, emit) < 0)
+						return -1;
+					consume(m, emit);
+					continue;
+				}
 				if (m->state == MP_DATA && m->in_file && emit > 0 &&
 				    sink(arg, m->buf, emit) < 0)
 					return -1;
-				consume(m, emit + m->blen);
+				consume(m, after);
 				m->state = MP_AFTER_DELIM;
 				continue;
 			}
@@ -158,6 +178,8 @@ process(struct multipart *m, multipart_sink sink, void *arg)
 			return 0;
 		}
 		case MP_AFTER_DELIM:
+			while (m->len > 0 && (m->buf[0] == ' ' || m->buf[0] == '\t'))
+				consume(m, 1);
 			if (m->len < 2)
 				return 0;
 			if (memcmp(m->buf, "--", 2) == 0) {

@@ -10,5 +10,6 @@ Suite *response_suite(void);
 Suite *router_suite(void);
 Suite *token_suite(void);
 Suite *tables_suite(void);
+Suite *storage_suite(void);
 
 #endif

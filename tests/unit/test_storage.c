@@ -1,0 +1,189 @@
+/* Storage's pure pieces: names, signed-URL tokens, the multipart reader. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "storage/multipart.h"
+#include "storage/names.h"
+#include "suites.h"
+
+START_TEST(test_keys)
+{
+	static const char *good[] = { "a", "a/b/c.txt", "photos/2024/cat one.jpg",
+		"\xc3\xa9t\xc3\xa9/\xe2\x82\xac.txt", "..a/b..", "signed-url", "a.b/.c" };
+	static const char *bad[] = { "", "/abs", "a//b", "a/", "./a", "a/./b", "../a", "a/../b",
+		"a/..", "a\\b", "a\x01z", "a\x7f", "\xff", "\xc0\xaf", "\xed\xa0\x80",
+		"a/signed-url" };
+	char longkey[1100];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(storage_key_check(good[i]) == NULL, "refused %s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(storage_key_check(bad[i]) != NULL, "accepted bad key %zu", i);
+	memset(longkey, 'k', 1024);
+	longkey[1024] = '\0';
+	ck_assert_ptr_null(storage_key_check(longkey));
+	longkey[1024] = 'k';
+	longkey[1025] = '\0';
+	ck_assert_ptr_nonnull(storage_key_check(longkey));
+}
+END_TEST
+
+START_TEST(test_buckets)
+{
+	ck_assert_ptr_null(storage_bucket_check("photos"));
+	ck_assert_ptr_null(storage_bucket_check("a1.b_c-d"));
+	ck_assert_ptr_nonnull(storage_bucket_check("a"));
+	ck_assert_ptr_nonnull(storage_bucket_check("Photos"));
+	ck_assert_ptr_nonnull(storage_bucket_check("-x"));
+	ck_assert_ptr_nonnull(storage_bucket_check("a/b"));
+	ck_assert_ptr_nonnull(storage_bucket_check("buckets"));
+	ck_assert_ptr_nonnull(storage_bucket_check(
+	    "a123456789012345678901234567890123456789012345678901234567890123"));
+}
+END_TEST
+
+START_TEST(test_signed_tokens)
+{
+	const char *k = "0123456789abcdef0123456789abcdef";
+	char tok[128], bad[128];
+	time_t now = 1800000000;
+
+	ck_assert_int_eq(signed_token_make(k, "b", "dir/f.txt", now + 60, tok, sizeof(tok)), 0);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now), 0);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now + 61), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/g.txt", tok, now), -1);
+	ck_assert_int_eq(signed_token_check(k, "c", "dir/f.txt", tok, now), -1);
+	/* Moving the split between bucket and key changes the MAC. */
+	ck_assert_int_eq(signed_token_check(k, "bd", "ir/f.txt", tok, now), -1);
+	ck_assert_int_eq(signed_token_check("another-key-another-key-another!!", "b", "dir/f.txt",
+	    tok, now), -1);
+	strcpy(bad, tok);
+	bad[strlen(bad) - 2] ^= 1;
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now), -1);
+	/* A later expiry pasted on is a different MAC. */
+	strcpy(bad, tok);
+	bad[0] = '9';
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "", now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "123", now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "x.y", now), -1);
+}
+END_TEST
+
+struct collected {
+	char data[4096];
+	size_t len;
+};
+
+static int
+collect(void *arg, const char *buf, size_t n)
+{
+	struct collected *c = arg;
+
+	memcpy(c->data + c->len, buf, n);
+	c->len += n;
+	return 0;
+}
+
+static const char body[] =
+    "preamble to ignore\r\n"
+    "--XyZ\r\n"
+    "Content-Disposition: form-data; name=\"note\"\r\n\r\n"
+    "not the file, but it has --XyZ-ish text\r\n"
+    "--XyZ\r\n"
+    "Content-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".bin\"\r\n"
+    "Content-Type: image/png\r\n\r\n"
+    "\x00\x01line one\r\n--XyZnot a boundary\r\n\r\nend\xff"
+    "\r\n--XyZ--\r\nepilogue";
+static const char file_part[] = "\x00\x01line one\r\n--XyZnot a boundary\r\n\r\nend\xff";
+
+/* Every split of the body into two feeds gives the same file bytes. */
+START_TEST(test_multipart_any_split)
+{
+	size_t n = sizeof(body) - 1;
+
+	for (size_t cut = 0; cut <= n; cut++) {
+		struct arena a;
+		struct multipart m;
+		struct collected c = { .len = 0 };
+
+		arena_init(&a, 4096);
+		multipart_init(&m, &a, "XyZ");
+		ck_assert_int_eq(multipart_feed(&m, body, cut, collect, &c), 0);
+		ck_assert_int_eq(multipart_feed(&m, body + cut, n - cut, collect, &c), 0);
+		ck_assert_msg(multipart_finish(&m) == 0, "cut %zu: %s", cut, m.error);
+		ck_assert_uint_eq(c.len, sizeof(file_part) - 1);
+		ck_assert_int_eq(memcmp(c.data, file_part, c.len), 0);
+		ck_assert_str_eq(m.content_type, "image/png");
+		ck_assert_str_eq(m.filename, "a \"b\".bin");
+		arena_destroy(&a);
+	}
+}
+END_TEST
+
+START_TEST(test_multipart_byte_by_byte_and_errors)
+{
+	struct arena a;
+	struct multipart m;
+	struct collected c = { .len = 0 };
+
+	arena_init(&a, 4096);
+	multipart_init(&m, &a, "XyZ");
+	for (size_t i = 0; i < sizeof(body) - 1; i++)
+		ck_assert_int_eq(multipart_feed(&m, body + i, 1, collect, &c), 0);
+	ck_assert_int_eq(multipart_finish(&m), 0);
+	ck_assert_uint_eq(c.len, sizeof(file_part) - 1);
+
+	/* Truncated: no closing boundary. */
+	multipart_init(&m, &a, "XyZ");
+	ck_assert_int_eq(multipart_feed(&m, body, 150, collect, &c), 0);
+	ck_assert_int_eq(multipart_finish(&m), -1);
+	/* No file part. */
+	multipart_init(&m, &a, "B");
+	{
+		static const char nofile[] =
+		    "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--B--";
+
+		ck_assert_int_eq(multipart_feed(&m, nofile, sizeof(nofile) - 1, collect, &c), 0);
+	}
+	ck_assert_int_eq(multipart_finish(&m), -1);
+	ck_assert_ptr_nonnull(strstr(m.error, "file"));
+	/* Garbage after a boundary. */
+	multipart_init(&m, &a, "B");
+	ck_assert_int_eq(multipart_feed(&m, "--Bxx", 5, collect, &c), -1);
+	arena_destroy(&a);
+}
+END_TEST
+
+START_TEST(test_multipart_boundary_header)
+{
+	struct arena a;
+
+	arena_init(&a, 1024);
+	ck_assert_str_eq(multipart_boundary(&a, "multipart/form-data; boundary=abc"), "abc");
+	ck_assert_str_eq(multipart_boundary(&a, "Multipart/Form-Data; charset=x; boundary=\"a b\""),
+	    "a b");
+	ck_assert_ptr_null(multipart_boundary(&a, "application/json"));
+	ck_assert_ptr_null(multipart_boundary(&a, "multipart/form-data"));
+	ck_assert_ptr_null(multipart_boundary(&a, "multipart/form-data; boundary="));
+	arena_destroy(&a);
+}
+END_TEST
+
+Suite *
+storage_suite(void)
+{
+	Suite *s = suite_create("storage");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_keys);
+	tcase_add_test(tc, test_buckets);
+	tcase_add_test(tc, test_signed_tokens);
+	tcase_add_test(tc, test_multipart_any_split);
+	tcase_add_test(tc, test_multipart_byte_by_byte_and_errors);
+	tcase_add_test(tc, test_multipart_boundary_header);
+	suite_add_tcase(s, tc);
+	return s;
+}
