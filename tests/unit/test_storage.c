@@ -150,9 +150,13 @@ START_TEST(test_multipart_byte_by_byte_and_errors)
 	}
 	ck_assert_int_eq(multipart_finish(&m), -1);
 	ck_assert_ptr_nonnull(strstr(m.error, "file"));
-	/* Garbage after a boundary. */
+	/* Garbage after a delimiter's padding. */
 	multipart_init(&m, &a, "B");
-	ck_assert_int_eq(multipart_feed(&m, "--Bxx", 5, collect, &c), -1);
+	ck_assert_int_eq(multipart_feed(&m, "--B \tzz\r\n", 9, collect, &c), -1);
+	/* Text that only looks like a delimiter is content. */
+	multipart_init(&m, &a, "B");
+	ck_assert_int_eq(multipart_feed(&m, "--Bxx", 5, collect, &c), 0);
+	ck_assert_ptr_null(m.error);
 	arena_destroy(&a);
 }
 END_TEST
