@@ -20,5 +20,6 @@ int storage_buckets_list(struct request *r);
 int storage_bucket(struct request *r);
 int storage_list(struct request *r);
 int storage_object(struct request *r);
+int openapi_get(struct request *r);
 
 #endif

@@ -27,6 +27,12 @@ static const char schema_sql[] =
     " 'schema', r.schema, 'name', r.name, 'kind', r.kind, 'comment', r.comment,"
     " 'insertable', (r.upd & 8) = 8, 'updatable', (r.upd & 4) = 4,"
     " 'deletable', (r.upd & 16) = 16,"
+    " 'privileges', (SELECT json_agg((CASE WHEN has_table_privilege(g.role, r.oid, 'SELECT')"
+    "   THEN 1 ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'INSERT') THEN 2"
+    "   ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'UPDATE') THEN 4 ELSE 0"
+    "   END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'DELETE') THEN 8 ELSE 0 END)"
+    "   ORDER BY g.i) FROM unnest(ARRAY['anon', 'authenticated', 'service_role'])"
+    "   WITH ORDINALITY g(role, i) WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g.role)),"
     " 'columns', (SELECT json_agg(json_build_object("
     "   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),"
     "   'typname', t.typname, 'typcategory', t.typcategory, 'elemtype', et.typname,"
@@ -180,6 +186,14 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 		t->url_name = arena_printf(a, "%s.%s", t->schema, t->name);
 
 	t->url_plural = schema_plural(a, t->url_name);
+	{
+		struct json_object *privs;
+
+		if (json_object_object_get_ex(o, "privileges", &privs) && privs != NULL)
+			for (size_t i = 0; i < 3 && i < json_object_array_length(privs); i++)
+				t->privileges[i] = (unsigned char)json_object_get_int(
+				    json_object_array_get_idx(privs, i));
+	}
 	t->pk = -1;
 	pk = jstrings(a, o, "pk");
 	t->npk = 0;
@@ -304,6 +318,14 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	sc->generation++;
 	log_debug("schema: loaded %d tables and views (generation %u)", n, sc->generation);
 	return 0;
+}
+
+int
+schema_ensure(struct schema_cache *sc, struct db *db, const char *schemas)
+{
+	if (sc->loaded && !sc->stale)
+		return 0;
+	return schema_load(sc, db, schemas);
 }
 
 void

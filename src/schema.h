@@ -54,7 +54,14 @@ struct sc_table {
 	int npk;
 	struct sc_fk *fks;
 	int nfks;
+	/* Per API role (anon, authenticated, service_role): PRIV_* bits. */
+	unsigned char privileges[3];
 };
+
+#define PRIV_SELECT 1
+#define PRIV_INSERT 2
+#define PRIV_UPDATE 4
+#define PRIV_DELETE 8
 
 struct schema_cache {
 	struct arena arena;
@@ -68,6 +75,8 @@ struct schema_cache {
 /* Loads (or reloads) from the database; schemas is a comma-separated list,
  * the first being the default one. */
 int schema_load(struct schema_cache *sc, struct db *db, const char *schemas);
+/* Loads when missing or when a NOTIFY made the cache stale; 0 when usable. */
+int schema_ensure(struct schema_cache *sc, struct db *db, const char *schemas);
 void schema_free(struct schema_cache *sc);
 /* Finds a table by its URL name (exact name, then plural, then schema.name). */
 const struct sc_table *schema_find(const struct schema_cache *sc, const char *url_name);

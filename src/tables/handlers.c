@@ -35,23 +35,12 @@ struct tctx {
 
 static time_t last_miss_reload;
 
-/* Loads the cache when it is missing or a NOTIFY made it stale. */
-static int
-tables_schema_ready(struct request *r)
-{
-	struct schema_cache *sc = r->schema;
-
-	if (sc->loaded && !sc->stale)
-		return 0;
-	return schema_load(sc, r->db, r->conf->tables_schemas);
-}
-
 static const struct sc_table *
 tables_lookup(struct request *r, const char *name)
 {
 	const struct sc_table *t;
 
-	if (tables_schema_ready(r) < 0)
+	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
 		return NULL;
 	t = schema_find(r->schema, name);
 	/* A table created a moment ago: one fresh load, at most once a second. */

@@ -64,3 +64,30 @@ CREATE TABLE write_log (n integer);
 CREATE FUNCTION sneaky() RETURNS integer LANGUAGE sql VOLATILE
   AS $$ INSERT INTO write_log VALUES (1) RETURNING 1 $$;
 CREATE VIEW sneaky_view AS SELECT sneaky() AS x;
+
+-- Every common column type, for the OpenAPI document.
+CREATE TABLE all_types (
+  id bigserial PRIMARY KEY,
+  small smallint,
+  whole integer NOT NULL,
+  big bigint,
+  exact numeric(12, 2),
+  approx double precision,
+  flag boolean DEFAULT false,
+  label varchar(40),
+  body text,
+  ident uuid DEFAULT gen_random_uuid(),
+  day date,
+  at timestamptz DEFAULT now(),
+  naive timestamp,
+  doc jsonb,
+  raw json,
+  names text[],
+  counts integer[],
+  feeling mood,
+  blob bytea,
+  category_id integer REFERENCES category (id)
+);
+COMMENT ON TABLE all_types IS 'One column of each common type';
+COMMENT ON COLUMN all_types.whole IS 'A required integer';
+GRANT SELECT ON all_types TO anon;

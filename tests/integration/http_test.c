@@ -340,6 +340,7 @@ main(void)
 	suite_add_tcase(s, pool);
 	suite_add_tcase(s, modes_tcase());
 	suite_add_tcase(s, tables_tcase());
+	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_tcase());
 	sr = srunner_create(s);

@@ -35,5 +35,6 @@ TCase *modes_tcase(void);
 TCase *tables_tcase(void);
 TCase *auth_tcase(void);
 TCase *storage_tcase(void);
+TCase *openapi_tcase(void);
 
 #endif

@@ -11,5 +11,6 @@ Suite *router_suite(void);
 Suite *token_suite(void);
 Suite *tables_suite(void);
 Suite *storage_suite(void);
+Suite *openapi_suite(void);
 
 #endif

@@ -1,0 +1,506 @@
+/*
+ * openapi/openapi.c - building and serving the document.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "openapi/openapi.h"
+#include "schema.h"
+#include "session.h"
+
+static const char *const role_names[] = { "anon", "authenticated", "service_role" };
+
+int
+openapi_role_index(const char *role)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(role, role_names[i]) == 0)
+			return i;
+	return 0;
+}
+
+static struct json_object *
+jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+/* PostgreSQL type (by typname) to a JSON Schema. */
+static struct json_object *
+type_schema(const char *typname, const char **enum_values)
+{
+	struct json_object *s = json_object_new_object();
+	const char *type = "string", *format = NULL;
+
+	if (enum_values != NULL) {
+		struct json_object *e = json_object_new_array();
+
+		for (const char **v = enum_values; *v; v++)
+			json_object_array_add(e, jstr(*v));
+		json_object_object_add(s, "type", jstr("string"));
+		json_object_object_add(s, "enum", e);
+		return s;
+	}
+	if (strcmp(typname, "int2") == 0 || strcmp(typname, "int4") == 0) {
+		type = "integer";
+		format = "int32";
+	} else if (strcmp(typname, "int8") == 0) {
+		type = "integer";
+		format = "int64";
+	} else if (strcmp(typname, "float4") == 0) {
+		type = "number";
+		format = "float";
+	} else if (strcmp(typname, "float8") == 0) {
+		type = "number";
+		format = "double";
+	} else if (strcmp(typname, "numeric") == 0 || strcmp(typname, "money") == 0) {
+		type = "number";
+	} else if (strcmp(typname, "bool") == 0) {
+		type = "boolean";
+	} else if (strcmp(typname, "uuid") == 0) {
+		format = "uuid";
+	} else if (strcmp(typname, "date") == 0) {
+		format = "date";
+	} else if (strcmp(typname, "timestamptz") == 0 || strcmp(typname, "timestamp") == 0) {
+		format = "date-time";
+	} else if (strcmp(typname, "json") == 0 || strcmp(typname, "jsonb") == 0) {
+		type = "object";
+	} else if (strcmp(typname, "bytea") == 0) {
+		format = "byte";
+	}
+	json_object_object_add(s, "type", jstr(type));
+	if (format != NULL)
+		json_object_object_add(s, "format", jstr(format));
+	return s;
+}
+
+static struct json_object *
+column_schema(const struct sc_table *t, const struct sc_column *c)
+{
+	struct json_object *s;
+	char desc[1200] = "";
+
+	if (c->typcategory == 'A' && c->elemtype != NULL) {
+		s = json_object_new_object();
+		json_object_object_add(s, "type", jstr("array"));
+		json_object_object_add(s, "items", type_schema(c->elemtype, NULL));
+	} else {
+		s = type_schema(c->typname, c->enum_values);
+	}
+	if (!c->notnull)
+		json_object_object_add(s, "nullable", json_object_new_boolean(1));
+	if (c->pk)
+		snprintf(desc, sizeof(desc), "Primary key. ");
+	for (int i = 0; i < t->nfks; i++) {
+		const struct sc_fk *fk = &t->fks[i];
+
+		for (int k = 0; fk->columns && fk->columns[k]; k++)
+			if (strcmp(fk->columns[k], c->name) == 0 && fk->ref_columns && fk->ref_columns[k])
+				snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
+				    "Foreign key to %s.%s.%s. ", fk->ref_schema, fk->ref_table,
+				    fk->ref_columns[k]);
+	}
+	snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "PostgreSQL type: %s.",
+	    c->type);
+	if (c->comment != NULL)
+		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), " %s", c->comment);
+	json_object_object_add(s, "description", jstr(desc));
+	if (c->generated)
+		json_object_object_add(s, "readOnly", json_object_new_boolean(1));
+	return s;
+}
+
+/* A name fit for components and operation ids. */
+static void
+safe_name(const char *in, char *out, size_t n)
+{
+	size_t i = 0;
+
+	for (; *in && i + 1 < n; in++)
+		out[i++] = isalnum((unsigned char)*in) || *in == '.' || *in == '-' || *in == '_'
+		    ? *in : '_';
+	out[i] = '\0';
+}
+
+static struct json_object *
+ref_param(const char *name)
+{
+	struct json_object *p = json_object_new_object();
+	char ref[128];
+
+	snprintf(ref, sizeof(ref), "#/components/parameters/%s", name);
+	json_object_object_add(p, "$ref", jstr(ref));
+	return p;
+}
+
+static struct json_object *
+ref_schema(const char *name)
+{
+	struct json_object *p = json_object_new_object();
+	char ref[300];
+
+	snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
+	json_object_object_add(p, "$ref", jstr(ref));
+	return p;
+}
+
+static struct json_object *
+error_responses(struct json_object *responses, const char *const *codes)
+{
+	for (; *codes; codes++) {
+		struct json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "$ref", jstr("#/components/responses/Error"));
+		json_object_object_add(responses, *codes, r);
+	}
+	return responses;
+}
+
+static struct json_object *
+json_response(const char *desc, struct json_object *schema)
+{
+	struct json_object *r = json_object_new_object(), *content = json_object_new_object(),
+			   *media = json_object_new_object();
+
+	json_object_object_add(r, "description", jstr(desc));
+	json_object_object_add(media, "schema", schema);
+	json_object_object_add(content, "application/json", media);
+	json_object_object_add(r, "content", content);
+	return r;
+}
+
+static struct json_object *
+array_of(struct json_object *items)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "type", jstr("array"));
+	json_object_object_add(a, "items", items);
+	return a;
+}
+
+static bool
+reserved_param(const char *name)
+{
+	static const char *const reserved[] = { "select", "order", "limit", "offset", "or", "and",
+		"on_conflict", "columns", "not.or", "not.and", NULL };
+
+	for (int i = 0; reserved[i]; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
+/* An operation on a table path. */
+static struct json_object *
+table_op(const struct sc_table *t, const char *cname, const char *verb, const char *summary,
+    const char *opid, bool filters, bool shaping, struct json_object *body,
+    struct json_object *responses)
+{
+	static const char *const errs[] = { "400", "401", "403", "404", "406", "409", NULL };
+	struct json_object *op = json_object_new_object(), *params = json_object_new_array(),
+			   *tags = json_object_new_array();
+
+	(void)verb;
+	(void)cname;
+	json_object_array_add(tags, jstr("tables"));
+	json_object_object_add(op, "tags", tags);
+	json_object_object_add(op, "summary", jstr(summary));
+	json_object_object_add(op, "operationId", jstr(opid));
+	if (shaping) {
+		json_object_array_add(params, ref_param("select"));
+		json_object_array_add(params, ref_param("order"));
+		json_object_array_add(params, ref_param("limit"));
+		json_object_array_add(params, ref_param("offset"));
+		json_object_array_add(params, ref_param("Range"));
+	}
+	if (filters) {
+		json_object_array_add(params, ref_param("or"));
+		json_object_array_add(params, ref_param("and"));
+		for (int i = 0; i < t->ncolumns; i++) {
+			struct json_object *p;
+
+			if (reserved_param(t->columns[i].name))
+				continue;
+			p = json_object_new_object();
+			json_object_object_add(p, "name", jstr(t->columns[i].name));
+			json_object_object_add(p, "in", jstr("query"));
+			json_object_object_add(p, "description",
+			    jstr("Filter: op.value (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch,"
+				 " in, is, isdistinct, fts, plfts, phfts, wfts, cs, cd, ov; not. negates)"));
+			json_object_object_add(p, "schema", type_schema("text", NULL));
+			json_object_array_add(params, p);
+		}
+	}
+	json_object_array_add(params, ref_param("Prefer"));
+	json_object_array_add(params, ref_param("Accept"));
+	json_object_object_add(op, "parameters", params);
+	if (body != NULL) {
+		struct json_object *rb = json_object_new_object(), *content = json_object_new_object(),
+				   *media = json_object_new_object();
+
+		json_object_object_add(media, "schema", body);
+		json_object_object_add(content, "application/json", media);
+		json_object_object_add(rb, "required", json_object_new_boolean(1));
+		json_object_object_add(rb, "content", content);
+		json_object_object_add(op, "requestBody", rb);
+	}
+	json_object_object_add(op, "responses", error_responses(responses, errs));
+	return op;
+}
+
+static const char *
+doc_name(const struct schema_cache *sc, const struct sc_table *t)
+{
+	/* The plural, unless another relation owns that exact name. */
+	for (int i = 0; i < sc->ntables; i++)
+		if (&sc->tables[i] != t && strcmp(sc->tables[i].url_name, t->url_plural) == 0)
+			return t->url_name;
+	return t->url_plural;
+}
+
+static void
+add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
+    struct json_object *paths, struct json_object *schemas)
+{
+	unsigned priv = t->privileges[role];
+	const char *name = doc_name(sc, t);
+	char cname[300], opid[400], path[600], summary[700];
+	struct json_object *schema, *props, *required, *coll, *item = NULL;
+
+	safe_name(t->url_name, cname, sizeof(cname));
+	if (json_object_object_get_ex(schemas, cname, NULL))
+		snprintf(cname + strlen(cname), sizeof(cname) - strlen(cname), "_%s", t->schema);
+	schema = json_object_new_object();
+	props = json_object_new_object();
+	required = json_object_new_array();
+	json_object_object_add(schema, "type", jstr("object"));
+	if (t->comment != NULL)
+		json_object_object_add(schema, "description", jstr(t->comment));
+	for (int i = 0; i < t->ncolumns; i++) {
+		const struct sc_column *c = &t->columns[i];
+
+		json_object_object_add(props, c->name, column_schema(t, c));
+		if (c->notnull && c->default_expr == NULL && !c->generated)
+			json_object_array_add(required, jstr(c->name));
+	}
+	json_object_object_add(schema, "properties", props);
+	if (json_object_array_length(required) > 0)
+		json_object_object_add(schema, "required", required);
+	else
+		json_object_put(required);
+	json_object_object_add(schemas, cname, schema);
+
+	coll = json_object_new_object();
+	if (priv & PRIV_SELECT) {
+		snprintf(opid, sizeof(opid), "get_%s", cname);
+		snprintf(summary, sizeof(summary), "Read rows of %s", t->url_name);
+		json_object_object_add(coll, "get", table_op(t, cname, "get", summary, opid, true, true,
+		    NULL, json_object_new_object()));
+		json_object_object_add(json_object_object_get(json_object_object_get(coll, "get"),
+		    "responses"), "200", json_response("Rows", array_of(ref_schema(cname))));
+	}
+	if ((priv & PRIV_INSERT) && t->insertable) {
+		struct json_object *body = json_object_new_object(), *one_of = json_object_new_array(),
+				   *resp = json_object_new_object();
+
+		json_object_array_add(one_of, ref_schema(cname));
+		json_object_array_add(one_of, array_of(ref_schema(cname)));
+		json_object_object_add(body, "oneOf", one_of);
+		snprintf(opid, sizeof(opid), "post_%s", cname);
+		snprintf(summary, sizeof(summary), "Insert (or upsert) rows into %s", t->url_name);
+		json_object_object_add(resp, "201", json_response("Inserted rows", array_of(ref_schema(cname))));
+		{
+			struct json_object *op = table_op(t, cname, "post", summary, opid, false, false, body,
+			    resp), *params = json_object_object_get(op, "parameters");
+
+			json_object_array_add(params, ref_param("on_conflict"));
+			json_object_array_add(params, ref_param("columns"));
+			json_object_object_add(coll, "post", op);
+		}
+	}
+	if ((priv & PRIV_UPDATE) && t->updatable) {
+		struct json_object *resp = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "patch_%s", cname);
+		snprintf(summary, sizeof(summary), "Update the rows of %s that match the filters"
+		    " (at least one filter)", t->url_name);
+		json_object_object_add(resp, "200", json_response("Updated rows", array_of(ref_schema(cname))));
+		json_object_object_add(coll, "patch", table_op(t, cname, "patch", summary, opid, true,
+		    false, ref_schema(cname), resp));
+	}
+	if ((priv & PRIV_DELETE) && t->deletable) {
+		struct json_object *resp = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "delete_%s", cname);
+		snprintf(summary, sizeof(summary), "Delete the rows of %s that match the filters"
+		    " (at least one filter)", t->url_name);
+		json_object_object_add(resp, "200", json_response("Deleted rows", array_of(ref_schema(cname))));
+		json_object_object_add(coll, "delete", table_op(t, cname, "delete", summary, opid, true,
+		    false, NULL, resp));
+	}
+	snprintf(path, sizeof(path), "/tables/%s", name);
+	json_object_object_add(paths, path, coll);
+
+	if (t->pk < 0)
+		return;
+	item = json_object_new_object();
+	{
+		struct json_object *params = json_object_new_array();
+
+		json_object_array_add(params, ref_param("id"));
+		json_object_object_add(item, "parameters", params);
+	}
+	if (priv & PRIV_SELECT) {
+		struct json_object *resp = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "get_%s_by_id", cname);
+		snprintf(summary, sizeof(summary), "Read one row of %s by its key", t->url_name);
+		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
+		json_object_object_add(item, "get", table_op(t, cname, "get", summary, opid, false, false,
+		    NULL, resp));
+	}
+	if ((priv & PRIV_INSERT) && (priv & PRIV_UPDATE) && t->insertable && t->updatable) {
+		struct json_object *resp = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "put_%s_by_id", cname);
+		snprintf(summary, sizeof(summary), "Replace one row of %s (absent columns take their"
+		    " default)", t->url_name);
+		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
+		json_object_object_add(item, "put", table_op(t, cname, "put", summary, opid, false, false,
+		    ref_schema(cname), resp));
+	}
+	if ((priv & PRIV_UPDATE) && t->updatable) {
+		struct json_object *resp = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "patch_%s_by_id", cname);
+		snprintf(summary, sizeof(summary), "Update one row of %s", t->url_name);
+		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
+		json_object_object_add(item, "patch", table_op(t, cname, "patch", summary, opid, false,
+		    false, ref_schema(cname), resp));
+	}
+	if ((priv & PRIV_DELETE) && t->deletable) {
+		struct json_object *resp = json_object_new_object(), *gone = json_object_new_object();
+
+		snprintf(opid, sizeof(opid), "delete_%s_by_id", cname);
+		snprintf(summary, sizeof(summary), "Delete one row of %s", t->url_name);
+		json_object_object_add(gone, "description", jstr("Deleted"));
+		json_object_object_add(resp, "204", gone);
+		json_object_object_add(item, "delete", table_op(t, cname, "delete", summary, opid, false,
+		    false, NULL, resp));
+	}
+	snprintf(path, sizeof(path), "/tables/%s/{id}", name);
+	json_object_object_add(paths, path, item);
+}
+
+char *
+openapi_build(const struct schema_cache *sc, int role, size_t *len)
+{
+	struct json_object *root = json_tokener_parse(openapi_static_json), *paths, *components,
+			   *schemas, *info;
+	const char *text;
+	char *out;
+	size_t n;
+
+	if (root == NULL) {
+		log_err("%s: the embedded document does not parse", __func__);
+		return NULL;
+	}
+	if (json_object_object_get_ex(root, "info", &info))
+		json_object_object_add(info, "version", jstr(PACKAGE_VERSION));
+	json_object_object_get_ex(root, "paths", &paths);
+	json_object_object_get_ex(root, "components", &components);
+	json_object_object_get_ex(components, "schemas", &schemas);
+	for (int i = 0; sc != NULL && i < sc->ntables; i++)
+		if (sc->tables[i].privileges[role] != 0)
+			add_table(sc, &sc->tables[i], role, paths, schemas);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = strlen(text);
+	/* Without the final '}': "servers" is appended per request. */
+	out = malloc(n);
+	if (out != NULL) {
+		memcpy(out, text, n - 1);
+		out[n - 1] = '\0';
+		*len = n - 1;
+	}
+	json_object_put(root);
+	return out;
+}
+
+/* The document per role, rebuilt when the schema cache changes. */
+static struct {
+	unsigned generation;
+	char *doc;
+	size_t len;
+} cache[3];
+
+static const char *
+server_url(struct request *r)
+{
+	const char *host = request_header(r, "Host"), *https = request_param(r, "HTTPS");
+
+	if (r->conf->public_url[0] != '\0')
+		return arena_printf(r->arena, "%s/api/v1", r->conf->public_url);
+	if (host != NULL && host[0] != '\0' && strlen(host) < 256) {
+		for (const char *p = host; *p; p++)
+			if (!isalnum((unsigned char)*p) && strchr(".-:[]", *p) == NULL)
+				return "/api/v1";
+		return arena_printf(r->arena, "%s://%s/api/v1",
+		    https != NULL && strcasecmp(https, "on") == 0 ? "https" : "http", host);
+	}
+	return "/api/v1";
+}
+
+int
+openapi_get(struct request *r)
+{
+	int role;
+	struct json_object *servers, *s;
+	const char *tail;
+	struct strbuf sb;
+
+	if (session_resolve(r) < 0)
+		return 0;
+	role = openapi_role_index(r->role);
+	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
+		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+	if (cache[role].doc == NULL || cache[role].generation != r->schema->generation) {
+		free(cache[role].doc);
+		cache[role].doc = openapi_build(r->schema, role, &cache[role].len);
+		cache[role].generation = r->schema->generation;
+		if (cache[role].doc == NULL)
+			return -1;
+	}
+	servers = json_object_new_array();
+	s = json_object_new_object();
+	json_object_object_add(s, "url", json_object_new_string(server_url(r)));
+	json_object_array_add(servers, s);
+	strbuf_init(&sb, r->arena, 128);
+	strbuf_printf(&sb, ",\"servers\":%s}", json_object_to_json_string_ext(servers,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(servers);
+	tail = sb.data;
+	r->resp.status = 200;
+	r->resp.content_type = "application/json; charset=utf-8";
+	response_header(r, "Cache-Control", "no-cache");
+	response_header(r, "Content-Length",
+	    arena_printf(r->arena, "%zu", cache[role].len + strlen(tail)));
+	if (response_start(r) < 0)
+		return 0;
+	response_write(r, cache[role].doc, cache[role].len);
+	response_write(r, tail, strlen(tail));
+	return 0;
+}

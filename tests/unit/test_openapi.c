@@ -1,0 +1,182 @@
+/*
+ * The OpenAPI document against the router: every route is documented and
+ * every documented operation is routed (no drift), and the tables part
+ * follows a role's privileges.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "http.h"
+#include "openapi/openapi.h"
+#include "router.h"
+#include "schema.h"
+#include "suites.h"
+
+static const struct {
+	int method;
+	const char *name;
+} methods[] = {
+	{ HTTP_GET, "get" }, { HTTP_POST, "post" }, { HTTP_PUT, "put" }, { HTTP_PATCH, "patch" },
+	{ HTTP_DELETE, "delete" },
+};
+
+/* /storage/{bucket}/{key} -> /api/v1/storage/b1/k1/k2 */
+static char *
+concrete(struct arena *a, const char *path)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, a, 128);
+	strbuf_puts(&sb, "/api/v1");
+	for (const char *p = path; *p; p++) {
+		if (*p == '{') {
+			const char *end = strchr(p, '}');
+
+			strbuf_puts(&sb, strncmp(p, "{key}", 5) == 0 ? "k1/k2" : "x1");
+			p = end;
+		} else {
+			strbuf_putc(&sb, *p);
+		}
+	}
+	return sb.data;
+}
+
+START_TEST(test_static_document_matches_routes)
+{
+	struct json_object *doc = json_tokener_parse(openapi_static_json), *paths;
+	struct arena a;
+	int checked = 0;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert(json_object_object_get_ex(doc, "paths", &paths));
+	arena_init(&a, 4096);
+	/* Every route (but the tables, which the schema cache documents) is in it. */
+	for (size_t i = 0; i < app_routes_count; i++) {
+		const struct route *rt = &app_routes[i];
+		char path[256];
+		struct json_object *item;
+
+		if (strncmp(rt->pattern, "/api/v1/", 8) != 0)
+			continue;   /* the /openapi.json alias */
+		if (strncmp(rt->pattern, "/api/v1/tables/", 15) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s", rt->pattern + 7);
+		if (strstr(path, "{key*}") != NULL)
+			strcpy(strstr(path, "{key*}"), "{key}");
+		ck_assert_msg(json_object_object_get_ex(paths, path, &item), "%s is not documented",
+		    path);
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+			if (rt->methods & (unsigned)methods[m].method)
+				ck_assert_msg(json_object_object_get_ex(item, methods[m].name, NULL),
+				    "%s %s is not documented", methods[m].name, path);
+	}
+	/* Every documented operation is routed. */
+	json_object_object_foreach(paths, path, item) {
+		json_object_object_foreach(item, verb, op) {
+			struct request r;
+			unsigned allowed = 0;
+			int method = http_method_parse(arena_strdup(&a, verb));
+
+			(void)op;
+			if (strcmp(verb, "parameters") == 0)
+				continue;
+			memset(&r, 0, sizeof(r));
+			r.arena = &a;
+			r.raw_path = concrete(&a, path);
+			for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+				if (strcmp(methods[m].name, verb) == 0)
+					method = methods[m].method;
+			r.method = method;
+			ck_assert_msg(router_match(app_routes, app_routes_count, &r, &allowed) == ROUTE_FOUND,
+			    "%s %s is documented but not routed", verb, r.raw_path);
+			checked++;
+		}
+	}
+	ck_assert_int_gt(checked, 15);
+	json_object_put(doc);
+	arena_destroy(&a);
+}
+END_TEST
+
+static const char *moods[] = { "sad", "ok", NULL };
+
+START_TEST(test_tables_follow_privileges)
+{
+	static struct sc_column cols[] = {
+		{ .name = "id", .quoted = "\"id\"", .type = "bigint", .typname = "int8",
+		    .typcategory = 'N', .pk = true, .notnull = true, .default_expr = "nextval('s')" },
+		{ .name = "title", .quoted = "\"title\"", .type = "text", .typname = "text",
+		    .typcategory = 'S', .notnull = true, .comment = "What it is called" },
+		{ .name = "tags", .quoted = "\"tags\"", .type = "text[]", .typname = "_text",
+		    .typcategory = 'A', .elemtype = "text" },
+		{ .name = "mood", .quoted = "\"mood\"", .type = "mood", .typname = "mood",
+		    .typcategory = 'E', .enum_values = moods },
+	};
+	static struct sc_table tables[] = { {
+		.schema = "public", .name = "item", .url_name = "item", .url_plural = "items",
+		.qualified = "\"public\".\"item\"", .kind = 'r', .insertable = true, .updatable = true,
+		.deletable = true, .columns = cols, .ncolumns = 4, .pk = 0, .npk = 1,
+		.privileges = { PRIV_SELECT, PRIV_SELECT | PRIV_INSERT | PRIV_UPDATE | PRIV_DELETE, 15 },
+	} };
+	struct schema_cache sc = { .tables = tables, .ntables = 1, .loaded = true };
+	size_t len;
+	char *doc = openapi_build(&sc, 0, &len), *full;
+	struct json_object *o, *paths, *item, *schema, *v;
+
+	ck_assert_ptr_nonnull(doc);
+	full = malloc(len + 32);
+	snprintf(full, len + 32, "%s,\"servers\":[]}", doc);
+	o = json_tokener_parse(full);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "paths", &paths));
+	ck_assert(json_object_object_get_ex(paths, "/tables/items", &item));
+	/* anon may only read. */
+	ck_assert(json_object_object_get_ex(item, "get", NULL));
+	ck_assert(!json_object_object_get_ex(item, "post", NULL));
+	ck_assert(!json_object_object_get_ex(item, "delete", NULL));
+	ck_assert(json_object_object_get_ex(paths, "/tables/items/{id}", &item));
+	ck_assert(!json_object_object_get_ex(item, "put", NULL));
+	schema = json_object_object_get(json_object_object_get(json_object_object_get(o,
+	    "components"), "schemas"), "item");
+	ck_assert_ptr_nonnull(schema);
+	v = json_object_object_get(json_object_object_get(schema, "properties"), "id");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "format")), "int64");
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(json_object_object_get(v, "description")),
+	    "Primary key"));
+	v = json_object_object_get(json_object_object_get(schema, "properties"), "tags");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "type")), "array");
+	ck_assert(json_object_get_boolean(json_object_object_get(v, "nullable")));
+	v = json_object_object_get(json_object_object_get(schema, "properties"), "mood");
+	ck_assert_int_eq((int)json_object_array_length(json_object_object_get(v, "enum")), 2);
+	/* required: NOT NULL without a default. */
+	ck_assert_str_eq(json_object_to_json_string(json_object_object_get(schema, "required")),
+	    "[ \"title\" ]");
+	json_object_put(o);
+	free(full);
+	free(doc);
+
+	doc = openapi_build(&sc, 1, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"post_item\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"put_item_by_id\""));
+	free(doc);
+}
+END_TEST
+
+Suite *
+openapi_suite(void)
+{
+	Suite *s = suite_create("openapi");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_static_document_matches_routes);
+	tcase_add_test(tc, test_tables_follow_privileges);
+	suite_add_tcase(s, tc);
+	return s;
+}
