@@ -66,3 +66,10 @@ export FB_MAX_BODY=1048576
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export CK_FORK=yes
 "$top_builddir/tests/integration/http_test"
+
+# The examples of docs/API.md, as a user would paste them.
+FLUXBASE_URL=$FB_URL \
+SERVICE_TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \
+DATABASE_URL="postgresql://$STACK_PG_SUPER@/fluxbase?host=$dir/pgrun" \
+FLUXBASE_MAIL_DIR=$dir/mail \
+	"$top_srcdir/tests/integration/doc_examples.sh" "$top_srcdir/docs/API.md"
