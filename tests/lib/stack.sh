@@ -237,8 +237,11 @@ http {
     uwsgi_temp_path $ngx/tmp/uwsgi;
     scgi_temp_path $ngx/tmp/scgi;
     include $ngx/site.conf;
-}
 EOT
+	if [ -n "${STACK_NGINX_EXTRA:-}" ]; then
+		echo "    include $STACK_NGINX_EXTRA;" >>"$ngx/nginx.conf"
+	fi
+	echo "}" >>"$ngx/nginx.conf"
 	nginx -p "$ngx" -c "$ngx/nginx.conf" -t >"$STACK_DIR/log/nginx-test.log" 2>&1 ||
 		{ cat "$STACK_DIR/log/nginx-test.log" >&2; stack_die "nginx rejected its config"; }
 	if ! nginx -p "$ngx" -c "$ngx/nginx.conf" 2>>"$STACK_DIR/log/nginx-error.log"; then

@@ -1,0 +1,116 @@
+/*
+ * bench/baseline.c - the floor of this architecture, for bench/run only.
+ *
+ * A pre-forked libfcgi worker pool, one libpq connection and prepared
+ * statements per worker, answering the benchmark's requests with the same
+ * SQL output as the server, and nothing else: no routing beyond the
+ * method and a '?', no tokens, no parsing, no policies, no logging.
+ *   GET  /b/items/<id>      one row as JSON              (S1)
+ *   GET  /b/items?...       20 active rows, json_agg     (S2)
+ *   POST /b/items           INSERT ... RETURNING          (S3)
+ * Usage: baseline SOCKET WORKERS CONNINFO
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <libpq-fe.h>
+
+static const char s1_sql[] = "SELECT row_to_json(i)::text FROM items i WHERE id = $1";
+static const char s2_sql[] =
+    "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM items WHERE status ="
+    " 'active' ORDER BY id LIMIT 20) t";
+static const char s3_sql[] =
+    "INSERT INTO items (owner, status, title) SELECT r.owner, r.status, r.title FROM"
+    " json_populate_record(NULL::items, $1::json) r RETURNING row_to_json(items)::text";
+
+static void
+reply(FCGX_Request *rq, int status, const char *body)
+{
+	FCGX_FPrintF(rq->out, "Status: %d\r\nContent-Type: application/json\r\n"
+			      "Content-Length: %zu\r\n\r\n", status, strlen(body));
+	FCGX_PutStr(body, (int)strlen(body), rq->out);
+}
+
+static void
+serve(int fd, const char *conninfo)
+{
+	PGconn *db = PQconnectdb(conninfo);
+	FCGX_Request rq;
+	char body[65536];
+
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "baseline: %s", PQerrorMessage(db));
+		exit(1);
+	}
+	PQclear(PQprepare(db, "s1", s1_sql, 1, NULL));
+	PQclear(PQprepare(db, "s2", s2_sql, 0, NULL));
+	PQclear(PQprepare(db, "s3", s3_sql, 1, NULL));
+	FCGX_Init();
+	FCGX_InitRequest(&rq, fd, 0);
+	while (FCGX_Accept_r(&rq) >= 0) {
+		const char *method = FCGX_GetParam("REQUEST_METHOD", rq.envp);
+		const char *uri = FCGX_GetParam("REQUEST_URI", rq.envp);
+		PGresult *res;
+
+		if (method != NULL && strcmp(method, "POST") == 0) {
+			int n = FCGX_GetStr(body, sizeof(body) - 1, rq.in);
+			const char *v[1] = { body };
+
+			body[n > 0 ? n : 0] = '\0';
+			res = PQexecPrepared(db, "s3", 1, v, NULL, NULL, 0);
+		} else if (uri != NULL && strchr(uri, '?') != NULL) {
+			res = PQexecPrepared(db, "s2", 0, NULL, NULL, NULL, 0);
+		} else {
+			const char *id = uri ? strrchr(uri, '/') : NULL;
+			const char *v[1] = { id ? id + 1 : "0" };
+
+			res = PQexecPrepared(db, "s1", 1, v, NULL, NULL, 0);
+		}
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			reply(&rq, method && strcmp(method, "POST") == 0 ? 201 : 200,
+			    PQgetvalue(res, 0, 0));
+		else
+			reply(&rq, 404, "{}");
+		PQclear(res);
+		FCGX_Finish_r(&rq);
+	}
+	exit(0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, workers;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: baseline SOCKET WORKERS CONNINFO\n");
+		return 2;
+	}
+	workers = atoi(argv[2]);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[1]);
+	unlink(argv[1]);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 511) < 0) {
+		perror("baseline: socket");
+		return 1;
+	}
+	chmod(argv[1], 0666);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < workers; i++)
+		if (fork() == 0)
+			serve(fd, argv[3]);
+	/* Until told to stop; the workers go with the process group. */
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	return 0;
+}
