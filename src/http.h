@@ -88,6 +88,7 @@ struct request {
 	const char *claims;            /* JSON of the token's claims */
 	const char *user_id;           /* sub, a UUID, or NULL */
 	const char *session_id;        /* session_id, a UUID, or NULL */
+	const char *email;             /* email claim, or NULL */
 
 	const struct route *route;
 	const char *path_params[8];    /* values of {name} segments, decoded */

@@ -29,6 +29,8 @@ struct db_result *session_exec(struct request *r, const char *sql, int nparams,
 /* The same in another role (fluxbase_auth for the auth endpoints). */
 struct db_result *session_exec_as(struct request *r, const char *role, const char *sql,
     int nparams, const char *const *values, bool read_only);
+/* Frees the per-worker cache of verified tokens (at worker exit). */
+void session_cache_clear(void);
 /* Maps SQLSTATE to status and code; PostgreSQL's message, detail and hint
  * are passed on, nothing else. */
 int db_error_response(struct request *r, const struct db_result *res);

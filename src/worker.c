@@ -32,6 +32,7 @@
 #include "router.h"
 #include "schema.h"
 #include "scoreboard.h"
+#include "session.h"
 #include "worker.h"
 
 static volatile sig_atomic_t worker_stop;
@@ -263,6 +264,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	FCGX_Free(&fcgx, 0);
 	arena_destroy(&arena);
 	schema_free(&worker_schema);
+	session_cache_clear();
 	db_free(db);
 	return 0;
 }

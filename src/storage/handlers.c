@@ -414,7 +414,7 @@ storage_download(struct request *r, const char *bucket, const char *key)
 			    "The signed URL is invalid or has expired");
 		r->session_resolved = true;
 		r->claims = "{\"role\":\"service_role\"}";
-		role = "service_role";
+		r->role = role = "service_role";
 	} else {
 		if (session_resolve(r) < 0)
 			return 0;

@@ -225,8 +225,10 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 		    "coalesce(pg_catalog.json_agg(_fb_src), '[]')::text AS body FROM _fb_src");
 		break;
 	case SQL_BODY_OBJECT:
+		/* At most one row here (a key, one inserted object, or singular
+		 * which fails otherwise): no array to build and take apart. */
 		strbuf_puts(&q->sql,
-		    "(pg_catalog.json_agg(_fb_src) -> 0)::text AS body FROM _fb_src");
+		    "max(pg_catalog.row_to_json(_fb_src)::text) AS body FROM _fb_src");
 		break;
 	case SQL_BODY_NONE:
 		strbuf_puts(&q->sql, "NULL::text AS body FROM _fb_src");

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Keeps the benchmark working: bench/run --quick --json must produce every
+# scenario and the memory figures.  It asserts nothing about speed (that
+# is bench/run's own report).  BENCH_SKIP=1 skips it (the sanitizer pass).
+set -euo pipefail
+: "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
+if [ -n "${BENCH_SKIP:-}" ]; then
+	echo "bench: skipped (BENCH_SKIP)"
+	exit 77
+fi
+command -v wrk >/dev/null || { echo "wrk is missing (script/setup installs it)" >&2; exit 1; }
+out=$(BENCH_BIN_DIR="$top_builddir/bench" "$top_srcdir/bench/run" --quick --json)
+echo "$out"
+for id in S1 S2 S3 S4 S5 S5o; do
+	echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"ours\":[0-9.]*[1-9]" ||
+		{ echo "bench: scenario $id missing or zero" >&2; exit 1; }
+done
+for key in upload_mib_per_s idle_rss_kib growth_100k_kib upload_growth_kib; do
+	echo "$out" | grep -q "\"$key\":-\?[0-9]" || { echo "bench: no $key" >&2; exit 1; }
+done
+echo "bench: quick run complete"
