@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -161,6 +163,53 @@ response_start(struct request *r)
 	return 0;
 }
 
+/*
+ * Large bodies skip libfcgi's 8 KiB stream buffer: after flushing it, the
+ * bytes go out as FastCGI STDOUT records of up to 64 KiB, header and data
+ * in one writev, without a copy.
+ */
+#define RECORD_MAX 65535
+
+static int
+write_records(struct request *r, const char *p, size_t n)
+{
+	FCGX_Request *rq = r->fcgx;
+
+	if (FCGX_FFlush(rq->out) < 0)
+		return -1;
+	while (n > 0) {
+		size_t k = n > RECORD_MAX ? RECORD_MAX : n, done = 0;
+		unsigned char h[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
+			(unsigned char)(rq->requestId & 0xff), (unsigned char)(k >> 8),
+			(unsigned char)(k & 0xff), 0, 0 };
+
+		while (done < k + sizeof(h)) {
+			struct iovec iov[2];
+			int cnt = 0;
+			ssize_t w;
+
+			if (done < sizeof(h)) {
+				iov[cnt].iov_base = h + done;
+				iov[cnt++].iov_len = sizeof(h) - done;
+				iov[cnt].iov_base = (void *)p;
+				iov[cnt++].iov_len = k;
+			} else {
+				iov[cnt].iov_base = (void *)(p + done - sizeof(h));
+				iov[cnt++].iov_len = k - (done - sizeof(h));
+			}
+			w = writev(rq->ipcFd, iov, cnt);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+			done += (size_t)w;
+		}
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int
 response_write(struct request *r, const void *buf, size_t n)
 {
@@ -170,6 +219,14 @@ response_write(struct request *r, const void *buf, size_t n)
 		return -1;
 	if (r->method == HTTP_HEAD || n == 0)
 		return 0;
+	if (n >= 16384) {
+		if (write_records(r, buf, n) < 0) {
+			r->resp.failed = true;
+			return -1;
+		}
+		r->resp.bytes_sent += n;
+		return 0;
+	}
 	while (n > 0) {
 		int chunk = n > (1 << 20) ? (1 << 20) : (int)n;
 
