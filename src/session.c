@@ -30,7 +30,10 @@ static const struct db_stmt setup_stmt = {
 	" set_config('request.jwt.claim.sub', coalesce($5, ''), true),"
 	" set_config('request.jwt.claim.role', $6, true),"
 	" set_config('request.jwt.claim.email', coalesce($7, ''), true),"
-	" set_config('transaction_read_only', $3, true), fluxbase.check_session($4::uuid)",
+	" set_config('transaction_read_only', $3, true),"
+	" CASE WHEN $4::uuid IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s"
+	"  WHERE s.id = $4::uuid AND s.revoked_at IS NULL) THEN true"
+	"  ELSE fluxbase.session_ended() END",
 	7,
 };
 

@@ -83,6 +83,13 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 	return 0;
 }
 
+static int
+no_row(struct request *r, const struct tctx *c, const char *id)
+{
+	return response_error_detail(r, 404, "NOT_FOUND",
+	    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL, NULL);
+}
+
 static void
 set_preference_applied(struct request *r, const struct tctx *c)
 {
@@ -148,9 +155,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	if ((res = tables_run(r, &q, true, &n, &total)) == NULL)
 		return 0;
 	if (id != NULL && n == 0)
-		return response_error_detail(r, 404, "NOT_FOUND",
-		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
-		    NULL);
+		return no_row(r, c, id);
 	if (n > 0)
 		response_header(r, "Content-Range", arena_printf(r->arena, "%ld-%ld/%s",
 		    c->plan.offset, c->plan.offset + n - 1, total ? total : "*"));
@@ -330,9 +335,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return 0;
 	if (id != NULL && n == 0)
-		return response_error_detail(r, 404, "NOT_FOUND",
-		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
-		    NULL);
+		return no_row(r, c, id);
 	set_preference_applied(r, c);
 	if (c->prefer.ret == RETURN_MINIMAL) {
 		r->resp.status = 204;
@@ -370,9 +373,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return 0;
 	if (id != NULL && n == 0)
-		return response_error_detail(r, 404, "NOT_FOUND",
-		    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL,
-		    NULL);
+		return no_row(r, c, id);
 	set_preference_applied(r, c);
 	if (!want_body) {
 		r->resp.status = 204;
