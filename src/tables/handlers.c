@@ -274,9 +274,11 @@ tables_insert(struct request *r, struct tctx *c)
 	if (c->prefer.resolution != RESOLUTION_NONE && c->plan.non_conflict == 0 && c->t->npk == 0)
 		return response_error(r, 400, "VALIDATION",
 		    "Upsert needs on_conflict=columns: %s has no primary key", c->t->url_name);
+	/* An object in gives an object back; an explicit return=representation
+	 * (what PostgREST clients send) gives PostgREST's answer, an array. */
 	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
-	else if (!is_array)
+	else if (!is_array && !c->prefer.ret_given)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
 	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, json, cols, ncols,

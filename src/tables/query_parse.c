@@ -367,6 +367,7 @@ parse_select(struct parser *p, const char *value, struct plan *plan)
 				return fail(p, "Empty alias in select: \"%s\"", item);
 			item = trim(p, colon + 1);
 		}
+		item = unquote(p, item);
 		if ((s->column = column_or_fail(p, item, strlen(item), value)) < 0)
 			return -1;
 	}
@@ -390,6 +391,7 @@ parse_order(struct parser *p, const char *value, struct plan *plan)
 		part = strtok_r(item, ".", &save);
 		if (part == NULL)
 			return fail(p, "Empty item in order=%s", value);
+		part = (char *)unquote(p, part);
 		if ((o->column = column_or_fail(p, part, strlen(part), value)) < 0)
 			return -1;
 		while ((part = strtok_r(NULL, ".", &save)) != NULL) {
@@ -420,7 +422,8 @@ parse_columns(struct parser *p, const char *value, int **out, int *count)
 		return -1;
 	*out = arena_calloc(p->a, (size_t)n, sizeof(**out));
 	for (int i = 0; i < n; i++) {
-		const char *item = trim(p, items[i]);
+		/* postgrest-js quotes them: columns="a","b" */
+		const char *item = unquote(p, trim(p, items[i]));
 
 		if (((*out)[i] = column_or_fail(p, item, strlen(item), value)) < 0)
 			return -1;

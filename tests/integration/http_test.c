@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -312,6 +315,59 @@ START_TEST(test_max_requests_recycles_workers)
 }
 END_TEST
 
+/* SIGTERM while a request's body is still arriving: that request is
+ * finished (201), then the pool stops; the stack gets a new pool after. */
+START_TEST(test_sigterm_finishes_the_request_in_hand)
+{
+	char token[2048], cmd[1024], auth[2100], req[4096], reply[4096] = "";
+	const char *h[2] = { auth, NULL };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct http_resp r;
+	pid_t master = master_pid();
+	FILE *p;
+	int fd;
+	ssize_t n, got = 0;
+	double t0;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role service_role",
+	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"));
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fgets(token, sizeof(token), p));
+	pclose(p);
+	token[strcspn(token, "\n")] = '\0';
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	http_do("POST", api_url("/storage/buckets/inflight"), h, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 201);
+	http_resp_free(&r);
+
+	sa.sin_port = htons((uint16_t)atoi(strrchr(getenv("FB_BASE"), ':') + 1));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(req, sizeof(req), "POST /api/v1/storage/inflight/slow.txt HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
+	    "Connection: close\r\n\r\nfirst", token);
+	ck_assert_int_gt(write(fd, req, strlen(req)), 0);
+	sleep_ms(700);
+	ck_assert_int_eq(kill(master, SIGTERM), 0);
+	sleep_ms(500);
+	ck_assert_int_eq(write(fd, "-last", 5), 5);
+	while ((n = read(fd, reply + got, sizeof(reply) - 1 - (size_t)got)) > 0)
+		got += n;
+	reply[got] = '\0';
+	close(fd);
+	ck_assert_msg(strstr(reply, "201 Created") != NULL, "%s", reply);
+	ck_assert_ptr_nonnull(strstr(reply, "\"size\" : 10"));
+	/* The pool goes, and a new one takes over for the tests after this. */
+	t0 = now_s();
+	while (kill(master, 0) == 0 && now_s() - t0 < 10)
+		sleep_ms(100);
+	ck_assert_int_ne(kill(master, 0), 0);
+	ck_assert_int_eq(stack_cmd("pool-start"), 0);
+	ck_assert_int_eq(get_status("/health"), 200);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -335,6 +391,7 @@ main(void)
 	tcase_add_test(pool, test_killed_worker_is_respawned);
 	tcase_add_test(pool, test_sighup_under_load_fails_nothing);
 	tcase_add_test(pool, test_max_requests_recycles_workers);
+	tcase_add_test(pool, test_sigterm_finishes_the_request_in_hand);
 	suite_add_tcase(s, pipeline);
 	suite_add_tcase(s, outage);
 	suite_add_tcase(s, pool);

@@ -67,6 +67,10 @@ export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export CK_FORK=yes
 "$top_builddir/tests/integration/http_test"
 
+# postgrest-js, as supabase-js uses it, against /api/v1/tables.
+FB_URL=$FB_URL TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \
+	node "$top_srcdir/tests/js/postgrest_client.js"
+
 # The examples of docs/API.md, as a user would paste them.
 FLUXBASE_URL=$FB_URL \
 SERVICE_TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \

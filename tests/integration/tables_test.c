@@ -377,6 +377,15 @@ START_TEST(test_inserts_and_batches)
 	json_object_put(o);
 	http_resp_free(&r);
 
+	/* PostgREST's shape when representation is asked for: an array. */
+	{
+		const char *rep[] = { "Prefer: return=representation", NULL };
+
+		call(&r, "POST", "/tables/categories", service, "{\"id\": 17, \"title\": \"bean\"}", rep);
+		ck_assert_int_eq(r.status, 201);
+		ck_assert_str_eq(ids(&r, "id"), "17");
+		http_resp_free(&r);
+	}
 	call(&r, "POST", "/tables/categories", service,
 	    "[{\"id\": 11, \"title\": \"grain\"}, {\"id\": 12, \"title\": \"herb\"}]", NULL);
 	ck_assert_int_eq(r.status, 201);

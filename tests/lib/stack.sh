@@ -182,7 +182,9 @@ EOT
 
 stack_pool_start() {
 	local i sock=$STACK_DIR/run/fluxbase.sock
-	"$FLUXBASE_BIN" -c "$STACK_DIR/fluxbase.conf" serve </dev/null \
+	# A session of its own: whoever started us (a test runner killing its
+	# process group, a terminal) does not reach the pool; stack_down does.
+	setsid "$FLUXBASE_BIN" -c "$STACK_DIR/fluxbase.conf" serve </dev/null \
 		>>"$STACK_DIR/log/fluxbase.log" 2>&1 &
 	i=0
 	while [ ! -S "$sock" ] || [ ! -s "$STACK_DIR/run/fluxbase.pid" ]; do
@@ -318,13 +320,14 @@ stack_down() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	[ $# -ge 2 ] || { echo "usage: $0 DIR pg-stop|pg-start|pool-pid|psql|down" >&2; exit 2; }
+	[ $# -ge 2 ] || { echo "usage: $0 DIR pg-stop|pg-start|pool-start|pool-pid|psql|down" >&2; exit 2; }
 	stack_load "$1"
 	cmd=$2
 	shift 2
 	case $cmd in
 	pg-stop) stack_pg_stop ;;
 	pg-start) stack_pg_start ;;
+	pool-start) stack_pool_start ;;
 	pool-pid) stack_pool_pid ;;
 	psql) stack_psql -d fluxbase "$@" ;;
 	down) stack_down ;;

@@ -171,6 +171,12 @@ START_TEST(test_select_order_limit_range)
 	ck_assert_int_eq(p.offset, 10);
 	ck_assert_int_eq(p.non_conflict, 1);
 	ck_assert_int_eq(p.ncolumns, 2);
+	/* postgrest-js quotes column names. */
+	ck_assert_int_eq(plan_of("columns=%22name%22,%22age%22&select=%22id%22,n:%22name%22", NULL,
+	    &p, &err), 0);
+	ck_assert_int_eq(p.ncolumns, 2);
+	ck_assert_int_eq(p.columns[1], 2);
+	ck_assert_int_eq(p.select[1].column, 1);
 	ck_assert_int_eq(plan_of("", "0-9", &p, &err), 0);
 	ck_assert_int_eq(p.limit, 10);
 	ck_assert_int_eq(plan_of("limit=3", "items=20-29", &p, &err), 0);

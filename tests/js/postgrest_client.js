@@ -1,0 +1,61 @@
+// The tables API through postgrest-js (what supabase-js uses), pointed at
+// /api/v1/tables: selects with filters, counts, single objects, inserts,
+// upserts, updates and deletes.  FB_URL and TOKEN (a service token) come
+// from the environment; any mismatch exits non-zero with the reason.
+'use strict';
+const { PostgrestClient } = require('@supabase/postgrest-js');
+
+const db = new PostgrestClient(process.env.FB_URL + '/tables', {
+  headers: { Authorization: 'Bearer ' + process.env.TOKEN },
+});
+
+function check(what, cond, detail) {
+  if (!cond) {
+    console.error('postgrest-js: ' + what + ' failed: ' + JSON.stringify(detail));
+    process.exit(1);
+  }
+  console.log('ok ' + what);
+}
+
+async function main() {
+  let r = await db.from('categories').select('id,title').order('id').limit(2);
+  check('select, order, limit', !r.error && r.data.length === 2 && r.data[0].id === 1, r);
+
+  r = await db.from('categories').insert([{ id: 900, title: 'js' }, { id: 901, title: 'js b' }]).select();
+  check('bulk insert with representation', !r.error && r.data.length === 2 && r.status === 201, r);
+
+  r = await db.from('categories').update({ title: 'js 2' }).eq('id', 900).select();
+  check('update with a filter', !r.error && r.data[0].title === 'js 2', r);
+
+  r = await db.from('categories').select('*', { count: 'exact' }).gte('id', 900);
+  check('exact count', !r.error && r.count === 2, r);
+
+  r = await db.from('categories').select().eq('id', 901).single();
+  check('single object', !r.error && r.data.title === 'js b', r);
+
+  r = await db.from('categories').select().gte('id', 900).single();
+  check('single object refused for two rows', r.error && r.error.code === 'PGRST116', r);
+
+  r = await db.from('categories').upsert({ id: 900, title: 'js 3' }).select();
+  check('upsert', !r.error && r.data[0].title === 'js 3', r);
+
+  r = await db.from('products').select('id,name').in('name', ['apple', 'banana']).order('id');
+  check('in list', !r.error && r.data.length >= 1, r);
+
+  r = await db.from('products').select('id').or('price.gt.1,stock.eq.0').order('id');
+  check('or group', !r.error && Array.isArray(r.data), r);
+
+  r = await db.from('categories').select('id').ilike('title', 'JS%').neq('id', 901);
+  check('ilike and neq', !r.error && r.data.length === 1 && r.data[0].id === 900, r);
+
+  r = await db.from('categories').delete().in('id', [900, 901]).select();
+  check('delete with representation', !r.error && r.data.length === 2, r);
+
+  r = await db.from('no_such_table').select();
+  check('unknown table is an error', r.error && r.status === 404, r);
+}
+
+main().catch((e) => {
+  console.error('postgrest-js: ' + e.stack);
+  process.exit(1);
+});
