@@ -30,6 +30,9 @@ struct conf {
 	char *error_log;
 	char *access_log;
 	int log_level;              /* enum log_level */
+	int slowlog_timeout;        /* seconds, 0: off */
+	int request_timeout;        /* seconds, 0: off */
+	char *metrics_allow;        /* addresses that may read /metrics */
 
 	/* [database] */
 	char *db_url;

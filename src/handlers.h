@@ -21,5 +21,7 @@ int storage_bucket(struct request *r);
 int storage_list(struct request *r);
 int storage_object(struct request *r);
 int openapi_get(struct request *r);
+int ops_status(struct request *r);
+int ops_metrics(struct request *r);
 
 #endif

@@ -124,6 +124,8 @@ ssize_t request_read(struct request *r, void *buf, size_t n);
  */
 int request_body(struct request *r, size_t limit, const char **body, size_t *len);
 bool request_id_is_sane(const char *id);
+/* REMOTE_ADDR, or the last entry of [auth] trusted_proxy_header when set. */
+const char *request_client_address(const struct request *r);
 
 /* response.c */
 const char *http_reason(int status);

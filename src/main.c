@@ -148,6 +148,8 @@ cmd_serve(const struct args *a, bool on_fd0)
 			return 1;
 		log_info("serve: one worker on the socket passed as fd 0");
 		sb->slots[0].pid = getpid();
+		sb->workers = 1;
+		sb->listen_fd = 0;
 		rc = worker_run(c, 0, sb, &sb->slots[0], true);
 		scoreboard_destroy(sb);
 		conf_free(c);

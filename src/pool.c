@@ -394,6 +394,41 @@ pool_reap(struct pool *p)
 	}
 }
 
+/* Slow requests are logged once; stuck ones end with their worker. */
+static void
+pool_watch_requests(struct pool *p)
+{
+	struct timespec now;
+
+	if (p->conf->slowlog_timeout == 0 && p->conf->request_timeout == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
+		struct sb_slot *s = &p->sb->slots[i];
+		double took;
+
+		if (s->pid <= 0 || (s->state != WS_READING && s->state != WS_RUNNING))
+			continue;
+		took = (double)(now.tv_sec - s->request_start.tv_sec) +
+		       (double)(now.tv_nsec - s->request_start.tv_nsec) / 1e9;
+		if (p->conf->slowlog_timeout > 0 && took >= p->conf->slowlog_timeout &&
+		    !s->slow_logged) {
+			s->slow_logged = 1;
+			p->sb->slow_requests++;
+			log_warn("pool: slow request: worker %ld %s %s running for %.1fs", (long)s->pid,
+			    s->method, s->uri, took);
+		}
+		if (p->conf->request_timeout > 0 && took >= p->conf->request_timeout &&
+		    s->slow_logged != 2) {
+			s->slow_logged = 2;
+			p->sb->timeouts++;
+			log_err("pool: request_timeout: worker %ld %s %s ran %.1fs; killing it",
+			    (long)s->pid, s->method, s->uri, took);
+			kill(s->pid, SIGKILL);
+		}
+	}
+}
+
 static void
 pool_reload(struct pool *p)
 {
@@ -417,6 +452,7 @@ pool_reload(struct pool *p)
 	c->listen = strdup(p->conf->listen);
 	conf_free(p->conf);
 	p->conf = c;
+	p->sb->workers = c->workers;
 	p->generation++;
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
 		struct sb_slot *s = &p->sb->slots[i];
@@ -516,6 +552,8 @@ pool_run(struct conf *conf, const char *conf_path)
 		conf_free(conf);
 		return 1;
 	}
+	p.sb->workers = conf->workers;
+	p.sb->listen_fd = p.listen_fd;
 	pool_write_pid(conf->pid_file);
 	log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
 	pool_fill(&p);
@@ -555,6 +593,7 @@ pool_run(struct conf *conf, const char *conf_path)
 			}
 		}
 		pool_reap(&p);
+		pool_watch_requests(&p);
 		if (p.stopping && !p.graceful && time(NULL) >= p.stop_deadline &&
 		    pool_count_live(&p, false) > 0) {
 			log_warn("pool: stop_timeout reached, killing the remaining workers");

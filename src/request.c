@@ -352,3 +352,24 @@ request_body(struct request *r, size_t limit, const char **body, size_t *len)
 	*len = sb.len;
 	return 0;
 }
+
+const char *
+request_client_address(const struct request *r)
+{
+	const char *h = r->conf->trusted_proxy_header;
+
+	if (h[0] != '\0') {
+		const char *v = request_header(r, h), *last;
+
+		if (v != NULL && v[0] != '\0') {
+			last = strrchr(v, ',');
+			last = last ? last + 1 : v;
+			while (*last == ' ')
+				last++;
+			if (*last != '\0' && strlen(last) <= 64)
+				return last;
+		}
+	}
+	h = request_param(r, "REMOTE_ADDR");
+	return h ? h : "unknown";
+}

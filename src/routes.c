@@ -9,6 +9,8 @@
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", health_get, 0 },
 	{ HTTP_GET, "/api/v1/openapi.json", openapi_get, 0 },
+	{ HTTP_GET, "/api/v1/status", ops_status, 0 },
+	{ HTTP_GET, "/api/v1/metrics", ops_metrics, 0 },
 	/* The web-server configs map /openapi.json here too. */
 	{ HTTP_GET, "/openapi.json", openapi_get, 0 },
 	{ HTTP_POST, "/api/v1/auth/signup", auth_signup, 0 },

@@ -3,7 +3,8 @@
  *
  * The master maps it before forking.  Each worker writes only its own
  * slot; pool-wide counters are updated with atomic operations.  The master
- * reads it to log, to respawn, and (later) for the status page.
+ * reads it to log slow requests, to end stuck ones and to respawn; any
+ * worker reads it for /status and /metrics.
  */
 #ifndef FLUXBASE_SCOREBOARD_H
 #define FLUXBASE_SCOREBOARD_H
@@ -28,7 +29,22 @@ struct sb_slot {
 	struct timespec request_start;  /* CLOCK_REALTIME */
 	char method[8];
 	char uri[256];             /* path only, never the query string */
+	/* The last request finished. */
+	int last_status;
+	long long last_duration_us;
+	char last_method[8];
+	char last_uri[256];
+	/* Reported by the worker after each request. */
+	uint64_t db_reconnects;
+	uint64_t schema_reloads;
+	int slow_logged;           /* the master logged the request in hand */
 };
+
+enum sb_group { SB_HEALTH, SB_AUTH, SB_STORAGE, SB_TABLES, SB_OPENAPI, SB_OTHER, SB_GROUPS };
+#define SB_LATENCY_BUCKETS 12   /* the last one is +Inf */
+
+extern const char *const sb_group_names[SB_GROUPS];
+extern const double sb_latency_bounds[SB_LATENCY_BUCKETS - 1];
 
 struct scoreboard {
 	time_t start_time;
@@ -36,6 +52,17 @@ struct scoreboard {
 	uint64_t respawns;
 	int active;
 	int max_active;
+	int workers;               /* configured, for max_children_reached */
+	int listen_fd;             /* the same number in every worker */
+	uint64_t max_children_reached;
+	uint64_t slow_requests;
+	uint64_t timeouts;
+	/* Counters of workers that have gone, so totals never go down. */
+	uint64_t gone_db_reconnects;
+	uint64_t gone_schema_reloads;
+	uint64_t requests[SB_GROUPS][4];          /* status classes 2xx..5xx */
+	uint64_t latency[SB_LATENCY_BUCKETS];     /* not cumulative */
+	uint64_t latency_sum_us;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
 	struct ratelimit ratelimit;
 };
@@ -44,7 +71,9 @@ struct scoreboard *scoreboard_create(void);
 void scoreboard_destroy(struct scoreboard *sb);
 /* Called by a worker when a request begins / ends. */
 void scoreboard_request_begin(struct scoreboard *sb, struct sb_slot *slot);
-void scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot);
+void scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot, int status,
+    const char *path, long long duration_us);
+enum sb_group scoreboard_group(const char *path);
 /* Called by the master when a worker died mid-request. */
 void scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot);
 

@@ -146,9 +146,9 @@ worker_dispatch(struct request *r)
 		response_error(r, 500, "INTERNAL", "Internal server error");
 }
 
-static void
+static int
 worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
-    struct db *db, struct sb_slot *slot)
+    struct db *db, struct sb_slot *slot, long long *duration_us)
 {
 	struct request r;
 	struct timespec start;
@@ -178,9 +178,11 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 	if (response_finish(&r) < 0)
 		log_info("%s: client went away during %s %s (request %s)", __func__,
 		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
+	*duration_us = elapsed_us(&start);
 	log_access("%s %s %s %d %zu %lldus pid=%ld", r.request_id, r.method_name,
-	    r.raw_path ? r.raw_path : "-", r.resp.status, r.resp.bytes_sent,
-	    elapsed_us(&start), (long)getpid());
+	    r.raw_path ? r.raw_path : "-", r.resp.status, r.resp.bytes_sent, *duration_us,
+	    (long)getpid());
+	return r.resp.status;
 }
 
 int
@@ -252,10 +254,17 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 		}
 		errors = 0;
 		scoreboard_request_begin(sb, slot);
-		worker_handle(&fcgx, &arena, conf, db, slot);
-		FCGX_Finish_r(&fcgx);
-		arena_reset(&arena);
-		scoreboard_request_end(sb, slot);
+		{
+			long long us = 0;
+			int status = worker_handle(&fcgx, &arena, conf, db, slot, &us);
+
+			FCGX_Finish_r(&fcgx);
+			arena_reset(&arena);
+			slot->db_reconnects = db_reconnects(db);
+			slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1
+									    : 0;
+			scoreboard_request_end(sb, slot, status, slot->uri, us);
+		}
 		if (conf->max_requests > 0 && (long)slot->requests >= conf->max_requests) {
 			log_info("%s: served %ld requests, recycling", __func__, conf->max_requests);
 			break;

@@ -38,27 +38,6 @@
 /* ---- request pieces ------------------------------------------------------ */
 
 static const char *
-client_address(struct request *r)
-{
-	const char *h = r->conf->trusted_proxy_header;
-
-	if (h[0] != '\0') {
-		const char *v = request_header(r, h), *last;
-
-		if (v != NULL && v[0] != '\0') {
-			last = strrchr(v, ',');
-			last = last ? last + 1 : v;
-			while (*last == ' ')
-				last++;
-			if (*last != '\0' && strlen(last) <= 64)
-				return last;
-		}
-	}
-	h = request_param(r, "REMOTE_ADDR");
-	return h ? h : "unknown";
-}
-
-static const char *
 user_agent(struct request *r)
 {
 	const char *ua = request_header(r, "User-Agent");
@@ -70,7 +49,7 @@ user_agent(struct request *r)
 static int
 rate_limited(struct request *r, const char *action, int limit)
 {
-	int wait = ratelimit_hit(&r->sb->ratelimit, action, client_address(r), limit,
+	int wait = ratelimit_hit(&r->sb->ratelimit, action, request_client_address(r), limit,
 	    r->conf->rate_limit_window);
 
 	if (wait == 0)
@@ -442,7 +421,7 @@ auth_signup(struct request *r)
 	refresh_token_new(r->conf, &rt);
 	{
 		const char *values[] = { email, hash, meta, rt.hash, rt.box, user_agent(r),
-			client_address(r) };
+			request_client_address(r) };
 
 		res = auth_exec(r,
 		    "SELECT user_json::text, session_id FROM auth.signup($1, $2, $3::jsonb,"
@@ -506,7 +485,7 @@ auth_signin(struct request *r)
 	refresh_token_new(r->conf, &rt);
 	{
 		const char *values[] = { user_id, new_hash, rt.hash, rt.box, user_agent(r),
-			client_address(r) };
+			request_client_address(r) };
 
 		res = auth_exec(r, "SELECT user_json::text, session_id FROM auth.signin($1::uuid, $2,"
 				   " $3::bytea, $4::bytea, $5, $6)", 6, values, false);
@@ -748,7 +727,7 @@ auth_magiclink_verify(struct request *r)
 	refresh_token_new(r->conf, &rt);
 	{
 		const char *values[] = { hash, consume ? "true" : "false", rt.hash, rt.box,
-			user_agent(r), client_address(r) };
+			user_agent(r), request_client_address(r) };
 
 		res = auth_exec(r, "SELECT outcome, user_json::text, session_id, redirect_to FROM"
 				   " auth.magic_verify($1::bytea, $2::boolean, $3::bytea, $4::bytea, $5,"

@@ -754,7 +754,14 @@ START_TEST(test_smtp_transport)
 		    "aiosmtpd.handlers.Mailbox", smtpdir, (char *)NULL);
 		_exit(127);
 	}
-	sleep_ms(1500);
+	/* Until the SMTP server accepts connections. */
+	for (int i = 0; i < 100; i++) {
+		snprintf(cmd, sizeof(cmd), "exec 3<>/dev/tcp/127.0.0.1/%d", port);
+		snprintf(out, sizeof(out), "bash -c '%s' 2>/dev/null", cmd);
+		if (system(out) == 0)
+			break;
+		sleep_ms(100);
+	}
 	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
 	pool = start_pool(sock, url);
 	fcgi_post(sock, "/api/v1/auth/magiclink", "{\"email\":\"smtp-user@example.com\"}", out,

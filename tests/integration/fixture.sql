@@ -91,3 +91,7 @@ CREATE TABLE all_types (
 COMMENT ON TABLE all_types IS 'One column of each common type';
 COMMENT ON COLUMN all_types.whole IS 'A required integer';
 GRANT SELECT ON all_types TO anon;
+
+-- Slow reads, for the slow-request log and request_timeout.
+CREATE VIEW slow_one AS SELECT 1 AS n FROM pg_sleep(1.6);
+CREATE VIEW slow_forever AS SELECT 1 AS n FROM pg_sleep(20);

@@ -395,6 +395,7 @@ main(void)
 	suite_add_tcase(s, pipeline);
 	suite_add_tcase(s, outage);
 	suite_add_tcase(s, pool);
+	suite_add_tcase(s, ops_tcase());
 	suite_add_tcase(s, modes_tcase());
 	suite_add_tcase(s, tables_tcase());
 	suite_add_tcase(s, openapi_tcase());

@@ -36,5 +36,6 @@ TCase *tables_tcase(void);
 TCase *auth_tcase(void);
 TCase *storage_tcase(void);
 TCase *openapi_tcase(void);
+TCase *ops_tcase(void);
 
 #endif

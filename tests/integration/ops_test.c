@@ -1,0 +1,261 @@
+/*
+ * Operating the pool: /status and /metrics tell the truth during a load,
+ * and the slow-request log and request_timeout work (on a pool of their
+ * own, reached with cgi-fcgi).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "client.h"
+#include "suites.h"
+
+static char service[2048], user[2048];
+
+static void
+mint(char *out, size_t n, const char *role, const char *sub)
+{
+	char cmd[1024];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
+	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
+	    sub ? sub : "");
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}
+
+static long
+fetch(const char *path, const char *token, struct http_resp *r)
+{
+	char auth[2100];
+	const char *h[2] = { auth, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+	http_do("GET", api_url(path), token ? h : NULL, NULL, 0, r);
+	return r->status;
+}
+
+static long
+accepted(void)
+{
+	struct http_resp r;
+	struct json_object *o;
+	long n;
+
+	ck_assert_int_eq(fetch("/status", service, &r), 200);
+	o = json_body(&r);
+	n = atol(jstr(o, "accepted_conn"));
+	json_object_put(o);
+	http_resp_free(&r);
+	return n;
+}
+
+START_TEST(test_status_during_load)
+{
+	struct http_resp r;
+	struct json_object *o, *procs;
+	pid_t workers[16];
+	int nw, total, failed;
+	long before, after;
+	struct load l;
+
+	mint(service, sizeof(service), "service_role", NULL);
+	mint(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
+	ck_assert_int_eq(fetch("/status", NULL, &r), 401);
+	http_resp_free(&r);
+	ck_assert_int_eq(fetch("/status", user, &r), 403);
+	http_resp_free(&r);
+
+	ck_assert_int_eq(fetch("/status", service, &r), 200);
+	o = json_body(&r);
+	ck_assert_int_eq(atoi(jstr(o, "total_processes")), 2);
+	ck_assert_int_ge(atoi(jstr(o, "active_processes")), 1);   /* this very request */
+	ck_assert(json_object_object_get_ex(o, "processes", &procs));
+	nw = worker_pids(workers, 16);
+	ck_assert_int_eq((int)json_object_array_length(procs), nw);
+	for (int i = 0; i < nw; i++) {
+		struct json_object *p = json_object_array_get_idx(procs, (size_t)i);
+
+		ck_assert(pid_in((pid_t)atol(jstr(p, "pid")), workers, nw));
+		ck_assert_int_gt(atol(jstr(p, "rss_kib")), 1000);
+	}
+	json_object_put(o);
+	http_resp_free(&r);
+
+	before = accepted();
+	load_start(&l, 2, 1.5);
+	load_wait(&l, &total, &failed);
+	after = accepted();
+	ck_assert_int_gt(total, 20);
+	/* Every request of the load was counted, plus the status requests. */
+	ck_assert_msg(after - before >= total && after - before <= total + 3,
+	    "accepted went from %ld to %ld for %d requests", before, after, total);
+}
+END_TEST
+
+static unsigned long long
+metric(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+		p += n;
+	}
+	ck_abort_msg("no metric %s", name);
+	return 0;
+}
+
+START_TEST(test_metrics)
+{
+	struct http_resp r;
+	unsigned long long h0, h1, count, sum = 0;
+	char *ct;
+	static const char *groups[] = { "health", "auth", "storage", "tables", "openapi", "other" };
+	static const char *classes[] = { "2xx", "3xx", "4xx", "5xx" };
+
+	mint(service, sizeof(service), "service_role", NULL);
+	mint(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
+	ck_assert_int_eq(fetch("/metrics", NULL, &r), 401);
+	http_resp_free(&r);
+	ck_assert_int_eq(fetch("/metrics", user, &r), 403);
+	http_resp_free(&r);
+	ck_assert_int_eq(fetch("/metrics", service, &r), 200);
+	h0 = metric(r.body, "fluxbase_requests_total{group=\"health\",status=\"2xx\"}");
+	http_resp_free(&r);
+	for (int i = 0; i < 7; i++)
+		ck_assert_int_eq(get_status("/health"), 200);
+	ck_assert_int_eq(fetch("/metrics", service, &r), 200);
+	ct = http_header(&r, "Content-Type");
+	ck_assert_ptr_nonnull(strstr(ct, "text/plain; version=0.0.4"));
+	free(ct);
+	h1 = metric(r.body, "fluxbase_requests_total{group=\"health\",status=\"2xx\"}");
+	ck_assert_uint_eq(h1 - h0, 7);
+	/* The histogram counted every request the counters did. */
+	for (int g = 0; g < 6; g++)
+		for (int c = 0; c < 4; c++) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "fluxbase_requests_total{group=\"%s\",status=\"%s\"}",
+			    groups[g], classes[c]);
+			sum += metric(r.body, name);
+		}
+	count = metric(r.body, "fluxbase_request_duration_seconds_count");
+	ck_assert_uint_eq(count, sum);
+	ck_assert_uint_eq(metric(r.body, "fluxbase_request_duration_seconds_bucket{le=\"+Inf\"}"), count);
+	ck_assert_uint_eq(metric(r.body, "fluxbase_workers{state=\"idle\"}") +
+	    metric(r.body, "fluxbase_workers{state=\"running\"}") +
+	    metric(r.body, "fluxbase_workers{state=\"reading\"}") +
+	    metric(r.body, "fluxbase_workers{state=\"starting\"}"), 2);
+	h0 = metric(r.body, "fluxbase_schema_reloads_total");
+	http_resp_free(&r);
+	/* DDL makes every worker reload its schema cache: the count grows. */
+	ck_assert_int_eq(stack_cmd("psql -q -c 'CREATE TABLE metrics_probe (id int)'"), 0);
+	for (int i = 0; i < 6; i++) {
+		char auth[2100];
+		const char *h[2] = { auth, NULL };
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", service);
+		http_do("GET", api_url("/tables/metrics_probes"), h, NULL, 0, &r);
+		ck_assert_int_eq(r.status, 200);
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(fetch("/metrics", service, &r), 200);
+	ck_assert_uint_gt(metric(r.body, "fluxbase_schema_reloads_total"), h0);
+	http_resp_free(&r);
+	ck_assert_int_eq(stack_cmd("psql -q -c 'DROP TABLE metrics_probe'"), 0);
+}
+END_TEST
+
+START_TEST(test_slowlog_and_request_timeout)
+{
+	char sock[512], logf[512], cmd[4096], out[4096];
+	pid_t pool;
+	FILE *p;
+	size_t n;
+	double t0;
+
+	mint(service, sizeof(service), "service_role", NULL);
+	snprintf(sock, sizeof(sock), "%s/run/ops.sock", getenv("FB_STACK_DIR"));
+	snprintf(logf, sizeof(logf), "%s/log/ops-pool.log", getenv("FB_STACK_DIR"));
+	pool = fork();
+	if (pool == 0) {
+		char e1[600], e2[600];
+
+		snprintf(e1, sizeof(e1), "FLUXBASE_SERVER_LISTEN=%s", sock);
+		snprintf(e2, sizeof(e2), "FLUXBASE_SERVER_ERROR_LOG=%s", logf);
+		putenv(e1);
+		putenv(e2);
+		putenv("FLUXBASE_SERVER_PID_FILE=");
+		putenv("FLUXBASE_SERVER_WORKERS=1");
+		putenv("FLUXBASE_SERVER_SLOWLOG_TIMEOUT=1");
+		putenv("FLUXBASE_SERVER_REQUEST_TIMEOUT=3");
+		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c",
+		    strcat(strcpy(cmd, getenv("FB_STACK_DIR")), "/fluxbase.conf"), "serve", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		sleep_ms(50);
+	sleep_ms(300);
+	/* 1.6 s: answered, and logged as slow. */
+	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/tables/slow_ones"
+	    " HTTP_AUTHORIZATION='Bearer %s' timeout 15 cgi-fcgi -bind -connect '%s' 2>&1", service,
+	    sock);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	ck_assert_msg(strstr(out, "Status: 200") != NULL, "%s", out);
+	/* 20 s: the worker is killed at 3 s and replaced. */
+	t0 = now_s();
+	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/tables/slow_forevers"
+	    " HTTP_AUTHORIZATION='Bearer %s' timeout 15 cgi-fcgi -bind -connect '%s' 2>&1", service,
+	    sock);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	ck_assert_msg(now_s() - t0 < 8, "the stuck request lasted %.1fs", now_s() - t0);
+	ck_assert_ptr_null(strstr(out, "Status: 200"));
+	sleep_ms(1500);
+	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/health"
+	    " timeout 15 cgi-fcgi -bind -connect '%s' 2>&1", sock);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	ck_assert_msg(strstr(out, "Status: 200") != NULL, "after the kill: %s", out);
+	kill(pool, SIGTERM);
+	waitpid(pool, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "grep -q 'slow request: worker [0-9]* GET /api/v1/tables/slow_ones"
+	    " running for 1' '%s' && grep -q 'request_timeout: worker [0-9]* GET"
+	    " /api/v1/tables/slow_forevers ran 3' '%s'", logf, logf);
+	ck_assert_msg(system(cmd) == 0, "log lines missing in %s", logf);
+}
+END_TEST
+
+TCase *
+ops_tcase(void)
+{
+	TCase *tc = tcase_create("ops");
+
+	tcase_add_test(tc, test_status_during_load);
+	tcase_add_test(tc, test_metrics);
+	tcase_add_test(tc, test_slowlog_and_request_timeout);
+	return tc;
+}
