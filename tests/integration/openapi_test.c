@@ -79,8 +79,8 @@ START_TEST(test_valid_for_each_role)
 
 	for (int i = 0; i < 3; i++) {
 		doc[i] = fetch(roles[i], file, sizeof(file));
-		/* FLUXBASE_JS_DIR: where script/setup installed the npm tools. */
-		snprintf(cmd, sizeof(cmd), "node '%s/validate.js' '%s'", getenv("FLUXBASE_JS_DIR"), file);
+		/* FB_JS_DIR: where script/setup installed the npm tools. */
+		snprintf(cmd, sizeof(cmd), "node '%s/validate.js' '%s'", getenv("FB_JS_DIR"), file);
 		ck_assert_msg(system(cmd) == 0, "the document for %s is not valid OpenAPI", roles[i]);
 	}
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(doc[0], "openapi")), "3.0.3");

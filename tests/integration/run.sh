@@ -69,7 +69,7 @@ export CK_FORK=yes
 
 # postgrest-js, as supabase-js uses it, against /api/v1/tables.
 FB_URL=$FB_URL TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \
-	node "${FLUXBASE_JS_DIR:-$top_srcdir/tests/js}/postgrest_client.js"
+	node "${FB_JS_DIR:-$top_srcdir/tests/js}/postgrest_client.js"
 
 # The examples of docs/API.md, as a user would paste them.
 FLUXBASE_URL=$FB_URL \

@@ -203,7 +203,7 @@ stack_pool_pid() {
 
 # The explorer: our page over swagger-ui-dist's files, when setup fetched them.
 stack_explorer() {
-	local dist=${FLUXBASE_JS_DIR:-$stack_src/tests/js}/node_modules/swagger-ui-dist
+	local dist=${FB_JS_DIR:-$stack_src/tests/js}/node_modules/swagger-ui-dist
 	mkdir -p "$STACK_DIR/explorer"
 	if [ -d "$dist" ]; then
 		cp "$dist"/swagger-ui.css "$dist"/swagger-ui-bundle.js "$dist"/favicon-*.png \
