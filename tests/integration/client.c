@@ -442,3 +442,19 @@ log_contains(const char *needle)
 	return found;
 }
 
+
+void
+mint_token(char *out, size_t n, const char *role, const char *sub)
+{
+	char cmd[1024];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
+	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
+	    sub ? sub : "");
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}

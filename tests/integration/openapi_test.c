@@ -17,22 +17,6 @@
 #include "client.h"
 #include "suites.h"
 
-static void
-mint(char *out, size_t n, const char *role, const char *sub)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
-	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
-	    sub ? sub : "");
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
-	out[strcspn(out, "\n")] = '\0';
-	pclose(p);
-}
-
 /* The document as role sees it; also written to FB_STACK_DIR/openapi-<role>.json. */
 static struct json_object *
 fetch(const char *role, char *file, size_t n)
@@ -44,7 +28,7 @@ fetch(const char *role, char *file, size_t n)
 	FILE *f;
 
 	if (strcmp(role, "anon") != 0) {
-		mint(token, sizeof(token), role,
+		mint_token(token, sizeof(token), role,
 		    strcmp(role, "authenticated") == 0 ? "cccccccc-3333-4333-8333-333333333333" : NULL);
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h[0] = auth;

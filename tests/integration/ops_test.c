@@ -21,22 +21,6 @@
 
 static char service[2048], user[2048];
 
-static void
-mint(char *out, size_t n, const char *role, const char *sub)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
-	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
-	    sub ? sub : "");
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
-	out[strcspn(out, "\n")] = '\0';
-	pclose(p);
-}
-
 static long
 fetch(const char *path, const char *token, struct http_resp *r)
 {
@@ -72,8 +56,8 @@ START_TEST(test_status_during_load)
 	long before, after;
 	struct load l;
 
-	mint(service, sizeof(service), "service_role", NULL);
-	mint(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
+	mint_token(service, sizeof(service), "service_role", NULL);
+	mint_token(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
 	ck_assert_int_eq(fetch("/status", NULL, &r), 401);
 	http_resp_free(&r);
 	ck_assert_int_eq(fetch("/status", user, &r), 403);
@@ -129,8 +113,8 @@ START_TEST(test_metrics)
 	static const char *groups[] = { "health", "auth", "storage", "tables", "openapi", "other" };
 	static const char *classes[] = { "2xx", "3xx", "4xx", "5xx" };
 
-	mint(service, sizeof(service), "service_role", NULL);
-	mint(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
+	mint_token(service, sizeof(service), "service_role", NULL);
+	mint_token(user, sizeof(user), "authenticated", "dddddddd-4444-4444-8444-444444444444");
 	ck_assert_int_eq(fetch("/metrics", NULL, &r), 401);
 	http_resp_free(&r);
 	ck_assert_int_eq(fetch("/metrics", user, &r), 403);
@@ -190,7 +174,7 @@ START_TEST(test_slowlog_and_request_timeout)
 	size_t n;
 	double t0;
 
-	mint(service, sizeof(service), "service_role", NULL);
+	mint_token(service, sizeof(service), "service_role", NULL);
 	snprintf(sock, sizeof(sock), "%s/run/ops.sock", getenv("FB_STACK_DIR"));
 	snprintf(logf, sizeof(logf), "%s/log/ops-pool.log", getenv("FB_STACK_DIR"));
 	pool = fork();

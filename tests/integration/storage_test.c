@@ -32,27 +32,11 @@
 static char service[2048], alice[2048], bob[2048];
 
 static void
-mint(char *out, size_t n, const char *role, const char *sub)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
-	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
-	    sub ? sub : "");
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
-	out[strcspn(out, "\n")] = '\0';
-	pclose(p);
-}
-
-static void
 tokens(void)
 {
-	mint(service, sizeof(service), "service_role", NULL);
-	mint(alice, sizeof(alice), "authenticated", ALICE);
-	mint(bob, sizeof(bob), "authenticated", BOB);
+	mint_token(service, sizeof(service), "service_role", NULL);
+	mint_token(alice, sizeof(alice), "authenticated", ALICE);
+	mint_token(bob, sizeof(bob), "authenticated", BOB);
 }
 
 static const char **

@@ -9,6 +9,8 @@
 struct json_object;
 struct http_resp;
 
+/* A token from "fluxbase-fcgi token" for the test stack (sub may be NULL). */
+void mint_token(char *out, size_t n, const char *role, const char *sub);
 /* Runs tests/lib/stack.sh on the test stack with the given arguments. */
 int stack_cmd(const char *cmd);
 pid_t master_pid(void);

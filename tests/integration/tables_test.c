@@ -23,28 +23,12 @@ static char service[2048], alice[2048], bob[2048];
 #define BOB "22222222-2222-4222-8222-222222222222"
 
 static void
-mint(char *out, size_t n, const char *role, const char *sub)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' token --role %s %s%s",
-	    getenv("FLUXBASE_BIN"), getenv("FB_STACK_DIR"), role, sub ? "--sub " : "",
-	    sub ? sub : "");
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(out, (int)n, p));
-	out[strcspn(out, "\n")] = '\0';
-	pclose(p);
-}
-
-static void
 tokens(void)
 {
 	if (service[0] == '\0') {
-		mint(service, sizeof(service), "service_role", NULL);
-		mint(alice, sizeof(alice), "authenticated", ALICE);
-		mint(bob, sizeof(bob), "authenticated", BOB);
+		mint_token(service, sizeof(service), "service_role", NULL);
+		mint_token(alice, sizeof(alice), "authenticated", ALICE);
+		mint_token(bob, sizeof(bob), "authenticated", BOB);
 	}
 }
 
@@ -563,7 +547,7 @@ START_TEST(test_row_level_security)
 	{
 		char weird[2048];
 
-		mint(weird, sizeof(weird), "postgres", NULL);
+		mint_token(weird, sizeof(weird), "postgres", NULL);
 		call(&r, "GET", "/tables/products", weird, NULL, NULL);
 		assert_error(&r, 401, "INVALID_TOKEN");
 		http_resp_free(&r);
