@@ -230,6 +230,13 @@ session_exec_as(struct request *r, const char *role, const char *sql, int nparam
 	return res;
 }
 
+void
+db_conflict_as(struct request *r, const char *code, const char *message)
+{
+	if (r->resp.status == 409)
+		response_error(r, 409, code, "%s", message);
+}
+
 int
 db_error_response(struct request *r, const struct db_result *res)
 {

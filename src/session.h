@@ -31,6 +31,9 @@ struct db_result *session_exec_as(struct request *r, const char *role, const cha
     int nparams, const char *const *values, bool read_only);
 /* Frees the per-worker cache of verified tokens (at worker exit). */
 void session_cache_clear(void);
+/* After a failed session_exec: a 409 (unique or foreign key) said in the
+ * endpoint's own words. */
+void db_conflict_as(struct request *r, const char *code, const char *message);
 /* Maps SQLSTATE to status and code; PostgreSQL's message, detail and hint
  * are passed on, nothing else. */
 int db_error_response(struct request *r, const struct db_result *res);

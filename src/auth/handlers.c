@@ -429,8 +429,7 @@ auth_signup(struct request *r)
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (res == NULL) {
-		if (r->resp.status == 409)
-			response_error(r, 409, "USER_EXISTS", "An account with this email already exists");
+		db_conflict_as(r, "USER_EXISTS", "An account with this email already exists");
 		return 0;
 	}
 	return respond_session(r, 201, db_result_value(res, 0, 0), db_result_value(res, 0, 1),
@@ -622,9 +621,7 @@ auth_user(struct request *r)
 		    5, values, false);
 		sodium_memzero(hash, sizeof(hash));
 		if (res == NULL) {
-			if (r->resp.status == 409)
-				response_error(r, 409, "USER_EXISTS",
-				    "An account with this email already exists");
+			db_conflict_as(r, "USER_EXISTS", "An account with this email already exists");
 			return 0;
 		}
 		if (db_result_isnull(res, 0, 0))

@@ -205,16 +205,13 @@ reserved_param(const char *name)
 
 /* An operation on a table path. */
 static struct json_object *
-table_op(const struct sc_table *t, const char *cname, const char *verb, const char *summary,
-    const char *opid, bool filters, bool shaping, struct json_object *body,
-    struct json_object *responses)
+table_op(const struct sc_table *t, const char *summary, const char *opid, bool filters,
+    bool shaping, struct json_object *body, struct json_object *responses)
 {
 	static const char *const errs[] = { "400", "401", "403", "404", "406", "409", NULL };
 	struct json_object *op = json_object_new_object(), *params = json_object_new_array(),
 			   *tags = json_object_new_array();
 
-	(void)verb;
-	(void)cname;
 	json_object_array_add(tags, jstr("tables"));
 	json_object_object_add(op, "tags", tags);
 	json_object_object_add(op, "summary", jstr(summary));
@@ -307,7 +304,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 	if (priv & PRIV_SELECT) {
 		snprintf(opid, sizeof(opid), "get_%s", cname);
 		snprintf(summary, sizeof(summary), "Read rows of %s", t->url_name);
-		json_object_object_add(coll, "get", table_op(t, cname, "get", summary, opid, true, true,
+		json_object_object_add(coll, "get", table_op(t, summary, opid, true, true,
 		    NULL, json_object_new_object()));
 		json_object_object_add(json_object_object_get(json_object_object_get(coll, "get"),
 		    "responses"), "200", json_response("Rows", array_of(ref_schema(cname))));
@@ -323,7 +320,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(summary, sizeof(summary), "Insert (or upsert) rows into %s", t->url_name);
 		json_object_object_add(resp, "201", json_response("Inserted rows", array_of(ref_schema(cname))));
 		{
-			struct json_object *op = table_op(t, cname, "post", summary, opid, false, false, body,
+			struct json_object *op = table_op(t, summary, opid, false, false, body,
 			    resp), *params = json_object_object_get(op, "parameters");
 
 			json_object_array_add(params, ref_param("on_conflict"));
@@ -338,7 +335,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(summary, sizeof(summary), "Update the rows of %s that match the filters"
 		    " (at least one filter)", t->url_name);
 		json_object_object_add(resp, "200", json_response("Updated rows", array_of(ref_schema(cname))));
-		json_object_object_add(coll, "patch", table_op(t, cname, "patch", summary, opid, true,
+		json_object_object_add(coll, "patch", table_op(t, summary, opid, true,
 		    false, ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
@@ -348,7 +345,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(summary, sizeof(summary), "Delete the rows of %s that match the filters"
 		    " (at least one filter)", t->url_name);
 		json_object_object_add(resp, "200", json_response("Deleted rows", array_of(ref_schema(cname))));
-		json_object_object_add(coll, "delete", table_op(t, cname, "delete", summary, opid, true,
+		json_object_object_add(coll, "delete", table_op(t, summary, opid, true,
 		    false, NULL, resp));
 	}
 	snprintf(path, sizeof(path), "/tables/%s", name);
@@ -369,7 +366,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(opid, sizeof(opid), "get_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Read one row of %s by its key", t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "get", table_op(t, cname, "get", summary, opid, false, false,
+		json_object_object_add(item, "get", table_op(t, summary, opid, false, false,
 		    NULL, resp));
 	}
 	if ((priv & PRIV_INSERT) && (priv & PRIV_UPDATE) && t->insertable && t->updatable) {
@@ -379,7 +376,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(summary, sizeof(summary), "Replace one row of %s (absent columns take their"
 		    " default)", t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "put", table_op(t, cname, "put", summary, opid, false, false,
+		json_object_object_add(item, "put", table_op(t, summary, opid, false, false,
 		    ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_UPDATE) && t->updatable) {
@@ -388,7 +385,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(opid, sizeof(opid), "patch_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Update one row of %s", t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "patch", table_op(t, cname, "patch", summary, opid, false,
+		json_object_object_add(item, "patch", table_op(t, summary, opid, false,
 		    false, ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
@@ -398,7 +395,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		snprintf(summary, sizeof(summary), "Delete one row of %s", t->url_name);
 		json_object_object_add(gone, "description", jstr("Deleted"));
 		json_object_object_add(resp, "204", gone);
-		json_object_object_add(item, "delete", table_op(t, cname, "delete", summary, opid, false,
+		json_object_object_add(item, "delete", table_op(t, summary, opid, false,
 		    false, NULL, resp));
 	}
 	snprintf(path, sizeof(path), "/tables/%s/{id}", name);

@@ -147,7 +147,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	const char *cache = request_header(r, "Cache-Control");
 	const char *meta = request_header(r, "X-Metadata");
 	const char *upsert = request_header(r, "X-Upsert");
-	const char *boundary, *priv_role, *old_blob;
+	const char *boundary, *old_blob;
 	char etag[65], sizebuf[32];
 	struct upload u;
 	struct db_result *res;
@@ -266,15 +266,13 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	if (res == NULL) {
 		/* Nothing points at the new blob. */
 		blob_delete(r->conf->storage_root, u.w.id);
-		if (r->resp.status == 409)
-			response_error(r, 409, "ALREADY_EXISTS",
-			    "An object with this key exists (send x-upsert: true to replace it)");
+		db_conflict_as(r, "ALREADY_EXISTS",
+		    "An object with this key exists (send x-upsert: true to replace it)");
 		return 0;
 	}
 	old_blob = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
 	if (old_blob != NULL && strcmp(old_blob, u.w.id) != 0)
 		blob_delete(r->conf->storage_root, old_blob);
-	(void)priv_role;
 	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
 	return 0;
 }
@@ -789,8 +787,7 @@ bucket_create(struct request *r, const char *bucket)
 				      " RETURNING storage.bucket_json(b)::text", 4, values, false);
 	}
 	if (res == NULL) {
-		if (r->resp.status == 409)
-			response_error(r, 409, "ALREADY_EXISTS", "The bucket exists");
+		db_conflict_as(r, "ALREADY_EXISTS", "The bucket exists");
 		return 0;
 	}
 	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
@@ -808,8 +805,7 @@ bucket_delete(struct request *r, const char *bucket)
 			      " SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM storage.buckets"
 			      " WHERE id = $1)", 1, values, false);
 	if (res == NULL) {
-		if (r->resp.status == 409)
-			response_error(r, 409, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
+		db_conflict_as(r, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
 		return 0;
 	}
 	if (strcmp(db_result_value(res, 0, 0), "1") == 0) {

@@ -30,6 +30,7 @@ struct tctx {
 	struct plan plan;
 	struct prefer prefer;
 	bool singular;               /* Accept: application/vnd.pgrst.object+json */
+	const char *body_key;        /* the primary key's value in an object body */
 	struct sql_opts opts;
 };
 
@@ -219,7 +220,6 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, const char **js
 			int col = schema_column(c->t, key);
 			bool seen = false;
 
-			(void)val;
 			if (col < 0) {
 				response_error_detail(r, 400, "PGRST204",
 				    arena_printf(r->arena, "Could not find the '%s' column of '%s'", key,
@@ -227,6 +227,8 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, const char **js
 				json_object_put(root);
 				return -1;
 			}
+			if (col == c->t->pk && !*is_array)
+				c->body_key = val ? arena_strdup(r->arena, json_object_get_string(val)) : "";
 			for (int k = 0; k < n; k++)
 				seen |= out[k] == col;
 			if (!seen)
@@ -405,19 +407,9 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	c->opts.body = c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE
 	                                                              : SQL_BODY_OBJECT;
 	/* The key in the body, if any, must be the one in the URL. */
-	for (int i = 0; i < ncols; i++) {
-		if (cols[i] == c->t->pk) {
-			struct json_object *o = json_tokener_parse(json), *v;
-			bool same = json_object_object_get_ex(o, c->t->columns[c->t->pk].name, &v) &&
-			    v != NULL && strcmp(json_object_get_string(v), id) == 0;
-
-			json_object_put(o);
-			if (!same)
-				return response_error(r, 400, "VALIDATION",
-				    "The body's %s does not match the key in the URL",
-				    c->t->columns[c->t->pk].name);
-		}
-	}
+	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
+		return response_error(r, 400, "VALIDATION",
+		    "The body's %s does not match the key in the URL", c->t->columns[c->t->pk].name);
 	sql_init(&q, r->arena);
 	sql_build_put(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)

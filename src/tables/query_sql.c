@@ -469,7 +469,6 @@ sql_build_put(struct sql_query *q, const struct sc_table *t, const struct plan *
 	}
 	if (updates == 0)
 		strbuf_puts(&q->sql, " DO NOTHING");
-	(void)p;
 	put_written(q, t, p, o);
 	return 0;
 }
