@@ -38,6 +38,7 @@ static const struct {
 	const char *section, *key, *choices;
 } conf_choices[] = {
 	{ "mail", "transport", "dir|smtp|none" },
+	{ "server", "log_format", "plain|json" },
 	{ "storage", "offload", "off|x-accel-redirect|x-sendfile" },
 };
 
@@ -58,6 +59,7 @@ static const struct conf_key conf_keys[] = {
 	{ "server", "error_log", T_STRING, F(error_log), "-", 0, 4096 },
 	{ "server", "access_log", T_STRING, F(access_log), "-", 0, 4096 },
 	{ "server", "log_level", T_LEVEL, F(log_level), "info", 0, 0 },
+	{ "server", "log_format", T_CHOICE, F(log_format), "plain", 0, 0 },
 	{ "server", "slowlog_timeout", T_INT, F(slowlog_timeout), "5", 0, 86400 },
 	{ "server", "request_timeout", T_INT, F(request_timeout), "0", 0, 86400 },
 	{ "server", "metrics_allow", T_STRING, F(metrics_allow), "", 0, 1024 },

@@ -30,6 +30,7 @@ struct conf {
 	char *error_log;
 	char *access_log;
 	int log_level;              /* enum log_level */
+	char *log_format;           /* plain or json */
 	int slowlog_timeout;        /* seconds, 0: off */
 	int request_timeout;        /* seconds, 0: off */
 	char *metrics_allow;        /* addresses that may read /metrics */

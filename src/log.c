@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,13 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
+#include "storage/names.h"
 
 static int error_fd = STDERR_FILENO;
 static int access_fd = STDERR_FILENO;
 static char *error_path_saved;
 static char *access_path_saved;
 static enum log_level min_level = LOG_LEVEL_INFO;
+static bool json_lines;
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
@@ -53,7 +57,7 @@ log_set_fd(int *slot, int fd)
 }
 
 int
-log_open(const char *error_path, const char *access_path, enum log_level level)
+log_open(const char *error_path, const char *access_path, enum log_level level, bool json)
 {
 	int efd, afd;
 
@@ -78,7 +82,15 @@ log_open(const char *error_path, const char *access_path, enum log_level level)
 	error_path_saved = error_path ? strdup(error_path) : NULL;
 	access_path_saved = access_path ? strdup(access_path) : NULL;
 	min_level = level;
+	json_lines = json;
 	return 0;
+}
+
+int
+log_open_conf(const struct conf *c)
+{
+	return log_open(c->error_log, c->access_log, (enum log_level)c->log_level,
+	    strcmp(c->log_format, "json") == 0);
 }
 
 int
@@ -86,7 +98,7 @@ log_reopen(void)
 {
 	char *e = error_path_saved ? strdup(error_path_saved) : NULL;
 	char *a = access_path_saved ? strdup(access_path_saved) : NULL;
-	int rc = log_open(e, a, min_level);
+	int rc = log_open(e, a, min_level, json_lines);
 
 	free(e);
 	free(a);
@@ -117,52 +129,129 @@ log_timestamp(char *buf, size_t size)
 	return n;
 }
 
-static void
-log_write_line(int fd, const char *prefix, const char *fmt, va_list ap)
-{
-	char line[4096];
+/* A line under construction: it never grows past its buffer. */
+struct line {
+	char buf[4096];
 	size_t n;
-	int m;
+};
 
-	n = log_timestamp(line, sizeof(line));
-	m = snprintf(line + n, sizeof(line) - n, " %s", prefix);
+static void
+line_add(struct line *l, const char *s, size_t len)
+{
+	if (len > sizeof(l->buf) - 2 - l->n)
+		len = sizeof(l->buf) - 2 - l->n;
+	memcpy(l->buf + l->n, s, len);
+	l->n += len;
+}
+
+static void __attribute__((format(printf, 2, 0)))
+line_vprintf(struct line *l, const char *fmt, va_list ap)
+{
+	size_t room = sizeof(l->buf) - 1 - l->n;
+	int m = vsnprintf(l->buf + l->n, room, fmt, ap);
+
 	if (m > 0)
-		n += (size_t)m;
-	if (n < sizeof(line) - 1) {
-		m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		if (m > 0)
-			n += (size_t)m;
+		l->n += (size_t)m < room ? (size_t)m : room - 1;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+line_printf(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_vprintf(l, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A JSON string.  Text that is not valid UTF-8 (a client's raw bytes) has
+ * its bytes above 0x7f escaped one by one, so every line stays valid JSON.
+ */
+static void
+line_json_string(struct line *l, const char *s)
+{
+	size_t len = strlen(s);
+	bool utf8 = utf8_is_valid(s, len);
+	char esc[8];
+
+	line_add(l, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			line_add(l, esc, 2);
+		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			line_add(l, esc, 6);
+		} else {
+			line_add(l, s + i, 1);
+		}
 	}
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	while (write(fd, line, n) < 0 && errno == EINTR)
+	line_add(l, "\"", 1);
+}
+
+static void
+line_write(int fd, struct line *l)
+{
+	l->buf[l->n++] = '\n';
+	while (write(fd, l->buf, l->n) < 0 && errno == EINTR)
 		;
 }
 
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	char prefix[48];
+	struct line l = { .n = 0 };
+	char ts[40];
 	va_list ap;
 	int saved = errno;
 
 	if (level < min_level)
 		return;
-	snprintf(prefix, sizeof(prefix), "[%s] [pid %ld] ", level_names[level],
-	    (long)getpid());
-	va_start(ap, fmt);
-	log_write_line(error_fd, prefix, fmt, ap);
-	va_end(ap);
+	log_timestamp(ts, sizeof(ts));
+	if (json_lines) {
+		char msg[sizeof(l.buf)];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		line_printf(&l, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%ld,\"message\":", ts,
+		    level_names[level], (long)getpid());
+		line_json_string(&l, msg);
+		line_add(&l, "}", 1);
+	} else {
+		line_printf(&l, "%s [%s] [pid %ld] ", ts, level_names[level], (long)getpid());
+		va_start(ap, fmt);
+		line_vprintf(&l, fmt, ap);
+		va_end(ap);
+	}
+	line_write(error_fd, &l);
 	errno = saved;
 }
 
 void
-log_access(const char *fmt, ...)
+log_access(const char *request_id, const char *method, const char *path, int status,
+    size_t bytes, long long duration_us)
 {
-	va_list ap;
+	struct line l = { .n = 0 };
+	char ts[40];
 
-	va_start(ap, fmt);
-	log_write_line(access_fd, "", fmt, ap);
-	va_end(ap);
+	log_timestamp(ts, sizeof(ts));
+	if (json_lines) {
+		line_printf(&l, "{\"time\":\"%s\",\"request_id\":", ts);
+		line_json_string(&l, request_id);
+		line_add(&l, ",\"method\":", 10);
+		line_json_string(&l, method);
+		line_add(&l, ",\"path\":", 8);
+		line_json_string(&l, path);
+		line_printf(&l, ",\"status\":%d,\"bytes\":%zu,\"duration_us\":%lld,\"pid\":%ld}",
+		    status, bytes, duration_us, (long)getpid());
+	} else {
+		line_printf(&l, "%s %s %s %s %d %zu %lldus pid=%ld", ts, request_id, method, path,
+		    status, bytes, duration_us, (long)getpid());
+	}
+	line_write(access_fd, &l);
 }

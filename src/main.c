@@ -144,7 +144,7 @@ cmd_serve(const struct args *a, bool on_fd0)
 		struct scoreboard *sb = scoreboard_create();
 
 		if (sb == NULL ||
-		    log_open(c->error_log, c->access_log, (enum log_level)c->log_level) < 0)
+		    log_open_conf(c) < 0)
 			return 1;
 		log_info("serve: one worker on the socket passed as fd 0");
 		sb->slots[0].pid = getpid();

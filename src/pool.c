@@ -443,10 +443,9 @@ pool_reload(struct pool *p)
 	}
 	if (strcmp(c->listen, p->conf->listen) != 0)
 		log_warn("pool: [server] listen changed; it takes effect at the next restart");
-	if (strcmp(c->error_log, p->conf->error_log) != 0 ||
-	    strcmp(c->access_log, p->conf->access_log) != 0 ||
-	    c->log_level != p->conf->log_level)
-		log_open(c->error_log, c->access_log, (enum log_level)c->log_level);
+	/* Paths, level or format may have changed: the workers of the new
+	 * generation inherit what the master opens here. */
+	log_open_conf(c);
 	/* Keep the listen address we actually hold. */
 	free(c->listen);
 	c->listen = strdup(p->conf->listen);
@@ -546,7 +545,7 @@ pool_run(struct conf *conf, const char *conf_path)
 		}
 	}
 	/* Until the socket is ours, errors went to standard error. */
-	if (log_open(conf->error_log, conf->access_log, (enum log_level)conf->log_level) < 0 ||
+	if (log_open_conf(conf) < 0 ||
 	    (p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);

@@ -179,9 +179,8 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		log_info("%s: client went away during %s %s (request %s)", __func__,
 		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
 	*duration_us = elapsed_us(&start);
-	log_access("%s %s %s %d %zu %lldus pid=%ld", r.request_id, r.method_name,
-	    r.raw_path ? r.raw_path : "-", r.resp.status, r.resp.bytes_sent, *duration_us,
-	    (long)getpid());
+	log_access(r.request_id, r.method_name, r.raw_path ? r.raw_path : "-", r.resp.status,
+	    r.resp.bytes_sent, *duration_us);
 	return r.resp.status;
 }
 

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "conf.h"
+#include "log.h"
 #include "suites.h"
 
 static char tmpdir[] = "/tmp/fbconf.XXXXXX";
@@ -200,6 +203,56 @@ START_TEST(test_reference_config_documents_every_key)
 }
 END_TEST
 
+/* log_format = json: each line is one JSON object, whatever the bytes. */
+START_TEST(test_json_log_lines)
+{
+	char err[256], path[256], line[8192];
+	const char *conf_path;
+	struct conf *c;
+	FILE *f;
+	int lines = 0;
+
+	snprintf(path, sizeof(path), "%s/all.log", tmpdir);
+	snprintf(line, sizeof(line), "[server]\nlog_format = json\nerror_log = %s\naccess_log = %s\n",
+	    path, path);
+	conf_path = write_file("json.conf", line);
+	c = conf_load(conf_path, NULL, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(log_open_conf(c), 0);
+	log_info("quote \" backslash \\ tab \t bytes \xff\xfe end");
+	log_access("req-1", "GET", "/api/v1/tables/\"x\"/\x80\x01", 404, 42, 1234);
+	log_close();
+	conf_free(c);
+
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		json_object *o = json_tokener_parse(line), *v;
+
+		ck_assert_msg(o != NULL, "not JSON: %s", line);
+		ck_assert(json_object_object_get_ex(o, "time", &v));
+		ck_assert(json_object_object_get_ex(o, "pid", &v));
+		ck_assert_int_eq(json_object_get_int(v), getpid());
+		if (json_object_object_get_ex(o, "message", &v)) {
+			ck_assert_ptr_nonnull(strstr(json_object_get_string(v), "quote \" backslash \\ tab \t"));
+			ck_assert(json_object_object_get_ex(o, "level", &v));
+			ck_assert_str_eq(json_object_get_string(v), "info");
+		} else {
+			ck_assert(json_object_object_get_ex(o, "path", &v));
+			ck_assert_str_eq(json_object_get_string(v), "/api/v1/tables/\"x\"/\xc2\x80\x01");
+			ck_assert(json_object_object_get_ex(o, "status", &v));
+			ck_assert_int_eq(json_object_get_int(v), 404);
+			ck_assert(json_object_object_get_ex(o, "duration_us", &v));
+			ck_assert_int_eq(json_object_get_int(v), 1234);
+		}
+		json_object_put(o);
+		lines++;
+	}
+	fclose(f);
+	ck_assert_int_eq(lines, 2);
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -215,6 +268,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_secret_file);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_reference_config_documents_every_key);
+	tcase_add_test(tc, test_json_log_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
