@@ -519,6 +519,7 @@ int
 pool_run(struct conf *conf, const char *conf_path)
 {
 	struct pool p;
+	bool inherited;
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf;
@@ -526,9 +527,8 @@ pool_run(struct conf *conf, const char *conf_path)
 	p.generation = 1;
 
 	p.listen_fd = pool_inherited_fd();
-	if (p.listen_fd >= 0) {
-		log_info("pool: using the socket passed by systemd (fd 3)");
-	} else {
+	inherited = p.listen_fd >= 0;
+	if (!inherited) {
 		p.listen_fd = pool_listen(conf);
 		if (p.listen_fd < 0) {
 			conf_free(conf);
@@ -554,7 +554,11 @@ pool_run(struct conf *conf, const char *conf_path)
 	p.sb->workers = conf->workers;
 	p.sb->listen_fd = p.listen_fd;
 	pool_write_pid(conf->pid_file);
-	log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
+	if (inherited)
+		log_info("pool: listening on the socket passed by systemd (fd 3) with %d workers",
+		    conf->workers);
+	else
+		log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
 	pool_fill(&p);
 
 	for (;;) {

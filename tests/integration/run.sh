@@ -6,11 +6,7 @@ set -eu
 : "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
 . "$top_srcdir/tests/lib/stack.sh"
 
-# The stack is configured by its own file only: overrides left in the
-# caller's environment (say, from ". var/server.env") must not leak in.
-for v in $(env | sed -n 's/^\(FLUXBASE_[A-Z0-9_]*\)=.*/\1/p'); do
-	[ "$v" = FLUXBASE_BIN ] || unset "$v"
-done
+stack_clean_env
 
 dir=$(mktemp -d /tmp/fluxbase-test.XXXXXX)
 cleanup() {

@@ -12,10 +12,19 @@
 # (listen_addresses = ''), so stacks never collide on a TCP port.
 #
 # Settings (environment): FLUXBASE_BIN, STACK_PORT (nginx; 0 = pick a free
-# one), STACK_WORKERS, STACK_MAX_REQUESTS, STACK_PG_FAST (fsync off, for
+# one), STACK_FCGI_SOCKET (nginx's upstream when not the pool's own socket), STACK_WORKERS, STACK_MAX_REQUESTS, STACK_PG_FAST (fsync off, for
 # tests), STACK_EXTRA_CONF (lines appended to the generated config).
 
 stack_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# The stack is configured by its own file only: FLUXBASE_* overrides left
+# in the caller's environment (say, from ". var/server.env") must not leak in.
+stack_clean_env() {
+	local v
+	for v in $(env | sed -n 's/^\(FLUXBASE_[A-Z0-9_]*\)=.*/\1/p'); do
+		[ "$v" = FLUXBASE_BIN ] || unset "$v"
+	done
+}
 
 stack_log() { printf '%s\n' "stack: $*" >&2; }
 stack_die() { stack_log "$*"; exit 1; }
@@ -218,7 +227,7 @@ stack_nginx_start() {
 	stack_explorer
 	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$ngx/"
 	sed -e "s|@LISTEN@|127.0.0.1:$STACK_PORT|" \
-		-e "s|@FLUXBASE_SOCKET@|$STACK_DIR/run/fluxbase.sock|" \
+		-e "s|@FLUXBASE_SOCKET@|${STACK_FCGI_SOCKET:-$STACK_DIR/run/fluxbase.sock}|" \
 		-e "s|@ACCESS_LOG@|$STACK_DIR/log/nginx-access.log|" \
 		-e "s|@STORAGE_ROOT@|$STACK_DIR/storage|" \
 		-e "s|@EXPLORER_ROOT@|$STACK_DIR/explorer|" \
@@ -282,8 +291,9 @@ stack_pool_stop() {
 	kill -KILL "$pid" 2>/dev/null || true
 }
 
-# stack_up DIR: everything, from nothing or from a previous run's DIR.
-stack_up() {
+# stack_db_up DIR: PostgreSQL with the database, a config and a port picked
+# for the web server (not yet bound), from nothing or from a previous run.
+stack_db_up() {
 	mkdir -p "$1"
 	STACK_DIR=$(cd "$1" && pwd)
 	mkdir -p "$STACK_DIR/log" "$STACK_DIR/run"
@@ -304,12 +314,21 @@ stack_up() {
 	stack_pg_init
 	stack_pg_start
 	stack_db_create
-	# nginx first: the port is final once it listens, and the config
-	# written next names it.
-	stack_nginx_start
+}
+
+stack_migrate() {
 	stack_config
 	"$FLUXBASE_BIN" -c "$STACK_DIR/fluxbase.conf" migrate >>"$STACK_DIR/log/migrate.log" 2>&1 ||
 		{ cat "$STACK_DIR/log/migrate.log" >&2; stack_die "migrate failed"; }
+}
+
+# stack_up DIR: everything, from nothing or from a previous run's DIR.
+stack_up() {
+	stack_db_up "$1"
+	# nginx first: the port is final once it listens, and the config
+	# written next names it.
+	stack_nginx_start
+	stack_migrate
 	stack_pool_start
 }
 

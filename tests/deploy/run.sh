@@ -1,0 +1,417 @@
+#!/bin/bash
+# tests/deploy/run.sh [VARIANT...] - every way of running fluxbase-fcgi that
+# deploy/ ships, started for real with the shipped file (placeholders filled
+# in) on a free port, each passing tests/deploy/smoke.sh through the web
+# server in front:
+#   nginx               nginx + the pool (deploy/nginx), plus a logrotate run
+#   apache-proxy-fcgi   Apache + mod_proxy_fcgi + the pool
+#   apache-fcgid        Apache + mod_fcgid spawning the binary (fd 0)
+#   lighttpd-socket     lighttpd + mod_fastcgi + the pool
+#   lighttpd-spawn      lighttpd + mod_fastcgi spawning the binary (bin-path)
+#   spawn-fcgi          nginx + spawn-fcgi + multiwatch, no master of ours
+#   systemd             the service and socket units: systemd-analyze verify,
+#                       then the unit's ExecStartPre/ExecStart on the socket
+#                       unit's ListenStream via systemd-socket-activate, nginx
+# A web server that is missing is installed from Debian's packages (as root).
+# All logs are written as JSON lines (log_format = json) and every line of
+# them must parse.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
+. "$top_srcdir/tests/lib/stack.sh"
+stack_clean_env
+
+all="nginx apache-proxy-fcgi apache-fcgid lighttpd-socket lighttpd-spawn spawn-fcgi systemd"
+variants=${*:-${DEPLOY_VARIANTS:-$all}}
+deploy=$top_srcdir/deploy
+root=0
+[ "$(id -u)" = 0 ] && root=1
+
+# ---- packages -----------------------------------------------------------
+need_pkgs=()
+need() { # need COMMAND-OR-FILE PACKAGE
+	if ! command -v "$1" >/dev/null 2>&1 && [ ! -e "$1" ]; then
+		need_pkgs+=("$2")
+	fi
+}
+for v in $variants; do
+	case $v in
+	apache-*) need /usr/sbin/apache2 apache2 ;;
+	esac
+	case $v in
+	apache-fcgid) need /usr/lib/apache2/modules/mod_fcgid.so libapache2-mod-fcgid ;;
+	lighttpd-*) need /usr/sbin/lighttpd lighttpd ;;
+	spawn-fcgi) need spawn-fcgi spawn-fcgi; need multiwatch multiwatch ;;
+	systemd) need systemd-socket-activate systemd; need systemd-analyze systemd ;;
+	nginx) need logrotate logrotate ;;
+	esac
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	[ $root = 1 ] || { echo "deploy: missing ${need_pkgs[*]} (run as root to install)" >&2; exit 1; }
+	echo "deploy: installing ${need_pkgs[*]}"
+	# Installed for the test only: the packages must not start their own
+	# servers on port 80 (policy-rc.d tells the maintainer scripts so).
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${need_pkgs[@]}" >/dev/null || apt_status=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	[ -z "${apt_status:-}" ] || { echo "deploy: apt-get install failed" >&2; exit 1; }
+fi
+
+# ---- the shared stack: PostgreSQL, database, fixture ---------------------
+dir=$(mktemp -d /tmp/fluxbase-deploy.XXXXXX)
+current=
+server_pids=()
+stop_current() {
+	local pid i
+	[ -n "$current" ] || return 0
+	for pid in "${server_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${server_pids[@]}"; do
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	server_pids=()
+	stack_nginx_stop
+	stack_pool_stop
+	current=
+}
+cleanup() {
+	status=$?
+	trap - EXIT INT TERM
+	stop_current
+	stack_pg_stop
+	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" -r "$dir" --include='*.log' \
+		2>/dev/null; then
+		echo "deploy: sanitizer reports in the logs above"
+		status=1
+	fi
+	if [ "$status" != 0 ]; then
+		for f in $(find "$dir" -name '*.log' -newer "$dir/stack.env" 2>/dev/null | grep -v postgresql); do
+			echo "--- $f"
+			tail -n 15 "$f"
+		done
+	fi
+	if [ -n "${KEEP_STACK:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export STACK_PG_FAST=1 STACK_WORKERS=2
+export STACK_EXTRA_CONF='[server]
+log_format = json
+[auth]
+password_ops_limit = 1
+password_mem_limit = 8M'
+stack_db_up "$dir"
+stack_migrate
+"$top_srcdir/tests/lib/stack.sh" "$dir" psql -q <"$top_srcdir/tests/integration/fixture.sql" >/dev/null
+svc=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role)
+
+# Processes the web server spawns run as its user (www-data when we are
+# root): they get a config of their own, with copies of the secrets, their
+# own storage root and logs, all owned by that user.
+web_user=www-data
+wdir=$dir/www
+mkdir -p "$wdir/log" "$wdir/storage" "$wdir/mail" "$wdir/sock" "$wdir/fcgid"
+cp "$dir/jwt_secret" "$dir/signing_key" "$wdir/"
+touch "$wdir/log/fluxbase.log" "$wdir/log/access.log"
+sed -e "s|$dir/log/|$wdir/log/|g" -e "s|$dir/storage|$wdir/storage|" -e "s|$dir/mail|$wdir/mail|" \
+	-e "s|$dir/jwt_secret|$wdir/jwt_secret|" -e "s|$dir/signing_key|$wdir/signing_key|" \
+	-e '/^pid_file/d' "$dir/fluxbase.conf" >"$wdir/fluxbase.conf"
+if [ $root = 1 ]; then
+	chown -R "$web_user:$web_user" "$wdir"
+	# The binary must be reachable by the web server's user.
+	stack_make_reachable "$(dirname "$FLUXBASE_BIN")"
+fi
+
+render() { # render FILE [sed args]: the shipped file with its placeholders filled in
+	local f=$1
+	shift
+	sed -e "s|@EXPLORER_ROOT@|$dir/explorer|g" -e "s|@FLUXBASE_BIN@|$FLUXBASE_BIN|g" \
+		-e "s|@FLUXBASE_CONF@|$wdir/fluxbase.conf|g" "$@" "$f"
+}
+
+wait_port() {
+	local i=0
+	while stack_port_free "$1"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "deploy [$current]: nothing listens on port $1" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+wait_file() {
+	local i=0
+	until [ -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "deploy [$current]: $1 did not appear" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# Every line of the pool's logs is a JSON object.
+check_json_logs() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		python3 -c '
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    try:
+        o = json.loads(line)
+        assert isinstance(o, dict) and "time" in o and "pid" in o
+    except Exception as e:
+        sys.exit("%s:%d: not a JSON log line (%s): %s" % (sys.argv[1], n, e, line[:200]))
+' "$f"
+	done
+}
+
+# The smoke suite's requests went through the binary we think served them.
+served_by_us() {
+	grep -q '"path":"/api/v1/auth/user"' "$1" ||
+		{ echo "deploy [$current]: $1 shows no request of the smoke suite" >&2; return 1; }
+}
+
+smoke() {
+	"$top_srcdir/tests/deploy/smoke.sh" "http://127.0.0.1:$port/api/v1" "$svc" "$current"
+}
+
+pick_port() {
+	STACK_PORT=0
+	stack_pick_port
+	port=$STACK_PORT
+}
+
+apache_start() { # apache_start MODULE... : site.conf is in $adir
+	local m mods=/usr/lib/apache2/modules
+	{
+		echo "DefaultRuntimeDir $adir"
+		echo "PidFile $adir/apache.pid"
+		echo "Mutex file:$adir default"
+		echo "ErrorLog $adir/error.log"
+		echo "LogLevel warn"
+		echo "Listen 127.0.0.1:$port"
+		echo "ServerName localhost"
+		if [ $root = 1 ]; then echo "User $web_user"; echo "Group $web_user"; fi
+		for m in mpm_event authz_core alias "$@"; do
+			echo "LoadModule ${m}_module $mods/mod_$m.so"
+		done
+		echo "DocumentRoot $adir/htdocs"
+		echo "<IfModule fcgid_module>"
+		echo "    FcgidIPCDir $wdir/fcgid"
+		echo "    FcgidProcessTableFile $wdir/fcgid/shm"
+		echo "</IfModule>"
+		echo "Include $adir/site.conf"
+	} >"$adir/httpd.conf"
+	mkdir -p "$adir/htdocs"
+	/usr/sbin/apache2 -f "$adir/httpd.conf" -t >"$adir/configtest.log" 2>&1 ||
+		{ cat "$adir/configtest.log" >&2; return 1; }
+	/usr/sbin/apache2 -f "$adir/httpd.conf" -k start
+	wait_port "$port"
+	wait_file "$adir/apache.pid"
+	server_pids+=("$(cat "$adir/apache.pid")")
+}
+
+lighttpd_start() { # site.conf is in $ldir
+	mkdir -p "$ldir/htdocs" "$ldir/tmp"
+	# lighttpd opens its logs after it dropped its privileges.
+	[ $root = 1 ] && chown "$web_user" "$ldir" "$ldir/tmp"
+	{
+		echo "server.document-root = \"$ldir/htdocs\""
+		echo "server.bind = \"127.0.0.1\""
+		echo "server.port = $port"
+		echo "server.pid-file = \"$ldir/lighttpd.pid\""
+		echo "server.errorlog = \"$ldir/error.log\""
+		echo "server.upload-dirs = ( \"$ldir/tmp\" )"
+		if [ $root = 1 ]; then
+			echo "server.username = \"$web_user\""
+			echo "server.groupname = \"$web_user\""
+		fi
+		echo "include \"$ldir/site.conf\""
+	} >"$ldir/lighttpd.conf"
+	lighttpd -tt -f "$ldir/lighttpd.conf" >"$ldir/configtest.log" 2>&1 ||
+		{ cat "$ldir/configtest.log" >&2; return 1; }
+	lighttpd -f "$ldir/lighttpd.conf"
+	wait_port "$port"
+	wait_file "$ldir/lighttpd.pid"
+	server_pids+=("$(cat "$ldir/lighttpd.pid")")
+}
+
+# ---- the variants ---------------------------------------------------------
+
+variant_nginx() {
+	pick_port
+	stack_nginx_start
+	port=$STACK_PORT
+	stack_pool_start
+	smoke
+	served_by_us "$dir/log/access.log"
+	# deploy/logrotate: rotate the pool's logs, SIGUSR1 makes it reopen them.
+	render "$deploy/logrotate/fluxbase-fcgi.in" \
+		-e "s|@localstatedir@/log/fluxbase/\*.log|$dir/log/fluxbase.log $dir/log/access.log|" \
+		-e "s|@runstatedir@/fluxbase/fluxbase.pid|$dir/run/fluxbase.pid|" >"$dir/logrotate.conf"
+	logrotate -f -s "$dir/logrotate.state" "$dir/logrotate.conf"
+	[ -s "$dir/log/access.log.1" ] || { echo "deploy [nginx]: logrotate did not rotate" >&2; return 1; }
+	sleep 0.5
+	curl -sS -o /dev/null "http://127.0.0.1:$port/api/v1/health?after-rotation"
+	sleep 0.2
+	grep -q '"path":"/api/v1/health"' "$dir/log/access.log" ||
+		{ echo "deploy [nginx]: the pool did not reopen its access log after rotation" >&2; return 1; }
+	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log" "$dir/log/access.log.1"
+}
+
+variant_apache_proxy_fcgi() {
+	adir=$dir/apache-proxy
+	mkdir -p "$adir"
+	pick_port
+	stack_pool_start
+	render "$deploy/apache/fluxbase-proxy-fcgi.conf" -e "s|@LISTEN@|127.0.0.1:$port|" \
+		-e "s|@FLUXBASE_SOCKET@|$dir/run/fluxbase.sock|" -e "s|@ACCESS_LOG@|$adir/access.log|" \
+		>"$adir/site.conf"
+	apache_start proxy proxy_fcgi
+	smoke
+	served_by_us "$dir/log/access.log"
+	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
+}
+
+variant_apache_fcgid() {
+	adir=$dir/apache-fcgid
+	mkdir -p "$adir"
+	pick_port
+	render "$deploy/apache/fluxbase-fcgid.conf" -e "s|@LISTEN@|127.0.0.1:$port|" \
+		-e "s|@ACCESS_LOG@|$adir/access.log|" >"$adir/site.conf"
+	: >"$wdir/log/access.log"
+	apache_start fcgid
+	smoke
+	served_by_us "$wdir/log/access.log"
+	check_json_logs "$wdir/log/fluxbase.log" "$wdir/log/access.log"
+}
+
+variant_lighttpd_socket() {
+	ldir=$dir/lighttpd-socket
+	mkdir -p "$ldir"
+	pick_port
+	stack_pool_start
+	render "$deploy/lighttpd/fluxbase-socket.conf" -e "s|@FLUXBASE_SOCKET@|$dir/run/fluxbase.sock|" \
+		-e "s|@ACCESS_LOG@|$ldir/access.log|" >"$ldir/site.conf"
+	lighttpd_start
+	smoke
+	served_by_us "$dir/log/access.log"
+	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
+}
+
+variant_lighttpd_spawn() {
+	ldir=$dir/lighttpd-spawn
+	mkdir -p "$ldir"
+	pick_port
+	render "$deploy/lighttpd/fluxbase-spawn.conf" -e "s|@SOCKET_DIR@|$wdir/sock|" \
+		-e "s|@ACCESS_LOG@|$ldir/access.log|" >"$ldir/site.conf"
+	: >"$wdir/log/access.log"
+	lighttpd_start
+	smoke
+	served_by_us "$wdir/log/access.log"
+	check_json_logs "$wdir/log/fluxbase.log" "$wdir/log/access.log"
+}
+
+variant_spawn_fcgi() {
+	local sock=$wdir/sock/spawn.sock mw pid i n
+	pick_port
+	: >"$wdir/log/access.log"
+	SOCKET=$sock WORKERS=2 SOCKET_MODE=0666 BIN=$FLUXBASE_BIN CONF=$wdir/fluxbase.conf \
+		RUN_USER=$web_user RUN_GROUP=$web_user \
+		setsid "$deploy/spawn-fcgi/fluxbase-spawn-fcgi" >"$dir/log/spawn-fcgi.log" 2>&1 &
+	mw=$!
+	server_pids+=("$mw")
+	i=0
+	until [ -S "$sock" ] && [ "$(pgrep -c -P "$mw" || true)" = 2 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "deploy [spawn-fcgi]: workers did not start" >&2; return 1; }
+		sleep 0.1
+	done
+	STACK_FCGI_SOCKET=$sock stack_nginx_start
+	port=$STACK_PORT
+	smoke
+	served_by_us "$wdir/log/access.log"
+	# multiwatch respawns a worker that dies.
+	pid=$(pgrep -P "$mw" | head -n 1)
+	kill -KILL "$pid"
+	i=0
+	while n=$(pgrep -P "$mw" | grep -vx "$pid" | wc -l); [ "$n" != 2 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "deploy [spawn-fcgi]: multiwatch did not respawn" >&2; return 1; }
+		sleep 0.1
+	done
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/health")" = 200 ] ||
+		{ echo "deploy [spawn-fcgi]: no answer after the respawn" >&2; return 1; }
+	check_json_logs "$wdir/log/fluxbase.log" "$wdir/log/access.log"
+	# TERM to multiwatch stops the workers and itself, promptly.
+	kill -TERM "$mw"
+	i=0
+	while kill -0 "$mw" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && { echo "deploy [spawn-fcgi]: SIGTERM did not stop it in 5 s" >&2; return 1; }
+		sleep 0.1
+	done
+	wait "$mw" 2>/dev/null || true
+}
+
+variant_systemd() {
+	local sdir=$dir/systemd sock listen pre exec
+	mkdir -p "$sdir/sbin" "$sdir/etc" "$sdir/run"
+	ln -sf "$FLUXBASE_BIN" "$sdir/sbin/fluxbase-fcgi"
+	cp "$dir/fluxbase.conf" "$sdir/etc/fluxbase.conf"
+	sock=$sdir/run/fluxbase.sock
+	for u in service socket; do
+		sed -e "s|@sbindir@|$sdir/sbin|g" -e "s|@sysconfdir@|$sdir/etc|g" \
+			-e "s|@localstatedir@|$sdir/var|g" -e "s|/run/fluxbase/fluxbase.sock|$sock|" \
+			"$deploy/systemd/fluxbase-fcgi.$u.in" >"$sdir/fluxbase-fcgi.$u"
+	done
+	# The units as systemd reads them (syntax, directives, executables).
+	SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
+		"$sdir/fluxbase-fcgi.service" "$sdir/fluxbase-fcgi.socket" >"$sdir/verify.log" 2>&1 || {
+		cat "$sdir/verify.log" >&2
+		return 1
+	}
+	pre=$(sed -n 's/^ExecStartPre=//p' "$sdir/fluxbase-fcgi.service")
+	exec=$(sed -n 's/^ExecStart=//p' "$sdir/fluxbase-fcgi.service")
+	listen=$(sed -n 's/^ListenStream=//p' "$sdir/fluxbase-fcgi.socket")
+	[ "$listen" = "$sock" ] || { echo "deploy [systemd]: unexpected ListenStream $listen" >&2; return 1; }
+	$pre >"$sdir/check-config.log" 2>&1 || { cat "$sdir/check-config.log" >&2; return 1; }
+	# The socket unit's part: systemd creates the socket and passes it as
+	# fd 3 (LISTEN_FDS) to the service's ExecStart on the first connection.
+	sed -i -e '/^pid_file/d' "$sdir/etc/fluxbase.conf"
+	setsid systemd-socket-activate -l "$listen" $exec >>"$sdir/socket-activate.log" 2>&1 &
+	server_pids+=("$!")
+	local i=0
+	until [ -S "$sock" ]; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && { echo "deploy [systemd]: no socket" >&2; return 1; }
+		sleep 0.1
+	done
+	chmod 0666 "$sock"
+	pick_port
+	STACK_FCGI_SOCKET=$sock stack_nginx_start
+	port=$STACK_PORT
+	smoke
+	served_by_us "$dir/log/access.log"
+	grep -q 'listening on the socket passed by systemd' "$dir/log/fluxbase.log" ||
+		{ echo "deploy [systemd]: the pool did not take systemd's socket" >&2; return 1; }
+	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
+}
+
+for v in $variants; do
+	fn=variant_${v//-/_}
+	declare -F "$fn" >/dev/null || { echo "deploy: unknown variant $v (known: $all)" >&2; exit 2; }
+	current=$v
+	"$fn"
+	stop_current
+done
+echo "deploy: passed: $variants"
