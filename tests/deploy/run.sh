@@ -12,7 +12,8 @@
 #   systemd             the service and socket units: systemd-analyze verify,
 #                       then the unit's ExecStartPre/ExecStart on the socket
 #                       unit's ListenStream via systemd-socket-activate, nginx
-# A web server that is missing is installed from Debian's packages (as root).
+# A web server that is missing is installed from Debian's packages
+# (script/setup --packages, as root or with sudo).
 # All logs are written as JSON lines (log_format = json) and every line of
 # them must parse.
 set -eu
@@ -46,20 +47,8 @@ for v in $variants; do
 	esac
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
-	[ $root = 1 ] || { echo "deploy: missing ${need_pkgs[*]} (run as root to install)" >&2; exit 1; }
 	echo "deploy: installing ${need_pkgs[*]}"
-	# Installed for the test only: the packages must not start their own
-	# servers on port 80 (policy-rc.d tells the maintainer scripts so).
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		policy=/usr/sbin/policy-rc.d
-		printf '#!/bin/sh\nexit 101\n' >"$policy"
-		chmod 755 "$policy"
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${need_pkgs[@]}" >/dev/null || apt_status=$?
-	[ -z "$policy" ] || rm -f "$policy"
-	[ -z "${apt_status:-}" ] || { echo "deploy: apt-get install failed" >&2; exit 1; }
+	"$top_srcdir/script/setup" --packages
 fi
 
 # ---- the shared stack: PostgreSQL, database, fixture ---------------------
