@@ -6,6 +6,8 @@ set -eu
 : "${top_builddir:?}"
 dest=$(mktemp -d /tmp/fluxbase-install.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
+# A make of its own: not the jobserver of the make running the tests.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 mk() { ${MAKE:-make} -s -C "$top_builddir" "$@" DESTDIR="$dest" >/dev/null; }
 fail() { echo "install: $*" >&2; exit 1; }
 
