@@ -129,7 +129,7 @@ conf_key_at(size_t i)
 	return info;
 }
 
-static int
+static int __attribute__((format(printf, 5, 6)))
 conf_error(char *err, size_t errlen, const char *where, const struct conf_key *k,
     const char *fmt, ...)
 {

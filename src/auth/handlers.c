@@ -20,10 +20,12 @@
 
 #include "auth/password.h"
 #include "auth/ratelimit.h"
+#include "auth/fields.h"
 #include "conf.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "log.h"
 #include "mail.h"
 #include "scoreboard.h"
@@ -59,59 +61,37 @@ rate_limited(struct request *r, const char *action, int limit)
 	return -1;
 }
 
-/*
- * The JSON object body; every key must be in allowed, keys in forbidden
- * answer 403 FORBIDDEN_FIELD.  The object is freed with the request.
- */
 static void
 put_json(void *o)
 {
 	json_object_put(o);
 }
 
+static int
+body_failed(struct request *r, const struct body_error *e)
+{
+	return response_error(r, e->status, e->code, "%s", e->message);
+}
+
+/*
+ * The JSON object body (see jsonbody.h); freed with the request.  NULL
+ * when the answer is already set.
+ */
 static struct json_object *
 auth_body(struct request *r, const char *const *allowed, const char *const *forbidden)
 {
 	const char *body;
 	size_t len;
-	struct json_tokener *tok;
 	struct json_object *o;
+	struct body_error e;
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return NULL;
-	tok = json_tokener_new();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (o == NULL || json_tokener_get_parse_end(tok) != len) {
-		json_tokener_free(tok);
-		json_object_put(o);
-		response_error(r, 400, "INVALID_JSON", "The request body is not valid JSON");
+	if ((o = json_body_object(body, len, allowed, forbidden, &e)) == NULL) {
+		body_failed(r, &e);
 		return NULL;
 	}
-	json_tokener_free(tok);
 	arena_on_reset(r->arena, put_json, o);
-	if (!json_object_is_type(o, json_type_object)) {
-		response_error(r, 400, "VALIDATION", "The body must be a JSON object");
-		return NULL;
-	}
-	json_object_object_foreach(o, key, val) {
-		bool ok = false;
-
-		(void)val;
-		for (size_t i = 0; forbidden != NULL && forbidden[i] != NULL; i++) {
-			if (strcmp(key, forbidden[i]) == 0) {
-				response_error(r, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
-				    forbidden[i]);
-				return NULL;
-			}
-		}
-		for (size_t i = 0; allowed[i] != NULL; i++)
-			ok |= strcmp(key, allowed[i]) == 0;
-		if (!ok) {
-			response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", key);
-			return NULL;
-		}
-	}
 	return o;
 }
 
@@ -120,46 +100,29 @@ static int
 field_string(struct request *r, struct json_object *o, const char *key, const char **out,
     size_t *len)
 {
-	struct json_object *v;
+	struct body_error e;
+	int rc = json_body_string(o, key, out, len, &e);
 
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_string)) {
-		response_error(r, 400, "VALIDATION", "%s must be a string", key);
-		return -1;
-	}
-	*out = json_object_get_string(v);
-	if (len != NULL)
-		*len = (size_t)json_object_get_string_len(v);
-	return 1;
+	if (rc < 0)
+		body_failed(r, &e);
+	return rc;
 }
 
 /* The user_metadata field as JSON text: 1 present, 0 absent, -1 bad. */
 static int
 field_metadata(struct request *r, struct json_object *o, const char **out)
 {
-	struct json_object *v;
+	struct body_error e;
 	const char *text;
+	int rc = json_body_object_text(o, "user_metadata", METADATA_MAX, &text, &e);
 
 	*out = NULL;
-	if (!json_object_object_get_ex(o, "user_metadata", &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_object)) {
-		response_error(r, 400, "VALIDATION", "user_metadata must be a JSON object");
-		return -1;
-	}
-	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	if (strlen(text) > METADATA_MAX) {
-		response_error(r, 400, "VALIDATION", "user_metadata is larger than %d bytes",
-		    METADATA_MAX);
-		return -1;
-	}
-	*out = arena_strdup(r->arena, text);
-	return 1;
+	if (rc < 0)
+		body_failed(r, &e);
+	else if (rc > 0)
+		*out = arena_strdup(r->arena, text);
+	return rc;
 }
-
-bool auth_email_is_valid(const char *email);
 
 bool
 auth_email_is_valid(const char *e)
@@ -290,8 +253,8 @@ refresh_token_open(const struct conf *c, const char *box, char *out, size_t n)
 	return 0;
 }
 
-static bool
-token_shape_ok(const char *t)
+bool
+auth_token_shape_ok(const char *t)
 {
 	size_t n = t ? strlen(t) : 0;
 
@@ -541,7 +504,7 @@ auth_refresh(struct request *r)
 			response_error(r, 400, "VALIDATION", "refresh_token is required");
 		return 0;
 	}
-	if (!token_shape_ok(token))
+	if (!auth_token_shape_ok(token))
 		return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 	token_hash_hex(token, hash, sizeof(hash));
 	refresh_token_new(r->conf, &rt);
@@ -718,7 +681,7 @@ auth_magiclink_verify(struct request *r)
 
 	if (rate_limited(r, "verify", r->conf->rate_limit_verify) < 0)
 		return 0;
-	if (!token_shape_ok(token))
+	if (!auth_token_shape_ok(token))
 		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
 	token_hash_hex(token, hash, sizeof(hash));
 	refresh_token_new(r->conf, &rt);

@@ -23,6 +23,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "log.h"
 #include "session.h"
 #include "storage/blob.h"
@@ -41,17 +42,6 @@ static int
 not_found(struct request *r, const char *what)
 {
 	return response_error(r, 404, "NOT_FOUND", "%s not found", what);
-}
-
-static bool
-printable_header(const char *v, size_t max)
-{
-	size_t n = 0;
-
-	for (; v[n] != '\0'; n++)
-		if ((unsigned char)v[n] < 0x20 || (unsigned char)v[n] >= 0x7f)
-			return false;
-	return n > 0 && n <= max;
 }
 
 /* A pattern ending in "/" and a star matches every subtype; exact types
@@ -184,15 +174,10 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 			u.limit = b;
 	}
 	u.allowed = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
-	if (cache != NULL && !printable_header(cache, 255))
+	if (cache != NULL && !storage_printable(cache, 255))
 		return response_error(r, 400, "VALIDATION", "Invalid Cache-Control header");
 	if (meta != NULL) {
-		struct json_object *m = json_tokener_parse(meta);
-		bool ok = m != NULL && json_object_is_type(m, json_type_object) &&
-		    strlen(meta) <= METADATA_MAX;
-
-		json_object_put(m);
-		if (!ok)
+		if (!json_text_is_object(meta, METADATA_MAX))
 			return response_error(r, 400, "VALIDATION",
 			    "x-metadata must be a JSON object of at most %d bytes", METADATA_MAX);
 	}
@@ -201,7 +186,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	if (!u.multipart) {
 		if (ctype == NULL || ctype[0] == '\0')
 			ctype = "application/octet-stream";
-		if (!printable_header(ctype, 255))
+		if (!storage_printable(ctype, 255))
 			return response_error(r, 400, "VALIDATION", "Invalid Content-Type header");
 		if (!mime_allowed(u.allowed, ctype))
 			return upload_fail(r, &u, 415);
@@ -229,7 +214,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 			return upload_fail(r, &u, u.status);
 		ctype = u.mp.content_type[0] ? arena_strdup(r->arena, u.mp.content_type)
 					     : "application/octet-stream";
-		if (!printable_header(ctype, 255))
+		if (!storage_printable(ctype, 255))
 			return upload_fail(r, &u, 400);
 	}
 	if (blob_put_commit(&u.w, etag) < 0) {
@@ -556,8 +541,8 @@ static int
 storage_signed_url(struct request *r, const char *bucket, const char *key)
 {
 	const char *why, *values[] = { bucket, key }, *body;
-	struct json_object *o = NULL, *v;
-	long expires_in = 3600;
+	struct body_error e;
+	long expires_in;
 	char token[128];
 	struct strbuf url;
 	struct db_result *res;
@@ -570,32 +555,9 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 		return 0;
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return 0;
-	if (len > 0) {
-		o = json_tokener_parse(body);
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			json_object_put(o);
-			return response_error(r, 400, "INVALID_JSON", "The body must be a JSON object");
-		}
-		json_object_object_foreach(o, k, val) {
-			(void)val;
-			if (strcmp(k, "expires_in") != 0) {
-				response_error(r, 400, "VALIDATION", "Unknown field \"%.64s\"", k);
-				json_object_put(o);
-				return 0;
-			}
-		}
-		if (json_object_object_get_ex(o, "expires_in", &v)) {
-			if (!json_object_is_type(v, json_type_int)) {
-				json_object_put(o);
-				return response_error(r, 400, "VALIDATION", "expires_in must be an integer");
-			}
-			expires_in = (long)json_object_get_int64(v);
-		}
-		json_object_put(o);
-	}
-	if (expires_in < 1 || expires_in > r->conf->storage_max_signed_url_ttl)
-		return response_error(r, 400, "VALIDATION", "expires_in must be 1 to %d seconds",
-		    r->conf->storage_max_signed_url_ttl);
+	if (storage_signed_url_body(body, len, r->conf->storage_max_signed_url_ttl, &expires_in,
+	        &e) < 0)
+		return response_error(r, e.status, e.code, "%s", e.message);
 	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
 		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
 		return response_error(r, 500, "INTERNAL", "Internal server error");
@@ -732,53 +694,18 @@ require_service(struct request *r)
 static int
 bucket_create(struct request *r, const char *bucket)
 {
-	const char *body, *pub = NULL, *limit = NULL, *types = NULL;
-	struct json_object *o = NULL, *v;
+	const char *body;
+	struct bucket_opts b;
+	struct body_error e;
 	struct db_result *res;
 	size_t len;
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return 0;
-	if (len > 0) {
-		o = json_tokener_parse(body);
-		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			json_object_put(o);
-			return response_error(r, 400, "INVALID_JSON", "The body must be a JSON object");
-		}
-	}
-	if (o != NULL) {
-		json_object_object_foreach(o, k, val) {
-			if (strcmp(k, "public") == 0 && json_object_is_type(val, json_type_boolean)) {
-				pub = json_object_get_boolean(val) ? "true" : "false";
-			} else if (strcmp(k, "file_size_limit") == 0 &&
-			    (val == NULL || (json_object_is_type(val, json_type_int) &&
-			                        json_object_get_int64(val) >= 0))) {
-				limit = val ? arena_strdup(r->arena, json_object_get_string(val)) : NULL;
-			} else if (strcmp(k, "allowed_mime_types") == 0 &&
-			    (val == NULL || json_object_is_type(val, json_type_array))) {
-				size_t n = val ? json_object_array_length(val) : 0;
-
-				for (size_t i = 0; i < n; i++) {
-					v = json_object_array_get_idx(val, i);
-					if (!json_object_is_type(v, json_type_string) ||
-					    !printable_header(json_object_get_string(v), 255) ||
-					    strchr(json_object_get_string(v), '/') == NULL) {
-						json_object_put(o);
-						return response_error(r, 400, "VALIDATION",
-						    "allowed_mime_types holds MIME types such as image/png or image/*");
-					}
-				}
-				types = val ? arena_strdup(r->arena, json_object_to_json_string(val)) : NULL;
-			} else {
-				response_error(r, 400, "VALIDATION", "Unknown or malformed field \"%.64s\"", k);
-				json_object_put(o);
-				return 0;
-			}
-		}
-		json_object_put(o);
-	}
+	if (storage_bucket_body(body, len, r->arena, &b, &e) < 0)
+		return response_error(r, e.status, e.code, "%s", e.message);
 	{
-		const char *values[] = { bucket, pub, limit, types };
+		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types };
 
 		res = session_exec(r, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
 				      " allowed_mime_types) VALUES ($1, coalesce($2::boolean, false),"

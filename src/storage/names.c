@@ -149,7 +149,9 @@ signed_token_check(const char *secret, const char *bucket, const char *key, cons
 	long long expires;
 	size_t len;
 
-	if (token == NULL || strlen(token) > 128 || !isdigit((unsigned char)token[0]))
+	/* One spelling per token: the expiry in canonical decimal, no leading 0. */
+	if (token == NULL || strlen(token) > 128 || !isdigit((unsigned char)token[0]) ||
+	    token[0] == '0')
 		return -1;
 	errno = 0;
 	expires = strtoll(token, &end, 10);
@@ -161,4 +163,116 @@ signed_token_check(const char *secret, const char *bucket, const char *key, cons
 		return -1;
 	signed_mac(secret, bucket, key, expires, mac);
 	return sodium_memcmp(mac, given, sizeof(mac)) == 0 ? 0 : -1;
+}
+
+bool
+storage_printable(const char *v, size_t max)
+{
+	size_t n = 0;
+
+	for (; v[n] != '\0'; n++)
+		if ((unsigned char)v[n] < 0x20 || (unsigned char)v[n] >= 0x7f)
+			return false;
+	return n > 0 && n <= max;
+}
+
+static int
+body_invalid(struct body_error *e, const char *message)
+{
+	e->status = 400;
+	e->code = "VALIDATION";
+	snprintf(e->message, sizeof(e->message), "%s", message);
+	return -1;
+}
+
+int
+storage_signed_url_body(const char *body, size_t len, long max_ttl, long *expires_in,
+    struct body_error *e)
+{
+	static const char *const allowed[] = { "expires_in", NULL };
+	struct json_object *o, *v;
+
+	*expires_in = 3600 < max_ttl ? 3600 : max_ttl;
+	if (len == 0)
+		return 0;
+	if ((o = json_body_object(body, len, allowed, NULL, e)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(o, "expires_in", &v)) {
+		if (!json_object_is_type(v, json_type_int)) {
+			json_object_put(o);
+			return body_invalid(e, "expires_in must be an integer");
+		}
+		*expires_in = (long)json_object_get_int64(v);
+	}
+	json_object_put(o);
+	if (*expires_in < 1 || *expires_in > max_ttl) {
+		body_invalid(e, "");
+		snprintf(e->message, sizeof(e->message), "expires_in must be 1 to %ld seconds",
+		    max_ttl);
+		return -1;
+	}
+	return 0;
+}
+
+/* A MIME type or pattern for allowed_mime_types: type/subtype, printable. */
+static bool
+mime_pattern_ok(struct json_object *v)
+{
+	const char *s;
+
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	return storage_printable(s, 255) && strchr(s, '/') != NULL;
+}
+
+int
+storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket_opts *b,
+    struct body_error *e)
+{
+	static const char *const allowed[] = { "public", "file_size_limit", "allowed_mime_types",
+		NULL };
+	struct json_object *o, *v;
+	int rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	if (len == 0)
+		return 0;
+	if ((o = json_body_object(body, len, allowed, NULL, e)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(o, "public", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			body_invalid(e, "public must be true or false");
+			goto out;
+		}
+		b->public = json_object_get_boolean(v) ? "true" : "false";
+	}
+	if (json_object_object_get_ex(o, "file_size_limit", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+			body_invalid(e, "file_size_limit must be a number of bytes or null");
+			goto out;
+		}
+		b->file_size_limit = arena_strdup(a, json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(o, "allowed_mime_types", &v) && v != NULL) {
+		size_t n;
+
+		if (!json_object_is_type(v, json_type_array)) {
+			body_invalid(e, "allowed_mime_types must be an array or null");
+			goto out;
+		}
+		n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			if (!mime_pattern_ok(json_object_array_get_idx(v, i))) {
+				body_invalid(e, "allowed_mime_types holds MIME types such as image/png or image/*");
+				goto out;
+			}
+		}
+		b->allowed_mime_types = arena_strdup(a, json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN));
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
 }

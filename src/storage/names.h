@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "arena.h"
+#include "jsonbody.h"
+
 #define STORAGE_KEY_MAX 1024
 #define SIGNED_URL_SUFFIX "/signed-url"
 
@@ -23,5 +26,23 @@ int signed_token_make(const char *secret, const char *bucket, const char *key, t
 /* 0 when token names exactly this object and has not expired. */
 int signed_token_check(const char *secret, const char *bucket, const char *key,
     const char *token, time_t now);
+
+/* 1 to max printable ASCII characters (header values we store). */
+bool storage_printable(const char *v, size_t max);
+
+/* The body of POST .../signed-url: empty or {"expires_in": 1..max_ttl}
+ * (default 3600, capped by max_ttl). */
+int storage_signed_url_body(const char *body, size_t len, long max_ttl, long *expires_in,
+    struct body_error *e);
+
+/* The body of POST /storage/buckets/{id}: empty or {public?, file_size_limit?,
+ * allowed_mime_types?}; fields left out are NULL (SQL defaults). */
+struct bucket_opts {
+	const char *public;              /* "true", "false" or NULL */
+	const char *file_size_limit;     /* digits or NULL */
+	const char *allowed_mime_types;  /* JSON array text or NULL */
+};
+int storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket_opts *b,
+    struct body_error *e);
 
 #endif

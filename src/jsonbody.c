@@ -1,0 +1,136 @@
+/* jsonbody.c - see jsonbody.h. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonbody.h"
+
+static void __attribute__((format(printf, 4, 5)))
+body_fail(struct body_error *e, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Strict: one value covering all of text[0..len), NUL bytes refused. */
+static struct json_object *
+json_parse_whole(const char *text, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (len > (size_t)INT32_MAX || memchr(text, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new()) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+struct json_object *
+json_body_object(const char *body, size_t len, const char *const *allowed,
+    const char *const *forbidden, struct body_error *e)
+{
+	struct json_object *o = json_parse_whole(body, len);
+
+	if (o == NULL) {
+		body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		body_fail(e, 400, "VALIDATION", "The body must be a JSON object");
+		return NULL;
+	}
+	json_object_object_foreach(o, key, val) {
+		bool ok = allowed == NULL;
+
+		(void)val;
+		for (size_t i = 0; forbidden != NULL && forbidden[i] != NULL; i++) {
+			if (strcmp(key, forbidden[i]) == 0) {
+				body_fail(e, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
+				    forbidden[i]);
+				json_object_put(o);
+				return NULL;
+			}
+		}
+		for (size_t i = 0; !ok && allowed[i] != NULL; i++)
+			ok = strcmp(key, allowed[i]) == 0;
+		if (!ok) {
+			body_fail(e, 400, "VALIDATION", "Unknown field \"%.64s\"", key);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int
+json_body_string(struct json_object *o, const char *key, const char **out, size_t *len,
+    struct body_error *e)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		body_fail(e, 400, "VALIDATION", "%.64s must be a string", key);
+		return -1;
+	}
+	*out = json_object_get_string(v);
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return 1;
+}
+
+int
+json_body_object_text(struct json_object *o, const char *key, size_t max, const char **text,
+    struct body_error *e)
+{
+	struct json_object *v;
+
+	*text = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_object)) {
+		body_fail(e, 400, "VALIDATION", "%.64s must be a JSON object", key);
+		return -1;
+	}
+	*text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (strlen(*text) > max) {
+		body_fail(e, 400, "VALIDATION", "%.64s is larger than %zu bytes", key, max);
+		*text = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+bool
+json_text_is_object(const char *text, size_t max)
+{
+	size_t len = strlen(text);
+	struct json_object *o;
+	bool ok;
+
+	if (len > max)
+		return false;
+	o = json_parse_whole(text, len);
+	ok = o != NULL && json_object_is_type(o, json_type_object);
+	json_object_put(o);
+	return ok;
+}
