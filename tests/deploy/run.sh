@@ -128,23 +128,19 @@ render() { # render FILE [sed args]: the shipped file with its placeholders fill
 		-e "s|@FLUXBASE_CONF@|$wdir/fluxbase.conf|g" "$@" "$f"
 }
 
-wait_port() {
-	local i=0
-	while stack_port_free "$1"; do
+# wait_until WHAT COMMAND...: COMMAND succeeds within 10 s, or WHAT failed.
+wait_until() {
+	local what=$1 i=0
+	shift
+	until "$@"; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "deploy [$current]: nothing listens on port $1" >&2; return 1; }
+		[ $i -gt 100 ] && { echo "deploy [$current]: $what" >&2; return 1; }
 		sleep 0.1
 	done
 }
-
-wait_file() {
-	local i=0
-	until [ -s "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "deploy [$current]: $1 did not appear" >&2; return 1; }
-		sleep 0.1
-	done
-}
+port_taken() { ! stack_port_free "$1"; }
+wait_port() { wait_until "nothing listens on port $1" port_taken "$1"; }
+wait_file() { wait_until "$1 did not appear" test -s "$1"; }
 
 # Every line of the pool's logs is a JSON object.
 check_json_logs() {
@@ -311,7 +307,7 @@ variant_lighttpd_spawn() {
 }
 
 variant_spawn_fcgi() {
-	local sock=$wdir/sock/spawn.sock mw pid i n
+	local sock=$wdir/sock/spawn.sock mw pid
 	pick_port
 	: >"$wdir/log/access.log"
 	SOCKET=$sock WORKERS=2 SOCKET_MODE=0666 BIN=$FLUXBASE_BIN CONF=$wdir/fluxbase.conf \
@@ -319,12 +315,9 @@ variant_spawn_fcgi() {
 		setsid "$deploy/spawn-fcgi/fluxbase-spawn-fcgi" >"$dir/log/spawn-fcgi.log" 2>&1 &
 	mw=$!
 	server_pids+=("$mw")
-	i=0
-	until [ -S "$sock" ] && [ "$(pgrep -c -P "$mw" || true)" = 2 ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "deploy [spawn-fcgi]: workers did not start" >&2; return 1; }
-		sleep 0.1
-	done
+	children() { [ "$(pgrep -P "$mw" | grep -vx "${1:-0}" | wc -l)" = 2 ]; }
+	wait_until "the workers did not start" eval '[ -S "$sock" ] && children'
+
 	STACK_FCGI_SOCKET=$sock stack_nginx_start
 	port=$STACK_PORT
 	smoke
@@ -332,23 +325,14 @@ variant_spawn_fcgi() {
 	# multiwatch respawns a worker that dies.
 	pid=$(pgrep -P "$mw" | head -n 1)
 	kill -KILL "$pid"
-	i=0
-	while n=$(pgrep -P "$mw" | grep -vx "$pid" | wc -l); [ "$n" != 2 ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "deploy [spawn-fcgi]: multiwatch did not respawn" >&2; return 1; }
-		sleep 0.1
-	done
+	wait_until "multiwatch did not respawn the killed worker" children "$pid"
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/health")" = 200 ] ||
 		{ echo "deploy [spawn-fcgi]: no answer after the respawn" >&2; return 1; }
 	check_json_logs "$wdir/log/fluxbase.log" "$wdir/log/access.log"
 	# TERM to multiwatch stops the workers and itself, promptly.
 	kill -TERM "$mw"
-	i=0
-	while kill -0 "$mw" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && { echo "deploy [spawn-fcgi]: SIGTERM did not stop it in 5 s" >&2; return 1; }
-		sleep 0.1
-	done
+	wait_until "SIGTERM did not stop multiwatch and its workers" eval '! kill -0 "$mw" 2>/dev/null'
+
 	wait "$mw" 2>/dev/null || true
 }
 
@@ -379,12 +363,7 @@ variant_systemd() {
 	sed -i -e '/^pid_file/d' "$sdir/etc/fluxbase.conf"
 	setsid systemd-socket-activate -l "$listen" $exec >>"$sdir/socket-activate.log" 2>&1 &
 	server_pids+=("$!")
-	local i=0
-	until [ -S "$sock" ]; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && { echo "deploy [systemd]: no socket" >&2; return 1; }
-		sleep 0.1
-	done
+	wait_until "systemd-socket-activate made no socket" test -S "$sock"
 	chmod 0666 "$sock"
 	pick_port
 	STACK_FCGI_SOCKET=$sock stack_nginx_start
