@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "auth/password.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -147,6 +148,7 @@ cmd_serve(const struct args *a, bool on_fd0)
 		    log_open_conf(c) < 0)
 			return 1;
 		log_info("serve: one worker on the socket passed as fd 0");
+		password_dummy_prepare(c);
 		sb->slots[0].pid = getpid();
 		sb->workers = 1;
 		sb->listen_fd = 0;

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/password.h"
 #include "conf.h"
 #include "log.h"
 #include "pool.h"
@@ -460,6 +461,7 @@ pool_reload(struct pool *p)
 			s->retiring = 1;
 	}
 	p->next_spawn_at = 0;
+	password_dummy_prepare(p->conf);
 	pool_fill(p);
 	pool_signal_workers(p, SIGQUIT, true);
 	log_info("pool: configuration reloaded (generation %u, %d workers)", p->generation,
@@ -559,6 +561,7 @@ pool_run(struct conf *conf, const char *conf_path)
 		    conf->workers);
 	else
 		log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
+	password_dummy_prepare(conf);
 	pool_fill(&p);
 
 	for (;;) {

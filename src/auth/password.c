@@ -40,25 +40,35 @@ password_needs_rehash(const struct conf *c, const char *hash)
 	           c->password_mem_limit) != 0;
 }
 
+static char dummy[crypto_pwhash_STRBYTES];
+static int dummy_ops;
+static size_t dummy_mem;
+
+void
+password_dummy_prepare(const struct conf *c)
+{
+	unsigned char junk[32];
+	char pass[65];
+
+	if (dummy[0] != '\0' && dummy_ops == c->password_ops_limit &&
+	    dummy_mem == c->password_mem_limit)
+		return;
+	randombytes_buf(junk, sizeof(junk));
+	sodium_bin2hex(pass, sizeof(pass), junk, sizeof(junk));
+	if (password_hash(c, pass, strlen(pass), dummy) < 0) {
+		dummy[0] = '\0';
+		return;
+	}
+	dummy_ops = c->password_ops_limit;
+	dummy_mem = c->password_mem_limit;
+}
+
 void
 password_dummy_verify(const struct conf *c, const char *pw, size_t len)
 {
-	static char dummy[crypto_pwhash_STRBYTES];
-	static int ops;
-	static size_t mem;
-
-	/* One dummy hash per worker and cost setting, made on first use. */
-	if (dummy[0] == '\0' || ops != c->password_ops_limit || mem != c->password_mem_limit) {
-		unsigned char junk[32];
-		char pass[65];
-
-		randombytes_buf(junk, sizeof(junk));
-		sodium_bin2hex(pass, sizeof(pass), junk, sizeof(junk));
-		if (password_hash(c, pass, strlen(pass), dummy) < 0)
-			return;
-		ops = c->password_ops_limit;
-		mem = c->password_mem_limit;
-	}
+	/* Normally made by the master before the workers fork, so the first
+	 * unknown email a worker sees costs no more than the next one. */
+	password_dummy_prepare(c);
 	(void)password_verify(dummy, pw, len);
 }
 

@@ -18,6 +18,9 @@ int password_hash(const struct conf *c, const char *pw, size_t len,
 /* 0 when pw matches hash. */
 int password_verify(const char *hash, const char *pw, size_t len);
 bool password_needs_rehash(const struct conf *c, const char *hash);
+/* The dummy hash for the current costs: called by the master at start and
+ * on reload, so workers inherit it. */
+void password_dummy_prepare(const struct conf *c);
 /* Costs what a real verification costs, for unknown accounts. */
 void password_dummy_verify(const struct conf *c, const char *pw, size_t len);
 /* NULL when acceptable, else the reason. */
