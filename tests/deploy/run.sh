@@ -11,7 +11,9 @@
 #   spawn-fcgi          nginx + spawn-fcgi + multiwatch, no master of ours
 #   systemd             the service and socket units: systemd-analyze verify,
 #                       then the unit's ExecStartPre/ExecStart on the socket
-#                       unit's ListenStream via systemd-socket-activate, nginx
+#                       unit's ListenStream via systemd-socket-activate, nginx;
+#                       the unit's sandbox rules checked on an strace of it
+#                       (tests/deploy/hardening.py)
 # A web server that is missing is installed from Debian's packages
 # (script/setup --packages, as root or with sudo).
 # All logs are written as JSON lines (log_format = json) and every line of
@@ -42,7 +44,7 @@ for v in $variants; do
 	apache-fcgid) need /usr/lib/apache2/modules/mod_fcgid.so libapache2-mod-fcgid ;;
 	lighttpd-*) need /usr/sbin/lighttpd lighttpd ;;
 	spawn-fcgi) need spawn-fcgi spawn-fcgi; need multiwatch multiwatch ;;
-	systemd) need systemd-socket-activate systemd; need systemd-analyze systemd ;;
+	systemd) need systemd-socket-activate systemd; need systemd-analyze systemd; need strace strace ;;
 	nginx) need logrotate logrotate ;;
 	esac
 done
@@ -361,7 +363,10 @@ variant_systemd() {
 	# The socket unit's part: systemd creates the socket and passes it as
 	# fd 3 (LISTEN_FDS) to the service's ExecStart on the first connection.
 	sed -i -e '/^pid_file/d' "$sdir/etc/fluxbase.conf"
-	setsid systemd-socket-activate -l "$listen" $exec >>"$sdir/socket-activate.log" 2>&1 &
+	# Under strace: tests/deploy/hardening.py then checks what the unit's
+	# sandbox would refuse against what the pool really did.
+	setsid systemd-socket-activate -l "$listen" strace -D -f -qq -o "$sdir/strace.log" $exec \
+		>>"$sdir/socket-activate.log" 2>&1 &
 	server_pids+=("$!")
 	wait_until "systemd-socket-activate made no socket" test -S "$sock"
 	chmod 0666 "$sock"
@@ -372,6 +377,9 @@ variant_systemd() {
 	served_by_us "$dir/log/access.log"
 	grep -q 'listening on the socket passed by systemd' "$dir/log/fluxbase.log" ||
 		{ echo "deploy [systemd]: the pool did not take systemd's socket" >&2; return 1; }
+	stop_current
+	python3 "$top_srcdir/tests/deploy/hardening.py" "$sdir/fluxbase-fcgi.service" \
+		"$sdir/strace.log" "$dir/storage/" "$dir/log/" "$dir/run/" "$dir/mail/" "$sdir/run/"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
 }
 
