@@ -76,7 +76,7 @@ int
 ops_status(struct request *r)
 {
 	struct scoreboard *sb = r->sb;
-	struct json_object *o = json_object_new_object(), *procs = json_object_new_array();
+	struct json_object *o, *procs;
 	int idle = 0, active = 0, total = 0;
 	long queue, qmax;
 	char when[64];
@@ -85,12 +85,11 @@ ops_status(struct request *r)
 
 	if (session_resolve(r) < 0)
 		return 0;
-	if (strcmp(r->role, "service_role") != 0) {
-		json_object_put(o);
-		json_object_put(procs);
+	if (strcmp(r->role, "service_role") != 0)
 		return r->has_token ? response_error(r, 403, "FORBIDDEN", "The status needs the service role")
 				    : response_error(r, 401, "UNAUTHORIZED", "The status needs a service token");
-	}
+	o = json_object_new_object();
+	procs = json_object_new_array();
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
 		const struct sb_slot *s = &sb->slots[i];
 		struct json_object *p;

@@ -165,47 +165,60 @@ response_start(struct request *r)
 
 /*
  * Large bodies skip libfcgi's 8 KiB stream buffer: after flushing it, the
- * bytes go out as FastCGI STDOUT records of up to 64 KiB, header and data
- * in one writev, without a copy.
+ * bytes go out as FastCGI STDOUT records of up to 64 KiB, every record's
+ * header and data of the whole buffer in one writev (continued where the
+ * socket took less), without a copy.
  */
 #define RECORD_MAX 65535
+#define RECORDS_PER_WRITE 16
 
 static int
 write_records(struct request *r, const char *p, size_t n)
 {
 	FCGX_Request *rq = r->fcgx;
+	unsigned char h[RECORDS_PER_WRITE][8];
+	struct iovec iov[2 * RECORDS_PER_WRITE];
 
 	if (FCGX_FFlush(rq->out) < 0)
 		return -1;
 	while (n > 0) {
-		size_t k = n > RECORD_MAX ? RECORD_MAX : n, done = 0;
-		unsigned char h[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
-			(unsigned char)(rq->requestId & 0xff), (unsigned char)(k >> 8),
-			(unsigned char)(k & 0xff), 0, 0 };
+		int cnt = 0, first = 0;
+		size_t batch = 0;
 
-		while (done < k + sizeof(h)) {
-			struct iovec iov[2];
-			int cnt = 0;
-			ssize_t w;
+		for (int i = 0; i < RECORDS_PER_WRITE && batch < n; i++) {
+			size_t k = n - batch > RECORD_MAX ? RECORD_MAX : n - batch;
+			unsigned char *hd = h[i];
 
-			if (done < sizeof(h)) {
-				iov[cnt].iov_base = h + done;
-				iov[cnt++].iov_len = sizeof(h) - done;
-				iov[cnt].iov_base = (void *)p;
-				iov[cnt++].iov_len = k;
-			} else {
-				iov[cnt].iov_base = (void *)(p + done - sizeof(h));
-				iov[cnt++].iov_len = k - (done - sizeof(h));
-			}
-			w = writev(rq->ipcFd, iov, cnt);
+			hd[0] = 1;
+			hd[1] = 6;
+			hd[2] = (unsigned char)(rq->requestId >> 8);
+			hd[3] = (unsigned char)(rq->requestId & 0xff);
+			hd[4] = (unsigned char)(k >> 8);
+			hd[5] = (unsigned char)(k & 0xff);
+			hd[6] = hd[7] = 0;
+			iov[cnt].iov_base = hd;
+			iov[cnt++].iov_len = 8;
+			iov[cnt].iov_base = (void *)(p + batch);
+			iov[cnt++].iov_len = k;
+			batch += k;
+		}
+		while (first < cnt) {
+			ssize_t w = writev(rq->ipcFd, iov + first, cnt - first);
+
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
 				return -1;
-			done += (size_t)w;
+			/* Skip what went out; the rest of a cut entry goes next. */
+			while (first < cnt && (size_t)w >= iov[first].iov_len)
+				w -= (ssize_t)iov[first++].iov_len;
+			if (first < cnt) {
+				iov[first].iov_base = (char *)iov[first].iov_base + w;
+				iov[first].iov_len -= (size_t)w;
+			}
 		}
-		p += k;
-		n -= k;
+		p += batch;
+		n -= batch;
 	}
 	return 0;
 }

@@ -159,7 +159,10 @@ int
 blob_get(const char *root, const char *id, uint64_t offset, uint64_t length, blob_sink sink,
     void *arg)
 {
-	char path[4200], buf[BLOB_CHUNK];
+	/* Static: a worker serves one request at a time, and a 256 KiB stack
+	 * array is not a habit to keep. */
+	static char buf[BLOB_READ_CHUNK];
+	char path[4200];
 	int fd, rc = 0;
 
 	if (!blob_id_is_valid(id))

@@ -19,6 +19,8 @@
 
 #define BLOB_ID_LEN 32
 #define BLOB_CHUNK (64 * 1024)
+/* Downloads read this much per pread (four FastCGI records per writev). */
+#define BLOB_READ_CHUNK (256 * 1024)
 
 struct blob_writer {
 	const char *root;
