@@ -352,81 +352,69 @@ def other_blobs():
     return int(psql("SELECT count(*) FROM storage.objects WHERE bucket_id <> 'disk'").strip())
 
 
+def open_slow(n, head):
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((HOST, PORT), timeout=5)
+        s.sendall(head.encode())
+        socks.append(s)
+    return socks
+
+
+def trickle(socks, byte, seconds, pause, probe):
+    """One more byte on every slow connection each pause seconds; with probe,
+    a health request each time must answer 200.  Returns the slowest."""
+    worst, t0 = 0.0, time.time()
+    while time.time() - t0 < seconds:
+        for s in socks:
+            try:
+                s.send(byte)
+            except OSError:
+                pass
+        if probe:
+            t1 = time.time()
+            st = request("GET", "/api/v1/health", timeout=10)[0]
+            worst = max(worst, time.time() - t1)
+            check(st == 200, "health among slow clients: %d" % st)
+        time.sleep(pause)
+    return worst
+
+
 def slowloris():
     """Slow clients: trickled headers and trickled table bodies never reach a
     worker; trickled uploads (streamed to storage) hold at most the workers
     nginx hands them, until request_timeout."""
-    socks = []
-    for _ in range(60):
-        s = socket.create_connection((HOST, PORT), timeout=5)
-        s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
-        socks.append(s)
-    worst = 0.0
-    for _ in range(20):
-        for s in socks:
-            try:
-                s.send(b"X")
-            except OSError:
-                pass
-        t0 = time.time()
-        st = request("GET", "/api/v1/health", timeout=10)[0]
-        worst = max(worst, time.time() - t0)
-        check(st == 200, "health during header trickle: %d" % st)
-        time.sleep(0.1)
+    socks = open_slow(60, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+    worst = trickle(socks, b"X", 3, 0.1, True)
     for s in socks:
         s.close()
-    print("slowloris: 60 connections trickling headers, 20 requests served meanwhile, slowest "
-          "%.3f s" % worst)
+    print("slowloris: 60 connections trickling headers, slowest request meanwhile %.3f s" % worst)
     check(worst < 2, "requests slowed to %.2f s by clients trickling headers" % worst)
 
     # Bodies outside storage: nginx reads them whole first, so slow ones
     # hold no worker at all.
     before = status()["timed_out_requests"]
-    slow = []
-    for i in range(WORKERS * 4):
-        s = socket.create_connection((HOST, PORT), timeout=5)
-        s.sendall(("POST /api/v1/tables/fault_writes HTTP/1.1\r\nHost: x\r\n"
-                   "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-                   "Content-Length: 100000\r\n\r\n" % SVC).encode())
-        slow.append(s)
-    worst = 0.0
-    t0 = time.time()
-    while time.time() - t0 < REQUEST_TIMEOUT + 2:
-        for s in slow:
-            try:
-                s.send(b" ")
-            except OSError:
-                pass
-        t1 = time.time()
-        st = request("GET", "/api/v1/health", timeout=10)[0]
-        worst = max(worst, time.time() - t1)
-        check(st == 200, "health during slow table bodies: %d" % st)
-        time.sleep(0.3)
-    for s in slow:
+    socks = open_slow(WORKERS * 4, "POST /api/v1/tables/fault_writes HTTP/1.1\r\nHost: x\r\n"
+                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 100000\r\n\r\n" % SVC)
+    worst = trickle(socks, b" ", REQUEST_TIMEOUT + 2, 0.3, True)
+    for s in socks:
         s.close()
     check(status()["timed_out_requests"] == before, "a slow table body reached a worker")
     print("slowloris: %d connections trickling bodies to a table: no worker held, slowest "
-          "request meanwhile %.3f s" % (len(slow), worst))
+          "request meanwhile %.3f s" % (len(socks), worst))
     check(worst < 2, "requests slowed to %.2f s by slow table bodies" % worst)
 
     # Storage uploads stream: a slow one holds its worker until request_timeout.
     ensure_bucket("faults")
     before = status()["timed_out_requests"]
-    slow, nslow = [], WORKERS + 1
+    nslow = WORKERS + 1
+    slow = []
     for i in range(nslow):
-        s = socket.create_connection((HOST, PORT), timeout=5)
-        s.sendall(("POST /api/v1/storage/faults/slow-%d HTTP/1.1\r\nHost: x\r\n"
-                   "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
-                   "Content-Length: 100000\r\n\r\n" % (i, SVC)).encode())
-        slow.append(s)
-    t0 = time.time()
-    while time.time() - t0 < REQUEST_TIMEOUT + 3:
-        for s in slow:
-            try:
-                s.send(b"x")
-            except OSError:
-                pass
-        time.sleep(0.3)
+        slow += open_slow(1, "POST /api/v1/storage/faults/slow-%d HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
+                          "Content-Length: 100000\r\n\r\n" % (i, SVC))
+    trickle(slow, b"x", REQUEST_TIMEOUT + 3, 0.3, False)
     # By now every worker a slow body held has been killed and replaced.
     t1 = time.time()
     st = request("GET", "/api/v1/health", timeout=15)[0]
