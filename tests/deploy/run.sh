@@ -249,9 +249,8 @@ variant_nginx() {
 	[ -s "$dir/log/access.log.1" ] || { echo "deploy [nginx]: logrotate did not rotate" >&2; return 1; }
 	sleep 0.5
 	curl -sS -o /dev/null "http://127.0.0.1:$port/api/v1/health?after-rotation"
-	sleep 0.2
-	grep -q '"path":"/api/v1/health"' "$dir/log/access.log" ||
-		{ echo "deploy [nginx]: the pool did not reopen its access log after rotation" >&2; return 1; }
+	wait_until "the pool did not reopen its access log after rotation" \
+		grep -q '"path":"/api/v1/health"' "$dir/log/access.log"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log" "$dir/log/access.log.1"
 }
 

@@ -424,24 +424,29 @@ load_wait(struct load *l, int *total, int *failed)
 	}
 }
 
+/* Whether a log holds needle; waits up to 3 s for it, as a worker writes
+ * a request's access-log line just after the answer has left. */
 bool
 log_contains(const char *needle)
 {
 	char path[512], line[4096];
-	FILE *f;
 	bool found = false;
 
 	snprintf(path, sizeof(path), "%s/log/%s", getenv("FB_STACK_DIR"),
 	    strstr(needle, " GET ") ? "access.log" : "fluxbase.log");
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(f);
+	for (int tries = 0; !found && tries < 60; tries++) {
+		FILE *f = fopen(path, "r");
+
+		if (tries > 0)
+			sleep_ms(50);
+		if (f == NULL)
+			continue;
+		while (!found && fgets(line, sizeof(line), f) != NULL)
+			found = strstr(line, needle) != NULL;
+		fclose(f);
+	}
 	return found;
 }
-
 
 void
 mint_token(char *out, size_t n, const char *role, const char *sub)
