@@ -179,12 +179,8 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		log_info("%s: client went away during %s %s (request %s)", __func__,
 		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
 	*duration_us = elapsed_us(&start);
-	/* The answer leaves before its log line is written.  Finishing frees
-	 * the FastCGI parameters the method and path may point into. */
-	method = arena_strdup(arena, r.method_name ? r.method_name : "?");
-	uri = arena_strdup(arena, r.raw_path ? r.raw_path : "-");
-	FCGX_Finish_r(fcgx);
-	log_access(r.request_id, method, uri, r.resp.status, r.resp.bytes_sent, *duration_us);
+	log_access(r.request_id, r.method_name, r.raw_path ? r.raw_path : "-", r.resp.status,
+	    r.resp.bytes_sent, *duration_us);
 	return r.resp.status;
 }
 
@@ -261,6 +257,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 			long long us = 0;
 			int status = worker_handle(&fcgx, &arena, conf, db, slot, &us);
 
+			FCGX_Finish_r(&fcgx);
 			arena_reset(&arena);
 			slot->db_reconnects = db_reconnects(db);
 			slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1

@@ -424,8 +424,8 @@ load_wait(struct load *l, int *total, int *failed)
 	}
 }
 
-/* Whether a log holds needle; waits up to 3 s for it, as a worker writes
- * a request's access-log line just after the answer has left. */
+/* Whether a log holds needle; waits up to 3 s for it (lines the master
+ * writes, such as a respawn, come a moment after the event). */
 bool
 log_contains(const char *needle)
 {
