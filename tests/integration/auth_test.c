@@ -264,7 +264,7 @@ cmp_double(const void *x, const void *y)
 
 START_TEST(test_no_enumeration)
 {
-	enum { ROUNDS = 15 };
+	enum { ROUNDS = 25 };
 	struct session s;
 	struct http_resp a, b;
 	double ta[ROUNDS], tb[ROUNDS];
