@@ -134,6 +134,9 @@ void response_json(struct request *r, int status, const char *json, size_t len);
 /* The JSON error body of API.md section 0; details/hint may be NULL. */
 char *response_error_body(struct arena *a, const char *code, const char *message,
     const char *details, const char *hint, bool postgrest_shape);
+struct body_error;
+/* The JSON error a body validator described (jsonbody.h); returns 0. */
+int response_body_error(struct request *r, const struct body_error *e);
 /* Sets an error response; returns 0 so handlers can "return response_error(...)". */
 int response_error(struct request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -8,8 +8,8 @@
 
 #include "jsonbody.h"
 
-static void __attribute__((format(printf, 4, 5)))
-body_fail(struct body_error *e, int status, const char *code, const char *fmt, ...)
+int
+json_body_fail(struct body_error *e, int status, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -18,6 +18,7 @@ body_fail(struct body_error *e, int status, const char *code, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 /* Strict: one value covering all of text[0..len), NUL bytes refused. */
@@ -48,12 +49,12 @@ json_body_object(const char *body, size_t len, const char *const *allowed,
 	struct json_object *o = json_parse_whole(body, len);
 
 	if (o == NULL) {
-		body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
+		json_body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		body_fail(e, 400, "VALIDATION", "The body must be a JSON object");
+		json_body_fail(e, 400, "VALIDATION", "The body must be a JSON object");
 		return NULL;
 	}
 	json_object_object_foreach(o, key, val) {
@@ -62,7 +63,7 @@ json_body_object(const char *body, size_t len, const char *const *allowed,
 		(void)val;
 		for (size_t i = 0; forbidden != NULL && forbidden[i] != NULL; i++) {
 			if (strcmp(key, forbidden[i]) == 0) {
-				body_fail(e, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
+				json_body_fail(e, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
 				    forbidden[i]);
 				json_object_put(o);
 				return NULL;
@@ -71,7 +72,7 @@ json_body_object(const char *body, size_t len, const char *const *allowed,
 		for (size_t i = 0; !ok && allowed[i] != NULL; i++)
 			ok = strcmp(key, allowed[i]) == 0;
 		if (!ok) {
-			body_fail(e, 400, "VALIDATION", "Unknown field \"%.64s\"", key);
+			json_body_fail(e, 400, "VALIDATION", "Unknown field \"%.64s\"", key);
 			json_object_put(o);
 			return NULL;
 		}
@@ -89,7 +90,7 @@ json_body_string(struct json_object *o, const char *key, const char **out, size_
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_string)) {
-		body_fail(e, 400, "VALIDATION", "%.64s must be a string", key);
+		json_body_fail(e, 400, "VALIDATION", "%.64s must be a string", key);
 		return -1;
 	}
 	*out = json_object_get_string(v);
@@ -108,12 +109,12 @@ json_body_object_text(struct json_object *o, const char *key, size_t max, const 
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_object)) {
-		body_fail(e, 400, "VALIDATION", "%.64s must be a JSON object", key);
+		json_body_fail(e, 400, "VALIDATION", "%.64s must be a JSON object", key);
 		return -1;
 	}
 	*text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 	if (strlen(*text) > max) {
-		body_fail(e, 400, "VALIDATION", "%.64s is larger than %zu bytes", key, max);
+		json_body_fail(e, 400, "VALIDATION", "%.64s is larger than %zu bytes", key, max);
 		*text = NULL;
 		return -1;
 	}

@@ -19,6 +19,13 @@ struct body_error {
 	char message[160];
 };
 
+/* Largest user_metadata / x-metadata object, as compact JSON text. */
+#define JSON_METADATA_MAX 16384
+
+/* Fills e; returns -1 so validators can "return json_body_fail(...)". */
+int json_body_fail(struct body_error *e, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /*
  * The object in body[0..len); every key must be in allowed (NULL-terminated;
  * NULL allows any) and keys in forbidden answer 403 FORBIDDEN_FIELD.  The

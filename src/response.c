@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "jsonbody.h"
 #include "log.h"
 
 static const struct {
@@ -118,6 +119,12 @@ response_set_error(struct request *r, int status, const char *code, const char *
 	if (status == 401)
 		response_header(r, "WWW-Authenticate", "Bearer");
 	return 0;
+}
+
+int
+response_body_error(struct request *r, const struct body_error *e)
+{
+	return response_error(r, e->status, e->code, "%s", e->message);
 }
 
 int

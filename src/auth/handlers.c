@@ -33,7 +33,6 @@
 #include "token.h"
 
 #define AUTH_ROLE "fluxbase_auth"
-#define METADATA_MAX 16384
 #define EMAIL_MAX 254
 #define REFRESH_TOKEN_BYTES 32
 
@@ -67,12 +66,6 @@ put_json(void *o)
 	json_object_put(o);
 }
 
-static int
-body_failed(struct request *r, const struct body_error *e)
-{
-	return response_error(r, e->status, e->code, "%s", e->message);
-}
-
 /*
  * The JSON object body (see jsonbody.h); freed with the request.  NULL
  * when the answer is already set.
@@ -88,7 +81,7 @@ auth_body(struct request *r, const char *const *allowed, const char *const *forb
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return NULL;
 	if ((o = json_body_object(body, len, allowed, forbidden, &e)) == NULL) {
-		body_failed(r, &e);
+		response_body_error(r, &e);
 		return NULL;
 	}
 	arena_on_reset(r->arena, put_json, o);
@@ -104,7 +97,7 @@ field_string(struct request *r, struct json_object *o, const char *key, const ch
 	int rc = json_body_string(o, key, out, len, &e);
 
 	if (rc < 0)
-		body_failed(r, &e);
+		response_body_error(r, &e);
 	return rc;
 }
 
@@ -114,11 +107,11 @@ field_metadata(struct request *r, struct json_object *o, const char **out)
 {
 	struct body_error e;
 	const char *text;
-	int rc = json_body_object_text(o, "user_metadata", METADATA_MAX, &text, &e);
+	int rc = json_body_object_text(o, "user_metadata", JSON_METADATA_MAX, &text, &e);
 
 	*out = NULL;
 	if (rc < 0)
-		body_failed(r, &e);
+		response_body_error(r, &e);
 	else if (rc > 0)
 		*out = arena_strdup(r->arena, text);
 	return rc;

@@ -30,7 +30,6 @@
 #include "storage/multipart.h"
 #include "storage/names.h"
 
-#define METADATA_MAX 16384
 
 static int
 bad_key(struct request *r, const char *why)
@@ -177,9 +176,9 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	if (cache != NULL && !storage_printable(cache, 255))
 		return response_error(r, 400, "VALIDATION", "Invalid Cache-Control header");
 	if (meta != NULL) {
-		if (!json_text_is_object(meta, METADATA_MAX))
+		if (!json_text_is_object(meta, JSON_METADATA_MAX))
 			return response_error(r, 400, "VALIDATION",
-			    "x-metadata must be a JSON object of at most %d bytes", METADATA_MAX);
+			    "x-metadata must be a JSON object of at most %d bytes", JSON_METADATA_MAX);
 	}
 	boundary = multipart_boundary(r->arena, ctype);
 	u.multipart = boundary != NULL;
@@ -557,7 +556,7 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 		return 0;
 	if (storage_signed_url_body(body, len, r->conf->storage_max_signed_url_ttl, &expires_in,
 	        &e) < 0)
-		return response_error(r, e.status, e.code, "%s", e.message);
+		return response_body_error(r, &e);
 	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
 		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
 		return response_error(r, 500, "INTERNAL", "Internal server error");
@@ -703,7 +702,7 @@ bucket_create(struct request *r, const char *bucket)
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return 0;
 	if (storage_bucket_body(body, len, r->arena, &b, &e) < 0)
-		return response_error(r, e.status, e.code, "%s", e.message);
+		return response_body_error(r, &e);
 	{
 		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types };
 

@@ -176,15 +176,6 @@ storage_printable(const char *v, size_t max)
 	return n > 0 && n <= max;
 }
 
-static int
-body_invalid(struct body_error *e, const char *message)
-{
-	e->status = 400;
-	e->code = "VALIDATION";
-	snprintf(e->message, sizeof(e->message), "%s", message);
-	return -1;
-}
-
 int
 storage_signed_url_body(const char *body, size_t len, long max_ttl, long *expires_in,
     struct body_error *e)
@@ -200,17 +191,14 @@ storage_signed_url_body(const char *body, size_t len, long max_ttl, long *expire
 	if (json_object_object_get_ex(o, "expires_in", &v)) {
 		if (!json_object_is_type(v, json_type_int)) {
 			json_object_put(o);
-			return body_invalid(e, "expires_in must be an integer");
+			return json_body_fail(e, 400, "VALIDATION", "expires_in must be an integer");
 		}
 		*expires_in = (long)json_object_get_int64(v);
 	}
 	json_object_put(o);
-	if (*expires_in < 1 || *expires_in > max_ttl) {
-		body_invalid(e, "");
-		snprintf(e->message, sizeof(e->message), "expires_in must be 1 to %ld seconds",
+	if (*expires_in < 1 || *expires_in > max_ttl)
+		return json_body_fail(e, 400, "VALIDATION", "expires_in must be 1 to %ld seconds",
 		    max_ttl);
-		return -1;
-	}
 	return 0;
 }
 
@@ -242,14 +230,15 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 		return -1;
 	if (json_object_object_get_ex(o, "public", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			body_invalid(e, "public must be true or false");
+			json_body_fail(e, 400, "VALIDATION", "public must be true or false");
 			goto out;
 		}
 		b->public = json_object_get_boolean(v) ? "true" : "false";
 	}
 	if (json_object_object_get_ex(o, "file_size_limit", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-			body_invalid(e, "file_size_limit must be a number of bytes or null");
+			json_body_fail(e, 400, "VALIDATION",
+			    "file_size_limit must be a number of bytes or null");
 			goto out;
 		}
 		b->file_size_limit = arena_strdup(a, json_object_get_string(v));
@@ -258,13 +247,14 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 		size_t n;
 
 		if (!json_object_is_type(v, json_type_array)) {
-			body_invalid(e, "allowed_mime_types must be an array or null");
+			json_body_fail(e, 400, "VALIDATION", "allowed_mime_types must be an array or null");
 			goto out;
 		}
 		n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
 			if (!mime_pattern_ok(json_object_array_get_idx(v, i))) {
-				body_invalid(e, "allowed_mime_types holds MIME types such as image/png or image/*");
+				json_body_fail(e, 400, "VALIDATION",
+				    "allowed_mime_types holds MIME types such as image/png or image/*");
 				goto out;
 			}
 		}

@@ -70,10 +70,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(strlen(s) >= 20 && strlen(s) <= 128 &&
 		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
 		        strlen(s), "refresh token shape %s", s);
-	if (json_body_object_text(o, "user_metadata", 16384, &text, &e) < 0)
+	if (json_body_object_text(o, "user_metadata", JSON_METADATA_MAX, &text, &e) < 0)
 		rejected(&e);
 	else if (text != NULL)
-		FUZZ_ASSERT(json_text_is_object(text, 16384), "metadata round trip: %s", text);
+		FUZZ_ASSERT(json_text_is_object(text, JSON_METADATA_MAX), "metadata round trip: %s", text);
 	json_object_put(o);
 	return 0;
 }

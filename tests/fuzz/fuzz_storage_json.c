@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		FUZZ_ASSERT(expires_in >= 1 && expires_in <= 604800, "expires_in %ld", expires_in);
 	text = fuzz_cstr(data, size);
-	(void)json_text_is_object(text, 16384);
+	(void)json_text_is_object(text, JSON_METADATA_MAX);
 	free(text);
 	arena_destroy(&a);
 	return 0;
