@@ -8,6 +8,8 @@
  *   GET  /b/items/<id>      one row as JSON              (S1)
  *   GET  /b/items?...       20 active rows, json_agg     (S2)
  *   POST /b/items           INSERT ... RETURNING          (S3)
+ *   GET  /b/accel/<name>    X-Accel-Redirect to /static/<name>, no query:
+ *                           the floor of an offloaded download (S5o)
  * Usage: baseline SOCKET WORKERS CONNINFO
  */
 #include <errno.h>
@@ -62,6 +64,12 @@ serve(int fd, const char *conninfo)
 		const char *uri = FCGX_GetParam("REQUEST_URI", rq.envp);
 		PGresult *res;
 
+		if (uri != NULL && strncmp(uri, "/b/accel/", 9) == 0 && strstr(uri, "..") == NULL) {
+			FCGX_FPrintF(rq.out, "Status: 200\r\nX-Accel-Redirect: /static/%s\r\n\r\n",
+			    uri + 9);
+			FCGX_Finish_r(&rq);
+			continue;
+		}
 		if (method != NULL && strcmp(method, "POST") == 0) {
 			int n = FCGX_GetStr(body, sizeof(body) - 1, rq.in);
 			const char *v[1] = { body };

@@ -186,6 +186,12 @@ db_connected(const struct db *db)
 	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+int
+db_socket(const struct db *db)
+{
+	return db->conn != NULL ? PQsocket(db->conn) : -1;
+}
+
 unsigned long
 db_reconnects(const struct db *db)
 {

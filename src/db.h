@@ -37,6 +37,9 @@ int db_connect(struct db *db);
 /* Processes idle input; reconnects if needed.  0 when usable, -1 when not. */
 int db_check(struct db *db);
 bool db_connected(const struct db *db);
+/* The connection's socket, or -1: a worker waits on it with its listening
+ * socket, so what the server sends while it is idle is read when it comes. */
+int db_socket(const struct db *db);
 unsigned long db_reconnects(const struct db *db);
 /* Last connection error, for the log (never sent to clients). */
 const char *db_last_error(const struct db *db);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,24 @@ static enum log_level min_level = LOG_LEVEL_INFO;
 static bool json_lines;
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
+
+static pid_t self_pid;
+
+static void
+log_forked(void)
+{
+	self_pid = getpid();
+}
+
+pid_t
+log_pid(void)
+{
+	if (self_pid == 0) {
+		pthread_atfork(NULL, NULL, log_forked);
+		self_pid = getpid();
+	}
+	return self_pid;
+}
 
 int
 log_level_parse(const char *s, enum log_level *out)
@@ -219,11 +238,11 @@ log_msg(enum log_level level, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 		line_printf(&l, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%ld,\"message\":", ts,
-		    level_names[level], (long)getpid());
+		    level_names[level], (long)log_pid());
 		line_json_string(&l, msg);
 		line_add(&l, "}", 1);
 	} else {
-		line_printf(&l, "%s [%s] [pid %ld] ", ts, level_names[level], (long)getpid());
+		line_printf(&l, "%s [%s] [pid %ld] ", ts, level_names[level], (long)log_pid());
 		va_start(ap, fmt);
 		line_vprintf(&l, fmt, ap);
 		va_end(ap);
@@ -248,10 +267,10 @@ log_access(const char *request_id, const char *method, const char *path, int sta
 		line_add(&l, ",\"path\":", 8);
 		line_json_string(&l, path);
 		line_printf(&l, ",\"status\":%d,\"bytes\":%zu,\"duration_us\":%lld,\"pid\":%ld}",
-		    status, bytes, duration_us, (long)getpid());
+		    status, bytes, duration_us, (long)log_pid());
 	} else {
 		line_printf(&l, "%s %s %s %s %d %zu %lldus pid=%ld", ts, request_id, method, path,
-		    status, bytes, duration_us, (long)getpid());
+		    status, bytes, duration_us, (long)log_pid());
 	}
 	line_write(access_fd, &l);
 }

@@ -13,6 +13,7 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* json: one JSON object per line instead of plain text ([server] log_format). */
 int log_open(const char *error_path, const char *access_path, enum log_level level, bool json);
@@ -27,6 +28,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_access(const char *request_id, const char *method, const char *path, int status,
     size_t bytes, long long duration_us);
 int log_level_parse(const char *s, enum log_level *out);
+/* This process's pid, without a system call per use (kept right across fork). */
+pid_t log_pid(void);
 
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

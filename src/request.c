@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "log.h"
 
 #define QUERY_MAX_PARAMS 256
 #define QUERY_MAX_LEN (64 * 1024)
@@ -212,12 +213,12 @@ request_set_id(struct request *r)
 		snprintf(r->request_id, sizeof(r->request_id), "%s", given);
 		return;
 	}
-	if (owner != getpid()) {
+	if (owner != log_pid()) {
 		unsigned char rnd[8];
 
 		randombytes_buf(rnd, sizeof(rnd));
 		sodium_bin2hex(prefix, sizeof(prefix), rnd, sizeof(rnd));
-		owner = getpid();
+		owner = log_pid();
 	}
 	snprintf(r->request_id, sizeof(r->request_id), "%s%016llx", prefix, ++counter);
 }

@@ -169,7 +169,10 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		r.schema = &worker_schema;
 		r.sb = worker_sb;
 		slot->state = WS_RUNNING;
-		db_check(db);
+		/* Input from the server while idle was read in the wait; only a
+		 * lost connection is left to deal with here. */
+		if (!db_connected(db))
+			db_check(db);
 		if (r.method != HTTP_OPTIONS)
 			cors_apply(&r, false);
 		worker_dispatch(&r);
@@ -225,21 +228,30 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	slot->state = WS_IDLE;
 
 	while (!worker_stop) {
-		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
+			                 { .fd = db_socket(db), .events = POLLIN } };
+		nfds_t nfds = pfd[1].fd >= 0 ? 2 : 1;
 		int rc;
 
 		if (worker_reopen) {
 			worker_reopen = 0;
 			log_reopen();
 		}
-		/* The only place signals are delivered. */
-		if (ppoll(&pfd, 1, NULL, &wait_set) < 0) {
+		/* The only place signals are delivered.  The database's socket
+		 * is watched too: a notification (schema changed) or the end of
+		 * the connection is dealt with as it comes, and a request finds
+		 * nothing left to check. */
+		if (ppoll(pfd, nfds, NULL, &wait_set) < 0) {
 			if (errno != EINTR) {
 				log_err("%s: poll: %m", __func__);
 				break;
 			}
 			continue;
 		}
+		if (nfds == 2 && pfd[1].revents != 0)
+			db_check(db);
+		if (pfd[0].revents == 0)
+			continue;
 		rc = FCGX_Accept_r(&fcgx);
 		if (rc < 0) {
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||

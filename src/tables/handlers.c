@@ -115,7 +115,8 @@ set_preference_applied(struct request *r, const struct tctx *c)
 		response_header(r, "Preference-Applied", sb.data);
 }
 
-/* Runs q; on success *n, *total (NULL when not counted) and *body. */
+/* Runs q; on success *n, *total (NULL when not counted) and *body.  A read
+ * by key answers no row at all when there is none. */
 static struct db_result *
 tables_run(struct request *r, struct sql_query *q, bool read_only, long *n,
     const char **total)
@@ -124,6 +125,11 @@ tables_run(struct request *r, struct sql_query *q, bool read_only, long *n,
 
 	if (res == NULL)
 		return NULL;
+	if (db_result_rows(res) == 0) {
+		*n = 0;
+		*total = NULL;
+		return res;
+	}
 	*n = atol(db_result_value(res, 0, 1));
 	*total = db_result_isnull(res, 0, 0) ? NULL : db_result_value(res, 0, 0);
 	return res;
@@ -132,7 +138,7 @@ tables_run(struct request *r, struct sql_query *q, bool read_only, long *n,
 static void
 respond_body(struct request *r, int status, struct db_result *res)
 {
-	if (db_result_isnull(res, 0, 2)) {
+	if (db_result_rows(res) == 0 || db_result_isnull(res, 0, 2)) {
 		r->resp.status = status;
 		return;
 	}

@@ -291,8 +291,16 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 {
 	long limit = p->limit >= 0 && p->limit < o->max_rows ? p->limit : o->max_rows;
 	const char *total = count_expr(q, t, p, o);
+	/* One row by its key: no aggregate to set up and run (a tenth of the
+	 * server's time for such a read); no row at all means not found. */
+	bool by_key = o->id != NULL && t->pk >= 0 && o->body == SQL_BODY_OBJECT && !o->singular;
 
-	strbuf_puts(&q->sql, "WITH _fb_src AS (SELECT ");
+	if (by_key)
+		strbuf_printf(&q->sql, "SELECT %s AS total, 1::bigint AS n,"
+		    " pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT ",
+		    total ? total : "NULL::bigint");
+	else
+		strbuf_puts(&q->sql, "WITH _fb_src AS (SELECT ");
 	put_select(q, t, p, "_fb_t");
 	strbuf_printf(&q->sql, " FROM %s AS _fb_t", t->qualified);
 	put_where(q, t, p, o);
@@ -308,6 +316,10 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 	strbuf_printf(&q->sql, " LIMIT %ld", limit);
 	if (p->offset > 0)
 		strbuf_printf(&q->sql, " OFFSET %ld", p->offset);
+	if (by_key) {
+		strbuf_puts(&q->sql, ") AS _fb_src");
+		return 0;
+	}
 	strbuf_putc(&q->sql, ')');
 	put_result(q, o, total);
 	return 0;
