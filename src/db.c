@@ -253,6 +253,11 @@ db_wrap(struct db *db, PGresult *res)
 {
 	struct db_result *r = calloc(1, sizeof(*r));
 
+	/* A notification that came in with the answer is in libpq's queue,
+	 * not on the socket: the wait would not see it. */
+	if (db->conn != NULL)
+		db_drain_notifies(db);
+
 	if (r == NULL) {
 		PQclear(res);
 		return NULL;
