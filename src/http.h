@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "arena.h"
@@ -145,6 +146,10 @@ int response_error_detail(struct request *r, int status, const char *code,
 /* Writes status and headers now, for streaming a body with response_write. */
 int response_start(struct request *r);
 int response_write(struct request *r, const void *buf, size_t n);
+/* length bytes of the open file fd from offset, straight from the page
+ * cache to the web server (sendfile): -1 when the client went away (and
+ * resp.failed is set) or the file ended early. */
+int response_send_file(struct request *r, int fd, uint64_t offset, uint64_t length);
 /* Writes whatever has not been written; called once by the worker. */
 int response_finish(struct request *r);
 

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -226,6 +228,75 @@ write_records(struct request *r, const char *p, size_t n)
 		}
 		p += batch;
 		n -= batch;
+	}
+	return 0;
+}
+
+/* All of n bytes to fd, whatever the socket takes at a time. */
+static int
+write_all(int fd, const void *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf = (const char *)buf + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A file's bytes as FastCGI STDOUT records of up to 64 KiB: each record's
+ * header written, then its data sent by the kernel from the page cache
+ * (no read into this process, no copy of ours).
+ */
+int
+response_send_file(struct request *r, int fd, uint64_t offset, uint64_t length)
+{
+	FCGX_Request *rq = r->fcgx;
+	off_t off = (off_t)offset;
+
+	if (!r->resp.started && response_start(r) < 0)
+		return -1;
+	if (r->resp.failed)
+		return -1;
+	if (r->method == HTTP_HEAD || length == 0)
+		return 0;
+	if (FCGX_FFlush(rq->out) < 0) {
+		r->resp.failed = true;
+		return -1;
+	}
+	while (length > 0) {
+		size_t k = length > RECORD_MAX ? RECORD_MAX : (size_t)length;
+		unsigned char hd[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
+			(unsigned char)(rq->requestId & 0xff), (unsigned char)(k >> 8),
+			(unsigned char)(k & 0xff), 0, 0 };
+
+		if (write_all(rq->ipcFd, hd, sizeof(hd)) < 0) {
+			r->resp.failed = true;
+			return -1;
+		}
+		for (size_t left = k; left > 0;) {
+			ssize_t w = sendfile(rq->ipcFd, fd, &off, left);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				r->resp.failed = true;
+				return -1;
+			}
+			if (w == 0)
+				/* The file is shorter than it was: the record is
+				 * cut, and the web server sees the answer end early. */
+				return -1;
+			left -= (size_t)w;
+		}
+		r->resp.bytes_sent += k;
+		length -= k;
 	}
 	return 0;
 }

@@ -23,7 +23,11 @@
 /* One statement: role, claims, (for reads) a read-only transaction, and
  * the check that the token's session is still alive.  Going read-only is
  * allowed at any point of a transaction, unlike the other way round, so it
- * rides here rather than in a BEGIN. */
+ * rides here rather than in a BEGIN.  Without a session (anonymous, or a
+ * service token) there is nothing to check: a statement of its own, since
+ * one statement for both would be planned anew for every anonymous request
+ * (its plan for a NULL session is cheaper than the generic one, so
+ * PostgreSQL never settles on the generic plan). */
 static const struct db_stmt setup_stmt = {
 	"fb_setup",
 	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
@@ -31,10 +35,20 @@ static const struct db_stmt setup_stmt = {
 	" set_config('request.jwt.claim.role', $6, true),"
 	" set_config('request.jwt.claim.email', coalesce($7, ''), true),"
 	" set_config('transaction_read_only', $3, true),"
-	" CASE WHEN $4::uuid IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s"
+	" CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s"
 	"  WHERE s.id = $4::uuid AND s.revoked_at IS NULL) THEN true"
 	"  ELSE fluxbase.session_ended() END",
 	7,
+};
+
+static const struct db_stmt setup_nosession_stmt = {
+	"fb_setup_ns",
+	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
+	" set_config('request.jwt.claim.sub', coalesce($4, ''), true),"
+	" set_config('request.jwt.claim.role', $5, true),"
+	" set_config('request.jwt.claim.email', coalesce($6, ''), true),"
+	" set_config('transaction_read_only', $3, true)",
+	6,
 };
 
 static const char *const allowed_roles[] = { "anon", "authenticated", "service_role" };
@@ -213,11 +227,15 @@ struct db_result *
 session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, bool read_only)
 {
-	const char *setup_values[7] = { role, r->claims ? r->claims : "{}",
-		read_only ? "on" : "off", r->session_id, r->user_id, role, r->email };
+	const char *claims = r->claims ? r->claims : "{}", *ro = read_only ? "on" : "off";
+	const char *with_session[7] = { role, claims, ro, r->session_id, r->user_id, role, r->email };
+	const char *without[6] = { role, claims, ro, r->user_id, role, r->email };
 	struct db_result *res;
 
-	res = db_exec_request(r->db, &setup_stmt, setup_values, sql, nparams, values);
+	if (r->session_id != NULL)
+		res = db_exec_request(r->db, &setup_stmt, with_session, sql, nparams, values);
+	else
+		res = db_exec_request(r->db, &setup_nosession_stmt, without, sql, nparams, values);
 	if (res == NULL) {
 		response_error(r, 500, "INTERNAL", "Internal server error");
 		return NULL;

@@ -156,14 +156,11 @@ blob_put_abort(struct blob_writer *w)
 }
 
 int
-blob_get(const char *root, const char *id, uint64_t offset, uint64_t length, blob_sink sink,
-    void *arg)
+blob_open(const char *root, const char *id, uint64_t *size)
 {
-	/* Static: a worker serves one request at a time, and a 256 KiB stack
-	 * array is not a habit to keep. */
-	static char buf[BLOB_READ_CHUNK];
 	char path[4200];
-	int fd, rc = 0;
+	struct stat st;
+	int fd;
 
 	if (!blob_id_is_valid(id))
 		return -1;
@@ -173,40 +170,12 @@ blob_get(const char *root, const char *id, uint64_t offset, uint64_t length, blo
 		log_err("storage: blob %s is missing: %m", id);
 		return -1;
 	}
-	while (length > 0) {
-		size_t want = length > sizeof(buf) ? sizeof(buf) : (size_t)length;
-		ssize_t got = pread(fd, buf, want, (off_t)offset);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			rc = -1;
-			break;
-		}
-		if (sink(arg, buf, (size_t)got) < 0) {
-			rc = -1;
-			break;
-		}
-		offset += (uint64_t)got;
-		length -= (uint64_t)got;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
 	}
-	close(fd);
-	return rc;
-}
-
-int
-blob_stat(const char *root, const char *id, uint64_t *size)
-{
-	char path[4200];
-	struct stat st;
-
-	if (!blob_id_is_valid(id))
-		return -1;
-	blob_path(root, id, false, path, sizeof(path));
-	if (stat(path, &st) < 0)
-		return -1;
 	*size = (uint64_t)st.st_size;
-	return 0;
+	return fd;
 }
 
 int

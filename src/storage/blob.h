@@ -19,8 +19,6 @@
 
 #define BLOB_ID_LEN 32
 #define BLOB_CHUNK (64 * 1024)
-/* Downloads read this much per pread (four FastCGI records per writev). */
-#define BLOB_READ_CHUNK (256 * 1024)
 
 struct blob_writer {
 	const char *root;
@@ -39,11 +37,8 @@ int blob_put_write(struct blob_writer *w, const void *buf, size_t n);
 int blob_put_commit(struct blob_writer *w, char etag[65]);
 void blob_put_abort(struct blob_writer *w);
 
-typedef int (*blob_sink)(void *arg, const void *buf, size_t n);
-/* Streams length bytes from offset to sink; -1 on error. */
-int blob_get(const char *root, const char *id, uint64_t offset, uint64_t length,
-    blob_sink sink, void *arg);
-int blob_stat(const char *root, const char *id, uint64_t *size);
+/* The blob's file, open for reading, and its size; -1 when it is missing. */
+int blob_open(const char *root, const char *id, uint64_t *size);
 int blob_delete(const char *root, const char *id);
 /* root/blobs/ab/cd/id, or the part after root/blobs/ with relative. */
 void blob_path(const char *root, const char *id, bool relative, char *out, size_t n);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -369,12 +370,6 @@ content_disposition(struct request *r, const char *name)
 }
 
 static int
-write_sink(void *arg, const void *buf, size_t n)
-{
-	return response_write(arg, buf, n);
-}
-
-static int
 storage_download(struct request *r, const char *bucket, const char *key)
 {
 	const char *why, *token = query_get(r, "token"), *download = query_get(r, "download");
@@ -482,21 +477,23 @@ storage_download(struct request *r, const char *bucket, const char *key)
 		to = size ? size - 1 : 0;
 	}
 	{
-		uint64_t length = size ? to - from + 1 : 0, actual;
+		uint64_t length = size ? to - from + 1 : 0, actual = 0;
+		int fd = blob_open(r->conf->storage_root, blob_id, &actual);
 
-		if (blob_stat(r->conf->storage_root, blob_id, &actual) < 0 || actual != size) {
+		if (fd < 0 || actual != size) {
 			log_err("storage: %s/%s: blob %s missing or of the wrong size", bucket, key,
 			    blob_id);
+			if (fd >= 0)
+				close(fd);
 			r->resp.status = 0;
 			return response_error(r, 500, "INTERNAL", "Internal server error");
 		}
 		response_header(r, "Content-Length",
 		    arena_printf(r->arena, "%llu", (unsigned long long)length));
-		if (response_start(r) < 0 || r->method == HTTP_HEAD || length == 0)
-			return 0;
-		if (blob_get(r->conf->storage_root, blob_id, from, length, write_sink, r) < 0 &&
-		    !r->resp.failed)
+		if (response_start(r) == 0 && r->method != HTTP_HEAD && length > 0 &&
+		    response_send_file(r, fd, from, length) < 0 && !r->resp.failed)
 			log_err("storage: reading blob %s failed mid-download", blob_id);
+		close(fd);
 	}
 	return 0;
 }
