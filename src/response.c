@@ -181,6 +181,19 @@ response_start(struct request *r)
 #define RECORD_MAX 65535
 #define RECORDS_PER_WRITE 16
 
+/* A FastCGI STDOUT record's header for k bytes of content, no padding. */
+static void
+record_header(unsigned char hd[8], int request_id, size_t k)
+{
+	hd[0] = 1;
+	hd[1] = 6;
+	hd[2] = (unsigned char)(request_id >> 8);
+	hd[3] = (unsigned char)(request_id & 0xff);
+	hd[4] = (unsigned char)(k >> 8);
+	hd[5] = (unsigned char)(k & 0xff);
+	hd[6] = hd[7] = 0;
+}
+
 static int
 write_records(struct request *r, const char *p, size_t n)
 {
@@ -196,16 +209,9 @@ write_records(struct request *r, const char *p, size_t n)
 
 		for (int i = 0; i < RECORDS_PER_WRITE && batch < n; i++) {
 			size_t k = n - batch > RECORD_MAX ? RECORD_MAX : n - batch;
-			unsigned char *hd = h[i];
 
-			hd[0] = 1;
-			hd[1] = 6;
-			hd[2] = (unsigned char)(rq->requestId >> 8);
-			hd[3] = (unsigned char)(rq->requestId & 0xff);
-			hd[4] = (unsigned char)(k >> 8);
-			hd[5] = (unsigned char)(k & 0xff);
-			hd[6] = hd[7] = 0;
-			iov[cnt].iov_base = hd;
+			record_header(h[i], rq->requestId, k);
+			iov[cnt].iov_base = h[i];
 			iov[cnt++].iov_len = 8;
 			iov[cnt].iov_base = (void *)(p + batch);
 			iov[cnt++].iov_len = k;
@@ -230,6 +236,18 @@ write_records(struct request *r, const char *p, size_t n)
 		n -= batch;
 	}
 	return 0;
+}
+
+/* Before a piece of body: 1 to send it, 0 when there is nothing to send
+ * (HEAD, no bytes), -1 when the answer has failed. */
+static int
+body_begin(struct request *r, uint64_t n)
+{
+	if (!r->resp.started && response_start(r) < 0)
+		return -1;
+	if (r->resp.failed)
+		return -1;
+	return r->method == HTTP_HEAD || n == 0 ? 0 : 1;
 }
 
 /* All of n bytes to fd, whatever the socket takes at a time. */
@@ -259,23 +277,19 @@ response_send_file(struct request *r, int fd, uint64_t offset, uint64_t length)
 {
 	FCGX_Request *rq = r->fcgx;
 	off_t off = (off_t)offset;
+	int go = body_begin(r, length);
 
-	if (!r->resp.started && response_start(r) < 0)
-		return -1;
-	if (r->resp.failed)
-		return -1;
-	if (r->method == HTTP_HEAD || length == 0)
-		return 0;
+	if (go <= 0)
+		return go;
 	if (FCGX_FFlush(rq->out) < 0) {
 		r->resp.failed = true;
 		return -1;
 	}
 	while (length > 0) {
 		size_t k = length > RECORD_MAX ? RECORD_MAX : (size_t)length;
-		unsigned char hd[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
-			(unsigned char)(rq->requestId & 0xff), (unsigned char)(k >> 8),
-			(unsigned char)(k & 0xff), 0, 0 };
+		unsigned char hd[8];
 
+		record_header(hd, rq->requestId, k);
 		if (write_all(rq->ipcFd, hd, sizeof(hd)) < 0) {
 			r->resp.failed = true;
 			return -1;
@@ -304,12 +318,10 @@ response_send_file(struct request *r, int fd, uint64_t offset, uint64_t length)
 int
 response_write(struct request *r, const void *buf, size_t n)
 {
-	if (!r->resp.started && response_start(r) < 0)
-		return -1;
-	if (r->resp.failed)
-		return -1;
-	if (r->method == HTTP_HEAD || n == 0)
-		return 0;
+	int go = body_begin(r, n);
+
+	if (go <= 0)
+		return go;
 	if (n >= 16384) {
 		if (write_records(r, buf, n) < 0) {
 			r->resp.failed = true;
