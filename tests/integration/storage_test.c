@@ -537,6 +537,58 @@ START_TEST(test_atomicity)
 }
 END_TEST
 
+/* GET path, read about `keep` bytes of the answer, hang up. */
+static void
+partial_download(const char *path, const char *token, size_t keep)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char req[4096], buf[16384];
+	const char *base = getenv("FB_BASE");
+	int port = atoi(strrchr(base, ':') + 1), fd;
+	size_t got = 0;
+
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(req, sizeof(req), "GET /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\n\r\n", path, token);
+	ck_assert_int_gt(write(fd, req, strlen(req)), 0);
+	while (got < keep) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	ck_assert_uint_ge(got, keep);
+	close(fd);
+}
+
+START_TEST(test_download_client_hangs_up)
+{
+	char sha[65], *file;
+	struct http_resp r;
+
+	tokens();
+	ensure_bucket("hangup", "{}");
+	/* Larger than what nginx buffers and the socket holds: the worker is
+	 * still sending when the client goes. */
+	file = make_file("hangup.bin", 12 * 1024 * 1024, sha);
+	ck_assert_int_eq(upload("/storage/hangup/big.bin", alice, file, false, NULL, NULL, &r), 201);
+	http_resp_free(&r);
+	for (int i = 0; i < 4; i++)
+		partial_download("/storage/hangup/big.bin", alice, 100000);
+	/* The worker saw the hang-up and went on with its loop (its line is
+	 * written after the answer failed; a worker killed by the broken pipe
+	 * would write none), and the next downloads are whole and exact. */
+	ck_assert(log_contains("/api/v1/storage/hangup/big.bin (request"));
+	for (int i = 0; i < 3; i++)
+		expect_download("/storage/hangup/big.bin", alice, sha, 12 * 1024 * 1024);
+	unlink(file);
+}
+END_TEST
+
 START_TEST(test_signed_urls)
 {
 	char sha[65], *file = make_file("signed.bin", 3000, sha), url[1024], got[65];
@@ -778,6 +830,7 @@ storage_tcase(void)
 	tcase_add_test(tc, test_limits_and_types);
 	tcase_add_test(tc, test_atomicity);
 	tcase_add_test(tc, test_signed_urls);
+	tcase_add_test(tc, test_download_client_hangs_up);
 	tcase_add_test(tc, test_hostile_keys);
 	tcase_add_test(tc, test_buckets);
 	tcase_add_test(tc, test_offload_x_accel_redirect);
