@@ -763,8 +763,20 @@ START_TEST(test_offload_x_accel_redirect)
 	pclose(p);
 	ck_assert_msg(strstr(out, "X-Accel-Redirect: /_fluxbase_blobs/") != NULL, "%s", out);
 	ck_assert_uint_lt(n, 2000);
-	/* ...and nginx sends the bytes. */
+	/* ...and nginx sends the bytes, with the object's own strong ETag
+	 * (its content's SHA-256), as when the worker streams them. */
 	expect_download("/storage/public/offload.bin", NULL, sha, 300000);
+	{
+		char got[65], quoted[80], *v;
+		uint64_t len;
+
+		http_download("GET", api_url("/storage/public/offload.bin"), headers(NULL, NULL, NULL),
+		    got, &len, &r);
+		snprintf(quoted, sizeof(quoted), "\"%s\"", sha);
+		ck_assert_str_eq((v = http_header(&r, "ETag")), quoted);
+		free(v);
+		http_resp_free(&r);
+	}
 	/* The internal location cannot be asked for directly. */
 	{
 		char path[512];
