@@ -92,6 +92,7 @@ static const struct conf_key conf_keys[] = {
 	{ "storage", "offload_prefix", T_STRING, F(storage_offload_prefix), "/_fluxbase_blobs/", 1,
 	    256 },
 	{ "storage", "file_mode", T_MODE, F(storage_file_mode), "0640", 0, 0666 },
+	{ "storage", "public_cache_ttl", T_INT, F(storage_public_cache_ttl), "0", 0, 3600 },
 	{ "mail", "transport", T_CHOICE, F(mail_transport), "dir", 0, 0 },
 	{ "mail", "dir", T_STRING, F(mail_dir), "/var/spool/fluxbase/mail", 0, 4096 },
 	{ "mail", "smtp_url", T_STRING, F(mail_smtp_url), "", 0, 1024 },

@@ -67,6 +67,7 @@ struct conf {
 	char *storage_offload;       /* off, x-accel-redirect, x-sendfile */
 	char *storage_offload_prefix;
 	int storage_file_mode;
+	int storage_public_cache_ttl;  /* seconds; 0: off */
 
 	/* [mail] */
 	char *mail_transport;       /* dir, smtp or none */

@@ -166,7 +166,7 @@ ops_metrics(struct request *r)
 	static const char *const classes[] = { "2xx", "3xx", "4xx", "5xx" };
 	struct strbuf m;
 	uint64_t cumulative = 0, reconnects = sb->gone_db_reconnects,
-		 reloads = sb->gone_schema_reloads;
+		 reloads = sb->gone_schema_reloads, hits = sb->gone_public_cache_hits;
 	int states[5] = { 0 };
 
 	if (!address_allowed(r->conf->metrics_allow, request_client_address(r))) {
@@ -184,6 +184,7 @@ ops_metrics(struct request *r)
 		states[s->state]++;
 		reconnects += s->db_reconnects;
 		reloads += s->schema_reloads;
+		hits += s->public_cache_hits;
 	}
 	strbuf_init(&m, r->arena, 4096);
 	strbuf_puts(&m, "# HELP fluxbase_requests_total Requests answered, by route group and status class.\n"
@@ -228,10 +229,14 @@ ops_metrics(struct request *r)
 	    "fluxbase_db_reconnects_total %llu\n"
 	    "# HELP fluxbase_schema_reloads_total Schema cache reloads by workers.\n"
 	    "# TYPE fluxbase_schema_reloads_total counter\n"
-	    "fluxbase_schema_reloads_total %llu\n",
+	    "fluxbase_schema_reloads_total %llu\n"
+	    "# HELP fluxbase_storage_public_cache_hits_total Anonymous downloads answered from a"
+	    " worker's cache of public objects.\n"
+	    "# TYPE fluxbase_storage_public_cache_hits_total counter\n"
+	    "fluxbase_storage_public_cache_hits_total %llu\n",
 	    (unsigned long long)sb->accepted, (unsigned long long)sb->respawns,
 	    (unsigned long long)sb->slow_requests, (unsigned long long)sb->max_children_reached,
-	    (unsigned long long)reconnects, (unsigned long long)reloads);
+	    (unsigned long long)reconnects, (unsigned long long)reloads, (unsigned long long)hits);
 	r->resp.status = 200;
 	r->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
 	r->resp.body = m.data;

@@ -105,5 +105,6 @@ scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot)
 		__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	sb->gone_db_reconnects += slot->db_reconnects;
 	sb->gone_schema_reloads += slot->schema_reloads;
+	sb->gone_public_cache_hits += slot->public_cache_hits;
 	memset(slot, 0, sizeof(*slot));
 }

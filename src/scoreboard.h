@@ -37,6 +37,7 @@ struct sb_slot {
 	/* Reported by the worker after each request. */
 	uint64_t db_reconnects;
 	uint64_t schema_reloads;
+	uint64_t public_cache_hits;
 	int slow_logged;           /* the master logged the request in hand */
 };
 
@@ -60,6 +61,7 @@ struct scoreboard {
 	/* Counters of workers that have gone, so totals never go down. */
 	uint64_t gone_db_reconnects;
 	uint64_t gone_schema_reloads;
+	uint64_t gone_public_cache_hits;
 	uint64_t requests[SB_GROUPS][4];          /* status classes 2xx..5xx */
 	uint64_t latency[SB_LATENCY_BUCKETS];     /* not cumulative */
 	uint64_t latency_sum_us;

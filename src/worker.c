@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "cors.h"
 #include "db.h"
+#include "handlers.h"
 #include "http.h"
 #include "log.h"
 #include "router.h"
@@ -48,6 +49,10 @@ worker_on_notify(const char *channel, const char *payload, void *arg)
 
 	if (channel == NULL || (payload != NULL && strcmp(payload, "reload schema") == 0))
 		sc->stale = true;
+	/* Anything that can change who may read which object. */
+	if (channel == NULL || (payload != NULL && (strcmp(payload, "reload schema") == 0 ||
+	    strcmp(payload, "storage changed") == 0)))
+		storage_public_cache_clear();
 }
 
 static void
@@ -272,6 +277,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 			FCGX_Finish_r(&fcgx);
 			arena_reset(&arena);
 			slot->db_reconnects = db_reconnects(db);
+			slot->public_cache_hits = storage_public_cache_hits();
 			slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1
 									    : 0;
 			scoreboard_request_end(sb, slot, status, slot->uri, us);

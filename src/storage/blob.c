@@ -155,6 +155,17 @@ blob_put_abort(struct blob_writer *w)
 	errno = saved;
 }
 
+bool
+blob_exists(const char *root, const char *id)
+{
+	char path[4200];
+
+	if (!blob_id_is_valid(id))
+		return false;
+	blob_path(root, id, false, path, sizeof(path));
+	return access(path, R_OK) == 0;
+}
+
 int
 blob_open(const char *root, const char *id, uint64_t *size)
 {

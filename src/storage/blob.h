@@ -37,6 +37,7 @@ int blob_put_write(struct blob_writer *w, const void *buf, size_t n);
 int blob_put_commit(struct blob_writer *w, char etag[65]);
 void blob_put_abort(struct blob_writer *w);
 
+bool blob_exists(const char *root, const char *id);
 /* The blob's file, open for reading, and its size; -1 when it is missing. */
 int blob_open(const char *root, const char *id, uint64_t *size);
 int blob_delete(const char *root, const char *id);

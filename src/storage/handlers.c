@@ -369,13 +369,160 @@ content_disposition(struct request *r, const char *name)
 	return sb.data;
 }
 
+/*
+ * Public objects' metadata, per worker, when [storage] public_cache_ttl is
+ * set: an anonymous download found here skips the database.  Entries come
+ * only from anonymous lookups (the policies let anyone read the object);
+ * all are dropped on any change to storage.objects or storage.buckets (a
+ * NOTIFY from their triggers), on any schema change (policies), after a
+ * reconnection (notifications may have been missed), and each one after
+ * public_cache_ttl seconds whatever happens.
+ */
+#define PUBLIC_CACHE_SLOTS 256
+
+struct object_meta {
+	uint64_t size;
+	time_t updated;
+	const char *content_type, *etag, *cache_control, *blob_id;  /* cache_control: NULL */
+};
+
+struct public_entry {
+	char *bucket, *key;        /* NULL when empty */
+	time_t expires;
+	struct object_meta m;
+};
+
+static struct public_entry public_cache[PUBLIC_CACHE_SLOTS];
+static unsigned char public_cache_key[crypto_shorthash_KEYBYTES];
+static bool public_cache_keyed;
+static uint64_t public_cache_hits;
+
+static void
+public_entry_clear(struct public_entry *e)
+{
+	free(e->bucket);
+	free(e->key);
+	free((char *)e->m.content_type);
+	free((char *)e->m.etag);
+	free((char *)e->m.cache_control);
+	free((char *)e->m.blob_id);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+storage_public_cache_clear(void)
+{
+	for (int i = 0; i < PUBLIC_CACHE_SLOTS; i++)
+		if (public_cache[i].bucket != NULL)
+			public_entry_clear(&public_cache[i]);
+}
+
+uint64_t
+storage_public_cache_hits(void)
+{
+	return public_cache_hits;
+}
+
+static struct public_entry *
+public_cache_slot(const char *bucket, const char *key)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t k;
+
+	if (!public_cache_keyed) {
+		randombytes_buf(public_cache_key, sizeof(public_cache_key));
+		public_cache_keyed = true;
+	}
+	{
+		size_t bl = strlen(bucket), kl = strlen(key);
+		unsigned char buf[64 + 1 + 1024];
+
+		/* Bucket names are at most 63 bytes and keys 1024 (checked). */
+		memcpy(buf, bucket, bl);
+		buf[bl] = '\0';
+		memcpy(buf + bl + 1, key, kl);
+		crypto_shorthash(h, buf, bl + 1 + kl, public_cache_key);
+	}
+	memcpy(&k, h, sizeof(k));
+	return &public_cache[k % PUBLIC_CACHE_SLOTS];
+}
+
+static char *
+dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* The object's metadata as the caller may see it: from the cache for an
+ * anonymous caller when allowed, else from the database (then cached).
+ * -1 when the answer (404 or an error) is already made. */
+static int
+object_meta(struct request *r, const char *role, bool anonymous, const char *bucket,
+    const char *key, struct object_meta *m)
+{
+	bool cacheable = anonymous && r->conf->storage_public_cache_ttl > 0 &&
+	    strlen(bucket) <= 64 && strlen(key) <= 1024;
+	struct public_entry *e = cacheable ? public_cache_slot(bucket, key) : NULL;
+	const char *values[] = { bucket, key };
+	struct db_result *res;
+
+	if (e != NULL && e->bucket != NULL && strcmp(e->bucket, bucket) == 0 &&
+	    strcmp(e->key, key) == 0) {
+		/* Gone from disk (replaced or deleted, the notice not read yet):
+		 * ask the database. */
+		if (time(NULL) < e->expires && blob_exists(r->conf->storage_root, e->m.blob_id)) {
+			*m = e->m;
+			m->content_type = arena_strdup(r->arena, e->m.content_type);
+			m->etag = arena_strdup(r->arena, e->m.etag);
+			m->cache_control = e->m.cache_control ? arena_strdup(r->arena, e->m.cache_control)
+							      : NULL;
+			m->blob_id = arena_strdup(r->arena, e->m.blob_id);
+			public_cache_hits++;
+			return 0;
+		}
+		public_entry_clear(e);
+	}
+	res = session_exec_as(r, role,
+	    "SELECT size, content_type, etag, cache_control,"
+	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id"
+	    " FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2, values, true);
+	if (res == NULL)
+		return -1;
+	if (db_result_rows(res) != 1) {
+		not_found(r, "Object");
+		return -1;
+	}
+	m->size = strtoull(db_result_value(res, 0, 0), NULL, 10);
+	m->content_type = db_result_value(res, 0, 1);
+	m->etag = db_result_value(res, 0, 2);
+	m->cache_control = db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3);
+	m->updated = (time_t)strtoll(db_result_value(res, 0, 4), NULL, 10);
+	m->blob_id = db_result_value(res, 0, 5);
+	if (e != NULL) {
+		public_entry_clear(e);
+		e->bucket = strdup(bucket);
+		e->key = strdup(key);
+		e->expires = time(NULL) + r->conf->storage_public_cache_ttl;
+		e->m = *m;
+		e->m.content_type = strdup(m->content_type);
+		e->m.etag = strdup(m->etag);
+		e->m.cache_control = dup_opt(m->cache_control);
+		e->m.blob_id = strdup(m->blob_id);
+		if (e->bucket == NULL || e->key == NULL || e->m.content_type == NULL ||
+		    e->m.etag == NULL || e->m.blob_id == NULL ||
+		    (m->cache_control != NULL && e->m.cache_control == NULL))
+			public_entry_clear(e);
+	}
+	return 0;
+}
+
 static int
 storage_download(struct request *r, const char *bucket, const char *key)
 {
 	const char *why, *token = query_get(r, "token"), *download = query_get(r, "download");
 	const char *inm, *ims, *range, *blob_id, *etag, *role;
 	char quoted[80], lastmod[64], path[4300];
-	struct db_result *res;
+	struct object_meta m;
 	uint64_t size, from = 0, to = 0;
 	time_t updated;
 	int ranged = 0;
@@ -397,29 +544,18 @@ storage_download(struct request *r, const char *bucket, const char *key)
 			return 0;
 		role = r->role;
 	}
-	{
-		const char *values[] = { bucket, key };
-
-		res = session_exec_as(r, role,
-		    "SELECT size, content_type, etag, cache_control,"
-		    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id"
-		    " FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2, values, true);
-	}
-	if (res == NULL)
+	if (object_meta(r, role, token == NULL && !r->has_token, bucket, key, &m) < 0)
 		return 0;
-	if (db_result_rows(res) != 1)
-		return not_found(r, "Object");
-	size = strtoull(db_result_value(res, 0, 0), NULL, 10);
-	etag = db_result_value(res, 0, 2);
-	updated = (time_t)strtoll(db_result_value(res, 0, 4), NULL, 10);
-	blob_id = db_result_value(res, 0, 5);
+	size = m.size;
+	etag = m.etag;
+	updated = m.updated;
+	blob_id = m.blob_id;
 	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
 	http_date(updated, lastmod, sizeof(lastmod));
 
 	response_header(r, "ETag", arena_strdup(r->arena, quoted));
 	response_header(r, "Last-Modified", arena_strdup(r->arena, lastmod));
-	response_header(r, "Cache-Control", db_result_isnull(res, 0, 3) ? "no-cache"
-	                                                                : db_result_value(res, 0, 3));
+	response_header(r, "Cache-Control", m.cache_control ? m.cache_control : "no-cache");
 	response_header(r, "Accept-Ranges", "bytes");
 	if (download != NULL) {
 		const char *name = download[0] ? download : strrchr(key, '/');
@@ -442,7 +578,7 @@ storage_download(struct request *r, const char *bucket, const char *key)
 			return 0;
 		}
 	}
-	r->resp.content_type = arena_strdup(r->arena, db_result_value(res, 0, 1));
+	r->resp.content_type = m.content_type;
 
 	if (strcmp(r->conf->storage_offload, "off") != 0 && r->method == HTTP_GET) {
 		/* The web server sends the bytes (and handles Range itself). */

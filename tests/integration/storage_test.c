@@ -728,14 +728,15 @@ START_TEST(test_buckets)
 END_TEST
 
 /* Rewrites the stack's config with [storage] offload and reloads. */
+/* [storage] name = value in the stack's configuration, then a reload. */
 static void
-set_offload(const char *mode)
+set_storage(const char *name, const char *value)
 {
 	char cmd[2048];
 
 	snprintf(cmd, sizeof(cmd),
-	    "sed -i '/^offload = /d' '%s/fluxbase.conf' && printf '[storage]\\noffload = %s\\n' >> '%s/fluxbase.conf'",
-	    getenv("FB_STACK_DIR"), mode, getenv("FB_STACK_DIR"));
+	    "sed -i '/^%s = /d' '%s/fluxbase.conf' && printf '[storage]\\n%s = %s\\n' >> '%s/fluxbase.conf'",
+	    name, getenv("FB_STACK_DIR"), name, value, getenv("FB_STACK_DIR"));
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(kill(master_pid(), SIGHUP), 0);
 	sleep_ms(1500);
@@ -753,7 +754,7 @@ START_TEST(test_offload_x_accel_redirect)
 	ck_assert_int_eq(upload("/storage/public/offload.bin", alice, file, false, NULL, "X-Upsert: true",
 	    &r), 201);
 	http_resp_free(&r);
-	set_offload("x-accel-redirect");
+	set_storage("offload", "x-accel-redirect");
 	/* The worker answers with the header only... */
 	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/storage/public/offload.bin"
 	    " cgi-fcgi -bind -connect '%s/run/fluxbase.sock'", getenv("FB_STACK_DIR"));
@@ -786,8 +787,101 @@ START_TEST(test_offload_x_accel_redirect)
 		ck_assert_int_eq(r.status, 404);
 		http_resp_free(&r);
 	}
-	set_offload("off");
+	set_storage("offload", "off");
 	expect_download("/storage/public/offload.bin", NULL, sha, 300000);
+	unlink(file);
+}
+END_TEST
+
+static unsigned long long
+public_cache_hits(void)
+{
+	struct http_resp r;
+	const char *name = "\nfluxbase_storage_public_cache_hits_total ", *p;
+	unsigned long long n;
+
+	ck_assert_int_eq(call(&r, "GET", "/metrics", service, NULL, NULL), 200);
+	p = strstr(r.body, name);
+	ck_assert_ptr_nonnull(p);
+	n = strtoull(p + strlen(name), NULL, 10);
+	http_resp_free(&r);
+	return n;
+}
+
+/* An anonymous GET of path until it answers want (and, when given, with
+ * that Content-Type), for at most ms; the status it last got. */
+static long
+anon_get_until(const char *path, long want, const char *type, long ms)
+{
+	struct http_resp r;
+	long st = 0;
+
+	for (long waited = 0; waited <= ms; waited += 100) {
+		char *v;
+		bool ok;
+
+		st = call(&r, "GET", path, NULL, NULL, NULL);
+		v = http_header(&r, "Content-Type");
+		ok = st == want && (type == NULL || (v != NULL && strcmp(v, type) == 0));
+		free(v);
+		http_resp_free(&r);
+		if (ok)
+			return st;
+		sleep_ms(100);
+	}
+	return st;
+}
+
+START_TEST(test_public_cache)
+{
+	char sha[65], *file = make_file("cached.bin", 5000, sha);
+	const char *path = "/storage/public/cached.bin";
+	unsigned long long hits;
+	struct http_resp r;
+
+	tokens();
+	ensure_bucket("public", "{\"public\":true}");
+	ck_assert_int_eq(upload(path, alice, file, false, "text/x-one", "X-Upsert: true", &r), 201);
+	http_resp_free(&r);
+	set_storage("public_cache_ttl", "60");
+	/* Anonymous downloads come from the workers' caches after the first. */
+	hits = public_cache_hits();
+	for (int i = 0; i < 10; i++)
+		expect_download(path, NULL, sha, 5000);
+	ck_assert_uint_ge(public_cache_hits(), hits + 5);
+	/* A signed-in caller never uses it. */
+	hits = public_cache_hits();
+	for (int i = 0; i < 4; i++)
+		expect_download(path, alice, sha, 5000);
+	ck_assert_uint_eq(public_cache_hits(), hits);
+	/* Deleting the object, or taking the policy away, shows at once
+	 * (well within the 60 s the entries may live). */
+	ck_assert_int_eq(status("DELETE", path, alice, NULL), 204);
+	ck_assert_int_eq(anon_get_until(path, 404, NULL, 2000), 404);
+	ck_assert_int_eq(upload(path, alice, file, false, "text/x-two", NULL, &r), 201);
+	http_resp_free(&r);
+	ck_assert_int_eq(anon_get_until(path, 200, "text/x-two", 2000), 200);
+	ck_assert_int_eq(stack_cmd("psql -q -c 'ALTER POLICY objects_public_read ON storage.objects"
+	    " USING (false)'"), 0);
+	ck_assert_int_eq(anon_get_until(path, 404, NULL, 2000), 404);
+	ck_assert_int_eq(stack_cmd("psql -q -c 'ALTER POLICY objects_public_read ON storage.objects"
+	    " USING (EXISTS (SELECT 1 FROM storage.buckets b WHERE b.id = bucket_id AND b.public))'"),
+	    0);
+	ck_assert_int_eq(anon_get_until(path, 200, "text/x-two", 2000), 200);
+	/* What no trigger sees (here: triggers off) lasts the entry's
+	 * lifetime at most. */
+	set_storage("public_cache_ttl", "1");
+	for (int i = 0; i < 4; i++)
+		expect_download(path, NULL, sha, 5000);
+	ck_assert_int_eq(stack_cmd("psql -q -c \"SET session_replication_role = replica;"
+	    " UPDATE storage.objects SET content_type = 'text/x-three' WHERE bucket_id = 'public'"
+	    " AND key = 'cached.bin'\""), 0);
+	ck_assert_int_eq(anon_get_until(path, 200, "text/x-three", 2500), 200);
+	set_storage("public_cache_ttl", "0");
+	hits = public_cache_hits();
+	for (int i = 0; i < 4; i++)
+		expect_download(path, NULL, sha, 5000);
+	ck_assert_uint_eq(public_cache_hits(), hits);
 	unlink(file);
 }
 END_TEST
@@ -849,6 +943,7 @@ storage_tcase(void)
 	tcase_add_test(tc, test_hostile_keys);
 	tcase_add_test(tc, test_buckets);
 	tcase_add_test(tc, test_offload_x_accel_redirect);
+	tcase_add_test(tc, test_public_cache);
 	tcase_add_test(tc, test_signed_out_token_refused_on_storage);
 	tcase_add_test(tc, test_consistency);
 	return tc;
