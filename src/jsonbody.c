@@ -80,19 +80,31 @@ json_body_object(const char *body, size_t len, const char *const *allowed,
 	return o;
 }
 
+/* o's field key when it is there and of type t: 1 and *v; 0 when absent
+ * (or null); -1, with the error, when of another type. */
+static int
+json_body_field(struct json_object *o, const char *key, json_type t, const char *what,
+    struct json_object **v, struct body_error *e)
+{
+	if (!json_object_object_get_ex(o, key, v) || *v == NULL)
+		return 0;
+	if (!json_object_is_type(*v, t)) {
+		json_body_fail(e, 400, "VALIDATION", "%.64s must be %s", key, what);
+		return -1;
+	}
+	return 1;
+}
+
 int
 json_body_string(struct json_object *o, const char *key, const char **out, size_t *len,
     struct body_error *e)
 {
 	struct json_object *v;
+	int rc;
 
 	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_string)) {
-		json_body_fail(e, 400, "VALIDATION", "%.64s must be a string", key);
-		return -1;
-	}
+	if ((rc = json_body_field(o, key, json_type_string, "a string", &v, e)) <= 0)
+		return rc;
 	*out = json_object_get_string(v);
 	if (len != NULL)
 		*len = (size_t)json_object_get_string_len(v);
@@ -104,14 +116,11 @@ json_body_object_text(struct json_object *o, const char *key, size_t max, const 
     struct body_error *e)
 {
 	struct json_object *v;
+	int rc;
 
 	*text = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_object)) {
-		json_body_fail(e, 400, "VALIDATION", "%.64s must be a JSON object", key);
-		return -1;
-	}
+	if ((rc = json_body_field(o, key, json_type_object, "a JSON object", &v, e)) <= 0)
+		return rc;
 	*text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 	if (strlen(*text) > max) {
 		json_body_fail(e, 400, "VALIDATION", "%.64s is larger than %zu bytes", key, max);

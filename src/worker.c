@@ -47,11 +47,13 @@ worker_on_notify(const char *channel, const char *payload, void *arg)
 {
 	struct schema_cache *sc = arg;
 
-	if (channel == NULL || (payload != NULL && strcmp(payload, "reload schema") == 0))
+	/* After a reconnection anything may have changed unannounced. */
+	bool schema = channel == NULL || (payload != NULL && strcmp(payload, "reload schema") == 0);
+
+	if (schema)
 		sc->stale = true;
 	/* Anything that can change who may read which object. */
-	if (channel == NULL || (payload != NULL && (strcmp(payload, "reload schema") == 0 ||
-	    strcmp(payload, "storage changed") == 0)))
+	if (schema || (payload != NULL && strcmp(payload, "storage changed") == 0))
 		storage_public_cache_clear();
 }
 

@@ -447,12 +447,6 @@ public_cache_slot(const char *bucket, const char *key)
 	return &public_cache[k % PUBLIC_CACHE_SLOTS];
 }
 
-static char *
-dup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* The object's metadata as the caller may see it: from the cache for an
  * anonymous caller when allowed, else from the database (then cached).
  * -1 when the answer (404 or an error) is already made. */
@@ -506,7 +500,7 @@ object_meta(struct request *r, const char *role, bool anonymous, const char *buc
 		e->m = *m;
 		e->m.content_type = strdup(m->content_type);
 		e->m.etag = strdup(m->etag);
-		e->m.cache_control = dup_opt(m->cache_control);
+		e->m.cache_control = m->cache_control ? strdup(m->cache_control) : NULL;
 		e->m.blob_id = strdup(m->blob_id);
 		if (e->bucket == NULL || e->key == NULL || e->m.content_type == NULL ||
 		    e->m.etag == NULL || e->m.blob_id == NULL ||

@@ -4,7 +4,7 @@
  * The target table is always aliased _fb_t and every column reference is
  * qualified with it, so nothing the client names can be mistaken for
  * anything else.  The rows to answer with go through a CTE _fb_src, whose
- * order json_agg keeps.
+ * order json_agg keeps (a read by key: a subquery of that name, no CTE).
  */
 #include "config.h"
 
