@@ -33,7 +33,9 @@ end
 function done(summary, latency, requests)
   local errs = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout + summary.errors.status
-  io.write(string.format('{"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"requests":%d,"errors":%d}\n',
+  io.write(string.format('{"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"requests":%d,"errors":%d,'
+    .. '"non_2xx":%d,"timeouts":%d}\n',
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests, errs))
+    latency:percentile(99) / 1000, summary.requests, errs, summary.errors.status,
+    summary.errors.timeout))
 end
