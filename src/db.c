@@ -45,6 +45,9 @@ struct db {
 	int ncached;
 	unsigned long cache_serial;
 	bool cache_flush;          /* send DEALLOCATE ALL with the next request */
+	bool session_used;         /* request statements may have left settings */
+	bool session_reset;        /* send RESET ALL with the next request */
+	unsigned long session_epoch;
 };
 
 struct db_result {
@@ -91,6 +94,8 @@ db_drop(struct db *db)
 	db->nprepared = 0;
 	db_cache_clear(db);
 	db->cache_flush = false;
+	db->session_used = db->session_reset = false;
+	db->session_epoch++;
 }
 
 void
@@ -299,6 +304,16 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *values)
 
 	if (db->conn == NULL && db_check(db) < 0)
 		return db_unavailable();
+	if (db->session_used) {
+		/* Back to the login role and its settings. */
+		struct db_result *r = db_wrap(db, PQexec(db->conn, "RESET ALL"));
+
+		if (r == NULL || r->status != DB_OK)
+			return r;
+		db_result_free(r);
+		db->session_used = db->session_reset = false;
+		db->session_epoch++;
+	}
 	if (nparams == 0)
 		res = PQexec(db->conn, sql);
 	else
@@ -382,13 +397,25 @@ db_cache_forget(struct db *db, const char *name)
 	}
 }
 
-enum pipe_kind { PIPE_FLUSH, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN };
+unsigned long
+db_session_epoch(const struct db *db)
+{
+	return db->session_epoch;
+}
+
+void
+db_session_reset(struct db *db)
+{
+	db->session_reset = true;
+}
+
+enum pipe_kind { PIPE_FLUSH, PIPE_RESET, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN };
 
 struct db_result *
 db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
     const char *sql, int nparams, const char *const *values)
 {
-	enum pipe_kind sent[5];
+	enum pipe_kind sent[6];
 	int nsent = 0, i;
 	bool setup_fresh = true, main_fresh = false, ok = true;
 	const char *name;
@@ -410,6 +437,11 @@ db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *s
 		setup_fresh = true;
 		db->nprepared = 0;
 	}
+	if (db->session_reset) {
+		ok = ok && PQsendQueryParams(db->conn, "RESET ALL", 0, NULL, NULL, NULL, NULL, 0);
+		sent[nsent++] = PIPE_RESET;
+	}
+	db->session_used = true;
 	if (setup_fresh) {
 		ok = ok && PQsendPrepare(db->conn, setup->name, setup->sql, setup->nparams, NULL);
 		sent[nsent++] = PIPE_PREPARE_SETUP;
@@ -441,6 +473,10 @@ db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *s
 		case PGRES_TUPLES_OK:
 			if (sent[i] == PIPE_FLUSH)
 				db->cache_flush = false;
+			if (sent[i] == PIPE_RESET) {
+				db->session_reset = false;
+				db->session_epoch++;
+			}
 			if (sent[i] == PIPE_PREPARE_SETUP && db->nprepared < MAX_PREPARED)
 				db->prepared[db->nprepared++] = setup;
 			break;

@@ -60,6 +60,15 @@ struct db_result *db_exec_prepared(struct db *db, const struct db_stmt *stmt,
 struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
     const char *const *setup_values, const char *sql, int nparams,
     const char *const *values);
+/*
+ * Request statements may leave settings (the role, the claims) on the
+ * connection's session for the next request to reuse.  db_exec runs as the
+ * login role: it resets the session first.  db_session_reset() has the
+ * next request's pipeline start with a reset too.  The epoch changes
+ * whenever the session's settings are gone (a reset, a new connection).
+ */
+unsigned long db_session_epoch(const struct db *db);
+void db_session_reset(struct db *db);
 /* Called with channel NULL after a reconnect (notifications may be lost). */
 void db_listen(struct db *db, const char *channel);
 

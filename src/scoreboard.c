@@ -89,12 +89,17 @@ scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot, int status,
 	__atomic_add_fetch(&sb->latency[b], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sb->latency_sum_us, (uint64_t)(duration_us > 0 ? duration_us : 0),
 	    __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	slot->last_status = status;
 	slot->last_duration_us = duration_us;
 	memcpy(slot->last_method, slot->method, sizeof(slot->method));
 	memcpy(slot->last_uri, slot->uri, sizeof(slot->uri));
 	slot->requests++;
+}
+
+void
+scoreboard_request_done(struct scoreboard *sb, struct sb_slot *slot)
+{
+	__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	slot->state = WS_IDLE;
 }
 

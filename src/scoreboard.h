@@ -71,10 +71,13 @@ struct scoreboard {
 
 struct scoreboard *scoreboard_create(void);
 void scoreboard_destroy(struct scoreboard *sb);
-/* Called by a worker when a request begins / ends. */
+/* Called by a worker when a request begins; when its answer is made
+ * (counted, before it is complete, so that whoever got it finds it in
+ * /metrics); and when it is done (the connection closed: the worker is idle). */
 void scoreboard_request_begin(struct scoreboard *sb, struct sb_slot *slot);
 void scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot, int status,
     const char *path, long long duration_us);
+void scoreboard_request_done(struct scoreboard *sb, struct sb_slot *slot);
 enum sb_group scoreboard_group(const char *path);
 /* Called by the master when a worker died mid-request. */
 void scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot);

@@ -20,36 +20,69 @@
 #include "session.h"
 #include "token.h"
 
-/* One statement: role, claims, (for reads) a read-only transaction, and
- * the check that the token's session is still alive.  Going read-only is
- * allowed at any point of a transaction, unlike the other way round, so it
- * rides here rather than in a BEGIN.  Without a session (anonymous, or a
- * service token) there is nothing to check: a statement of its own, since
- * one statement for both would be planned anew for every anonymous request
- * (its plan for a NULL session is cheaper than the generic one, so
- * PostgreSQL never settles on the generic plan). */
-static const struct db_stmt setup_stmt = {
-	"fb_setup",
-	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
-	" set_config('request.jwt.claim.sub', coalesce($5, ''), true),"
-	" set_config('request.jwt.claim.role', $6, true),"
-	" set_config('request.jwt.claim.email', coalesce($7, ''), true),"
-	" set_config('transaction_read_only', $3, true),"
-	" CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s"
-	"  WHERE s.id = $4::uuid AND s.revoked_at IS NULL) THEN true"
-	"  ELSE fluxbase.session_ended() END",
-	7,
+/*
+ * The statement that opens a request's transaction.  The request identity
+ * (role, claims, and the claims policies read most as settings of their
+ * own) is set for the connection's session, not the transaction, and is
+ * set again only when it changes: switching roles in every transaction was
+ * the largest share of PostgreSQL's time on a small request.  When the
+ * worker reuses it, the statement first checks that the session still
+ * holds exactly that identity: anything that changed it (a request's own
+ * SQL, a pooler that swapped the server connection) raises FB001 before
+ * the handler's statement runs, and the worker sets the identity again.
+ *
+ * Every transaction also gets its read-only flag (going read-only is
+ * allowed at any point of a transaction, so it rides here rather than in a
+ * BEGIN) and, for a token with a session, the check that the session is
+ * still alive: every time, whatever is reused.  Without a session
+ * (anonymous, or a service token) there is nothing to check: statements of
+ * their own, since one statement for both would be planned anew for every
+ * anonymous request (its plan for a NULL session is cheaper than the
+ * generic one, so PostgreSQL never settles on the generic plan).
+ *
+ * Parameters: $1 read-only, $2 role, $3 claims, $4 sub, $5 email, $6 session.
+ */
+#define SESSION_CHECK \
+	", CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s" \
+	"  WHERE s.id = $6::uuid AND s.revoked_at IS NULL) THEN true" \
+	"  ELSE fluxbase.session_ended() END"
+#define IDENTITY_SET \
+	"SELECT set_config('role', $2, false), set_config('request.jwt.claims', $3, false)," \
+	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
+	" set_config('request.jwt.claim.role', $2, false)," \
+	" set_config('request.jwt.claim.email', coalesce($5, ''), false)," \
+	" set_config('transaction_read_only', $1, true)"
+#define IDENTITY_REUSE \
+	"SELECT CASE WHEN current_user = $2::name" \
+	"  AND current_setting('request.jwt.claims', true) = $3" \
+	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
+	"  AND current_setting('request.jwt.claim.role', true) = $2" \
+	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
+	"  THEN true ELSE fluxbase.identity_lost() END," \
+	" set_config('transaction_read_only', $1, true)"
+
+static const struct db_stmt identity_set_stmt = {
+	"fb_identity", IDENTITY_SET SESSION_CHECK, 6,
+};
+static const struct db_stmt identity_set_ns_stmt = {
+	"fb_identity_ns", IDENTITY_SET, 5,
+};
+static const struct db_stmt identity_reuse_stmt = {
+	"fb_reuse", IDENTITY_REUSE SESSION_CHECK, 6,
+};
+static const struct db_stmt identity_reuse_ns_stmt = {
+	"fb_reuse_ns", IDENTITY_REUSE, 5,
 };
 
-static const struct db_stmt setup_nosession_stmt = {
-	"fb_setup_ns",
-	"SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
-	" set_config('request.jwt.claim.sub', coalesce($4, ''), true),"
-	" set_config('request.jwt.claim.role', $5, true),"
-	" set_config('request.jwt.claim.email', coalesce($6, ''), true),"
-	" set_config('transaction_read_only', $3, true)",
-	6,
-};
+/* The identity this worker's connection holds, valid while the
+ * connection's session epoch is the same. */
+static struct {
+	const struct db *db;
+	unsigned long epoch;
+	char *role, *claims, *sub, *email;
+} applied;
+
+static void identity_forget(void);
 
 static const char *const allowed_roles[] = { "anon", "authenticated", "service_role" };
 
@@ -109,6 +142,7 @@ session_cache_clear(void)
 {
 	for (int i = 0; i < TOKEN_CACHE_SLOTS; i++)
 		token_entry_clear(&token_cache[i]);
+	identity_forget();
 }
 
 static int
@@ -223,19 +257,102 @@ session_exec(struct request *r, const char *sql, int nparams, const char *const 
 	return session_exec_as(r, r->role, sql, nparams, values, read_only);
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static void
+identity_forget(void)
+{
+	free(applied.role);
+	free(applied.claims);
+	free(applied.sub);
+	free(applied.email);
+	memset(&applied, 0, sizeof(applied));
+}
+
+static bool
+identity_is_applied(const struct db *db, const char *role, const char *claims,
+    const char *sub, const char *email)
+{
+	return applied.db == db && applied.epoch == db_session_epoch(db) &&
+	    applied.role != NULL && strcmp(applied.role, role) == 0 &&
+	    strcmp(applied.claims, claims) == 0 && same_str(applied.sub, sub) &&
+	    same_str(applied.email, email);
+}
+
+static void
+identity_remember(const struct db *db, const char *role, const char *claims,
+    const char *sub, const char *email)
+{
+	identity_forget();
+	applied.role = strdup(role);
+	applied.claims = strdup(claims);
+	applied.sub = dup_or_null(sub);
+	applied.email = dup_or_null(email);
+	if (applied.role == NULL || applied.claims == NULL || (sub && !applied.sub) ||
+	    (email && !applied.email)) {
+		identity_forget();
+		return;
+	}
+	applied.db = db;
+	applied.epoch = db_session_epoch(db);
+}
+
+static bool
+failed_with(const struct db_result *res, const char *state)
+{
+	const char *s;
+
+	return db_result_status(res) == DB_ERROR && (s = db_result_sqlstate(res)) != NULL &&
+	    strcmp(s, state) == 0;
+}
+
+/* The handler's statement behind the opening statement: the identity is
+ * reused when the connection holds it, set otherwise. */
+static struct db_result *
+identity_exec(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, bool read_only)
+{
+	const char *claims = r->claims ? r->claims : "{}";
+	const char *v[6] = { read_only ? "on" : "off", role, claims, r->user_id, r->email,
+		r->session_id };
+	bool with_session = r->session_id != NULL;
+	struct db_result *res;
+
+	if (identity_is_applied(r->db, role, claims, r->user_id, r->email)) {
+		res = db_exec_request(r->db,
+		    with_session ? &identity_reuse_stmt : &identity_reuse_ns_stmt, v, sql, nparams,
+		    values);
+		if (res == NULL || !failed_with(res, "FB001"))
+			return res;
+		log_warn("db: the connection's request identity was changed (by a request's SQL,"
+		    " or a pooler in transaction mode between us and PostgreSQL?); setting it again");
+		db_result_free(res);
+		identity_forget();
+		db_session_reset(r->db);
+	}
+	res = db_exec_request(r->db, with_session ? &identity_set_stmt : &identity_set_ns_stmt, v,
+	    sql, nparams, values);
+	if (res != NULL && db_result_status(res) == DB_OK) {
+		identity_remember(r->db, role, claims, r->user_id, r->email);
+	} else {
+		/* Rolled back: the session holds whatever it held before, maybe
+		 * something a request's SQL left.  The next one starts afresh. */
+		identity_forget();
+		db_session_reset(r->db);
+	}
+	return res;
+}
+
 struct db_result *
 session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, bool read_only)
 {
-	const char *claims = r->claims ? r->claims : "{}", *ro = read_only ? "on" : "off";
-	const char *with_session[7] = { role, claims, ro, r->session_id, r->user_id, role, r->email };
-	const char *without[6] = { role, claims, ro, r->user_id, role, r->email };
-	struct db_result *res;
+	struct db_result *res = identity_exec(r, role, sql, nparams, values, read_only);
 
-	if (r->session_id != NULL)
-		res = db_exec_request(r->db, &setup_stmt, with_session, sql, nparams, values);
-	else
-		res = db_exec_request(r->db, &setup_nosession_stmt, without, sql, nparams, values);
 	if (res == NULL) {
 		response_error(r, 500, "INTERNAL", "Internal server error");
 		return NULL;

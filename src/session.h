@@ -29,7 +29,8 @@ struct db_result *session_exec(struct request *r, const char *sql, int nparams,
 /* The same in another role (fluxbase_auth for the auth endpoints). */
 struct db_result *session_exec_as(struct request *r, const char *role, const char *sql,
     int nparams, const char *const *values, bool read_only);
-/* Frees the per-worker cache of verified tokens (at worker exit). */
+/* Frees the per-worker cache of verified tokens and what the worker
+ * remembers of its connection's identity (at worker exit). */
 void session_cache_clear(void);
 /* After a failed session_exec: a 409 (unique or foreign key) said in the
  * endpoint's own words. */

@@ -153,9 +153,9 @@ worker_dispatch(struct request *r)
 		response_error(r, 500, "INTERNAL", "Internal server error");
 }
 
-static int
+static void
 worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
-    struct db *db, struct sb_slot *slot, long long *duration_us)
+    struct db *db, struct sb_slot *slot)
 {
 	struct request r;
 	struct timespec start;
@@ -185,13 +185,17 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		worker_dispatch(&r);
 	}
 	response_header(&r, "X-Request-Id", r.request_id);
+	/* Counted before the answer is complete: whoever reads /metrics after
+	 * getting it sees it there. */
+	slot->db_reconnects = db_reconnects(db);
+	slot->public_cache_hits = storage_public_cache_hits();
+	slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1 : 0;
+	scoreboard_request_end(worker_sb, slot, r.resp.status, slot->uri, elapsed_us(&start));
 	if (response_finish(&r) < 0)
 		log_info("%s: client went away during %s %s (request %s)", __func__,
 		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
-	*duration_us = elapsed_us(&start);
 	log_access(r.request_id, r.method_name, r.raw_path ? r.raw_path : "-", r.resp.status,
-	    r.resp.bytes_sent, *duration_us);
-	return r.resp.status;
+	    r.resp.bytes_sent, elapsed_us(&start));
 }
 
 int
@@ -272,18 +276,10 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 		}
 		errors = 0;
 		scoreboard_request_begin(sb, slot);
-		{
-			long long us = 0;
-			int status = worker_handle(&fcgx, &arena, conf, db, slot, &us);
-
-			FCGX_Finish_r(&fcgx);
-			arena_reset(&arena);
-			slot->db_reconnects = db_reconnects(db);
-			slot->public_cache_hits = storage_public_cache_hits();
-			slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1
-									    : 0;
-			scoreboard_request_end(sb, slot, status, slot->uri, us);
-		}
+		worker_handle(&fcgx, &arena, conf, db, slot);
+		FCGX_Finish_r(&fcgx);
+		scoreboard_request_done(sb, slot);
+		arena_reset(&arena);
 		if (conf->max_requests > 0 && (long)slot->requests >= conf->max_requests) {
 			log_info("%s: served %ld requests, recycling", __func__, conf->max_requests);
 			break;

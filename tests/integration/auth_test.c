@@ -176,6 +176,11 @@ START_TEST(test_session_life_cycle)
 	ck_assert_int_eq(refresh(s.refresh, &again, "10.0.1.1"), 200);
 	ck_assert_str_eq(again.refresh, s2.refresh);
 
+	/* Workers keep a token's identity on their connection between
+	 * requests: warm every worker with it, so the ones below reuse it. */
+	for (int i = 0; i < 12; i++)
+		ck_assert_int_eq(status_of("GET", "/tables/products?id=eq.1", s2.access, "10.0.1.1"),
+		    200);
 	auth_call(&r, "POST", "/auth/signout", s2.access, NULL, "10.0.1.1");
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"message\""));
@@ -187,9 +192,11 @@ START_TEST(test_session_life_cycle)
 	auth_call(&r, "GET", "/auth/user", s.access, NULL, "10.0.1.1");
 	assert_error(&r, 401, "INVALID_TOKEN");
 	http_resp_free(&r);
-	auth_call(&r, "GET", "/tables/products?id=eq.1", s2.access, NULL, "10.0.1.1");
-	assert_error(&r, 401, "INVALID_TOKEN");
-	http_resp_free(&r);
+	for (int i = 0; i < 12; i++) {
+		auth_call(&r, "GET", "/tables/products?id=eq.1", s2.access, NULL, "10.0.1.1");
+		assert_error(&r, 401, "INVALID_TOKEN");
+		http_resp_free(&r);
+	}
 	ck_assert_int_eq(refresh(s2.refresh, NULL, "10.0.1.1"), 401);
 	ck_assert_int_eq(status_of("POST", "/auth/signout", s2.access, "10.0.1.1"), 401);
 	/* Signing in again works, case-insensitively. */

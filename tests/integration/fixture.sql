@@ -95,3 +95,19 @@ GRANT SELECT ON all_types TO anon;
 -- Slow reads, for the slow-request log and request_timeout.
 CREATE VIEW slow_one AS SELECT 1 AS n FROM pg_sleep(1.6);
 CREATE VIEW slow_forever AS SELECT 1 AS n FROM pg_sleep(20);
+
+-- Who a request runs as, seen from SQL: workers keep the identity on their
+-- connection between requests, and it must never pass from one caller to
+-- the next.
+CREATE VIEW whoami AS SELECT current_user::text AS db_role,
+  current_setting('request.jwt.claim.sub', true) AS sub,
+  current_setting('request.jwt.claim.role', true) AS claim_role;
+GRANT SELECT ON whoami TO anon;
+-- A request's own SQL that changes the identity for the whole session
+-- (authenticator may become any request role): the next request on that
+-- connection must not inherit it.
+CREATE FUNCTION become_service() RETURNS text LANGUAGE sql VOLATILE
+  AS $$ SELECT set_config('request.jwt.claim.sub', '22222222-2222-4222-8222-222222222222', false)
+       || set_config('role', 'service_role', false) $$;
+CREATE VIEW become_service AS SELECT become_service() AS x;
+GRANT SELECT ON become_service TO anon;

@@ -767,6 +767,59 @@ START_TEST(test_get_by_id_is_one_round_trip)
 }
 END_TEST
 
+/* db_role and sub of /tables/whoami as the caller with token (NULL: anon). */
+static void
+expect_identity(const char *token, const char *role, const char *sub)
+{
+	struct http_resp r;
+	struct json_object *o, *row;
+
+	call(&r, "GET", "/tables/whoami", token, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	o = json_body(&r);
+	ck_assert_int_eq(json_object_array_length(o), 1);
+	row = json_object_array_get_idx(o, 0);
+	ck_assert_msg(strcmp(jstr(row, "db_role"), role) == 0 && strcmp(jstr(row, "sub"), sub) == 0,
+	    "wanted %s/%s, got %s", role, sub, r.body);
+	json_object_put(o);
+	http_resp_free(&r);
+}
+
+START_TEST(test_identity_never_passes_between_requests)
+{
+	struct { const char *token, *role, *sub; } who[4];
+	struct http_resp r;
+	unsigned seed = 7;
+
+	tokens();
+	who[0].token = alice, who[0].role = "authenticated", who[0].sub = ALICE;
+	who[1].token = bob, who[1].role = "authenticated", who[1].sub = BOB;
+	who[2].token = NULL, who[2].role = "anon", who[2].sub = "";
+	who[3].token = service, who[3].role = "service_role", who[3].sub = "";
+	/* Runs of the same caller (reused) and changes of caller, mixed. */
+	for (int i = 0; i < 80; i++) {
+		int k = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 4;
+
+		expect_identity(who[k].token, who[k].role, who[k].sub);
+		if (i % 3 == 0)
+			expect_identity(who[k].token, who[k].role, who[k].sub);
+	}
+	/* A request's SQL that makes the session service_role and Bob: the
+	 * next anonymous request on that connection is still anonymous. */
+	for (int i = 0; i < 40; i++) {
+		call(&r, "GET", "/tables/become_service", NULL, NULL, NULL);
+		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+		http_resp_free(&r);
+		expect_identity(NULL, "anon", "");
+		call(&r, "GET", "/tables/notes", NULL, NULL, NULL);
+		assert_error(&r, 401, "42501");
+		http_resp_free(&r);
+		expect_identity(alice, "authenticated", ALICE);
+	}
+	ck_assert(log_contains("request identity was changed"));
+}
+END_TEST
+
 TCase *
 tables_tcase(void)
 {
@@ -784,5 +837,6 @@ tables_tcase(void)
 	tcase_add_test(tc, test_other_schema_max_rows_read_only);
 	tcase_add_test(tc, test_schema_reload_without_restart);
 	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
+	tcase_add_test(tc, test_identity_never_passes_between_requests);
 	return tc;
 }
