@@ -5,8 +5,10 @@
  * secret, claims checked before any of them reaches SQL) and settles the
  * database role: anon without a token, the token's role with one.
  * session_exec() runs one statement of a handler as one transaction in one
- * round trip: a setup statement (role, claims, read-only) and the handler's
- * statement, pipelined.  db_error_response() is the one place that turns a
+ * round trip: an opening statement (the identity — role and claims — set,
+ * or reused when the worker's connection already holds it; read-only; the
+ * session check) and the handler's statement, pipelined.
+ * db_error_response() is the one place that turns a
  * database error into an HTTP answer.
  */
 #ifndef FLUXBASE_SESSION_H

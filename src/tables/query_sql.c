@@ -213,11 +213,14 @@ put_select(struct sql_query *q, const struct sc_table *t, const struct plan *p,
 static void
 put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 {
+	/* count(*), not count(_fb_src): that would build each row's composite
+	 * value once more than json_agg does (a whole-row value is never null,
+	 * so both count the same). */
 	strbuf_printf(&q->sql, " SELECT %s AS total, ", total ? total : "NULL::bigint");
 	if (o->singular)
-		strbuf_puts(&q->sql, "fluxbase.assert_singular(pg_catalog.count(_fb_src))");
+		strbuf_puts(&q->sql, "fluxbase.assert_singular(pg_catalog.count(*))");
 	else
-		strbuf_puts(&q->sql, "pg_catalog.count(_fb_src)");
+		strbuf_puts(&q->sql, "pg_catalog.count(*)");
 	strbuf_puts(&q->sql, " AS n, ");
 	switch (o->body) {
 	case SQL_BODY_ARRAY:

@@ -324,7 +324,7 @@ START_TEST(test_sql_writes)
 	o.singular = true;
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_read(&q, &table, &p, &o), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "fluxbase.assert_singular(pg_catalog.count(_fb_src))"));
+	ck_assert_ptr_nonnull(strstr(q.sql.data, "fluxbase.assert_singular(pg_catalog.count(*))"));
 	o.singular = false;
 }
 END_TEST
