@@ -81,6 +81,7 @@ static struct {
 	unsigned long epoch;
 	char *role, *claims, *sub, *email;
 } applied;
+static time_t identity_warned;
 
 static void identity_forget(void);
 
@@ -328,8 +329,13 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		    values);
 		if (res == NULL || !failed_with(res, "FB001"))
 			return res;
-		log_warn("db: the connection's request identity was changed (by a request's SQL,"
-		    " or a pooler in transaction mode between us and PostgreSQL?); setting it again");
+		/* At most once a minute: behind a pooler it could be every request. */
+		if (time(NULL) >= identity_warned + 60) {
+			identity_warned = time(NULL);
+			log_warn("db: the connection's request identity was changed (by a request's"
+			    " SQL, or a pooler in transaction mode between us and PostgreSQL?);"
+			    " setting it again");
+		}
 		db_result_free(res);
 		identity_forget();
 		db_session_reset(r->db);
