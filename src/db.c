@@ -409,7 +409,9 @@ db_session_reset(struct db *db)
 	db->session_reset = true;
 }
 
-enum pipe_kind { PIPE_FLUSH, PIPE_RESET, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN };
+enum pipe_kind {
+	PIPE_FLUSH, PIPE_RESET, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN
+};
 
 struct db_result *
 db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,

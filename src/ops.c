@@ -193,7 +193,8 @@ ops_metrics(struct request *r)
 		for (int c = 0; c < 4; c++)
 			strbuf_printf(&m, "fluxbase_requests_total{group=\"%s\",status=\"%s\"} %llu\n",
 			    sb_group_names[g], classes[c], (unsigned long long)sb->requests[g][c]);
-	strbuf_puts(&m, "# HELP fluxbase_request_duration_seconds Time from accept to the last byte.\n"
+	strbuf_puts(&m, "# HELP fluxbase_request_duration_seconds Time from accept until the answer"
+			" is made (a streamed body's transfer included).\n"
 			"# TYPE fluxbase_request_duration_seconds histogram\n");
 	for (int b = 0; b < SB_LATENCY_BUCKETS; b++) {
 		cumulative += sb->latency[b];
