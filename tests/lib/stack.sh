@@ -137,11 +137,14 @@ stack_pick_port() {
 	if [ "${STACK_PORT:-0}" != 0 ]; then
 		return
 	fi
-	p=$(( 20000 + $$ % 20000 ))
+	# Never one this shell picked before: a server just stopped may still
+	# hold it bound for a moment (seen with Apache after SIGTERM).
+	p=${stack_port_next:-$(( 20000 + $$ % 20000 ))}
 	while ! stack_port_free "$p"; do
 		p=$((p + 1))
 	done
 	STACK_PORT=$p
+	stack_port_next=$((p + 1))
 	stack_port_picked=1
 }
 
