@@ -765,7 +765,8 @@ START_TEST(test_smtp_transport)
 	char smtpdir[512], sock[512], out[8192], url[128], cmd[1024], line[2048], link[1024] = "";
 	char from[256] = "", to[256] = "", subject[256] = "";
 	pid_t smtpd, pool;
-	int port = 20000 + (int)(getpid() % 20000) + 17;
+	/* Below the kernel's range for client connections' local ports (32768 on). */
+	int port = 20000 + (int)(getpid() % 12000) + 17;
 	DIR *d;
 	struct dirent *e;
 

@@ -132,6 +132,22 @@ stack_port_free() {
 	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# The first port from FROM on that nothing listens on, below the range
+# the kernel hands out as the local ports of client connections: with one
+# of those in use (the suites running beside us make thousands), bind fails
+# even though nothing listens there.
+stack_free_port() { # from
+	local lo=32768 hi p
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$lo" -gt 21000 ] || lo=65536
+	p=$1
+	while [ "$p" -ge "$lo" ] || ! stack_port_free "$p"; do
+		p=$((p + 1))
+		[ "$p" -lt "$lo" ] || p=20000
+	done
+	echo "$p"
+}
+
 stack_pick_port() {
 	local p
 	if [ "${STACK_PORT:-0}" != 0 ]; then
@@ -139,10 +155,7 @@ stack_pick_port() {
 	fi
 	# Never one this shell picked before: a server just stopped may still
 	# hold it bound for a moment (seen with Apache after SIGTERM).
-	p=${stack_port_next:-$(( 20000 + $$ % 20000 ))}
-	while ! stack_port_free "$p"; do
-		p=$((p + 1))
-	done
+	p=$(stack_free_port "${stack_port_next:-$(( 20000 + $$ % 10000 ))}")
 	STACK_PORT=$p
 	stack_port_next=$((p + 1))
 	stack_port_picked=1
