@@ -321,30 +321,6 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *values)
 	return db_wrap(db, res);
 }
 
-struct db_result *
-db_exec_prepared(struct db *db, const struct db_stmt *stmt, const char *const *values)
-{
-	int i;
-
-	if (db->conn == NULL && db_check(db) < 0)
-		return db_unavailable();
-	for (i = 0; i < db->nprepared; i++)
-		if (db->prepared[i] == stmt)
-			break;
-	if (i == db->nprepared) {
-		PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
-		struct db_result *r = db_wrap(db, res);
-
-		if (r == NULL || r->status != DB_OK)
-			return r;
-		db_result_free(r);
-		if (db->nprepared < MAX_PREPARED)
-			db->prepared[db->nprepared++] = stmt;
-	}
-	return db_wrap(db, PQexecPrepared(db->conn, stmt->name, stmt->nparams, values, NULL,
-	    NULL, 0));
-}
-
 static unsigned long
 db_hash(const char *s)
 {

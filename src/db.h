@@ -47,8 +47,6 @@ const char *db_last_error(const struct db *db);
 /* With nparams == 0 the text may hold several statements (simple protocol). */
 struct db_result *db_exec(struct db *db, const char *sql, int nparams,
     const char *const *values);
-struct db_result *db_exec_prepared(struct db *db, const struct db_stmt *stmt,
-    const char *const *values);
 
 /*
  * One request's transaction in one round trip: the setup statement and the
