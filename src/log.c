@@ -27,6 +27,9 @@ static char *access_path_saved;
 static enum log_level min_level = LOG_LEVEL_INFO;
 static bool json_lines;
 
+static struct log_buffer *access_buf;   /* NULL: one write per line */
+static time_t access_buf_since;         /* the oldest buffered line's second */
+
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
 static pid_t self_pid;
@@ -117,8 +120,10 @@ log_reopen(void)
 {
 	char *e = error_path_saved ? strdup(error_path_saved) : NULL;
 	char *a = access_path_saved ? strdup(access_path_saved) : NULL;
-	int rc = log_open(e, a, min_level, json_lines);
+	int rc;
 
+	log_flush();
+	rc = log_open(e, a, min_level, json_lines);
 	free(e);
 	free(a);
 	return rc;
@@ -127,6 +132,8 @@ log_reopen(void)
 void
 log_close(void)
 {
+	log_flush();
+	access_buf = NULL;
 	log_set_fd(&error_fd, STDERR_FILENO);
 	log_set_fd(&access_fd, STDERR_FILENO);
 	free(error_path_saved);
@@ -134,18 +141,36 @@ log_close(void)
 	error_path_saved = access_path_saved = NULL;
 }
 
+/* "2026-01-31T12:34:56.789Z"; the part up to the seconds is made once a
+ * second.  Sets *sec to the time's seconds. */
 static size_t
-log_timestamp(char *buf, size_t size)
+log_timestamp(char *buf, size_t size, time_t *sec)
 {
+	static time_t cached_sec = -1;
+	static char cached[32];
+	static size_t cached_len;
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
+	long ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	return n;
+	if (ts.tv_sec != cached_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = ts.tv_sec;
+	}
+	*sec = ts.tv_sec;
+	if (size < cached_len + 6)
+		return 0;
+	memcpy(buf, cached, cached_len);
+	ms = ts.tv_nsec / 1000000;
+	buf[cached_len] = '.';
+	buf[cached_len + 1] = (char)('0' + ms / 100);
+	buf[cached_len + 2] = (char)('0' + ms / 10 % 10);
+	buf[cached_len + 3] = (char)('0' + ms % 10);
+	buf[cached_len + 4] = 'Z';
+	buf[cached_len + 5] = '\0';
+	return cached_len + 5;
 }
 
 /* A line under construction: it never grows past its buffer. */
@@ -213,24 +238,97 @@ line_json_string(struct line *l, const char *s)
 }
 
 static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
 line_write(int fd, struct line *l)
 {
 	l->buf[l->n++] = '\n';
-	while (write(fd, l->buf, l->n) < 0 && errno == EINTR)
-		;
+	write_all(fd, l->buf, l->n);
+}
+
+void
+log_buffer_use(struct log_buffer *b)
+{
+	log_flush();
+	access_buf = b;
+	log_flush();
+}
+
+bool
+log_pending(void)
+{
+	return access_buf != NULL && access_buf->len > 0;
+}
+
+void
+log_buffer_drain(struct log_buffer *b)
+{
+	if (b->len > 0 && b->len <= sizeof(b->data))
+		write_all(access_fd, b->data, b->len);
+	b->len = 0;
+}
+
+void
+log_flush(void)
+{
+	int saved = errno;
+
+	if (access_buf != NULL)
+		log_buffer_drain(access_buf);
+	errno = saved;
+}
+
+/* An access line: into the buffer when there is one, whole. */
+static void
+access_write(struct line *l, time_t now)
+{
+	struct log_buffer *b = access_buf;
+
+	if (b == NULL) {
+		line_write(access_fd, l);
+		return;
+	}
+	l->buf[l->n++] = '\n';
+	if (l->n > sizeof(b->data) - b->len)
+		log_flush();
+	if (b->len == 0)
+		access_buf_since = now;
+	memcpy(b->data + b->len, l->buf, l->n);
+	b->len += l->n;     /* committed: the master writes it if we die now */
+	if (now - access_buf_since >= 1)
+		log_flush();
 }
 
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	struct line l = { .n = 0 };
+	struct line l;
 	char ts[40];
+	time_t now;
 	va_list ap;
 	int saved = errno;
 
 	if (level < min_level)
 		return;
-	log_timestamp(ts, sizeof(ts));
+	l.n = 0;
+	/* Both logs on one stream: the requests before this line come first. */
+	if (access_fd == error_fd)
+		log_flush();
+	log_timestamp(ts, sizeof(ts), &now);
 	if (json_lines) {
 		char msg[sizeof(l.buf)];
 
@@ -255,10 +353,12 @@ void
 log_access(const char *request_id, const char *method, const char *path, int status,
     size_t bytes, long long duration_us)
 {
-	struct line l = { .n = 0 };
+	struct line l;
 	char ts[40];
+	time_t now;
 
-	log_timestamp(ts, sizeof(ts));
+	l.n = 0;
+	log_timestamp(ts, sizeof(ts), &now);
 	if (json_lines) {
 		line_printf(&l, "{\"time\":\"%s\",\"request_id\":", ts);
 		line_json_string(&l, request_id);
@@ -272,5 +372,5 @@ log_access(const char *request_id, const char *method, const char *path, int sta
 		line_printf(&l, "%s %s %s %s %d %zu %lldus pid=%ld", ts, request_id, method, path,
 		    status, bytes, duration_us, (long)log_pid());
 	}
-	line_write(access_fd, &l);
+	access_write(&l, now);
 }

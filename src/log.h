@@ -27,6 +27,27 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* One line per request; path never carries the query string. */
 void log_access(const char *request_id, const char *method, const char *path, int status,
     size_t bytes, long long duration_us);
+
+/*
+ * Access lines gathered by a worker and written out with one write(2) of
+ * whole lines: when the next line does not fit, when the worker is about
+ * to wait for work, and once the oldest is a second old.  The buffer lives
+ * in shared memory (the scoreboard), so that the master writes out what a
+ * worker killed or crashed left in it: no line is lost.  At most PIPE_BUF
+ * bytes, so a write to a pipe is never interleaved with another process's.
+ */
+#define LOG_BUFFER_SIZE 4096
+struct log_buffer {
+	size_t len;                /* bytes of whole lines in data */
+	char data[LOG_BUFFER_SIZE];
+};
+/* From now on this process's access lines go through b (NULL: one write
+ * per line again); whatever b held is written first. */
+void log_buffer_use(struct log_buffer *b);
+bool log_pending(void);
+void log_flush(void);
+/* The master: what a worker that has gone left in b. */
+void log_buffer_drain(struct log_buffer *b);
 int log_level_parse(const char *s, enum log_level *out);
 /* This process's pid, without a system call per use (kept right across fork). */
 pid_t log_pid(void);

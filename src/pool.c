@@ -391,6 +391,8 @@ pool_reap(struct pool *p)
 			    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0))
 				p->next_spawn_at = time(NULL) + 1;
 		}
+		/* Access lines a worker killed or crashed had not written. */
+		log_buffer_drain(&p->sb->logs[slot - p->sb->slots]);
 		scoreboard_slot_release(p->sb, slot);
 	}
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "auth/ratelimit.h"
+#include "log.h"
 
 #define SCOREBOARD_SLOTS 512
 
@@ -67,6 +68,9 @@ struct scoreboard {
 	uint64_t latency_sum_us;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
 	struct ratelimit ratelimit;
+	/* Each slot's access lines not yet written (apart from the slots,
+	 * so that reading the slots does not touch these pages). */
+	struct log_buffer logs[SCOREBOARD_SLOTS];
 };
 
 struct scoreboard *scoreboard_create(void);

@@ -236,6 +236,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	else
 		schema_load(&worker_schema, db, conf->tables_schemas);
 	arena_init(&arena, 64 * 1024);
+	log_buffer_use(&sb->logs[slot - sb->slots]);
 	slot->state = WS_IDLE;
 
 	while (!worker_stop) {
@@ -252,11 +253,19 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 		 * is watched too: a notification (schema changed) or the end of
 		 * the connection is dealt with as it comes, and a request finds
 		 * nothing left to check. */
-		if (ppoll(pfd, nfds, NULL, &wait_set) < 0) {
+		/* With access lines in hand, a look first: they are written
+		 * out before the worker waits, not while work is queued. */
+		rc = ppoll(pfd, nfds, log_pending() ? &(struct timespec){ 0, 0 } : NULL,
+		    &wait_set);
+		if (rc < 0) {
 			if (errno != EINTR) {
 				log_err("%s: poll: %m", __func__);
 				break;
 			}
+			continue;
+		}
+		if (rc == 0) {
+			log_flush();
 			continue;
 		}
 		if (nfds == 2 && pfd[1].revents != 0)
@@ -285,6 +294,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 			break;
 		}
 	}
+	log_buffer_use(NULL);
 	FCGX_Free(&fcgx, 0);
 	arena_destroy(&arena);
 	schema_free(&worker_schema);
