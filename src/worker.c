@@ -236,7 +236,10 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	else
 		schema_load(&worker_schema, db, conf->tables_schemas);
 	arena_init(&arena, 64 * 1024);
-	log_buffer_use(&sb->logs[slot - sb->slots]);
+	/* Batched access lines only under a master, which writes out what a
+	 * killed worker left; alone (spawn-fcgi), a line per write. */
+	if (!standalone)
+		log_buffer_use(&sb->logs[slot - sb->slots]);
 	slot->state = WS_IDLE;
 
 	while (!worker_stop) {
