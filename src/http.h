@@ -119,6 +119,10 @@ const char *request_header(const struct request *r, const char *name);
 const char *request_param(const struct request *r, const char *fcgi_name);
 /* Reads at most n body bytes; 0 at the end, -1 on a read error. */
 ssize_t request_read(struct request *r, void *buf, size_t n);
+/* Whether the web server has sent all it will for this request (the body
+ * was read to its end, or there was none): its connection may then be
+ * closed at once. */
+bool request_input_done(struct request *r);
 /*
  * Reads the whole body into the arena, at most limit bytes.  On failure
  * sets 413 or 400 and returns -1.

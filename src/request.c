@@ -324,6 +324,21 @@ request_read(struct request *r, void *buf, size_t n)
 	return got;
 }
 
+bool
+request_input_done(struct request *r)
+{
+	if (r->fcgx == NULL)
+		return false;
+	if (FCGX_HasSeenEOF(r->fcgx->in) == EOF)
+		return true;
+	/* The whole announced body is read (or there is none): all that
+	 * follows is the end-of-input record, sent with it.  Anything else
+	 * (a body not read, a length unknown) is left to libfcgi's close,
+	 * which reads what still comes for a while. */
+	return r->has_content_length && r->body_read >= r->content_length &&
+	       FCGX_GetChar(r->fcgx->in) == EOF;
+}
+
 int
 request_body(struct request *r, size_t limit, const char **body, size_t *len)
 {

@@ -196,6 +196,12 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
 	log_access(r.request_id, r.method_name, r.raw_path ? r.raw_path : "-", r.resp.status,
 	    r.resp.bytes_sent, elapsed_us(&start));
+	/* libfcgi ends a connection by waiting for the web server to close
+	 * its side, reading whatever it still sends, so that it never gets a
+	 * reset instead of the answer.  When it has sent all there is, close
+	 * at once: no wait, no wake-up for the worker when nginx closes. */
+	if (!fcgx->keepConnection && request_input_done(&r))
+		fcgx->detached = 1;
 }
 
 int
