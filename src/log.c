@@ -160,8 +160,10 @@ log_timestamp(char *buf, size_t size, time_t *sec)
 		cached_sec = ts.tv_sec;
 	}
 	*sec = ts.tv_sec;
-	if (size < cached_len + 6)
+	if (size < cached_len + 6) {
+		buf[0] = '\0';
 		return 0;
+	}
 	memcpy(buf, cached, cached_len);
 	ms = ts.tv_nsec / 1000000;
 	buf[cached_len] = '.';

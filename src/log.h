@@ -31,7 +31,8 @@ void log_access(const char *request_id, const char *method, const char *path, in
 /*
  * Access lines gathered by a worker and written out with one write(2) of
  * whole lines: when the next line does not fit, when the worker is about
- * to wait for work, and once the oldest is a second old.  The buffer lives
+ * to wait for work, and when a line comes a second or more after the
+ * oldest one held.  The buffer lives
  * in shared memory (the scoreboard), so that the master writes out what a
  * worker killed or crashed left in it: no line is lost.  At most PIPE_BUF
  * bytes, so a write to a pipe is never interleaved with another process's.

@@ -327,8 +327,6 @@ request_read(struct request *r, void *buf, size_t n)
 bool
 request_input_done(struct request *r)
 {
-	if (r->fcgx == NULL)
-		return false;
 	if (FCGX_HasSeenEOF(r->fcgx->in) == EOF)
 		return true;
 	/* The whole announced body is read (or there is none): all that

@@ -261,9 +261,9 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 		/* The only place signals are delivered.  The database's socket
 		 * is watched too: a notification (schema changed) or the end of
 		 * the connection is dealt with as it comes, and a request finds
-		 * nothing left to check. */
-		/* With access lines in hand, a look first: they are written
-		 * out before the worker waits, not while work is queued. */
+		 * nothing left to check.  With access lines in hand, a look
+		 * first: they are written out before the worker waits, not
+		 * while work is queued. */
 		rc = ppoll(pfd, nfds, log_pending() ? &(struct timespec){ 0, 0 } : NULL,
 		    &wait_set);
 		if (rc < 0) {
