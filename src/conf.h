@@ -33,6 +33,8 @@ struct conf {
 	char *log_format;           /* plain or json */
 	int slowlog_timeout;        /* seconds, 0: off */
 	int request_timeout;        /* seconds, 0: off */
+	int body_timeout;           /* seconds a body may take before the rate counts; 0: off */
+	size_t body_min_rate;       /* bytes a second that extend body_timeout */
 	char *metrics_allow;        /* addresses that may read /metrics */
 
 	/* [database] */
@@ -42,6 +44,8 @@ struct conf {
 
 	/* [auth] */
 	char *jwt_secret;
+	char *jwt_issuer;           /* iss of every token made and accepted */
+	char *jwt_audience;         /* aud of every token made and accepted */
 	int access_token_ttl;
 	bool signup_enabled;
 	int password_min_length;

@@ -192,7 +192,7 @@ cmd_token(const struct args *a)
 	}
 	if ((c = load_conf(a, true)) == NULL)
 		return 1;
-	tok = token_mint(c->jwt_secret, &claims, time(NULL));
+	tok = token_mint(&TOKEN_KEY(c), &claims, time(NULL));
 	conf_free(c);
 	if (tok == NULL) {
 		fprintf(stderr, "fluxbase-fcgi token: could not sign the token\n");

@@ -191,7 +191,7 @@ session_resolve(struct request *r)
 			return 0;
 		}
 	}
-	st = token_verify(r->conf->jwt_secret, auth, time(NULL), &json);
+	st = token_verify(&TOKEN_KEY(r->conf), auth, time(NULL), &json);
 	if (st == TOKEN_EXPIRED)
 		return session_refuse(r, "TOKEN_EXPIRED", "The token has expired");
 	if (st != TOKEN_OK)

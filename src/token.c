@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <jwt.h>
 #include <sodium.h>
 
@@ -57,7 +59,7 @@ uuid_v4(char out[37])
 }
 
 char *
-token_mint(const char *secret, const struct token_claims *c, time_t now)
+token_mint(const struct token_key *k, const struct token_claims *c, time_t now)
 {
 	jwt_t *jwt = NULL;
 	char jti[37];
@@ -67,13 +69,13 @@ token_mint(const char *secret, const struct token_claims *c, time_t now)
 	if (jwt_new(&jwt) != 0)
 		return NULL;
 	uuid_v4(jti);
-	rc |= jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret,
-	    (int)strlen(secret));
+	rc |= jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)k->secret,
+	    (int)strlen(k->secret));
 	if (c->extra_json != NULL)
 		rc |= jwt_add_grants_json(jwt, c->extra_json);
 	rc |= jwt_add_grant(jwt, "role", c->role);
-	rc |= jwt_add_grant(jwt, "iss", "fluxbase");
-	rc |= jwt_add_grant(jwt, "aud", "authenticated");
+	rc |= jwt_add_grant(jwt, "iss", k->issuer);
+	rc |= jwt_add_grant(jwt, "aud", k->audience);
 	rc |= jwt_add_grant(jwt, "jti", jti);
 	if (c->sub != NULL)
 		rc |= jwt_add_grant(jwt, "sub", c->sub);
@@ -90,9 +92,39 @@ token_mint(const char *secret, const struct token_claims *c, time_t now)
 	return out;
 }
 
-enum token_status
-token_verify(const char *secret, const char *token, time_t now, char **claims_json)
+/* aud is the audience, or an array that holds it (RFC 7519, 4.1.3). */
+static bool
+token_audience_ok(jwt_t *jwt, const char *audience)
 {
+	const char *aud = jwt_get_grant(jwt, "aud");
+	struct json_object *list;
+	char *json;
+	bool ok = false;
+
+	if (aud != NULL)
+		return strcmp(aud, audience) == 0;
+	if ((json = jwt_get_grants_json(jwt, "aud")) == NULL)
+		return false;
+	list = json_tokener_parse(json);
+	if (list != NULL && json_object_is_type(list, json_type_array)) {
+		size_t n = json_object_array_length(list);
+
+		for (size_t i = 0; i < n && !ok; i++) {
+			struct json_object *v = json_object_array_get_idx(list, i);
+
+			ok = json_object_is_type(v, json_type_string) &&
+			    strcmp(json_object_get_string(v), audience) == 0;
+		}
+	}
+	json_object_put(list);
+	free(json);
+	return ok;
+}
+
+enum token_status
+token_verify(const struct token_key *k, const char *token, time_t now, char **claims_json)
+{
+	const char *iss;
 	jwt_t *jwt = NULL;
 	long exp, nbf, iat;
 	enum token_status st = TOKEN_INVALID;
@@ -100,7 +132,7 @@ token_verify(const char *secret, const char *token, time_t now, char **claims_js
 	*claims_json = NULL;
 	if (token == NULL || strlen(token) > 8192)
 		return TOKEN_INVALID;
-	if (jwt_decode(&jwt, token, (const unsigned char *)secret, (int)strlen(secret)) != 0)
+	if (jwt_decode(&jwt, token, (const unsigned char *)k->secret, (int)strlen(k->secret)) != 0)
 		return TOKEN_INVALID;
 	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
 		goto done;
@@ -113,6 +145,9 @@ token_verify(const char *secret, const char *token, time_t now, char **claims_js
 	if ((iat = jwt_get_grant_int(jwt, "iat")) > 0 && iat > now + TOKEN_SKEW)
 		goto done;
 	if (!token_role_is_valid(jwt_get_grant(jwt, "role")))
+		goto done;
+	if ((iss = jwt_get_grant(jwt, "iss")) == NULL || strcmp(iss, k->issuer) != 0 ||
+	    !token_audience_ok(jwt, k->audience))
 		goto done;
 	if (exp + TOKEN_SKEW < now) {
 		st = TOKEN_EXPIRED;

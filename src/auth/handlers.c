@@ -289,7 +289,7 @@ respond_session(struct request *r, int status, const char *user_json, const char
 	if (json_object_object_get_ex(user, "app_metadata", &v))
 		json_object_object_add(extra, "app_metadata", json_object_get(v));
 	claims.extra_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
-	access = token_mint(r->conf->jwt_secret, &claims, now);
+	access = token_mint(&TOKEN_KEY(r->conf), &claims, now);
 	json_object_put(extra);
 	if (access == NULL) {
 		json_object_put(user);
@@ -587,24 +587,6 @@ auth_user(struct request *r)
 	}
 }
 
-static bool
-redirect_allowed(const struct conf *c, const char *url)
-{
-	char list[4097], *save = NULL;
-
-	if (strlen(url) > 2048)
-		return false;
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == '#')
-			return false;
-	snprintf(list, sizeof(list), "%s", c->redirect_allow_list);
-	for (char *prefix = strtok_r(list, ", ", &save); prefix != NULL;
-	     prefix = strtok_r(NULL, ", ", &save))
-		if (strncmp(url, prefix, strlen(prefix)) == 0)
-			return true;
-	return false;
-}
-
 int
 auth_magiclink(struct request *r)
 {
@@ -622,7 +604,7 @@ auth_magiclink(struct request *r)
 	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0 ||
 	    field_string(r, o, "redirect_to", &redirect, NULL) < 0)
 		return 0;
-	if (redirect != NULL && !redirect_allowed(r->conf, redirect))
+	if (redirect != NULL && !auth_redirect_allowed(r->conf->redirect_allow_list, redirect))
 		return response_error(r, 400, "VALIDATION", "redirect_to is not an allowed URL");
 	if (r->conf->public_url[0] == '\0') {
 		log_err("auth: magic links need [server] public_url (links are never built from the"

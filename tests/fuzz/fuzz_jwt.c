@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sodium_init() < 0)
 		abort();
-	st = token_verify(secret, token, 1800000000, &claims);
+	st = token_verify(&(struct token_key){ secret, "fluxbase", "authenticated" }, token, 1800000000, &claims);
 	FUZZ_ASSERT(st == TOKEN_OK || claims == NULL, "claims without OK");
 	if (st == TOKEN_OK)
 		check_accepted(token, claims);

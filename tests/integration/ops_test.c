@@ -216,7 +216,8 @@ fcgi_get_keep_open(const char *sock, const char *uri, char *out, size_t size)
 	size_t n = 0, got = 0;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ck_assert(strlen(sock) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	ck_assert(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
 		size_t kl = strlen(kv[i][0]), vl = strlen(kv[i][1]);

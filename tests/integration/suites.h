@@ -39,5 +39,6 @@ TCase *auth_tcase(void);
 TCase *storage_tcase(void);
 TCase *openapi_tcase(void);
 TCase *ops_tcase(void);
+TCase *hardening_tcase(void);
 
 #endif

@@ -12,5 +12,6 @@ Suite *token_suite(void);
 Suite *tables_suite(void);
 Suite *storage_suite(void);
 Suite *openapi_suite(void);
+Suite *auth_suite(void);
 
 #endif
