@@ -6,11 +6,8 @@
  */
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -41,26 +38,21 @@ rss_kib(pid_t pid)
 	return kib;
 }
 
-/* TCP sockets tell their accept queue; unix sockets do not (-1). */
+/* The accept queue now (a fresh sample, which also serves a worker that
+ * runs without the master) and the most the master's samples saw. */
 static void
-listen_queue(int fd, long *queue, long *max)
+listen_queue(struct scoreboard *sb, long *queue, long *max, long *limit)
 {
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	int type = 0;
-	socklen_t tlen = sizeof(type);
-	struct sockaddr_storage ss;
-	socklen_t slen = sizeof(ss);
+	struct sb_queue_probe q;
 
-	*queue = *max = -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-		return;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
-		*queue = (long)ti.tcpi_unacked;
-		*max = (long)ti.tcpi_sacked;
-	}
+	*queue = -1;
+	if (scoreboard_queue_probe_open(&q, sb->listen_fd) == 0)
+		*queue = scoreboard_queue_sample(sb, &q);
+	scoreboard_queue_probe_close(&q);
+	*max = __atomic_load_n(&sb->max_listen_queue, __ATOMIC_RELAXED);
+	*limit = __atomic_load_n(&sb->listen_queue_limit, __ATOMIC_RELAXED);
+	if (*queue < 0)
+		*max = *limit = -1;
 }
 
 static double
@@ -78,7 +70,7 @@ ops_status(struct request *r)
 	struct scoreboard *sb = r->sb;
 	struct json_object *o, *procs;
 	int idle = 0, active = 0, total = 0;
-	long queue, qmax;
+	long queue, qmax, qlimit;
 	char when[64];
 	struct tm tm;
 	const char *body;
@@ -121,7 +113,7 @@ ops_status(struct request *r)
 	}
 	gmtime_r(&sb->start_time, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	listen_queue(sb->listen_fd, &queue, &qmax);
+	listen_queue(sb, &queue, &qmax, &qlimit);
 	json_object_object_add(o, "pool", json_object_new_string(r->conf->listen));
 	json_object_object_add(o, "start_time", json_object_new_string(when));
 	json_object_object_add(o, "start_since",
@@ -129,6 +121,8 @@ ops_status(struct request *r)
 	json_object_object_add(o, "accepted_conn", json_object_new_int64((int64_t)sb->accepted));
 	json_object_object_add(o, "listen_queue", queue < 0 ? NULL : json_object_new_int64(queue));
 	json_object_object_add(o, "max_listen_queue", qmax < 0 ? NULL : json_object_new_int64(qmax));
+	json_object_object_add(o, "listen_queue_len",
+	    qlimit < 0 ? NULL : json_object_new_int64(qlimit));
 	json_object_object_add(o, "idle_processes", json_object_new_int(idle));
 	json_object_object_add(o, "active_processes", json_object_new_int(active));
 	json_object_object_add(o, "total_processes", json_object_new_int(total));
@@ -157,6 +151,29 @@ address_allowed(const char *list, const char *addr)
 		if (strcmp(a, addr) == 0)
 			return true;
 	return false;
+}
+
+static void
+metrics_listen_queue(struct strbuf *m, struct scoreboard *sb)
+{
+	long queue, qmax, qlimit;
+
+	listen_queue(sb, &queue, &qmax, &qlimit);
+	if (queue < 0)
+		return;
+	strbuf_printf(m,
+	    "# HELP fluxbase_listen_queue Connections waiting in the pool's listen queue.\n"
+	    "# TYPE fluxbase_listen_queue gauge\n"
+	    "fluxbase_listen_queue %ld\n"
+	    "# HELP fluxbase_listen_queue_max The longest listen queue seen since start"
+	    " (sampled every 100 ms).\n"
+	    "# TYPE fluxbase_listen_queue_max gauge\n"
+	    "fluxbase_listen_queue_max %ld\n"
+	    "# HELP fluxbase_listen_queue_limit How many connections the listen queue holds"
+	    " (the backlog).\n"
+	    "# TYPE fluxbase_listen_queue_limit gauge\n"
+	    "fluxbase_listen_queue_limit %ld\n",
+	    queue, qmax, qlimit);
 }
 
 int
@@ -238,6 +255,7 @@ ops_metrics(struct request *r)
 	    (unsigned long long)sb->accepted, (unsigned long long)sb->respawns,
 	    (unsigned long long)sb->slow_requests, (unsigned long long)sb->max_children_reached,
 	    (unsigned long long)reconnects, (unsigned long long)reloads, (unsigned long long)hits);
+	metrics_listen_queue(&m, sb);
 	r->resp.status = 200;
 	r->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
 	r->resp.body = m.data;

@@ -12,6 +12,10 @@
  *   SIGHUP           reload the config, fork a new generation, retire the
  *                    old one after its requests; the socket stays open
  *   SIGUSR1          reopen log files, here and in every worker
+ * Every ~100 ms it also samples the socket's accept queue into the
+ * scoreboard (its length and the maximum since start, for /status).  The
+ * queue is as long as the kernel allows unless listen_backlog says less:
+ * under a burst a request waits there rather than being refused.
  * The master never serves a request.
  */
 #include "config.h"
@@ -51,6 +55,7 @@ struct pool {
 	char *socket_path;         /* unix socket we created, removed at exit */
 	ino_t socket_ino;
 	struct scoreboard *sb;
+	struct sb_queue_probe queue;
 	unsigned generation;
 	bool stopping;
 	bool graceful;
@@ -72,6 +77,25 @@ listen_is_unix(const char *listen)
 {
 	return strncmp(listen, "unix:", 5) == 0 || listen[0] == '/' || listen[0] == '.' ||
 	       strchr(listen, ':') == NULL;
+}
+
+/* [server] listen_backlog, or when it is -1 the kernel's limit
+ * (net.core.somaxconn), which listen() would cap a larger value to. */
+static int
+pool_backlog(const struct conf *conf)
+{
+	FILE *f;
+	int n = 0;
+
+	if (conf->listen_backlog > 0)
+		return conf->listen_backlog;
+	f = fopen("/proc/sys/net/core/somaxconn", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 ? n : 4096;        /* the kernel's default since Linux 5.4 */
 }
 
 static int
@@ -153,7 +177,7 @@ pool_listen_unix(const struct conf *conf, const char *path)
 			goto fail_unlink;
 		}
 	}
-	if (listen(fd, conf->listen_backlog) < 0) {
+	if (listen(fd, pool_backlog(conf)) < 0) {
 		log_err("%s: listen %s: %m", __func__, path);
 		goto fail_unlink;
 	}
@@ -200,7 +224,7 @@ pool_listen_tcp(const struct conf *conf, const char *spec)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, conf->listen_backlog) == 0)
+		    listen(fd, pool_backlog(conf)) == 0)
 			break;
 		log_err("%s: bind/listen %s: %m", __func__, spec);
 		close(fd);
@@ -316,6 +340,7 @@ pool_spawn(struct pool *p)
 
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
+		scoreboard_queue_probe_close(&p->queue);
 		slot->pid = getpid();
 		status = worker_run(p->conf, p->listen_fd, p->sb, slot, false);
 		conf_free(p->conf);
@@ -512,6 +537,7 @@ pool_cleanup(struct pool *p)
 	free(p->socket_path);
 	if (p->conf->pid_file[0] != '\0')
 		unlink(p->conf->pid_file);
+	scoreboard_queue_probe_close(&p->queue);
 	scoreboard_destroy(p->sb);
 	close(sigpipe_fds[0]);
 	close(sigpipe_fds[1]);
@@ -526,6 +552,7 @@ pool_run(struct conf *conf, const char *conf_path)
 	bool inherited;
 
 	memset(&p, 0, sizeof(p));
+	p.queue.diag_fd = -1;
 	p.conf = conf;
 	p.conf_path = conf_path;
 	p.generation = 1;
@@ -558,11 +585,17 @@ pool_run(struct conf *conf, const char *conf_path)
 	p.sb->workers = conf->workers;
 	p.sb->listen_fd = p.listen_fd;
 	pool_write_pid(conf->pid_file);
+	if (scoreboard_queue_probe_open(&p.queue, p.listen_fd) < 0 ||
+	    scoreboard_queue_sample(p.sb, &p.queue) < 0) {
+		log_info("pool: the kernel does not tell this socket's listen queue");
+		scoreboard_queue_probe_close(&p.queue);
+	}
 	if (inherited)
 		log_info("pool: listening on the socket passed by systemd (fd 3) with %d workers",
 		    conf->workers);
 	else
-		log_info("pool: listening on %s with %d workers", conf->listen, conf->workers);
+		log_info("pool: listening on %s with %d workers, listen queue up to %ld",
+		    conf->listen, conf->workers, p.sb->listen_queue_limit);
 	password_dummy_prepare(conf);
 	pool_fill(&p);
 
@@ -573,7 +606,7 @@ pool_run(struct conf *conf, const char *conf_path)
 
 		if (p.stopping && pool_count_live(&p, false) == 0)
 			break;
-		if (poll(&pfd, 1, 250) > 0) {
+		if (poll(&pfd, 1, 100) > 0) {
 			while ((n = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0) {
 				for (ssize_t i = 0; i < n; i++) {
 					switch (sigs[i]) {
@@ -601,6 +634,7 @@ pool_run(struct conf *conf, const char *conf_path)
 			}
 		}
 		pool_reap(&p);
+		scoreboard_queue_sample(p.sb, &p.queue);
 		pool_watch_requests(&p);
 		if (p.stopping && !p.graceful && time(NULL) >= p.stop_deadline &&
 		    pool_count_live(&p, false) > 0) {

@@ -1,10 +1,28 @@
 /*
- * scoreboard.c - the shared mapping and its counters.
+ * scoreboard.c - the shared mapping and its counters, and the probe that
+ * reads the listening socket's accept queue into it.
+ *
+ * The probe asks the kernel what the socket itself knows: for a unix
+ * socket a sock_diag netlink request for its inode (UNIX_DIAG_RQLEN: the
+ * connections waiting and the backlog), for TCP getsockopt(TCP_INFO) on
+ * the listening socket (tcpi_unacked, tcpi_sacked).  One system call pair,
+ * cheap enough for the master's loop.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "scoreboard.h"
@@ -44,6 +62,7 @@ scoreboard_create(void)
 	}
 	/* Zeroed by mmap: touching it all would make every page resident. */
 	sb->start_time = time(NULL);
+	sb->listen_queue = sb->max_listen_queue = sb->listen_queue_limit = -1;
 	ratelimit_init(&sb->ratelimit);
 	return sb;
 }
@@ -112,4 +131,133 @@ scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot)
 	sb->gone_schema_reloads += slot->schema_reloads;
 	sb->gone_public_cache_hits += slot->public_cache_hits;
 	memset(slot, 0, sizeof(*slot));
+}
+
+int
+scoreboard_queue_probe_open(struct sb_queue_probe *q, int listen_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct stat st;
+
+	memset(q, 0, sizeof(*q));
+	q->listen_fd = listen_fd;
+	q->diag_fd = -1;
+	if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		q->tcp = true;
+		return 0;
+	}
+	if (ss.ss_family != AF_UNIX || fstat(listen_fd, &st) < 0)
+		return -1;
+	q->ino = st.st_ino;
+	q->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (q->diag_fd < 0) {
+		log_warn("%s: netlink sock_diag socket: %m; the listen queue is not reported",
+		    __func__);
+		return -1;
+	}
+	return 0;
+}
+
+void
+scoreboard_queue_probe_close(struct sb_queue_probe *q)
+{
+	if (q->diag_fd >= 0)
+		close(q->diag_fd);
+	q->diag_fd = -1;
+	q->tcp = false;
+}
+
+/* The UNIX_DIAG_RQLEN attribute of the answer to request seq, if there. */
+static long
+queue_unix_answer(const struct sb_queue_probe *q, const void *buf, ssize_t n, long *limit)
+{
+	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		const struct unix_diag_msg *m = NLMSG_DATA(h);
+		const struct rtattr *a = (const struct rtattr *)(m + 1);
+		int alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+
+		if (h->nlmsg_seq != q->seq)
+			continue;
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || m->udiag_ino != q->ino)
+			return -1;      /* NLMSG_ERROR: no unix_diag in this kernel */
+		for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+			const struct unix_diag_rqlen *rq = RTA_DATA(a);
+
+			if (a->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(a) >= sizeof(*rq)) {
+				*limit = rq->udiag_wqueue;
+				return rq->udiag_rqueue;
+			}
+		}
+		return -1;
+	}
+	return -2;              /* not this one: an answer left from before */
+}
+
+static long
+queue_unix(struct sb_queue_probe *q, long *limit)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} msg;
+	union {
+		struct nlmsghdr align;
+		char buf[512];
+	} ans;
+	ssize_t n;
+	long len = -2;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+	msg.nlh.nlmsg_seq = ++q->seq;
+	msg.req.sdiag_family = AF_UNIX;
+	msg.req.udiag_states = ~0U;
+	msg.req.udiag_ino = (uint32_t)q->ino;
+	msg.req.udiag_show = UDIAG_SHOW_RQLEN;
+	msg.req.udiag_cookie[0] = msg.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (send(q->diag_fd, &msg, sizeof(msg), 0) < 0)
+		return -1;
+	/* The kernel answers within send(): never wait for it. */
+	while (len == -2 && (n = recv(q->diag_fd, &ans, sizeof(ans), MSG_DONTWAIT)) > 0)
+		len = queue_unix_answer(q, &ans, n, limit);
+	return len < 0 ? -1 : len;
+}
+
+static long
+queue_tcp(const struct sb_queue_probe *q, long *limit)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	/* On a listening socket: the accept queue and the backlog. */
+	if (getsockopt(q->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	*limit = (long)ti.tcpi_sacked;
+	return (long)ti.tcpi_unacked;
+}
+
+long
+scoreboard_queue_sample(struct scoreboard *sb, struct sb_queue_probe *q)
+{
+	long limit = -1, len = -1, max;
+
+	if (q->tcp)
+		len = queue_tcp(q, &limit);
+	else if (q->diag_fd >= 0)
+		len = queue_unix(q, &limit);
+	if (len < 0)
+		return -1;
+	__atomic_store_n(&sb->listen_queue, len, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->listen_queue_limit, limit, __ATOMIC_RELAXED);
+	max = __atomic_load_n(&sb->max_listen_queue, __ATOMIC_RELAXED);
+	while (len > max &&
+	    !__atomic_compare_exchange_n(&sb->max_listen_queue, &max, len, 0, __ATOMIC_RELAXED,
+		__ATOMIC_RELAXED))
+		;
+	return len;
 }

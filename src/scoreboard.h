@@ -4,11 +4,15 @@
  * The master maps it before forking.  Each worker writes only its own
  * slot; pool-wide counters are updated with atomic operations.  The master
  * reads it to log slow requests, to end stuck ones and to respawn; any
- * worker reads it for /status and /metrics.
+ * worker reads it for /status and /metrics.  The master also samples the
+ * listening socket's accept queue about ten times a second (a queue probe:
+ * sock_diag for a unix socket, TCP_INFO for TCP) and keeps its maximum
+ * here, as php-fpm's status page does.
  */
 #ifndef FLUXBASE_SCOREBOARD_H
 #define FLUXBASE_SCOREBOARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -56,6 +60,12 @@ struct scoreboard {
 	int max_active;
 	int workers;               /* configured, for max_children_reached */
 	int listen_fd;             /* the same number in every worker */
+	/* Connections waiting in the listening socket's accept queue: the
+	 * last sample, the most seen since start and the queue's limit
+	 * (the backlog the kernel applies); -1 while unknown. */
+	long listen_queue;
+	long max_listen_queue;
+	long listen_queue_limit;
 	uint64_t max_children_reached;
 	uint64_t slow_requests;
 	uint64_t timeouts;
@@ -85,5 +95,19 @@ void scoreboard_request_done(struct scoreboard *sb, struct sb_slot *slot);
 enum sb_group scoreboard_group(const char *path);
 /* Called by the master when a worker died mid-request. */
 void scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot);
+
+/* What can tell a listening socket's accept queue. */
+struct sb_queue_probe {
+	int listen_fd;
+	int diag_fd;               /* NETLINK_SOCK_DIAG, for a unix socket */
+	ino_t ino;                 /* the unix socket's inode */
+	uint32_t seq;
+	bool tcp;
+};
+/* Opens a probe for listen_fd (-1 when its queue cannot be told). */
+int scoreboard_queue_probe_open(struct sb_queue_probe *q, int listen_fd);
+void scoreboard_queue_probe_close(struct sb_queue_probe *q);
+/* Samples the queue into sb (current, maximum, limit); -1 if unknown. */
+long scoreboard_queue_sample(struct scoreboard *sb, struct sb_queue_probe *q);
 
 #endif
