@@ -253,7 +253,10 @@ stack_nginx_start() {
 worker_processes 2;
 pid $ngx/nginx.pid;
 error_log $STACK_DIR/log/nginx-error.log;
-events { worker_connections 1024; }
+# A few thousand clients at once: each takes two connections (the client's
+# and the one to the pool) in the worker that accepted it.
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
 http {
     include $ngx/mime.types;
     default_type application/octet-stream;
