@@ -9,17 +9,19 @@ numbers (requests sent, failed, lost) and raises on a broken promise.
 Environment: FB_BASE (http://127.0.0.1:PORT), FB_SVC (service token),
 FB_STACK (tests/lib/stack.sh), FB_STACK_DIR, FLUXBASE_BIN, FB_WORKERS,
 FB_REQUEST_TIMEOUT, FB_DISK (1 when storage is a small tmpfs).
-Scenarios: kill9 pg_restart full_disk slowloris sighup garbage leaks.
+Scenarios: kill9 pg_restart full_disk slowloris sighup overload garbage leaks.
 """
 
 import hashlib
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -450,6 +452,70 @@ def sighup():
     check(load.failed == 0, "failures during reloads: %s" % load.failures)
 
 
+# wrk's Lua side of overload(): counts 200s, JSON 503s with Retry-After and
+# anything else, and prints them with wrk's own error counts and latencies.
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(t) table.insert(threads, t) end
+function init(args) ok, s503, bad503, other = 0, 0, 0, 0 end
+function response(status, headers, body)
+  if status == 200 then ok = ok + 1
+  elseif status == 503 and headers["Retry-After"] and body:find('"code":"', 1, true) then
+    s503 = s503 + 1
+  elseif status == 503 then bad503 = bad503 + 1
+  else other = other + 1 end
+end
+function done(summary, latency, requests)
+  local n = {ok = 0, s503 = 0, bad503 = 0, other = 0}
+  for _, t in ipairs(threads) do for k in pairs(n) do n[k] = n[k] + t:get(k) end end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d\n", n.ok, n.s503, n.bad503,
+    n.other, e.connect, e.read, e.write, e.timeout, latency:percentile(50),
+    latency:percentile(99)))
+end
+"""
+
+
+def overload():
+    """2,048 clients at once for 10 s on one read route, far more than the
+    workers: every answer is 200 or a JSON 503 with Retry-After (never
+    nginx's 502), no connection is refused or reset, /health answers within
+    1 s right after, and the status page saw the listen queue fill."""
+    psql("CREATE TABLE IF NOT EXISTS fault_writes (id bigserial PRIMARY KEY, tag text UNIQUE NOT NULL)")
+    clients, seconds = 2048, 10
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(WRK_SCRIPT)
+        lua.flush()
+        # wrk holds a descriptor per client.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = hard if hard == resource.RLIM_INFINITY else min(hard, 65536)
+        out = subprocess.run(
+            ["wrk", "-t2", "-c%d" % clients, "-d%ds" % seconds, "--timeout", "10s", "-s", lua.name,
+             "-H", "Authorization: Bearer " + SVC, BASE + "/api/v1/tables/fault_writes?limit=1"],
+            capture_output=True, text=True, timeout=seconds + 60,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard)))
+    t0 = time.time()
+    st = request("GET", "/api/v1/health", timeout=5)[0]
+    health = time.time() - t0
+    line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+    check(out.returncode == 0 and line, "wrk failed: %s%s" % (out.stdout[-500:], out.stderr[-500:]))
+    ok, s503, bad503, other, e_conn, e_read, e_write, e_timeout, p50, p99 = map(
+        int, line[0].split()[1:])
+    total = ok + s503 + bad503 + other
+    q = status()
+    print("overload: %d clients for %d s: %d answers (%d/s), 200: %d, JSON 503: %d (%.2f%%), "
+          "other: %d; connect/read/write errors %d/%d/%d, timeouts %d; p50 %.1f ms, p99 %.1f ms; "
+          "max_listen_queue %s of %s; /health after it: %.3f s"
+          % (clients, seconds, total, total // seconds, ok, s503, 100.0 * s503 / max(total, 1),
+             bad503 + other, e_conn, e_read, e_write, e_timeout, p50 / 1000.0, p99 / 1000.0,
+             q.get("max_listen_queue"), q.get("listen_queue_len"), health))
+    check(ok > 0 and bad503 == 0 and other == 0, "answers other than 200 and a JSON 503 with "
+          "Retry-After: %d bad 503s, %d others" % (bad503, other))
+    check(e_conn + e_read + e_write + e_timeout == 0, "connections refused, reset or timed out")
+    check(st == 200 and health < 1.0, "/health after the burst: %d in %.3f s" % (st, health))
+    check((q.get("max_listen_queue") or 0) > 0, "the status page never saw a listen queue")
+
+
 def garbage():
     """10,000 requests with random garbage in method, path, query, headers
     and body: no 5xx, no worker crash."""
@@ -584,7 +650,7 @@ def leaks():
 
 # full_disk first: it needs the small volume empty, and leaves it so.
 SCENARIOS = {f.__name__: f for f in (full_disk, kill9, pg_restart, slowloris, sighup, leaks,
-                                      garbage)}
+                                      overload, garbage)}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(SCENARIOS)
