@@ -28,8 +28,10 @@
 #include "log.h"
 #include "session.h"
 #include "storage/blob.h"
+#include "storage/mime.h"
 #include "storage/multipart.h"
 #include "storage/names.h"
+#include "storage/signed_url.h"
 
 
 static int
@@ -44,36 +46,6 @@ not_found(struct request *r, const char *what)
 	return response_error(r, 404, "NOT_FOUND", "%s not found", what);
 }
 
-/* A pattern ending in "/" and a star matches every subtype; exact types
- * match case-insensitively, parameters (";") aside. */
-static bool
-mime_allowed(const char *allowed_json, const char *type)
-{
-	struct json_object *list;
-	size_t tlen = strcspn(type, "; "), n;
-	bool ok = false;
-
-	if (allowed_json == NULL)
-		return true;
-	list = json_tokener_parse(allowed_json);
-	if (list == NULL || !json_object_is_type(list, json_type_array)) {
-		json_object_put(list);
-		return true;
-	}
-	n = json_object_array_length(list);
-	for (size_t i = 0; i < n && !ok; i++) {
-		const char *pat = json_object_get_string(json_object_array_get_idx(list, i));
-		size_t plen = strlen(pat);
-
-		if (plen >= 2 && strcmp(pat + plen - 2, "/*") == 0)
-			ok = tlen > plen - 1 && strncasecmp(type, pat, plen - 1) == 0;
-		else
-			ok = plen == tlen && strncasecmp(type, pat, tlen) == 0;
-	}
-	json_object_put(list);
-	return ok;
-}
-
 /* ---- uploads ----------------------------------------------------------------- */
 
 struct upload {
@@ -84,18 +56,32 @@ struct upload {
 	struct multipart mp;
 	bool multipart;
 	bool type_checked;
+	char type[MIME_MAX + 1];     /* the canonical type checked, stored and served */
 	int status;                  /* why the sink stopped: 413, 415, 507, 500 */
 };
+
+/* The type of the upload, from a header (NULL or empty: bytes): 0, or -1
+ * when it is not one media type or the bucket does not take it. */
+static int
+upload_type(struct upload *u, const char *header)
+{
+	if (header == NULL || header[0] == '\0')
+		header = "application/octet-stream";
+	if (mime_parse(header, u->type) < 0 || !mime_allowed(u->allowed, u->type))
+		return -1;
+	return 0;
+}
 
 static int
 upload_sink(void *arg, const char *buf, size_t n)
 {
 	struct upload *u = arg;
 
+	/* Checked as soon as the file part's headers are in: the type
+	 * stored is this one, whatever parts follow. */
 	if (u->multipart && !u->type_checked) {
 		u->type_checked = true;
-		if (!mime_allowed(u->allowed, u->mp.content_type[0] ? u->mp.content_type
-		                                                    : "application/octet-stream"))
+		if (upload_type(u, u->mp.content_type) < 0)
 			return u->status = 415, -1;
 	}
 	if (u->w.size + n > u->limit)
@@ -119,7 +105,7 @@ upload_fail(struct request *r, struct upload *u, int status)
 		    "The object is larger than the limit of %llu bytes", (unsigned long long)u->limit);
 	case 415:
 		return response_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
-		    "This bucket does not accept this content type");
+		    "The content type is not one media type that this bucket accepts");
 	case 507:
 		return response_error(r, 507, "INSUFFICIENT_STORAGE", "The storage is full");
 	case 400:
@@ -184,11 +170,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	boundary = multipart_boundary(r->arena, ctype);
 	u.multipart = boundary != NULL;
 	if (!u.multipart) {
-		if (ctype == NULL || ctype[0] == '\0')
-			ctype = "application/octet-stream";
-		if (!storage_printable(ctype, 255))
-			return response_error(r, 400, "VALIDATION", "Invalid Content-Type header");
-		if (!mime_allowed(u.allowed, ctype))
+		if (upload_type(&u, ctype) < 0)
 			return upload_fail(r, &u, 415);
 		/* Refuse before reading when the size is announced. */
 		if (r->has_content_length && r->content_length > u.limit)
@@ -212,10 +194,6 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 			return upload_fail(r, &u, 400);
 		if (!u.type_checked && upload_sink(&u, "", 0) < 0)
 			return upload_fail(r, &u, u.status);
-		ctype = u.mp.content_type[0] ? arena_strdup(r->arena, u.mp.content_type)
-					     : "application/octet-stream";
-		if (!storage_printable(ctype, 255))
-			return upload_fail(r, &u, 400);
 	}
 	if (blob_put_commit(&u.w, etag) < 0) {
 		int st = errno == ENOSPC || errno == EDQUOT ? 507 : 500;
@@ -226,7 +204,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	}
 	snprintf(sizebuf, sizeof(sizebuf), "%llu", (unsigned long long)u.w.size);
 	{
-		const char *values[] = { bucket, key, sizebuf, ctype, etag, cache, meta, u.w.id };
+		const char *values[] = { bucket, key, sizebuf, u.type, etag, cache, meta, u.w.id };
 
 		res = session_exec(r, replace ?
 		    /* _old is read (and locked) while the insert builds its row, before
@@ -383,6 +361,7 @@ content_disposition(struct request *r, const char *name)
 struct object_meta {
 	uint64_t size;
 	time_t updated;
+	bool active_ok;              /* the bucket allows active content */
 	const char *content_type, *etag, *cache_control, *blob_id;  /* cache_control: NULL */
 };
 
@@ -449,7 +428,7 @@ public_cache_slot(const char *bucket, const char *key)
 
 /* The object's metadata as the caller may see it: from the cache for an
  * anonymous caller when allowed, else from the database (then cached).
- * -1 when the answer (404 or an error) is already made. */
+ * 1 when the caller sees no such object; -1 when an error answer is made. */
 static int
 object_meta(struct request *r, const char *role, bool anonymous, const char *bucket,
     const char *key, struct object_meta *m)
@@ -478,20 +457,20 @@ object_meta(struct request *r, const char *role, bool anonymous, const char *buc
 	}
 	res = session_exec_as(r, role,
 	    "SELECT size, content_type, etag, cache_control,"
-	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id"
+	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id,"
+	    " (SELECT b.allow_active_content FROM storage.bucket_info($1) b)"
 	    " FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2, values, true);
 	if (res == NULL)
 		return -1;
-	if (db_result_rows(res) != 1) {
-		not_found(r, "Object");
-		return -1;
-	}
+	if (db_result_rows(res) != 1)
+		return 1;
 	m->size = strtoull(db_result_value(res, 0, 0), NULL, 10);
 	m->content_type = db_result_value(res, 0, 1);
 	m->etag = db_result_value(res, 0, 2);
 	m->cache_control = db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3);
 	m->updated = (time_t)strtoll(db_result_value(res, 0, 4), NULL, 10);
 	m->blob_id = db_result_value(res, 0, 5);
+	m->active_ok = strcmp(db_result_value(res, 0, 6), "t") == 0;
 	if (e != NULL) {
 		public_entry_clear(e);
 		e->bucket = strdup(bucket);
@@ -510,26 +489,63 @@ object_meta(struct request *r, const char *role, bool anonymous, const char *buc
 	return 0;
 }
 
+/* A signed URL speaks for itself: no bearer needed.  0 when its MAC
+ * holds (version receives the object version it names), else -1 with the
+ * 401 set. */
+static int
+signed_url_caller(struct request *r, const char *bucket, const char *key, const char *token,
+    char version[SIGNED_VERSION_LEN + 1])
+{
+	if (r->conf->storage_signing_key[0] == '\0' ||
+	    signed_token_check(r->conf->storage_signing_key, bucket, key, token, time(NULL),
+	        version) != 0)
+		return response_error(r, 401, "INVALID_SIGNATURE",
+		    "The signed URL is invalid or has expired"), -1;
+	return 0;
+}
+
+/* User content never runs in the API's origin: nosniff always, and a type
+ * a browser would run goes out as an attachment in a sandbox unless its
+ * bucket allows active content. */
+static void
+content_headers(struct request *r, const struct object_meta *m, const char *key,
+    const char *download)
+{
+	bool attach = download != NULL;
+
+	response_header(r, "X-Content-Type-Options", "nosniff");
+	if (!m->active_ok && !mime_is_passive(m->content_type)) {
+		response_header(r, "Content-Security-Policy", "default-src 'none'; sandbox");
+		attach = true;
+	}
+	if (attach) {
+		/* ?download=name, else the key's last segment. */
+		const char *name = download != NULL && download[0] ? download : strrchr(key, '/');
+
+		if (name == NULL)
+			name = key;
+		else if (name != download)
+			name++;
+		response_header(r, "Content-Disposition", content_disposition(r, name));
+	}
+}
+
 static int
 storage_download(struct request *r, const char *bucket, const char *key)
 {
 	const char *why, *token = query_get(r, "token"), *download = query_get(r, "download");
 	const char *inm, *ims, *range, *blob_id, *etag, *role;
-	char quoted[80], lastmod[64], path[4300];
+	char quoted[80], lastmod[64], path[4300], version[SIGNED_VERSION_LEN + 1];
 	struct object_meta m;
 	uint64_t size, from = 0, to = 0;
 	time_t updated;
-	int ranged = 0;
+	int ranged = 0, found;
 
 	if ((why = storage_key_check(key)) != NULL)
 		return bad_key(r, why);
 	if (token != NULL) {
-		/* A signed URL speaks for itself: no bearer needed. */
-		if (r->conf->storage_signing_key[0] == '\0' ||
-		    signed_token_check(r->conf->storage_signing_key, bucket, key, token,
-		        time(NULL)) != 0)
-			return response_error(r, 401, "INVALID_SIGNATURE",
-			    "The signed URL is invalid or has expired");
+		if (signed_url_caller(r, bucket, key, token, version) < 0)
+			return 0;
 		r->session_resolved = true;
 		r->claims = "{\"role\":\"service_role\"}";
 		r->role = role = "service_role";
@@ -538,8 +554,15 @@ storage_download(struct request *r, const char *bucket, const char *key)
 			return 0;
 		role = r->role;
 	}
-	if (object_meta(r, role, token == NULL && !r->has_token, bucket, key, &m) < 0)
+	if ((found = object_meta(r, role, token == NULL && !r->has_token, bucket, key, &m)) < 0)
 		return 0;
+	/* Made for an object deleted or replaced since: the URL died with the
+	 * object it named, whatever is at the key now. */
+	if (token != NULL && (found != 0 || !signed_version_is(version, m.blob_id)))
+		return response_error(r, 401, "INVALID_SIGNATURE",
+		    "The signed URL is invalid or has expired");
+	if (found != 0)
+		return not_found(r, "Object");
 	size = m.size;
 	etag = m.etag;
 	updated = m.updated;
@@ -551,12 +574,7 @@ storage_download(struct request *r, const char *bucket, const char *key)
 	response_header(r, "Last-Modified", arena_strdup(r->arena, lastmod));
 	response_header(r, "Cache-Control", m.cache_control ? m.cache_control : "no-cache");
 	response_header(r, "Accept-Ranges", "bytes");
-	if (download != NULL) {
-		const char *name = download[0] ? download : strrchr(key, '/');
-
-		name = name == download ? download : (name ? name + 1 : key);
-		response_header(r, "Content-Disposition", content_disposition(r, name));
-	}
+	content_headers(r, &m, key, download);
 	inm = request_header(r, "If-None-Match");
 	ims = request_header(r, "If-Modified-Since");
 	if (inm != NULL ? etag_matches(inm, quoted) : false) {
@@ -669,7 +687,7 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 	const char *why, *values[] = { bucket, key }, *body;
 	struct body_error e;
 	long expires_in;
-	char token[128];
+	char token[128], version[SIGNED_VERSION_LEN + 1];
 	struct strbuf url;
 	struct db_result *res;
 	size_t len;
@@ -677,26 +695,28 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 
 	if ((why = storage_key_check(key)) != NULL)
 		return bad_key(r, why);
+	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
+		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
+		return response_error(r, 500, "INTERNAL", "Internal server error");
+	}
 	if (session_resolve(r) < 0)
 		return 0;
+	/* Only for someone who may read the object now, and decided before a
+	 * byte of the body is read. */
+	res = session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
+	    2, values, true);
+	if (res == NULL)
+		return 0;
+	if (db_result_rows(res) != 1)
+		return not_found(r, "Object");
+	signed_version(db_result_value(res, 0, 0), version);
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return 0;
 	if (storage_signed_url_body(body, len, r->conf->storage_max_signed_url_ttl, &expires_in,
 	        &e) < 0)
 		return response_body_error(r, &e);
-	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
-		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
-		return response_error(r, 500, "INTERNAL", "Internal server error");
-	}
-	/* Only for someone who may read the object now. */
-	res = session_exec(r, "SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2,
-	    values, true);
-	if (res == NULL)
-		return 0;
-	if (db_result_rows(res) != 1)
-		return not_found(r, "Object");
 	expires = time(NULL) + expires_in;
-	if (signed_token_make(r->conf->storage_signing_key, bucket, key, expires, token,
+	if (signed_token_make(r->conf->storage_signing_key, bucket, key, version, expires, token,
 	        sizeof(token)) < 0)
 		return -1;
 	strbuf_init(&url, r->arena, 256);
@@ -831,13 +851,14 @@ bucket_create(struct request *r, const char *bucket)
 	if (storage_bucket_body(body, len, r->arena, &b, &e) < 0)
 		return response_body_error(r, &e);
 	{
-		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types };
+		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types,
+			b.allow_active_content };
 
 		res = session_exec(r, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
-				      " allowed_mime_types) VALUES ($1, coalesce($2::boolean, false),"
-				      " $3::bigint, (SELECT array_agg(x) FROM"
-				      " json_array_elements_text($4::json) x))"
-				      " RETURNING storage.bucket_json(b)::text", 4, values, false);
+				      " allowed_mime_types, allow_active_content) VALUES ($1,"
+				      " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
+				      " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
+				      " RETURNING storage.bucket_json(b)::text", 5, values, false);
 	}
 	if (res == NULL) {
 		db_conflict_as(r, "ALREADY_EXISTS", "The bucket exists");

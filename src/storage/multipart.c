@@ -97,10 +97,9 @@ static int
 parse_headers(struct multipart *m, const char *h, size_t n)
 {
 	char name[64] = "", line[MULTIPART_MAX_HEADERS + 1];
+	char ctype[sizeof(m->content_type)] = "", fname[sizeof(m->filename)] = "";
 	const char *p = h, *end = h + n;
 
-	m->content_type[0] = '\0';
-	m->filename[0] = '\0';
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((eol ? eol : end) - p);
@@ -114,19 +113,24 @@ parse_headers(struct multipart *m, const char *h, size_t n)
 				return m->error = "A part header contains a control character", -1;
 		if (strncasecmp(line, "Content-Disposition:", 20) == 0) {
 			disposition_param(line + 20, "name", name, sizeof(name));
-			disposition_param(line + 20, "filename", m->filename, sizeof(m->filename));
+			disposition_param(line + 20, "filename", fname, sizeof(fname));
 		} else if (strncasecmp(line, "Content-Type:", 13) == 0) {
 			const char *v = line + 13;
 
 			while (*v == ' ' || *v == '\t')
 				v++;
-			snprintf(m->content_type, sizeof(m->content_type), "%.255s", v);
+			snprintf(ctype, sizeof(ctype), "%.255s", v);
 		}
 		p = eol ? eol + 1 : end;
 	}
+	/* Only the file part's headers describe the upload: a later part
+	 * never changes the type that was checked. */
 	m->in_file = strcmp(name, "file") == 0 && !m->seen_file;
-	if (m->in_file)
+	if (m->in_file) {
 		m->seen_file = true;
+		memcpy(m->content_type, ctype, sizeof(ctype));
+		memcpy(m->filename, fname, sizeof(fname));
+	}
 	return 0;
 }
 

@@ -26,8 +26,8 @@ struct multipart {
 	int state;
 	bool in_file;
 	bool seen_file;
-	char content_type[256];
-	char filename[256];
+	char content_type[256];      /* of the part named "file" */
+	char filename[256];          /* likewise */
 	const char *error;
 };
 

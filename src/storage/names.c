@@ -1,5 +1,6 @@
 /*
- * storage/names.c - bucket names, object keys, signed-URL tokens.
+ * storage/names.c - bucket names, object keys and the bodies of storage
+ * requests.
  */
 #include "config.h"
 
@@ -8,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "storage/names.h"
 
@@ -107,64 +106,6 @@ storage_key_check(const char *key)
 	return NULL;
 }
 
-static void
-signed_mac(const char *secret, const char *bucket, const char *key, long long expires,
-    unsigned char mac[crypto_auth_hmacsha256_BYTES])
-{
-	crypto_auth_hmacsha256_state st;
-	char tail[32];
-
-	/* Lengths first: no two (bucket, key) pairs give the same message. */
-	snprintf(tail, sizeof(tail), "%lld", expires);
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"GET\n", 4);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)bucket, strlen(bucket) + 1);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)key, strlen(key) + 1);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tail, strlen(tail));
-	crypto_auth_hmacsha256_final(&st, mac);
-}
-
-int
-signed_token_make(const char *secret, const char *bucket, const char *key, time_t expires,
-    char *out, size_t n)
-{
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char b64[64];
-	int len;
-
-	signed_mac(secret, bucket, key, (long long)expires, mac);
-	sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	len = snprintf(out, n, "%lld.%s", (long long)expires, b64);
-	return len > 0 && (size_t)len < n ? 0 : -1;
-}
-
-int
-signed_token_check(const char *secret, const char *bucket, const char *key, const char *token,
-    time_t now)
-{
-	unsigned char mac[crypto_auth_hmacsha256_BYTES], given[crypto_auth_hmacsha256_BYTES];
-	const char *dot;
-	char *end;
-	long long expires;
-	size_t len;
-
-	/* One spelling per token: the expiry in canonical decimal, no leading 0. */
-	if (token == NULL || strlen(token) > 128 || !isdigit((unsigned char)token[0]) ||
-	    token[0] == '0')
-		return -1;
-	errno = 0;
-	expires = strtoll(token, &end, 10);
-	dot = end;
-	if (errno != 0 || *dot != '.' || expires < (long long)now)
-		return -1;
-	if (sodium_base642bin(given, sizeof(given), dot + 1, strlen(dot + 1), NULL, &len, NULL,
-	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || len != sizeof(given))
-		return -1;
-	signed_mac(secret, bucket, key, expires, mac);
-	return sodium_memcmp(mac, given, sizeof(mac)) == 0 ? 0 : -1;
-}
-
 bool
 storage_printable(const char *v, size_t max)
 {
@@ -219,7 +160,7 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
     struct body_error *e)
 {
 	static const char *const allowed[] = { "public", "file_size_limit", "allowed_mime_types",
-		NULL };
+		"allow_active_content", NULL };
 	struct json_object *o, *v;
 	int rc = -1;
 
@@ -234,6 +175,13 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 			goto out;
 		}
 		b->public = json_object_get_boolean(v) ? "true" : "false";
+	}
+	if (json_object_object_get_ex(o, "allow_active_content", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			json_body_fail(e, 400, "VALIDATION", "allow_active_content must be true or false");
+			goto out;
+		}
+		b->allow_active_content = json_object_get_boolean(v) ? "true" : "false";
 	}
 	if (json_object_object_get_ex(o, "file_size_limit", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {

@@ -1,13 +1,12 @@
 /*
  * storage/names.h - what a bucket name and an object key may be, and the
- * signed-URL tokens that name one object.
+ * JSON bodies of storage requests.
  */
 #ifndef FLUXBASE_STORAGE_NAMES_H
 #define FLUXBASE_STORAGE_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "arena.h"
 #include "jsonbody.h"
@@ -20,13 +19,6 @@ const char *storage_bucket_check(const char *name);
 const char *storage_key_check(const char *key);
 bool utf8_is_valid(const char *s, size_t n);
 
-/* "<expires>.<base64url HMAC-SHA256 over method, bucket, key, expires>" */
-int signed_token_make(const char *secret, const char *bucket, const char *key, time_t expires,
-    char *out, size_t n);
-/* 0 when token names exactly this object and has not expired. */
-int signed_token_check(const char *secret, const char *bucket, const char *key,
-    const char *token, time_t now);
-
 /* 1 to max printable ASCII characters (header values we store). */
 bool storage_printable(const char *v, size_t max);
 
@@ -36,11 +28,12 @@ int storage_signed_url_body(const char *body, size_t len, long max_ttl, long *ex
     struct body_error *e);
 
 /* The body of POST /storage/buckets/{id}: empty or {public?, file_size_limit?,
- * allowed_mime_types?}; fields left out are NULL (SQL defaults). */
+ * allowed_mime_types?, allow_active_content?}; fields left out are NULL (SQL defaults). */
 struct bucket_opts {
 	const char *public;              /* "true", "false" or NULL */
 	const char *file_size_limit;     /* digits or NULL */
 	const char *allowed_mime_types;  /* JSON array text or NULL */
+	const char *allow_active_content; /* "true", "false" or NULL */
 };
 int storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket_opts *b,
     struct body_error *e);

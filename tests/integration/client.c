@@ -260,6 +260,19 @@ stack_cmd(const char *cmd)
 	return system(line);
 }
 
+void
+stack_set(const char *section, const char *name, const char *value)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+	    "sed -i '/^%s = /d' '%s/fluxbase.conf' && printf '[%s]\\n%s = %s\\n' >> '%s/fluxbase.conf'",
+	    name, getenv("FB_STACK_DIR"), section, name, value, getenv("FB_STACK_DIR"));
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(kill(master_pid(), SIGHUP), 0);
+	sleep_ms(1500);
+}
+
 pid_t
 master_pid(void)
 {

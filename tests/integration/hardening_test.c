@@ -113,6 +113,164 @@ START_TEST(test_proven_address_ends_the_squatters_access)
 }
 END_TEST
 
+#define ALICE "aaaaaaaa-1111-4111-8111-111111111111"
+
+static char service[2048], alice[2048];
+
+static void
+storage_setup(void)
+{
+	struct http_resp r;
+
+	mint_token(service, sizeof(service), "service_role", NULL);
+	mint_token(alice, sizeof(alice), "authenticated", ALICE);
+	call(&r, "POST", "/storage/buckets/h-images", service, NULL,
+	    "{\"public\":true,\"allowed_mime_types\":[\"image/*\"]}");
+	http_resp_free(&r);
+	call(&r, "POST", "/storage/buckets/h-docs", service, NULL, "{\"public\":true}");
+	http_resp_free(&r);
+	call(&r, "POST", "/storage/buckets/h-site", service, NULL,
+	    "{\"public\":true,\"allow_active_content\":true}");
+	http_resp_free(&r);
+}
+
+static long
+put_object(const char *path, const char *content_type, const char *body, const char *extra)
+{
+	char ct[512];
+	const char *h[] = { ct, extra, NULL };
+	struct http_resp r;
+	long st;
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	st = call(&r, "POST", path, alice, h, body);
+	http_resp_free(&r);
+	return st;
+}
+
+/* The headers an anonymous download of path comes with. */
+static void
+expect_served(const char *path, const char *type, bool sandboxed)
+{
+	struct http_resp r;
+	char *v;
+
+	ck_assert_int_eq(call(&r, "GET", path, NULL, NULL, NULL), 200);
+	ck_assert_str_eq((v = http_header(&r, "Content-Type")), type);
+	free(v);
+	ck_assert_str_eq((v = http_header(&r, "X-Content-Type-Options")), "nosniff");
+	free(v);
+	v = http_header(&r, "Content-Security-Policy");
+	ck_assert_msg(sandboxed ? v != NULL && strstr(v, "sandbox") != NULL : v == NULL, "%s: CSP %s",
+	    path, v ? v : "(none)");
+	free(v);
+	v = http_header(&r, "Content-Disposition");
+	ck_assert_msg(sandboxed ? v != NULL && strncmp(v, "attachment", 10) == 0 : v == NULL,
+	    "%s: disposition %s", path, v ? v : "(none)");
+	free(v);
+	http_resp_free(&r);
+}
+
+START_TEST(test_no_html_served_from_the_api_origin)
+{
+	static const char mp[] =
+	    "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+	    "Content-Type: image/png\r\n\r\n<script>alert(1)</script>\r\n"
+	    "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n"
+	    "Content-Type: text/html\r\n\r\nx\r\n--XyZ--\r\n";
+	struct http_resp r;
+	struct json_object *o;
+
+	storage_setup();
+	/* A list, or junk after the type: refused, whatever its first entry. */
+	ck_assert_int_eq(put_object("/storage/h-images/a.png", "image/png,text/html", "<b>", NULL),
+	    415);
+	ck_assert_int_eq(put_object("/storage/h-images/a.png", "image/png text/html", "<b>", NULL),
+	    415);
+	ck_assert_int_eq(put_object("/storage/h-images/a.png", "image/png;text/html", "<b>", NULL),
+	    415);
+	ck_assert_int_eq(put_object("/storage/h-images/a.png", "text/html", "<b>", NULL), 415);
+	/* The type stored is the file part's, the one that was checked. */
+	{
+		const char *h[] = { "Content-Type: multipart/form-data; boundary=XyZ", NULL };
+
+		ck_assert_int_eq(call(&r, "POST", "/storage/h-images/mp.png", alice, h, mp), 201);
+		o = json_body(&r);
+		ck_assert_str_eq(jstr(o, "content_type"), "image/png");
+		json_object_put(o);
+		http_resp_free(&r);
+	}
+	expect_served("/storage/h-images/mp.png", "image/png", false);
+	/* Parameters other than a charset are not kept; the type is canonical. */
+	ck_assert_int_eq(put_object("/storage/h-images/b.png", "IMAGE/PNG; name=\"x\"", "png", NULL),
+	    201);
+	expect_served("/storage/h-images/b.png", "image/png", false);
+	/* Active content in a bucket that takes anything: an attachment in a sandbox. */
+	ck_assert_int_eq(put_object("/storage/h-docs/page.html", "text/html; charset=UTF-8",
+	    "<script>alert(document.cookie)</script>", NULL), 201);
+	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
+	ck_assert_int_eq(put_object("/storage/h-docs/pic.svg", "image/svg+xml", "<svg/>", NULL), 201);
+	expect_served("/storage/h-docs/pic.svg", "image/svg+xml", true);
+	ck_assert_int_eq(put_object("/storage/h-docs/notes.txt", "text/plain", "hello", NULL), 201);
+	expect_served("/storage/h-docs/notes.txt", "text/plain", false);
+	/* A bucket that allows active content serves it inline. */
+	ck_assert_int_eq(put_object("/storage/h-site/index.html", "text/html", "<p>site</p>", NULL),
+	    201);
+	expect_served("/storage/h-site/index.html", "text/html", false);
+	/* The same headers go with an answer nginx sends (offload). */
+	stack_set("storage", "offload", "x-accel-redirect");
+	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
+	expect_served("/storage/h-images/mp.png", "image/png", false);
+	stack_set("storage", "offload", "off");
+}
+END_TEST
+
+START_TEST(test_signed_url_dies_with_its_object)
+{
+	struct http_resp r;
+	struct json_object *o;
+	char url[1024], url2[1024];
+
+	storage_setup();
+	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "first", NULL), 201);
+	call(&r, "POST", "/storage/h-docs/report.txt/signed-url", alice, NULL, "{}");
+	ck_assert_int_eq(r.status, 200);
+	o = json_body(&r);
+	snprintf(url, sizeof(url), "%s", jstr(o, "signed_url"));
+	json_object_put(o);
+	http_resp_free(&r);
+	http_do("GET", url, NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "first");
+	http_resp_free(&r);
+	/* Deleted, then another object uploaded at the same key. */
+	ck_assert_int_eq(call(&r, "DELETE", "/storage/h-docs/report.txt", service, NULL, NULL), 204);
+	http_resp_free(&r);
+	http_do("GET", url, NULL, NULL, 0, &r);
+	assert_error(&r, 401, "INVALID_SIGNATURE");
+	http_resp_free(&r);
+	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "second", NULL), 201);
+	http_do("GET", url, NULL, NULL, 0, &r);
+	assert_error(&r, 401, "INVALID_SIGNATURE");
+	ck_assert_ptr_null(strstr(r.body, "second"));
+	http_resp_free(&r);
+	/* A URL for the new object works, until the object is replaced. */
+	call(&r, "POST", "/storage/h-docs/report.txt/signed-url", alice, NULL, "{}");
+	o = json_body(&r);
+	snprintf(url2, sizeof(url2), "%s", jstr(o, "signed_url"));
+	json_object_put(o);
+	http_resp_free(&r);
+	http_do("HEAD", url2, NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "third",
+	    "X-Upsert: true"), 201);
+	http_do("GET", url2, NULL, NULL, 0, &r);
+	assert_error(&r, 401, "INVALID_SIGNATURE");
+	http_resp_free(&r);
+}
+END_TEST
+
 TCase *
 hardening_tcase(void)
 {
@@ -120,5 +278,7 @@ hardening_tcase(void)
 
 	tcase_add_test(tc, test_redirect_lookalikes_refused);
 	tcase_add_test(tc, test_proven_address_ends_the_squatters_access);
+	tcase_add_test(tc, test_no_html_served_from_the_api_origin);
+	tcase_add_test(tc, test_signed_url_dies_with_its_object);
 	return tc;
 }

@@ -5,7 +5,9 @@
 
 #include "arena.h"
 #include "storage/multipart.h"
+#include "storage/mime.h"
 #include "storage/names.h"
+#include "storage/signed_url.h"
 #include "suites.h"
 
 START_TEST(test_keys)
@@ -44,36 +46,105 @@ START_TEST(test_buckets)
 }
 END_TEST
 
+START_TEST(test_mime_parse)
+{
+	static const struct { const char *in, *out; } ok[] = {
+		{ "image/png", "image/png" },
+		{ "IMAGE/PNG", "image/png" },
+		{ " image/png ", "image/png" },
+		{ "text/plain; charset=UTF-8", "text/plain; charset=utf-8" },
+		{ "text/plain;charset=\"utf-8\"", "text/plain; charset=utf-8" },
+		{ "image/svg+xml; q=1", "image/svg+xml" },
+		{ "application/vnd.api+json", "application/vnd.api+json" },
+		{ "image/png;", "image/png" },
+	};
+	static const char *const bad[] = {
+		"image/png,text/html", "image/png, text/html", "image/png text/html", "image/png;text/html",
+		"image", "image/", "/png", "image/png/x", "image/png; charset", "image/png; a=\"b",
+		"text/plain; charset=utf-8; charset=latin1", "text/plain; charset=\"a b\"", "",
+		"image/png\r\ntext/html", "image/png; =x", "ima ge/png", "image/png\"",
+	};
+	char out[MIME_MAX + 1];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(mime_parse(ok[i].in, out) == 0, "%s refused", ok[i].in);
+		ck_assert_str_eq(out, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(mime_parse(bad[i], out) < 0, "%s accepted", bad[i]);
+}
+END_TEST
+
+START_TEST(test_mime_policy)
+{
+	ck_assert(mime_allowed("[\"image/*\"]", "image/png"));
+	ck_assert(!mime_allowed("[\"image/*\"]", "text/html"));
+	ck_assert(!mime_allowed("[\"image/*\"]", "image/"));
+	ck_assert(mime_allowed("[\"text/plain\"]", "text/plain; charset=utf-8"));
+	ck_assert(!mime_allowed("[\"text/plain\"]", "text/plain2"));
+	ck_assert(mime_allowed(NULL, "text/html"));
+	/* What a browser would run is never passive. */
+	ck_assert(!mime_is_passive("text/html"));
+	ck_assert(!mime_is_passive("text/html; charset=utf-8"));
+	ck_assert(!mime_is_passive("image/svg+xml"));
+	ck_assert(!mime_is_passive("application/xhtml+xml"));
+	ck_assert(!mime_is_passive("text/xml"));
+	ck_assert(!mime_is_passive("application/javascript"));
+	ck_assert(!mime_is_passive("text/javascript"));
+	ck_assert(!mime_is_passive("application/x-shockwave-flash"));
+	ck_assert(!mime_is_passive("image/pngx"));
+	ck_assert(!mime_is_passive("video/"));
+	ck_assert(mime_is_passive("image/png"));
+	ck_assert(mime_is_passive("text/plain; charset=utf-8"));
+	ck_assert(mime_is_passive("video/mp4"));
+	ck_assert(mime_is_passive("application/octet-stream"));
+}
+END_TEST
+
 START_TEST(test_signed_tokens)
 {
 	const char *k = "0123456789abcdef0123456789abcdef";
-	char tok[128], bad[128];
+	char tok[128], bad[160], ver[SIGNED_VERSION_LEN + 1], v2[SIGNED_VERSION_LEN + 1], got[16];
 	time_t now = 1800000000;
 
-	ck_assert_int_eq(signed_token_make(k, "b", "dir/f.txt", now + 60, tok, sizeof(tok)), 0);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now), 0);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now + 61), -1);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/g.txt", tok, now), -1);
-	ck_assert_int_eq(signed_token_check(k, "c", "dir/f.txt", tok, now), -1);
+	signed_version("blob-one", ver);
+	signed_version("blob-two", v2);
+	ck_assert_uint_eq(strlen(ver), SIGNED_VERSION_LEN);
+	ck_assert_str_ne(ver, v2);
+	ck_assert_int_eq(signed_token_make(k, "b", "dir/f.txt", ver, now + 60, tok, sizeof(tok)), 0);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now, got), 0);
+	/* The token names the version it was made for, and only that one. */
+	ck_assert_str_eq(got, ver);
+	ck_assert(signed_version_is(got, "blob-one"));
+	ck_assert(!signed_version_is(got, "blob-two"));
+	ck_assert(!signed_version_is("short", "blob-one"));
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now + 61, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/g.txt", tok, now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "c", "dir/f.txt", tok, now, got), -1);
 	/* Moving the split between bucket and key changes the MAC. */
-	ck_assert_int_eq(signed_token_check(k, "bd", "ir/f.txt", tok, now), -1);
+	ck_assert_int_eq(signed_token_check(k, "bd", "ir/f.txt", tok, now, got), -1);
 	ck_assert_int_eq(signed_token_check("another-key-another-key-another!!", "b", "dir/f.txt",
-	    tok, now), -1);
+	    tok, now, got), -1);
 	strcpy(bad, tok);
 	bad[strlen(bad) - 2] ^= 1;
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now, got), -1);
+	/* Another version pasted in is a different MAC. */
+	strcpy(bad, tok);
+	memcpy(strchr(bad, '.') + 1, v2, SIGNED_VERSION_LEN);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now, got), -1);
 	/* A later expiry pasted on is a different MAC. */
 	strcpy(bad, tok);
 	bad[0] = '9';
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now), -1);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "", now), -1);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "123", now), -1);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "x.y", now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "", now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "123", now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "x.y", now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "1900000000.abc.def", now, got), -1);
 	/* Found by fuzz_signed_url: a leading zero was a second spelling of a
 	 * valid token (same expiry, same MAC).  One token, one spelling. */
 	bad[0] = '0';
 	strcpy(bad + 1, tok);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now, got), -1);
 }
 END_TEST
 
@@ -189,6 +260,8 @@ storage_suite(void)
 
 	tcase_add_test(tc, test_keys);
 	tcase_add_test(tc, test_buckets);
+	tcase_add_test(tc, test_mime_parse);
+	tcase_add_test(tc, test_mime_policy);
 	tcase_add_test(tc, test_signed_tokens);
 	tcase_add_test(tc, test_multipart_any_split);
 	tcase_add_test(tc, test_multipart_byte_by_byte_and_errors);
