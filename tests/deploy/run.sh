@@ -3,6 +3,8 @@
 # deploy/ ships, started for real with the shipped file (placeholders filled
 # in) on a free port, each passing tests/deploy/smoke.sh through the web
 # server in front:
+# Each web server's own errors are checked too (smoke.sh), and where the
+# pool runs apart from it, the answer while the pool is stopped (503).
 #   nginx               nginx + the pool (deploy/nginx), plus a logrotate run
 #   apache-proxy-fcgi   Apache + mod_proxy_fcgi + the pool
 #   apache-fcgid        Apache + mod_fcgid spawning the binary (fd 0)
@@ -167,6 +169,22 @@ served_by_us() {
 		{ echo "deploy [$current]: $1 shows no request of the smoke suite" >&2; return 1; }
 }
 
+# The pool stopped: the web server answers 503, never 502, in the JSON
+# error shape with Retry-After where it can (json = 1).
+pool_down_503() { # pool_down_503 JSON
+	local out
+	stack_pool_stop
+	out=$(curl -sS -D "$dir/down.head" -o "$dir/down.body" -w '%{http_code} %{content_type}' \
+		"http://127.0.0.1:$port/api/v1/health")
+	[ "${out%% *}" = 503 ] || { echo "deploy [$current]: pool stopped: status ${out%% *}, expected 503" >&2; return 1; }
+	[ "$1" = 1 ] || return 0
+	case ${out#* } in application/json*) ;; *)
+		echo "deploy [$current]: pool stopped: Content-Type ${out#* }" >&2; return 1 ;;
+	esac
+	grep -q '"code":"UNAVAILABLE"' "$dir/down.body" && grep -qi '^retry-after: *[0-9]' "$dir/down.head" ||
+		{ echo "deploy [$current]: pool stopped: $(cat "$dir/down.head" "$dir/down.body")" >&2; return 1; }
+}
+
 smoke() {
 	"$top_srcdir/tests/deploy/smoke.sh" "http://127.0.0.1:$port/api/v1" "$svc" "$current"
 }
@@ -188,7 +206,7 @@ apache_start() { # apache_start MODULE... : site.conf is in $adir
 		echo "Listen 127.0.0.1:$port"
 		echo "ServerName localhost"
 		if [ $root = 1 ]; then echo "User $web_user"; echo "Group $web_user"; fi
-		for m in mpm_event authz_core alias "$@"; do
+		for m in mpm_event authz_core alias headers "$@"; do
 			echo "LoadModule ${m}_module $mods/mod_$m.so"
 		done
 		echo "DocumentRoot $adir/htdocs"
@@ -252,6 +270,7 @@ variant_nginx() {
 	wait_until "the pool did not reopen its access log after rotation" \
 		grep -q '"path":"/api/v1/health"' "$dir/log/access.log"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log" "$dir/log/access.log.1"
+	pool_down_503 1
 }
 
 variant_apache_proxy_fcgi() {
@@ -266,6 +285,7 @@ variant_apache_proxy_fcgi() {
 	smoke
 	served_by_us "$dir/log/access.log"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
+	pool_down_503 1
 }
 
 variant_apache_fcgid() {
@@ -292,6 +312,7 @@ variant_lighttpd_socket() {
 	smoke
 	served_by_us "$dir/log/access.log"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
+	pool_down_503 0
 }
 
 variant_lighttpd_spawn() {

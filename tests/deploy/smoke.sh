@@ -3,7 +3,9 @@
 # deploying (deploy/*) must pass, run through the web server in front:
 # health, sign-up and sign-in, the Authorization header reaching the worker,
 # a table write and read under row-level security with a user's token, an
-# upload and a byte-exact download, and a JSON 404.
+# upload and a byte-exact download, a JSON 404, and the web server's own
+# errors (headers or URI too large, a malformed request) in the JSON error
+# shape without the server's name or version.
 # Needs the table "notes" of tests/integration/fixture.sql.
 set -euo pipefail
 url=$1 svc=$2 name=$3
@@ -18,7 +20,7 @@ fail() {
 req() {
 	local m=$1 p=$2 out
 	shift 2
-	out=$(curl -sS --max-time 30 -o "$tmp/body" -w '%{http_code} %{content_type}' -X "$m" \
+	out=$(curl -sS --max-time 30 -o "$tmp/body" -D "$tmp/head" -w '%{http_code} %{content_type}' -X "$m" \
 		"$url$p" "$@") || fail "$m $p: curl failed"
 	code=${out%% *}
 	ctype=${out#* }
@@ -84,5 +86,44 @@ expect 204 "delete bucket"
 req GET /no/such/route -H "$user"
 expect 404 "unknown route"
 has '"code"' "unknown route"
+
+# Errors the web server makes itself (before or without the pool) are JSON
+# too, and tell nothing about the server.
+web_error() { # web_error WHAT: a 4xx in the JSON error shape, no name or version
+	case $code in 4??) ;; *) fail "$1: status $code, expected 4xx: $(head -c 300 "$tmp/body")" ;; esac
+	case $name in
+	lighttpd-*) ;; # its own pages stay HTML (deploy/lighttpd says why)
+	*)
+		expect "$code" "$1"
+		has '"code" *: *"[A-Z_]*"' "$1"
+		! grep -qi '<html' "$tmp/body" || fail "$1: an HTML page: $(head -c 300 "$tmp/body")"
+		;;
+	esac
+	! grep -qiE 'nginx|apache|lighttpd' "$tmp/body" || fail "$1: the body names the server: $(head -c 300 "$tmp/body")"
+	! grep -qiE '^server:.*[0-9]' "$tmp/head" || fail "$1: $(grep -i '^server:' "$tmp/head")"
+}
+req GET /health -H "X-Padding: $(head -c 65536 /dev/zero | tr '\0' a)"
+web_error "a 64 KiB header"
+req GET "/health?$(head -c 70000 /dev/zero | tr '\0' a)"
+web_error "a 70 KB URI"
+# A request line no server accepts.
+python3 - "$url" >"$tmp/raw" <<'EOT' || fail "malformed request: no answer"
+import socket, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+data = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    data += c
+sys.stdout.write(data.decode("latin-1"))
+EOT
+code=$(sed -n '1s/^HTTP\/1\.[01] \([0-9]*\).*/\1/p' "$tmp/raw")
+ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype: *\([^\r]*\).*/\1/p' "$tmp/raw" | head -n 1)
+sed '/^\r\{0,1\}$/q' "$tmp/raw" >"$tmp/head"
+sed '1,/^\r\{0,1\}$/d' "$tmp/raw" >"$tmp/body"
+web_error "a malformed header line"
 
 echo "smoke [$name]: ok"
