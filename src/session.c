@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "session.h"
+#include "sqlstate.h"
 #include "token.h"
 
 /*
@@ -383,40 +384,25 @@ db_error_response(struct request *r, const struct db_result *res)
 {
 	const char *state = db_result_sqlstate(res);
 	const char *msg = db_result_message(res);
-	int status = 500;
 	const char *code;
+	int status;
 
-	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL) {
+	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL)
 		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
-	}
-	code = arena_strdup(r->arena, state);
-	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
-		status = 409;
-	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0 ||
-	    strcmp(state, "42703") == 0 || strcmp(state, "42883") == 0 ||
-	    strcmp(state, "42804") == 0 || strcmp(state, "2201B") == 0)
-		status = 400;
-	else if (strcmp(state, "42501") == 0)
-		status = r->has_token ? 403 : 401;
-	else if (strcmp(state, "42P01") == 0)
-		status = 404;
-	else if (strcmp(state, "PT401") == 0)
+	status = sqlstate_status(state, r->has_token);
+	if (status == 503)
+		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+	if (strcmp(state, "PT401") == 0)
 		return response_error(r, 401, "INVALID_TOKEN", "The session has ended");
-	else if (strcmp(state, "PT116") == 0) {
-		status = 406;
-		code = "PGRST116";
-		msg = "JSON object requested, multiple (or no) rows returned";
-	} else if (strcmp(state, "25006") == 0)
-		status = 405;
-	else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-	    strcmp(state, "53300") == 0)
-		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
-	else if (strcmp(state, "P0001") == 0)
-		status = 400;
 	if (status == 500) {
 		/* Our bug or the server's trouble: the detail goes to the log. */
 		log_err("db: %s %s (request %s)", state, msg, r->request_id);
 		return response_error_detail(r, 500, "INTERNAL", "Internal server error", NULL, NULL);
+	}
+	code = arena_strdup(r->arena, state);
+	if (strcmp(state, "PT116") == 0) {
+		code = "PGRST116";
+		msg = "JSON object requested, multiple (or no) rows returned";
 	}
 	return response_error_detail(r, status, code, msg, db_result_detail(res),
 	    db_result_hint(res));

@@ -265,11 +265,13 @@ count_expr(struct sql_query *q, const struct sc_table *t, const struct plan *p,
 	if (o->count == COUNT_EXACT || has_filters(p) || o->id != NULL) {
 		out = exact;
 	} else {
-		/* Statistics; a table never analysed has none: count it. */
+		/* The plan of the read, made as the caller (its policies shape
+		 * the estimate; migration 0011); a table never analysed has no
+		 * statistics to plan with: count it. */
 		strbuf_init(&q->sql, q->arena, 256);
 		rel = sql_param(q, t->qualified);
 		strbuf_printf(&q->sql,
-		    "(SELECT CASE WHEN c.reltuples < 0 THEN %s ELSE c.reltuples::bigint END"
+		    "(SELECT CASE WHEN c.reltuples < 0 THEN %s ELSE fluxbase.plan_rows(c.oid) END"
 		    " FROM pg_catalog.pg_class c WHERE c.oid = $%d::regclass)", exact, rel);
 		planned = q->sql.data;
 		if (o->count == COUNT_PLANNED) {

@@ -271,6 +271,80 @@ START_TEST(test_signed_url_dies_with_its_object)
 }
 END_TEST
 
+START_TEST(test_planned_count_under_row_level_security)
+{
+	const char *planned[] = { "Prefer: count=planned", NULL };
+	const char *estimated[] = { "Prefer: count=estimated", NULL };
+	struct http_resp r;
+	char *range;
+
+	mint_token(alice, sizeof(alice), "authenticated", ALICE);
+	/* 300 notes of other people, two of alice's, statistics made. */
+	ck_assert_int_eq(stack_cmd("psql -q -c \"INSERT INTO notes (owner, body) SELECT"
+	    " gen_random_uuid(), 'not yours' FROM generate_series(1, 300); ANALYZE notes\""), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(call(&r, "POST", "/tables/notes", alice, NULL, "{\"body\":\"mine\"}"),
+		    201);
+		http_resp_free(&r);
+	}
+	/* The estimate is the plan of alice's own read: her policy shapes it,
+	 * never the table's 302 rows. */
+	ck_assert_int_eq(call(&r, "GET", "/tables/notes", alice, planned, NULL), 200);
+	range = http_header(&r, "Content-Range");
+	ck_assert_ptr_nonnull(range);
+	ck_assert_msg(strncmp(range, "0-1/", 4) == 0 && atol(range + 4) < 50, "%s", range);
+	free(range);
+	http_resp_free(&r);
+	/* estimated: exact below max_rows, under her policy too. */
+	ck_assert_int_eq(call(&r, "GET", "/tables/notes", alice, estimated, NULL), 200);
+	range = http_header(&r, "Content-Range");
+	ck_assert_str_eq(range, "0-1/2");
+	free(range);
+	http_resp_free(&r);
+	/* The service role bypasses the policy, and its estimate says so. */
+	mint_token(service, sizeof(service), "service_role", NULL);
+	ck_assert_int_eq(call(&r, "GET", "/tables/notes?limit=1", service, planned, NULL), 200);
+	range = http_header(&r, "Content-Range");
+	ck_assert_msg(range != NULL && atol(strchr(range, '/') + 1) >= 250, "%s", range);
+	free(range);
+	http_resp_free(&r);
+}
+END_TEST
+
+/* Mistakes in a request are the client's: 400 with PostgreSQL's words. */
+START_TEST(test_client_mistakes_are_400)
+{
+	static const char *const reads[] = {
+		"/tables/products?body=fts.fox%20%26",          /* 42601: malformed tsquery */
+		"/tables/products?body=fts(no_such_config).fox", /* 42704 */
+		"/tables/products?body.fts(no_such_config)=fox",
+		"/tables/products?price=gt.abc",                 /* 22P02 */
+	};
+	const char *merge[] = { "Prefer: resolution=merge-duplicates", NULL };
+	struct http_resp r;
+	struct json_object *o;
+
+	mint_token(service, sizeof(service), "service_role", NULL);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		call(&r, "GET", reads[i], service, NULL, NULL);
+		ck_assert_msg(r.status == 400, "%s: %ld %s", reads[i], r.status, r.body);
+		o = json_body(&r);
+		/* PostgREST's shape. */
+		ck_assert_ptr_nonnull(jstr(o, "message"));
+		ck_assert(json_object_object_get_ex(o, "details", NULL));
+		ck_assert(json_object_object_get_ex(o, "hint", NULL));
+		ck_assert_uint_eq(strlen(jstr(o, "code")), 5);
+		json_object_put(o);
+		http_resp_free(&r);
+	}
+	/* on_conflict names columns without a unique index: 42P10. */
+	call(&r, "POST", "/tables/products?on_conflict=name", service, merge,
+	    "{\"name\":\"apple\",\"price\":1}");
+	assert_error(&r, 400, "42P10");
+	http_resp_free(&r);
+}
+END_TEST
+
 TCase *
 hardening_tcase(void)
 {
@@ -280,5 +354,7 @@ hardening_tcase(void)
 	tcase_add_test(tc, test_proven_address_ends_the_squatters_access);
 	tcase_add_test(tc, test_no_html_served_from_the_api_origin);
 	tcase_add_test(tc, test_signed_url_dies_with_its_object);
+	tcase_add_test(tc, test_planned_count_under_row_level_security);
+	tcase_add_test(tc, test_client_mistakes_are_400);
 	return tc;
 }

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "cors.h"
 #include "http.h"
+#include "sqlstate.h"
 #include "suites.h"
 
 static const char *
@@ -81,6 +82,35 @@ START_TEST(test_cors_allow_list)
 }
 END_TEST
 
+/* Client mistakes are 4xx; the server's own trouble is 500 or 503. */
+START_TEST(test_sqlstate_statuses)
+{
+	static const struct { const char *state; int anon, user; } cases[] = {
+		{ "42601", 400, 400 },  /* malformed tsquery */
+		{ "42P10", 400, 400 },  /* on_conflict without a unique index */
+		{ "42704", 400, 400 },  /* unknown text search configuration */
+		{ "42703", 400, 400 }, { "42883", 400, 400 }, { "22P02", 400, 400 },
+		{ "23502", 400, 400 }, { "23514", 400, 400 }, { "21000", 400, 400 },
+		{ "23505", 409, 409 }, { "23503", 409, 409 },
+		{ "42501", 401, 403 }, { "42P01", 404, 404 }, { "25006", 405, 405 },
+		{ "PT116", 406, 406 }, { "PT401", 401, 401 }, { "P0001", 400, 400 },
+		{ "28000", 403, 403 }, { "0P000", 403, 403 },
+		{ "08006", 503, 503 }, { "53300", 503, 503 }, { "57P01", 503, 503 },
+		{ "42P17", 500, 500 }, { "53400", 500, 500 }, { "XX000", 500, 500 },
+		{ "40001", 500, 500 }, { "57014", 500, 500 }, { "FB001", 500, 500 },
+		{ "4260", 500, 500 }, { "", 500, 500 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(sqlstate_status(cases[i].state, false) == cases[i].anon, "%s",
+		    cases[i].state);
+		ck_assert_msg(sqlstate_status(cases[i].state, true) == cases[i].user, "%s",
+		    cases[i].state);
+	}
+	ck_assert_int_eq(sqlstate_status(NULL, false), 500);
+}
+END_TEST
+
 Suite *
 response_suite(void)
 {
@@ -91,6 +121,7 @@ response_suite(void)
 	tcase_add_test(tc, test_error_body_postgrest);
 	tcase_add_test(tc, test_reasons);
 	tcase_add_test(tc, test_cors_allow_list);
+	tcase_add_test(tc, test_sqlstate_statuses);
 	suite_add_tcase(s, tc);
 	return s;
 }
