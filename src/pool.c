@@ -545,6 +545,23 @@ pool_cleanup(struct pool *p)
 	log_close();
 }
 
+/* Opens the queue probe and says what we listen on. */
+static void
+pool_announce(struct pool *p, bool inherited)
+{
+	if (scoreboard_queue_probe_open(&p->queue, p->listen_fd) < 0 ||
+	    scoreboard_queue_sample(p->sb, &p->queue) < 0) {
+		log_info("pool: the kernel does not tell this socket's listen queue");
+		scoreboard_queue_probe_close(&p->queue);
+	}
+	if (inherited)
+		log_info("pool: listening on the socket passed by systemd (fd 3) with %d workers",
+		    p->conf->workers);
+	else
+		log_info("pool: listening on %s with %d workers, listen queue up to %ld",
+		    p->conf->listen, p->conf->workers, p->sb->listen_queue_limit);
+}
+
 int
 pool_run(struct conf *conf, const char *conf_path)
 {
@@ -585,17 +602,7 @@ pool_run(struct conf *conf, const char *conf_path)
 	p.sb->workers = conf->workers;
 	p.sb->listen_fd = p.listen_fd;
 	pool_write_pid(conf->pid_file);
-	if (scoreboard_queue_probe_open(&p.queue, p.listen_fd) < 0 ||
-	    scoreboard_queue_sample(p.sb, &p.queue) < 0) {
-		log_info("pool: the kernel does not tell this socket's listen queue");
-		scoreboard_queue_probe_close(&p.queue);
-	}
-	if (inherited)
-		log_info("pool: listening on the socket passed by systemd (fd 3) with %d workers",
-		    conf->workers);
-	else
-		log_info("pool: listening on %s with %d workers, listen queue up to %ld",
-		    conf->listen, conf->workers, p.sb->listen_queue_limit);
+	pool_announce(&p, inherited);
 	password_dummy_prepare(conf);
 	pool_fill(&p);
 
