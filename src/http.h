@@ -79,6 +79,8 @@ struct request {
 	size_t content_length;
 	size_t body_read;
 	bool body_eof;
+	bool body_timed_out;           /* slower than [server] body_min_rate */
+	double body_started;           /* monotonic seconds of the first read, 0 before */
 
 	char request_id[65];
 
@@ -90,12 +92,17 @@ struct request {
 	const char *user_id;           /* sub, a UUID, or NULL */
 	const char *session_id;        /* session_id, a UUID, or NULL */
 	const char *email;             /* email claim, or NULL */
+	bool session_checked;          /* a statement found the session alive */
 
 	const struct route *route;
 	const char *path_params[8];    /* values of {name} segments, decoded */
 	int npath_params;
 
 	struct response resp;
+	/* Run once before any answer leaves, streamed or not (worker.c: the
+	 * check of a token's session); -1 when it set another answer. */
+	int (*before_answer)(struct request *r);
+	int base_headers;              /* headers set before the handler ran */
 };
 
 /* request.c */
@@ -117,8 +124,13 @@ int request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 /* "Content-Type" -> CONTENT_TYPE, "X-Foo" -> HTTP_X_FOO. */
 const char *request_header(const struct request *r, const char *name);
 const char *request_param(const struct request *r, const char *fcgi_name);
-/* Reads at most n body bytes; 0 at the end, -1 on a read error. */
+/* Reads at most n body bytes; 0 at the end, -1 on a read error or when
+ * the body comes slower than [server] body_timeout and body_min_rate allow
+ * (body_timed_out is then set). */
 ssize_t request_read(struct request *r, void *buf, size_t n);
+/* The answer to a failed request_read: 408, or 400 for a body cut short;
+ * returns -1. */
+int request_read_failed(struct request *r);
 /* Whether the web server has sent all it will for this request (the body
  * was read to its end, or there was none): its connection may then be
  * closed at once. */
@@ -131,6 +143,8 @@ int request_body(struct request *r, size_t limit, const char **body, size_t *len
 bool request_id_is_sane(const char *id);
 /* REMOTE_ADDR, or the last entry of [auth] trusted_proxy_header when set. */
 const char *request_client_address(const struct request *r);
+/* The client address is one of a comma-separated list. */
+bool request_client_in(const struct request *r, const char *list);
 
 /* response.c */
 const char *http_reason(int status);
@@ -147,7 +161,10 @@ int response_error(struct request *r, int status, const char *code, const char *
     __attribute__((format(printf, 4, 5)));
 int response_error_detail(struct request *r, int status, const char *code,
     const char *message, const char *details, const char *hint);
-/* Writes status and headers now, for streaming a body with response_write. */
+/* Runs r->before_answer if still due: 0, or -1 when it set another answer. */
+int response_gate(struct request *r);
+/* Writes status and headers now, for streaming a body with response_write;
+ * -1 when the gate set another answer or the client went away. */
 int response_start(struct request *r);
 int response_write(struct request *r, const void *buf, size_t n);
 /* length bytes of the open file fd from offset, straight from the page

@@ -3,16 +3,24 @@
  *
  * The path comes from REQUEST_URI (every web server sends it; nginx's stock
  * fastcgi_params has no PATH_INFO).  The query string is split in order,
- * repeats kept, a key without '=' allowed.  The body is read on demand.
+ * repeats kept, a key without '=' allowed.  The body is read on demand,
+ * against a deadline: body_timeout seconds from the first read, one more
+ * second for every body_min_rate bytes received (as Apache's
+ * mod_reqtimeout does).  Each read arms a one-shot timer for what is left;
+ * its signal interrupts the blocked read(), which libfcgi takes as the end
+ * of the stream, so a client trickling a body frees its worker on time.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -294,9 +302,68 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 	return 0;
 }
 
+static volatile sig_atomic_t body_alarm;
+
+static void
+body_on_alarm(int signo)
+{
+	(void)signo;
+	body_alarm = 1;
+}
+
+static double
+monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds the body may still take (> 0), or 0 when it is late; -1: no limit. */
+static double
+body_time_left(struct request *r)
+{
+	const struct conf *c = r->conf;
+	double now = monotonic_now(), allowed;
+
+	if (c->body_timeout <= 0)
+		return -1;
+	if (r->body_started == 0)
+		r->body_started = now;
+	allowed = (double)c->body_timeout;
+	if (c->body_min_rate > 0)
+		allowed += (double)r->body_read / (double)c->body_min_rate;
+	return r->body_started + allowed > now ? r->body_started + allowed - now : 0;
+}
+
+static void
+body_timer(double seconds)
+{
+	static bool installed;
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	if (!installed) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = body_on_alarm;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = 0;        /* no SA_RESTART: the read must end */
+		sigaction(SIGALRM, &sa, NULL);
+		installed = true;
+	}
+	if (seconds > 0) {
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6) + 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 ssize_t
 request_read(struct request *r, void *buf, size_t n)
 {
+	double left;
 	int got;
 
 	if (r->body_eof)
@@ -311,7 +378,22 @@ request_read(struct request *r, void *buf, size_t n)
 	}
 	if (n > INT_MAX)
 		n = INT_MAX;
+	if ((left = body_time_left(r)) == 0) {
+		r->body_timed_out = true;
+		return -1;
+	}
+	if (left > 0) {
+		body_alarm = 0;
+		body_timer(left);
+	}
 	got = FCGX_GetStr(buf, (int)n, r->fcgx->in);
+	if (left > 0) {
+		body_timer(0);
+		if (body_alarm) {
+			r->body_timed_out = true;
+			return -1;
+		}
+	}
 	if (got < 0 || FCGX_GetError(r->fcgx->in) != 0)
 		return -1;
 	if (got == 0) {
@@ -322,6 +404,18 @@ request_read(struct request *r, void *buf, size_t n)
 	}
 	r->body_read += (size_t)got;
 	return got;
+}
+
+int
+request_read_failed(struct request *r)
+{
+	if (r->body_timed_out)
+		response_error(r, 408, "REQUEST_TIMEOUT",
+		    "The request body arrived too slowly (at least %zu bytes a second after the"
+		    " first %d seconds)", r->conf->body_min_rate, r->conf->body_timeout);
+	else
+		response_error(r, 400, "INVALID_REQUEST", "The request body could not be read");
+	return -1;
 }
 
 bool
@@ -358,13 +452,29 @@ request_body(struct request *r, size_t limit, const char **body, size_t *len)
 		}
 		strbuf_append(&sb, chunk, (size_t)got);
 	}
-	if (got < 0) {
-		response_error(r, 400, "INVALID_REQUEST", "The request body could not be read");
-		return -1;
-	}
+	if (got < 0)
+		return request_read_failed(r);
 	*body = sb.data;
 	*len = sb.len;
 	return 0;
+}
+
+bool
+request_client_in(const struct request *r, const char *list)
+{
+	const char *addr = request_client_address(r), *p = list;
+	size_t alen = strlen(addr);
+
+	while (*p != '\0') {
+		size_t len;
+
+		p += strspn(p, ", ");
+		len = strcspn(p, ", ");
+		if (len > 0 && len == alen && strncmp(p, addr, len) == 0)
+			return true;
+		p += len;
+	}
+	return false;
 }
 
 const char *

@@ -32,6 +32,7 @@ static const struct {
 	{ 206, "Partial Content" }, { 303, "See Other" }, { 304, "Not Modified" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
 	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+	{ 408, "Request Timeout" },
 	{ 409, "Conflict" }, { 413, "Payload Too Large" },
 	{ 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
 	{ 422, "Unprocessable Entity" }, { 429, "Too Many Requests" },
@@ -149,6 +150,15 @@ response_error_detail(struct request *r, int status, const char *code, const cha
 }
 
 int
+response_gate(struct request *r)
+{
+	int (*gate)(struct request *) = r->before_answer;
+
+	r->before_answer = NULL;
+	return gate != NULL && !r->resp.started ? gate(r) : 0;
+}
+
+int
 response_start(struct request *r)
 {
 	struct response *resp = &r->resp;
@@ -156,6 +166,8 @@ response_start(struct request *r)
 
 	if (resp->started)
 		return 0;
+	if (response_gate(r) < 0)
+		return -1;
 	resp->started = true;
 	if (resp->status == 0)
 		resp->status = 200;

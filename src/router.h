@@ -14,11 +14,28 @@
 
 typedef int (*route_handler)(struct request *);
 
+/*
+ * Who may call a route.  The worker settles it before the handler runs or
+ * a byte of the body is read: a token, when sent, must be valid (else
+ * 401), and the caller must be what the route asks for (401 without a
+ * token, 403 with another).  Whatever the route, a token's session must
+ * still be alive: checked in the handler's own statement when it runs one,
+ * else by the worker before the answer leaves.
+ */
+enum route_access {
+	ACCESS_ANYONE,             /* anon without a token */
+	ACCESS_USER,               /* a user's token (with a sub) */
+	ACCESS_USER_SESSION,       /* a user's token with its session */
+	ACCESS_SERVICE,            /* the service role */
+	ACCESS_METRICS,            /* the service role, or an address of [server] metrics_allow */
+};
+
 struct route {
 	unsigned methods;          /* enum http_method bits; GET implies HEAD */
 	const char *pattern;
 	route_handler handler;
 	unsigned flags;
+	enum route_access access;
 };
 
 /* Route flags. */

@@ -246,6 +246,52 @@ session_resolve(struct request *r)
 	return ok ? 0 : session_refuse(r, "INVALID_TOKEN", "The token's claims are not acceptable");
 }
 
+int
+session_admit(struct request *r, enum route_access access)
+{
+	if (session_resolve(r) < 0)
+		return -1;
+	switch (access) {
+	case ACCESS_ANYONE:
+		return 0;
+	case ACCESS_USER:
+	case ACCESS_USER_SESSION:
+		if (!r->has_token)
+			return session_refuse(r, "INVALID_TOKEN", "A bearer token is required");
+		if (r->user_id == NULL || (access == ACCESS_USER_SESSION && r->session_id == NULL))
+			return session_refuse(r, "INVALID_TOKEN", "A user's access token is required");
+		return 0;
+	case ACCESS_METRICS:
+	case ACCESS_SERVICE:
+		if (strcmp(r->role, "service_role") == 0 ||
+		    (access == ACCESS_METRICS && request_client_in(r, r->conf->metrics_allow)))
+			return 0;
+		if (!r->has_token)
+			return response_error(r, 401, "UNAUTHORIZED", "A service token is required"), -1;
+		return response_error(r, 403, "FORBIDDEN", "This needs the service role"), -1;
+	}
+	return -1;
+}
+
+void
+session_assume_signed(struct request *r)
+{
+	r->session_resolved = true;
+	r->has_token = false;
+	r->role = "service_role";
+	r->claims = "{\"role\":\"service_role\"}";
+	r->user_id = r->session_id = r->email = NULL;
+}
+
+int
+session_ensure_alive(struct request *r)
+{
+	if (r->session_id == NULL || r->session_checked)
+		return 0;
+	/* The opening statement checks the session; nothing else to run. */
+	return session_exec(r, "SELECT NULL", 0, NULL, true) != NULL ? 0 : -1;
+}
+
 static void
 free_result(void *res)
 {
@@ -328,6 +374,8 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		res = db_exec_request(r->db,
 		    with_session ? &identity_reuse_stmt : &identity_reuse_ns_stmt, v, sql, nparams,
 		    values);
+		if (res != NULL && db_result_status(res) == DB_OK)
+			r->session_checked = with_session;
 		if (res == NULL || !failed_with(res, "FB001"))
 			return res;
 		/* At most once a minute: behind a pooler it could be every request. */
@@ -344,6 +392,7 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 	res = db_exec_request(r->db, with_session ? &identity_set_stmt : &identity_set_ns_stmt, v,
 	    sql, nparams, values);
 	if (res != NULL && db_result_status(res) == DB_OK) {
+		r->session_checked = with_session;
 		identity_remember(r->db, role, claims, r->user_id, r->email);
 	} else {
 		/* Rolled back: the session holds whatever it held before, maybe

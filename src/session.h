@@ -16,11 +16,21 @@
 
 #include <stdbool.h>
 
+#include "router.h"
+
 struct request;
 struct db_result;
 
 /* 0, or -1 with a 401 set on r. */
 int session_resolve(struct request *r);
+/* Resolves the caller and holds it against a route's access level (the
+ * route table's): 0, or -1 with 401 or 403 set. */
+int session_admit(struct request *r, enum route_access access);
+/* A token's session is alive: checked by a statement of this request, or
+ * now.  0, or -1 with 401 (or 503) set. */
+int session_ensure_alive(struct request *r);
+/* A signed URL speaks for the request: the service role, no token. */
+void session_assume_signed(struct request *r);
 /*
  * The handler's statement in the caller's role.  The result is freed with
  * the request's arena.  On a database error, sets the error response and

@@ -105,12 +105,38 @@ elapsed_us(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
+/*
+ * Before an answer leaves: a token's session is alive.  The handler's own
+ * statement checked it if it ran one; if not, it is checked now, and a
+ * dead session gets its 401 instead of the handler's answer, which has
+ * not been sent.
+ */
+static int
+worker_session_gate(struct request *r)
+{
+	struct response kept;
+
+	if (r->session_id == NULL || r->session_checked)
+		return 0;
+	kept = r->resp;
+	r->resp.status = 0;
+	r->resp.content_type = NULL;
+	r->resp.body = NULL;
+	r->resp.body_len = 0;
+	r->resp.nheaders = r->base_headers;
+	if (session_ensure_alive(r) < 0)
+		return -1;
+	r->resp = kept;
+	return 0;
+}
+
 static void
 worker_dispatch(struct request *r)
 {
 	unsigned allowed = 0;
 	enum route_result rr;
 	bool streams;
+	int rc;
 
 	rr = router_match(app_routes, app_routes_count, r, &allowed);
 	/* Read no further than the limit, whatever the route turns out to be;
@@ -149,7 +175,15 @@ worker_dispatch(struct request *r)
 		r->resp.status = 204;
 		return;
 	}
-	if (r->route->handler(r) < 0 && r->resp.status == 0 && !r->resp.started)
+	/* Who is calling, before the handler runs or reads a byte of the body. */
+	if (session_admit(r, r->route->access) < 0)
+		return;
+	r->base_headers = r->resp.nheaders;
+	r->before_answer = worker_session_gate;
+	rc = r->route->handler(r);
+	if (response_gate(r) < 0)
+		return;
+	if (rc < 0 && r->resp.status == 0 && !r->resp.started)
 		response_error(r, 500, "INTERNAL", "Internal server error");
 }
 

@@ -469,8 +469,6 @@ openapi_get(struct request *r)
 	const char *tail;
 	struct strbuf sb;
 
-	if (session_resolve(r) < 0)
-		return 0;
 	role = openapi_role_index(r->role);
 	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
 		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");

@@ -111,6 +111,8 @@ upload_fail(struct request *r, struct upload *u, int status)
 	case 400:
 		return response_error(r, 400, "INVALID_REQUEST", "%s",
 		    u->mp.error ? u->mp.error : "The upload ended before its body was complete");
+	case 408:
+		return request_read_failed(r), 0;
 	default:
 		return response_error(r, 500, "INTERNAL", "Internal server error");
 	}
@@ -133,8 +135,6 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 
 	if ((why = storage_key_check(key)) != NULL)
 		return bad_key(r, why);
-	if (session_resolve(r) < 0)
-		return 0;
 	memset(&u, 0, sizeof(u));
 	u.r = r;
 	u.w.fd = -1;
@@ -188,7 +188,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 			return upload_fail(r, &u, u.status ? u.status : 400);
 	}
 	if (got < 0)
-		return upload_fail(r, &u, 400);
+		return upload_fail(r, &u, r->body_timed_out ? 408 : 400);
 	if (u.multipart) {
 		if (multipart_finish(&u.mp) < 0)
 			return upload_fail(r, &u, 400);
@@ -430,7 +430,7 @@ public_cache_slot(const char *bucket, const char *key)
  * anonymous caller when allowed, else from the database (then cached).
  * 1 when the caller sees no such object; -1 when an error answer is made. */
 static int
-object_meta(struct request *r, const char *role, bool anonymous, const char *bucket,
+object_meta(struct request *r, bool anonymous, const char *bucket,
     const char *key, struct object_meta *m)
 {
 	bool cacheable = anonymous && r->conf->storage_public_cache_ttl > 0 &&
@@ -455,7 +455,7 @@ object_meta(struct request *r, const char *role, bool anonymous, const char *buc
 		}
 		public_entry_clear(e);
 	}
-	res = session_exec_as(r, role,
+	res = session_exec(r,
 	    "SELECT size, content_type, etag, cache_control,"
 	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id,"
 	    " (SELECT b.allow_active_content FROM storage.bucket_info($1) b)"
@@ -534,7 +534,7 @@ static int
 storage_download(struct request *r, const char *bucket, const char *key)
 {
 	const char *why, *token = query_get(r, "token"), *download = query_get(r, "download");
-	const char *inm, *ims, *range, *blob_id, *etag, *role;
+	const char *inm, *ims, *range, *blob_id, *etag;
 	char quoted[80], lastmod[64], path[4300], version[SIGNED_VERSION_LEN + 1];
 	struct object_meta m;
 	uint64_t size, from = 0, to = 0;
@@ -546,15 +546,9 @@ storage_download(struct request *r, const char *bucket, const char *key)
 	if (token != NULL) {
 		if (signed_url_caller(r, bucket, key, token, version) < 0)
 			return 0;
-		r->session_resolved = true;
-		r->claims = "{\"role\":\"service_role\"}";
-		r->role = role = "service_role";
-	} else {
-		if (session_resolve(r) < 0)
-			return 0;
-		role = r->role;
+		session_assume_signed(r);
 	}
-	if ((found = object_meta(r, role, token == NULL && !r->has_token, bucket, key, &m)) < 0)
+	if ((found = object_meta(r, token == NULL && !r->has_token, bucket, key, &m)) < 0)
 		return 0;
 	/* Made for an object deleted or replaced since: the URL died with the
 	 * object it named, whatever is at the key now. */
@@ -656,8 +650,6 @@ storage_delete(struct request *r, const char *bucket, const char *key)
 
 	if ((why = storage_key_check(key)) != NULL)
 		return bad_key(r, why);
-	if (session_resolve(r) < 0)
-		return 0;
 	res = session_exec(r, "DELETE FROM storage.objects WHERE bucket_id = $1 AND key = $2"
 			      " RETURNING blob_id", 2, values, false);
 	if (res == NULL)
@@ -699,8 +691,6 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
 		return response_error(r, 500, "INTERNAL", "Internal server error");
 	}
-	if (session_resolve(r) < 0)
-		return 0;
 	/* Only for someone who may read the object now, and decided before a
 	 * byte of the body is read. */
 	res = session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
@@ -786,8 +776,6 @@ storage_list(struct request *r)
 	if (query_long(r, "limit", 100, 0, 1000, &limit) < 0 ||
 	    query_long(r, "offset", 0, 0, 1L << 40, &offset) < 0)
 		return 0;
-	if (session_resolve(r) < 0)
-		return 0;
 	snprintf(lbuf, sizeof(lbuf), "%ld", limit);
 	snprintf(obuf, sizeof(obuf), "%ld", offset);
 	{
@@ -814,8 +802,6 @@ storage_buckets_list(struct request *r)
 {
 	struct db_result *res;
 
-	if (session_resolve(r) < 0)
-		return 0;
 	/* Policies show the public buckets; the service role sees all. */
 	res = session_exec(r, "SELECT coalesce(json_agg(storage.bucket_json(b) ORDER BY b.id),"
 			      " '[]')::text FROM storage.buckets b", 0, NULL, true);
@@ -823,18 +809,6 @@ storage_buckets_list(struct request *r)
 		return 0;
 	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
 	return 0;
-}
-
-static int
-require_service(struct request *r)
-{
-	if (session_resolve(r) < 0)
-		return -1;
-	if (strcmp(r->role, "service_role") == 0)
-		return 0;
-	if (!r->has_token)
-		return response_error(r, 401, "UNAUTHORIZED", "A service token is required"), -1;
-	return response_error(r, 403, "FORBIDDEN", "Only the service role manages buckets"), -1;
 }
 
 static int
@@ -898,7 +872,5 @@ storage_bucket(struct request *r)
 
 	if ((why = storage_bucket_check(bucket)) != NULL)
 		return response_error(r, 400, "INVALID_BUCKET", "%s", why);
-	if (require_service(r) < 0)
-		return 0;
 	return r->method == HTTP_POST ? bucket_create(r, bucket) : bucket_delete(r, bucket);
 }

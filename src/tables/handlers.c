@@ -60,8 +60,6 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 	const char *name = r->path_params[0];
 
 	memset(c, 0, sizeof(*c));
-	if (session_resolve(r) < 0)
-		return -1;
 	c->t = tables_lookup(r, name);
 	if (c->t == NULL) {
 		if (!r->schema->loaded)

@@ -1,9 +1,12 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -258,6 +261,20 @@ stack_cmd(const char *cmd)
 	snprintf(line, sizeof(line), "\"%s\" \"%s\" %s", getenv("FB_STACK"),
 	    getenv("FB_STACK_DIR"), cmd);
 	return system(line);
+}
+
+int
+nginx_connect(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const char *base = getenv("FB_BASE");
+	int fd;
+
+	sa.sin_port = htons((uint16_t)atoi(strrchr(base, ':') + 1));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
 }
 
 void

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -345,6 +346,149 @@ START_TEST(test_client_mistakes_are_400)
 }
 END_TEST
 
+/* A signed-out token is refused everywhere, also where no SQL runs. */
+START_TEST(test_signed_out_token_refused_on_every_route)
+{
+	static const char *const paths[] = {
+		"/openapi.json", "/health", "/storage/buckets", "/tables/products?limit=1",
+		"/auth/user", "/storage/h-docs",
+	};
+	struct session s;
+	struct http_resp r;
+	char url[512];
+
+	signup(&s, "signed-out@example.com", "10.0.16.4");
+	/* Alive, it is accepted (the OpenAPI document runs no SQL). */
+	ck_assert_int_eq(status_of("GET", "/openapi.json", s.access, "10.0.16.4"), 200);
+	auth_call(&r, "POST", "/auth/signout", s.access, NULL, "10.0.16.4");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	/* Every worker, a few times over: none may have it cached as good. */
+	for (int round = 0; round < 4; round++) {
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			auth_call(&r, "GET", paths[i], s.access, NULL, "10.0.16.4");
+			ck_assert_msg(r.status == 401, "%s: %ld %s", paths[i], r.status, r.body);
+			assert_error(&r, 401, "INVALID_TOKEN");
+			ck_assert_ptr_null(strstr(r.body, "openapi"));
+			http_resp_free(&r);
+		}
+	}
+	/* The root alias of the document too. */
+	snprintf(url, sizeof(url), "%s/openapi.json", getenv("FB_BASE"));
+	{
+		char auth[2100];
+		const char *h[] = { auth, NULL };
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s.access);
+		http_do("GET", url, h, NULL, 0, &r);
+		assert_error(&r, 401, "INVALID_TOKEN");
+		http_resp_free(&r);
+	}
+}
+END_TEST
+
+/* A raw request whose body trickles in: headers and the first byte now. */
+static int
+slow_open(const char *method_path, const char *token, size_t announced)
+{
+	char req[4096];
+	int fd = nginx_connect();
+
+	snprintf(req, sizeof(req),
+	    "%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%sContent-Type: application/octet-stream\r\n"
+	    "Content-Length: %zu\r\n\r\nx", method_path, token ? "Authorization: Bearer " : "",
+	    token ? token : "", token ? "\r\n" : "", announced);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	return fd;
+}
+
+/* One more byte on each connection still open. */
+static void
+slow_feed(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0 && send(fds[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* The status line nginx answered on fd within seconds, or 0. */
+static int
+slow_answer(int fd, double seconds)
+{
+	struct timeval tv = { (time_t)seconds, 0 };
+	char buf[256];
+	ssize_t n;
+	int st = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 12) {
+		buf[n] = '\0';
+		sscanf(buf, "HTTP/1.1 %d", &st);
+	}
+	return st;
+}
+
+START_TEST(test_slow_clients_hold_no_worker)
+{
+	/* Anonymous bodies trickling to every route that takes one, three
+	 * times as many as there are workers. */
+	static const char *const targets[] = {
+		"POST /api/v1/storage/h-docs/slow-upload", "POST /api/v1/storage/h-docs/report.txt/signed-url",
+		"POST /api/v1/tables/products", "POST /api/v1/auth/signin", "PATCH /api/v1/tables/products?id=eq.1",
+		"POST /api/v1/storage/buckets/h-slow",
+	};
+	int fds[12], n = 0, mine[3];
+	double worst = 0;
+	struct http_resp r;
+
+	storage_setup();
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+			fds[n++] = slow_open(targets[i], NULL, 100000);
+	for (int t = 0; t < 12; t++) {
+		slow_feed(fds, n);
+		/* The API answers meanwhile: the health check, a signed-in read. */
+		ck_assert_int_eq(call(&r, "GET", "/health", NULL, NULL, NULL), 200);
+		worst = r.seconds > worst ? r.seconds : worst;
+		http_resp_free(&r);
+		ck_assert_int_eq(call(&r, "GET", "/tables/products?limit=1", alice, NULL, NULL), 200);
+		worst = r.seconds > worst ? r.seconds : worst;
+		http_resp_free(&r);
+		sleep_ms(400);
+	}
+	ck_assert_msg(worst < 1.0, "a request took %.2f s among slow clients", worst);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+
+	/* A signed-in upload may stream to a worker, but no slower than
+	 * body_min_rate once body_timeout has passed: then 408. */
+	stack_set("server", "body_timeout", "2");
+	for (int i = 0; i < 3; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "POST /api/v1/storage/h-docs/slow-%d", i);
+		mine[i] = slow_open(path, alice, 100000);
+	}
+	for (int t = 0; t < 8; t++) {
+		slow_feed(mine, 3);
+		sleep_ms(500);
+	}
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(slow_answer(mine[i], 5), 408);
+		close(mine[i]);
+	}
+	ck_assert_int_eq(call(&r, "GET", "/storage/h-docs/slow-0", service, NULL, NULL), 404);
+	http_resp_free(&r);
+	stack_set("server", "body_timeout", "20");
+	ck_assert_int_eq(call(&r, "GET", "/health", NULL, NULL, NULL), 200);
+	http_resp_free(&r);
+}
+END_TEST
+
 TCase *
 hardening_tcase(void)
 {
@@ -356,5 +500,7 @@ hardening_tcase(void)
 	tcase_add_test(tc, test_signed_url_dies_with_its_object);
 	tcase_add_test(tc, test_planned_count_under_row_level_security);
 	tcase_add_test(tc, test_client_mistakes_are_400);
+	tcase_add_test(tc, test_signed_out_token_refused_on_every_route);
+	tcase_add_test(tc, test_slow_clients_hold_no_worker);
 	return tc;
 }

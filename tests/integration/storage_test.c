@@ -454,26 +454,11 @@ START_TEST(test_limits_and_types)
 END_TEST
 
 /* Sends headers and part of a body straight to nginx, then hangs up. */
-/* A raw connection to the stack's nginx, for clients that misbehave. */
-static int
-connect_nginx(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	const char *base = getenv("FB_BASE");
-	int fd;
-
-	sa.sin_port = htons((uint16_t)atoi(strrchr(base, ':') + 1));
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
 static void
 partial_upload(const char *path, const char *token, size_t announced, size_t sent, int hold_ms)
 {
 	char req[4096], chunk[8192];
-	int fd = connect_nginx();
+	int fd = nginx_connect();
 
 	snprintf(req, sizeof(req),
 	    "POST /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
@@ -551,7 +536,7 @@ static void
 partial_download(const char *path, const char *token, size_t keep)
 {
 	char req[4096], buf[16384];
-	int fd = connect_nginx();
+	int fd = nginx_connect();
 	size_t got = 0;
 
 	snprintf(req, sizeof(req), "GET /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"

@@ -13,11 +13,12 @@ static int h_object(struct request *r) { (void)r; return 3; }
 static int h_buckets(struct request *r) { (void)r; return 4; }
 
 static const struct route table[] = {
-	{ HTTP_GET | HTTP_POST, "/api/v1/tables/{table}", h_list, 0 },
-	{ HTTP_GET | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}", h_item, 0 },
-	{ HTTP_GET, "/api/v1/storage/buckets", h_buckets, 0 },
+	{ HTTP_GET | HTTP_POST, "/api/v1/tables/{table}", h_list, 0, ACCESS_ANYONE },
+	{ HTTP_GET | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}", h_item, 0,
+	    ACCESS_ANYONE },
+	{ HTTP_GET, "/api/v1/storage/buckets", h_buckets, 0, ACCESS_SERVICE },
 	{ HTTP_GET | HTTP_POST | HTTP_DELETE, "/api/v1/storage/{bucket}/{key*}", h_object,
-	    ROUTE_STREAM_BODY },
+	    ROUTE_STREAM_BODY, ACCESS_ANYONE },
 };
 
 static struct arena a;
