@@ -13,5 +13,6 @@ Suite *tables_suite(void);
 Suite *storage_suite(void);
 Suite *openapi_suite(void);
 Suite *auth_suite(void);
+Suite *access_suite(void);
 
 #endif
