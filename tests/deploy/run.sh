@@ -5,6 +5,9 @@
 # server in front:
 # Each web server's own errors are checked too (smoke.sh), and where the
 # pool runs apart from it, the answer while the pool is stopped (503).
+# lighttpd's own errors, made JSON by deploy/lighttpd/fluxbase-errors.lua,
+# are checked status by status (lighttpd_errors), and both lighttpd
+# variants answer a pool they cannot reach with a JSON 503 and Retry-After.
 #   nginx               nginx + the pool (deploy/nginx), plus a logrotate run
 #   apache-proxy-fcgi   Apache + mod_proxy_fcgi + the pool
 #   apache-fcgid        Apache + mod_fcgid spawning the binary (fd 0)
@@ -44,7 +47,7 @@ for v in $variants; do
 	esac
 	case $v in
 	apache-fcgid) need /usr/lib/apache2/modules/mod_fcgid.so libapache2-mod-fcgid ;;
-	lighttpd-*) need /usr/sbin/lighttpd lighttpd ;;
+	lighttpd-*) need /usr/sbin/lighttpd lighttpd; need /usr/lib/lighttpd/mod_magnet.so lighttpd-modules-lua ;;
 	spawn-fcgi) need spawn-fcgi spawn-fcgi; need multiwatch multiwatch ;;
 	systemd) need systemd-socket-activate systemd; need systemd-analyze systemd; need strace strace ;;
 	nginx) need logrotate logrotate ;;
@@ -172,8 +175,11 @@ served_by_us() {
 # The pool stopped: the web server answers 503, never 502, in the JSON
 # error shape with Retry-After where it can (json = 1).
 pool_down_503() { # pool_down_503 JSON
-	local out
 	stack_pool_stop
+	answer_503 "$1"
+}
+answer_503() { # answer_503 JSON: the pool cannot be reached; the answer is a 503
+	local out
 	out=$(curl -sS -D "$dir/down.head" -o "$dir/down.body" -w '%{http_code} %{content_type}' \
 		"http://127.0.0.1:$port/api/v1/health")
 	[ "${out%% *}" = 503 ] || { echo "deploy [$current]: pool stopped: status ${out%% *}, expected 503" >&2; return 1; }
@@ -225,8 +231,69 @@ apache_start() { # apache_start MODULE... : site.conf is in $adir
 	server_pids+=("$(cat "$adir/apache.pid")")
 }
 
-lighttpd_start() { # site.conf is in $ldir
+# lighttpd's own errors, each with its status and code in the JSON error
+# shape (deploy/lighttpd/fluxbase-errors.lua), no Server header, no HTML:
+# one raw request per case ({pad} stands for 64 KiB).  The pool's own
+# error (code None) passes untouched, not in the script's words.
+lighttpd_errors() {
+	python3 - "$port" "$current" <<'EOT'
+import re, socket, sys
+port, name = int(sys.argv[1]), sys.argv[2]
+pad = "a" * 65536
+cases = [
+    (404, "NOT_FOUND", "GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    (404, "NOT_FOUND", "GET /api/v1/docs/no-such-file.js HTTP/1.0\r\n\r\n"),
+    (431, "HEADERS_TOO_LARGE", "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Padding: {pad}\r\n\r\n"),
+    (431, "HEADERS_TOO_LARGE", "GET /api/v1/health?{pad} HTTP/1.1\r\nHost: x\r\n\r\n"),
+    (400, "INVALID_REQUEST", "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"),
+    (400, "INVALID_REQUEST", "GET /api/v1/health HTTP/1.1\r\n\r\n"),
+    (400, "INVALID_REQUEST", "GARBAGE\r\n\r\n"),
+    (411, "LENGTH_REQUIRED", "POST /api/v1/auth/signin HTTP/1.0\r\n\r\n"),
+    (501, "NOT_IMPLEMENTED", "FOO /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    (505, "HTTP_VERSION_NOT_SUPPORTED", "GET /api/v1/health HTTP/1.2\r\nHost: x\r\n\r\n"),
+    (401, None, "GET /api/v1/auth/user HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+]
+bad = []
+for status, code, req in cases:
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(req.replace("{pad}", pad).encode())
+    except OSError:
+        pass  # refused early: the answer is still there to read
+    data = b""
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            data += c
+    except OSError:
+        pass
+    s.close()
+    head, _, body = data.decode("latin-1").partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    what = "%s (%s)" % (req[:40].replace("\r\n", " "), status)
+    if not m or int(m.group(1)) != status:
+        bad.append("%s: answered %r" % (what, lines[0]))
+    elif not hdrs.get("content-type", "").startswith("application/json"):
+        bad.append("%s: Content-Type %r: %s" % (what, hdrs.get("content-type"), body[:200]))
+    elif code is None and ('"code"' not in body or "The request was refused" in body):
+        bad.append("%s: not the pool's own answer: %s" % (what, body[:200]))
+    elif code and (('"code":"%s"' % code) not in body or not body.startswith('{"error":"')):
+        bad.append("%s: expected code %s: %s" % (what, code, body[:200]))
+    elif "server" in hdrs or re.search("lighttpd|<html", body, re.I):
+        bad.append("%s: names the server: %s %s" % (what, hdrs.get("server"), body[:200]))
+for b in bad:
+    print("deploy [%s]: lighttpd's own error: %s" % (name, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+EOT
+}
+
+lighttpd_start() { # site.conf is in $ldir, naming $ldir/fluxbase-errors.lua
 	mkdir -p "$ldir/htdocs" "$ldir/tmp"
+	cp "$deploy/lighttpd/fluxbase-errors.lua" "$ldir/"
 	# lighttpd opens its logs after it dropped its privileges.
 	[ $root = 1 ] && chown "$web_user" "$ldir" "$ldir/tmp"
 	{
@@ -307,12 +374,14 @@ variant_lighttpd_socket() {
 	pick_port
 	stack_pool_start
 	render "$deploy/lighttpd/fluxbase-socket.conf" -e "s|@FLUXBASE_SOCKET@|$dir/run/fluxbase.sock|" \
-		-e "s|@ACCESS_LOG@|$ldir/access.log|" >"$ldir/site.conf"
+		-e "s|@ACCESS_LOG@|$ldir/access.log|" -e "s|@ERRORS_SCRIPT@|$ldir/fluxbase-errors.lua|" \
+		>"$ldir/site.conf"
 	lighttpd_start
 	smoke
+	lighttpd_errors
 	served_by_us "$dir/log/access.log"
 	check_json_logs "$dir/log/fluxbase.log" "$dir/log/access.log"
-	pool_down_503 0
+	pool_down_503 1
 }
 
 variant_lighttpd_spawn() {
@@ -320,12 +389,18 @@ variant_lighttpd_spawn() {
 	mkdir -p "$ldir"
 	pick_port
 	render "$deploy/lighttpd/fluxbase-spawn.conf" -e "s|@SOCKET_DIR@|$wdir/sock|" \
-		-e "s|@ACCESS_LOG@|$ldir/access.log|" >"$ldir/site.conf"
+		-e "s|@ACCESS_LOG@|$ldir/access.log|" -e "s|@ERRORS_SCRIPT@|$ldir/fluxbase-errors.lua|" \
+		>"$ldir/site.conf"
 	: >"$wdir/log/access.log"
 	lighttpd_start
 	smoke
+	lighttpd_errors
 	served_by_us "$wdir/log/access.log"
 	check_json_logs "$wdir/log/fluxbase.log" "$wdir/log/access.log"
+	# lighttpd owns these processes (it would restart one that died): their
+	# sockets gone, it cannot reach any of them, as with a pool down.
+	rm -f "$wdir/sock/fluxbase.sock"-*
+	answer_503 1
 }
 
 variant_spawn_fcgi() {

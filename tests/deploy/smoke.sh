@@ -91,14 +91,9 @@ has '"code"' "unknown route"
 # too, and tell nothing about the server.
 web_error() { # web_error WHAT: a 4xx in the JSON error shape, no name or version
 	case $code in 4??) ;; *) fail "$1: status $code, expected 4xx: $(head -c 300 "$tmp/body")" ;; esac
-	case $name in
-	lighttpd-*) ;; # its own pages stay HTML (deploy/lighttpd says why)
-	*)
-		expect "$code" "$1"
-		has '"code" *: *"[A-Z_]*"' "$1"
-		! grep -qi '<html' "$tmp/body" || fail "$1: an HTML page: $(head -c 300 "$tmp/body")"
-		;;
-	esac
+	expect "$code" "$1"
+	has '"code" *: *"[A-Z_]*"' "$1"
+	! grep -qi '<html' "$tmp/body" || fail "$1: an HTML page: $(head -c 300 "$tmp/body")"
 	! grep -qiE 'nginx|apache|lighttpd' "$tmp/body" || fail "$1: the body names the server: $(head -c 300 "$tmp/body")"
 	! grep -qiE '^server:.*[0-9]' "$tmp/head" || fail "$1: $(grep -i '^server:' "$tmp/head")"
 }
