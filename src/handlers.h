@@ -1,5 +1,12 @@
 /*
  * handlers.h - request handlers named in the route table (routes.c).
+ *
+ * One return convention, for handlers and every helper that can answer:
+ * 0 when it went well (a handler: its answer is set), -1 when it failed
+ * with its error answer already set (response_error() and friends return
+ * -1 for that), so a caller passes the failure on with "return -1".  A
+ * handler that returns -1 without an answer set gets 500 INTERNAL.  A
+ * handler starts with its caller settled by the route's access rule.
  */
 #ifndef FLUXBASE_HANDLERS_H
 #define FLUXBASE_HANDLERS_H

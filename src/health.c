@@ -14,9 +14,6 @@ int
 health_get(struct request *r)
 {
 	static const char ok[] = "{\"status\":\"ok\",\"database\":\"ok\"}";
-	static const char down[] =
-	    "{\"status\":\"degraded\",\"database\":\"unavailable\","
-	    "\"error\":\"The database is unavailable\",\"code\":\"DB_UNAVAILABLE\"}";
 	struct db_result *res = db_exec(r->db, "SELECT 1", 0, NULL);
 	enum db_status st = db_result_status(res);
 
@@ -31,10 +28,9 @@ health_get(struct request *r)
 	if (st == DB_ERROR)
 		log_err("%s: %s", __func__, db_result_message(res));
 	db_result_free(res);
-	if (st == DB_OK)
-		response_json(r, 200, ok, sizeof(ok) - 1);
-	else
-		response_json(r, 503, down, sizeof(down) - 1);
 	response_header(r, "Cache-Control", "no-store");
+	if (st != DB_OK)
+		return response_db_unavailable(r);
+	response_json(r, 200, ok, sizeof(ok) - 1);
 	return 0;
 }

@@ -154,13 +154,21 @@ void response_json(struct request *r, int status, const char *json, size_t len);
 char *response_error_body(struct arena *a, const char *code, const char *message,
     const char *details, const char *hint, bool postgrest_shape);
 struct body_error;
-/* The JSON error a body validator described (jsonbody.h); returns 0. */
+/*
+ * The one JSON error writer.  Each sets the error answer and returns -1, so
+ * that a function failing with an answer set can "return response_error(...)"
+ * (handlers.h states the convention).
+ */
+/* The JSON error a body validator described (jsonbody.h). */
 int response_body_error(struct request *r, const struct body_error *e);
-/* Sets an error response; returns 0 so handlers can "return response_error(...)". */
 int response_error(struct request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int response_error_detail(struct request *r, int status, const char *code,
     const char *message, const char *details, const char *hint);
+/* 500 INTERNAL: our fault or the machine's; say why in the log first. */
+int response_internal(struct request *r);
+/* 503 DB_UNAVAILABLE: PostgreSQL cannot be reached. */
+int response_db_unavailable(struct request *r);
 /* Runs r->before_answer if still due: 0, or -1 when it set another answer. */
 int response_gate(struct request *r);
 /* Writes status and headers now, for streaming a body with response_write;

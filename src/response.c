@@ -115,13 +115,13 @@ response_set_error(struct request *r, int status, const char *code, const char *
 	if (r->resp.started) {
 		log_err("%s: %s after the response started: %d %s", __func__, r->request_id,
 		    status, code);
-		return 0;
+		return -1;
 	}
 	body = response_error_body(r->arena, code, message, details, hint, postgrest_shape);
 	response_json(r, status, body, strlen(body));
 	if (status == 401)
 		response_header(r, "WWW-Authenticate", "Bearer");
-	return 0;
+	return -1;
 }
 
 int
@@ -147,6 +147,20 @@ response_error_detail(struct request *r, int status, const char *code, const cha
     const char *details, const char *hint)
 {
 	return response_set_error(r, status, code, message, details, hint, true);
+}
+
+int
+response_internal(struct request *r)
+{
+	/* PostgREST's shape, a superset of the plain one: table clients read it. */
+	return response_set_error(r, 500, "INTERNAL", "Internal server error", NULL, NULL, true);
+}
+
+int
+response_db_unavailable(struct request *r)
+{
+	return response_set_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable", NULL,
+	    NULL, true);
 }
 
 int
@@ -364,7 +378,7 @@ response_finish(struct request *r)
 	if (resp->started)
 		return resp->failed ? -1 : 0;
 	if (resp->status == 0)
-		response_error(r, 500, "INTERNAL", "Internal server error");
+		response_internal(r);
 	if (resp->status != 204 && resp->status != 304)
 		response_header(r, "Content-Length",
 		    arena_printf(r->arena, "%zu", resp->body_len));

@@ -403,33 +403,12 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 	return res;
 }
 
-struct db_result *
-session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
-    const char *const *values, bool read_only)
-{
-	struct db_result *res = identity_exec(r, role, sql, nparams, values, read_only);
-
-	if (res == NULL) {
-		response_error(r, 500, "INTERNAL", "Internal server error");
-		return NULL;
-	}
-	arena_on_reset(r->arena, free_result, res);
-	if (db_result_status(res) != DB_OK) {
-		db_error_response(r, res);
-		return NULL;
-	}
-	return res;
-}
-
-void
-db_conflict_as(struct request *r, const char *code, const char *message)
-{
-	if (r->resp.status == 409)
-		response_error(r, 409, code, "%s", message);
-}
-
-int
-db_error_response(struct request *r, const struct db_result *res)
+/* The one place a database error becomes an answer: PostgreSQL's words
+ * and SQLSTATE (sqlstate.c decides the status), or the endpoint's own for
+ * a conflict when it named one. */
+static int
+session_error_answer(struct request *r, const struct db_result *res,
+    const struct conflict *conflict)
 {
 	const char *state = db_result_sqlstate(res);
 	const char *msg = db_result_message(res);
@@ -437,17 +416,19 @@ db_error_response(struct request *r, const struct db_result *res)
 	int status;
 
 	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL)
-		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+		return response_db_unavailable(r);
 	status = sqlstate_status(state, r->has_token);
 	if (status == 503)
-		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+		return response_db_unavailable(r);
 	if (strcmp(state, "PT401") == 0)
 		return response_error(r, 401, "INVALID_TOKEN", "The session has ended");
 	if (status == 500) {
 		/* Our bug or the server's trouble: the detail goes to the log. */
 		log_err("db: %s %s (request %s)", state, msg, r->request_id);
-		return response_error_detail(r, 500, "INTERNAL", "Internal server error", NULL, NULL);
+		return response_internal(r);
 	}
+	if (status == 409 && conflict != NULL)
+		return response_error(r, 409, conflict->code, "%s", conflict->message);
 	code = arena_strdup(r->arena, state);
 	if (strcmp(state, "PT116") == 0) {
 		code = "PGRST116";
@@ -455,4 +436,36 @@ db_error_response(struct request *r, const struct db_result *res)
 	}
 	return response_error_detail(r, status, code, msg, db_result_detail(res),
 	    db_result_hint(res));
+}
+
+static struct db_result *
+session_run(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, bool read_only, const struct conflict *conflict)
+{
+	struct db_result *res = identity_exec(r, role, sql, nparams, values, read_only);
+
+	if (res == NULL) {
+		response_internal(r);
+		return NULL;
+	}
+	arena_on_reset(r->arena, free_result, res);
+	if (db_result_status(res) != DB_OK) {
+		session_error_answer(r, res, conflict);
+		return NULL;
+	}
+	return res;
+}
+
+struct db_result *
+session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, bool read_only)
+{
+	return session_run(r, role, sql, nparams, values, read_only, NULL);
+}
+
+struct db_result *
+session_write(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, const struct conflict *conflict)
+{
+	return session_run(r, role ? role : r->role, sql, nparams, values, false, conflict);
 }

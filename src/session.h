@@ -8,8 +8,8 @@
  * round trip: an opening statement (the identity — role and claims — set,
  * or reused when the worker's connection already holds it; read-only; the
  * session check) and the handler's statement, pipelined.
- * db_error_response() is the one place that turns a
- * database error into an HTTP answer.
+ * A database error becomes an answer in one place, once: PostgreSQL's
+ * words and SQLSTATE, or a conflict named by the endpoint up front.
  */
 #ifndef FLUXBASE_SESSION_H
 #define FLUXBASE_SESSION_H
@@ -41,14 +41,17 @@ struct db_result *session_exec(struct request *r, const char *sql, int nparams,
 /* The same in another role (fluxbase_auth for the auth endpoints). */
 struct db_result *session_exec_as(struct request *r, const char *role, const char *sql,
     int nparams, const char *const *values, bool read_only);
+/* How a write names its conflict (a unique or foreign-key violation): a
+ * 409 in the endpoint's own words rather than PostgreSQL's. */
+struct conflict {
+	const char *code;
+	const char *message;
+};
+/* A write in role (NULL: the caller's) whose conflict has a name. */
+struct db_result *session_write(struct request *r, const char *role, const char *sql,
+    int nparams, const char *const *values, const struct conflict *conflict);
 /* Frees the per-worker cache of verified tokens and what the worker
  * remembers of its connection's identity (at worker exit). */
 void session_cache_clear(void);
-/* After a failed session_exec: a 409 (unique or foreign key) said in the
- * endpoint's own words. */
-void db_conflict_as(struct request *r, const char *code, const char *message);
-/* Maps SQLSTATE to status and code; PostgreSQL's message, detail and hint
- * are passed on, nothing else. */
-int db_error_response(struct request *r, const struct db_result *res);
 
 #endif

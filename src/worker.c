@@ -184,7 +184,7 @@ worker_dispatch(struct request *r)
 	if (response_gate(r) < 0)
 		return;
 	if (rc < 0 && r->resp.status == 0 && !r->resp.started)
-		response_error(r, 500, "INTERNAL", "Internal server error");
+		response_internal(r);
 }
 
 static void

@@ -36,6 +36,10 @@
 #define EMAIL_MAX 254
 #define REFRESH_TOKEN_BYTES 32
 
+static const struct conflict user_exists = {
+	"USER_EXISTS", "An account with this email already exists",
+};
+
 /* ---- request pieces ------------------------------------------------------ */
 
 static const char *
@@ -357,11 +361,11 @@ auth_signup(struct request *r)
 	size_t plen;
 
 	if (rate_limited(r, "signup", r->conf->rate_limit_signup) < 0)
-		return 0;
+		return -1;
 	if (!r->conf->signup_enabled)
 		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
 	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
-		return 0;
+		return -1;
 	if (field_string(r, o, "password", &password, &plen) <= 0) {
 		if (r->resp.status == 0)
 			response_error(r, 400, "VALIDATION", "password is required");
@@ -371,7 +375,7 @@ auth_signup(struct request *r)
 		return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
 		    r->conf->password_min_length);
 	if (field_metadata(r, o, &meta) < 0)
-		return 0;
+		return -1;
 	if (password_hash(r->conf, password, plen, hash) < 0)
 		return -1;
 	refresh_token_new(r->conf, &rt);
@@ -379,15 +383,13 @@ auth_signup(struct request *r)
 		const char *values[] = { email, hash, meta, rt.hash, rt.box, user_agent(r),
 			request_client_address(r) };
 
-		res = auth_exec(r,
+		res = session_write(r, AUTH_ROLE,
 		    "SELECT user_json::text, session_id FROM auth.signup($1, $2, $3::jsonb,"
-		    " $4::bytea, $5::bytea, $6, $7)", 7, values, false);
+		    " $4::bytea, $5::bytea, $6, $7)", 7, values, &user_exists);
 	}
 	sodium_memzero(hash, sizeof(hash));
-	if (res == NULL) {
-		db_conflict_as(r, "USER_EXISTS", "An account with this email already exists");
-		return 0;
-	}
+	if (res == NULL)
+		return -1;
 	return respond_session(r, 201, db_result_value(res, 0, 0), db_result_value(res, 0, 1),
 	    rt.token, NULL);
 }
@@ -404,9 +406,9 @@ auth_signin(struct request *r)
 	size_t plen;
 
 	if (rate_limited(r, "signin", r->conf->rate_limit_signin) < 0)
-		return 0;
+		return -1;
 	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
-		return 0;
+		return -1;
 	if (field_string(r, o, "password", &password, &plen) <= 0) {
 		if (r->resp.status == 0)
 			response_error(r, 400, "VALIDATION", "password is required");
@@ -421,7 +423,7 @@ auth_signin(struct request *r)
 				   " lower($1)", 1, values, true);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	if (db_result_rows(res) == 1 && !db_result_isnull(res, 0, 1)) {
 		user_id = db_result_value(res, 0, 0);
 		stored = db_result_value(res, 0, 1);
@@ -447,7 +449,7 @@ auth_signin(struct request *r)
 	}
 	sodium_memzero(rehash, sizeof(rehash));
 	if (res == NULL)
-		return 0;
+		return -1;
 	return respond_session(r, 200, db_result_value(res, 0, 0), db_result_value(res, 0, 1),
 	    rt.token, NULL);
 }
@@ -458,7 +460,7 @@ auth_signout(struct request *r)
 	const char *values[] = { r->session_id };
 
 	if (auth_exec(r, "SELECT auth.end_session($1::uuid)", 1, values, false) == NULL)
-		return 0;
+		return -1;
 	return message(r, "Signed out");
 }
 
@@ -473,9 +475,9 @@ auth_refresh(struct request *r)
 	struct db_result *res;
 
 	if (rate_limited(r, "refresh", r->conf->rate_limit_refresh) < 0)
-		return 0;
+		return -1;
 	if ((o = auth_body(r, allowed, NULL)) == NULL)
-		return 0;
+		return -1;
 	if (field_string(r, o, "refresh_token", &token, NULL) <= 0) {
 		if (r->resp.status == 0)
 			response_error(r, 400, "VALIDATION", "refresh_token is required");
@@ -494,7 +496,7 @@ auth_refresh(struct request *r)
 		    values, false);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	outcome = db_result_value(res, 0, 0);
 	if (strcmp(outcome, "rotated") == 0)
 		return respond_session(r, 200, db_result_value(res, 0, 1),
@@ -524,7 +526,7 @@ auth_user(struct request *r)
 		res = auth_exec(r, "SELECT auth.user_json(u)::text FROM auth.users u WHERE id = $1::uuid",
 		    1, values, true);
 		if (res == NULL)
-			return 0;
+			return -1;
 		if (db_result_rows(res) != 1)
 			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
 		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
@@ -555,13 +557,12 @@ auth_user(struct request *r)
 		values[2] = email;
 		values[3] = has_pw ? hash : NULL;
 		values[4] = meta;
-		res = auth_exec(r, "SELECT auth.update_user($1::uuid, $2::uuid, $3, $4, $5::jsonb)::text",
-		    5, values, false);
+		res = session_write(r, AUTH_ROLE,
+		    "SELECT auth.update_user($1::uuid, $2::uuid, $3, $4, $5::jsonb)::text", 5, values,
+		    &user_exists);
 		sodium_memzero(hash, sizeof(hash));
-		if (res == NULL) {
-			db_conflict_as(r, "USER_EXISTS", "An account with this email already exists");
-			return 0;
-		}
+		if (res == NULL)
+			return -1;
 		if (db_result_isnull(res, 0, 0))
 			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
 		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
@@ -582,7 +583,7 @@ auth_magiclink(struct request *r)
 	struct db_result *res;
 
 	if (rate_limited(r, "magiclink", r->conf->rate_limit_magiclink) < 0)
-		return 0;
+		return -1;
 	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0 ||
 	    field_string(r, o, "redirect_to", &redirect, NULL) < 0)
 		return 0;
@@ -591,7 +592,7 @@ auth_magiclink(struct request *r)
 	if (r->conf->public_url[0] == '\0') {
 		log_err("auth: magic links need [server] public_url (links are never built from the"
 			" request's Host header)");
-		return response_error(r, 500, "INTERNAL", "Internal server error");
+		return response_internal(r);
 	}
 	refresh_token_new(r->conf, &link);
 	snprintf(ttl, sizeof(ttl), "%d", r->conf->magiclink_ttl);
@@ -604,7 +605,7 @@ auth_magiclink(struct request *r)
 				   " $3::integer, $4, $5::integer, $6::boolean)", 6, values, false);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	outcome = db_result_value(res, 0, 0);
 	if (strcmp(outcome, "throttled") == 0) {
 		response_header(r, "Retry-After", arena_strdup(r->arena, db_result_value(res, 0, 1)));
@@ -637,7 +638,7 @@ auth_magiclink_verify(struct request *r)
 	struct db_result *res;
 
 	if (rate_limited(r, "verify", r->conf->rate_limit_verify) < 0)
-		return 0;
+		return -1;
 	if (!auth_token_shape_ok(token))
 		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
 	token_hash_hex(token, hash, sizeof(hash));
@@ -651,7 +652,7 @@ auth_magiclink_verify(struct request *r)
 				   " $6)", 6, values, false);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	outcome = db_result_value(res, 0, 0);
 	if (strcmp(outcome, "valid") == 0) {
 		r->resp.status = 200;

@@ -471,7 +471,7 @@ openapi_get(struct request *r)
 
 	role = openapi_role_index(r->role);
 	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
-		return response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+		return response_db_unavailable(r);
 	if (cache[role].doc == NULL || cache[role].generation != r->schema->generation) {
 		free(cache[role].doc);
 		cache[role].doc = openapi_build(r->schema, role, &cache[role].len);
@@ -494,7 +494,7 @@ openapi_get(struct request *r)
 	response_header(r, "Content-Length",
 	    arena_printf(r->arena, "%zu", cache[role].len + strlen(tail)));
 	if (response_start(r) < 0)
-		return 0;
+		return -1;
 	response_write(r, cache[role].doc, cache[role].len);
 	response_write(r, tail, strlen(tail));
 	return 0;

@@ -34,6 +34,13 @@
 #include "storage/signed_url.h"
 
 
+static const struct conflict object_exists = {
+	"ALREADY_EXISTS", "An object with this key exists (send x-upsert: true to replace it)",
+};
+static const struct conflict bucket_not_empty = {
+	"BUCKET_NOT_EMPTY", "The bucket still holds objects",
+};
+
 static int
 bad_key(struct request *r, const char *why)
 {
@@ -114,7 +121,7 @@ upload_fail(struct request *r, struct upload *u, int status)
 	case 408:
 		return request_read_failed(r), 0;
 	default:
-		return response_error(r, 500, "INTERNAL", "Internal server error");
+		return response_internal(r);
 	}
 }
 
@@ -146,7 +153,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 				      " FROM storage.bucket_info($1) b", 2, values, true);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	if (db_result_rows(res) != 1)
 		return not_found(r, "Bucket");
 	if (strcmp(db_result_value(res, 0, 2), "t") != 0)
@@ -206,7 +213,7 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 	{
 		const char *values[] = { bucket, key, sizebuf, u.type, etag, cache, meta, u.w.id };
 
-		res = session_exec(r, replace ?
+		res = session_write(r, NULL, replace ?
 		    /* _old is read (and locked) while the insert builds its row, before
 		     * the update: read after it, the row would be our own new one. */
 		    "WITH _old AS (SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2"
@@ -224,14 +231,12 @@ storage_upload(struct request *r, const char *bucket, const char *key)
 		    " etag, cache_control, metadata, blob_id, owner) VALUES ($1, $2, $3::bigint, $4, $5,"
 		    " $6, coalesce($7::jsonb, '{}'), $8, auth.uid()) RETURNING o.*)"
 		    " SELECT storage.object_json(_new)::text, NULL::text FROM _new",
-		    8, values, false);
+		    8, values, &object_exists);
 	}
 	if (res == NULL) {
 		/* Nothing points at the new blob. */
 		blob_delete(r->conf->storage_root, u.w.id);
-		db_conflict_as(r, "ALREADY_EXISTS",
-		    "An object with this key exists (send x-upsert: true to replace it)");
-		return 0;
+		return -1;
 	}
 	old_blob = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
 	if (old_blob != NULL && strcmp(old_blob, u.w.id) != 0)
@@ -545,11 +550,11 @@ storage_download(struct request *r, const char *bucket, const char *key)
 		return bad_key(r, why);
 	if (token != NULL) {
 		if (signed_url_caller(r, bucket, key, token, version) < 0)
-			return 0;
+			return -1;
 		session_assume_signed(r);
 	}
 	if ((found = object_meta(r, token == NULL && !r->has_token, bucket, key, &m)) < 0)
-		return 0;
+		return -1;
 	/* Made for an object deleted or replaced since: the URL died with the
 	 * object it named, whatever is at the key now. */
 	if (token != NULL && (found != 0 || !signed_version_is(version, m.blob_id)))
@@ -628,7 +633,7 @@ storage_download(struct request *r, const char *bucket, const char *key)
 			if (fd >= 0)
 				close(fd);
 			r->resp.status = 0;
-			return response_error(r, 500, "INTERNAL", "Internal server error");
+			return response_internal(r);
 		}
 		response_header(r, "Content-Length",
 		    arena_printf(r->arena, "%llu", (unsigned long long)length));
@@ -653,7 +658,7 @@ storage_delete(struct request *r, const char *bucket, const char *key)
 	res = session_exec(r, "DELETE FROM storage.objects WHERE bucket_id = $1 AND key = $2"
 			      " RETURNING blob_id", 2, values, false);
 	if (res == NULL)
-		return 0;
+		return -1;
 	if (db_result_rows(res) != 1)
 		return not_found(r, "Object");
 	/* After the commit: the row is gone, so is the blob. */
@@ -689,19 +694,19 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 		return bad_key(r, why);
 	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
 		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
-		return response_error(r, 500, "INTERNAL", "Internal server error");
+		return response_internal(r);
 	}
 	/* Only for someone who may read the object now, and decided before a
 	 * byte of the body is read. */
 	res = session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
 	    2, values, true);
 	if (res == NULL)
-		return 0;
+		return -1;
 	if (db_result_rows(res) != 1)
 		return not_found(r, "Object");
 	signed_version(db_result_value(res, 0, 0), version);
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
-		return 0;
+		return -1;
 	if (storage_signed_url_body(body, len, r->conf->storage_max_signed_url_ttl, &expires_in,
 	        &e) < 0)
 		return response_body_error(r, &e);
@@ -790,7 +795,7 @@ storage_list(struct request *r)
 		    "  OFFSET $5::bigint) o)", 5, values, true);
 	}
 	if (res == NULL)
-		return 0;
+		return -1;
 	if (strcmp(db_result_value(res, 0, 0), "t") != 0)
 		return not_found(r, "Bucket");
 	response_json(r, 200, db_result_value(res, 0, 1), db_result_length(res, 0, 1));
@@ -806,7 +811,7 @@ storage_buckets_list(struct request *r)
 	res = session_exec(r, "SELECT coalesce(json_agg(storage.bucket_json(b) ORDER BY b.id),"
 			      " '[]')::text FROM storage.buckets b", 0, NULL, true);
 	if (res == NULL)
-		return 0;
+		return -1;
 	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
 	return 0;
 }
@@ -821,23 +826,22 @@ bucket_create(struct request *r, const char *bucket)
 	size_t len;
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
-		return 0;
+		return -1;
 	if (storage_bucket_body(body, len, r->arena, &b, &e) < 0)
 		return response_body_error(r, &e);
 	{
 		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types,
 			b.allow_active_content };
 
-		res = session_exec(r, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
+		res = session_write(r, NULL, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
 				      " allowed_mime_types, allow_active_content) VALUES ($1,"
 				      " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
 				      " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
-				      " RETURNING storage.bucket_json(b)::text", 5, values, false);
+				      " RETURNING storage.bucket_json(b)::text", 5, values,
+		    &(const struct conflict){ "ALREADY_EXISTS", "The bucket exists" });
 	}
-	if (res == NULL) {
-		db_conflict_as(r, "ALREADY_EXISTS", "The bucket exists");
-		return 0;
-	}
+	if (res == NULL)
+		return -1;
 	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
 	return 0;
 }
@@ -848,20 +852,18 @@ bucket_delete(struct request *r, const char *bucket)
 	const char *values[] = { bucket };
 	struct db_result *res;
 
-	res = session_exec(r, "WITH d AS (DELETE FROM storage.buckets WHERE id = $1 AND NOT EXISTS"
+	res = session_write(r, NULL, "WITH d AS (DELETE FROM storage.buckets WHERE id = $1 AND NOT EXISTS"
 			      " (SELECT 1 FROM storage.objects WHERE bucket_id = $1) RETURNING id)"
 			      " SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM storage.buckets"
-			      " WHERE id = $1)", 1, values, false);
-	if (res == NULL) {
-		db_conflict_as(r, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
-		return 0;
-	}
+			      " WHERE id = $1)", 1, values, &bucket_not_empty);
+	if (res == NULL)
+		return -1;
 	if (strcmp(db_result_value(res, 0, 0), "1") == 0) {
 		r->resp.status = 204;
 		return 0;
 	}
 	if (strcmp(db_result_value(res, 0, 1), "t") == 0)
-		return response_error(r, 409, "BUCKET_NOT_EMPTY", "The bucket still holds objects");
+		return response_error(r, 409, bucket_not_empty.code, "%s", bucket_not_empty.message);
 	return not_found(r, "Bucket");
 }
 

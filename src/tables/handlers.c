@@ -63,7 +63,7 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 	c->t = tables_lookup(r, name);
 	if (c->t == NULL) {
 		if (!r->schema->loaded)
-			response_error(r, 503, "DB_UNAVAILABLE", "The database is unavailable");
+			response_db_unavailable(r);
 		else
 			response_error_detail(r, 404, "NOT_FOUND",
 			    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
@@ -158,7 +158,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	sql_init(&q, r->arena);
 	sql_build_read(&q, c->t, &c->plan, &c->opts);
 	if ((res = tables_run(r, &q, true, &n, &total)) == NULL)
-		return 0;
+		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
 	if (n > 0)
@@ -269,7 +269,7 @@ tables_insert(struct request *r, struct tctx *c)
 		return method_not_allowed(r, "GET, HEAD, OPTIONS",
 		    arena_printf(r->arena, "%s does not accept inserts", c->t->url_name));
 	if (tables_body(r, c, true, &json, &cols, &ncols, &is_array, &nrows) < 0)
-		return 0;
+		return -1;
 	if (c->plan.ncolumns > 0) {
 		cols = c->plan.columns;
 		ncols = c->plan.ncolumns;
@@ -291,7 +291,7 @@ tables_insert(struct request *r, struct tctx *c)
 	        c->prefer.resolution, c->prefer.missing_default) < 0)
 		return response_error(r, 400, "VALIDATION", "Nothing to upsert on");
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
-		return 0;
+		return -1;
 	set_preference_applied(r, c);
 	response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", n));
 	if (c->prefer.ret == RETURN_MINIMAL) {
@@ -330,7 +330,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	if (id == NULL && refuse_without_filter(r, c, "An update"))
 		return 0;
 	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
-		return 0;
+		return -1;
 	if (ncols == 0)
 		return response_error(r, 400, "VALIDATION", "The body names no column to update");
 	c->opts.id = id;
@@ -341,7 +341,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	sql_init(&q, r->arena);
 	sql_build_update(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
-		return 0;
+		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
 	set_preference_applied(r, c);
@@ -379,7 +379,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	sql_init(&q, r->arena);
 	sql_build_delete(&q, c->t, &c->plan, &c->opts);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
-		return 0;
+		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
 	set_preference_applied(r, c);
@@ -406,7 +406,7 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 		return method_not_allowed(r, "GET, HEAD, OPTIONS",
 		    arena_printf(r->arena, "%s does not accept writes", c->t->url_name));
 	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
-		return 0;
+		return -1;
 	c->opts.id = id;
 	c->opts.body = c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE
 	                                                              : SQL_BODY_OBJECT;
@@ -417,7 +417,7 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	sql_init(&q, r->arena);
 	sql_build_put(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
-		return 0;
+		return -1;
 	set_preference_applied(r, c);
 	if (c->opts.body == SQL_BODY_NONE) {
 		r->resp.status = 204;
@@ -433,7 +433,7 @@ tables_collection(struct request *r)
 	struct tctx c;
 
 	if (tables_begin(r, &c, r->method == HTTP_GET || r->method == HTTP_HEAD) < 0)
-		return 0;
+		return -1;
 	switch (r->method) {
 	case HTTP_GET:
 	case HTTP_HEAD:
@@ -455,7 +455,7 @@ tables_item(struct request *r)
 	const char *id = r->path_params[1];
 
 	if (tables_begin(r, &c, false) < 0)
-		return 0;
+		return -1;
 	if (c.t->pk < 0)
 		return response_error_detail(r, 404, "NOT_FOUND",
 		    arena_printf(r->arena, "%s has no single-column primary key, so no /{id} routes",
