@@ -268,3 +268,21 @@ strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	sb->len += (size_t)n;
 }
+
+void
+strbuf_put_array_literal(struct strbuf *sb, const char *const *items, int n)
+{
+	strbuf_putc(sb, '{');
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_putc(sb, ',');
+		strbuf_putc(sb, '"');
+		for (const char *c = items[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				strbuf_putc(sb, '\\');
+			strbuf_putc(sb, *c);
+		}
+		strbuf_putc(sb, '"');
+	}
+	strbuf_putc(sb, '}');
+}

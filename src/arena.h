@@ -52,5 +52,8 @@ void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* One PostgreSQL array literal of text items, every one quoted and
+ * escaped: {"a","b\"c"} (a parameter, never spliced into SQL). */
+void strbuf_put_array_literal(struct strbuf *sb, const char *const *items, int n);
 
 #endif

@@ -557,6 +557,13 @@ conf_load(const char *path, char **env, char *err, size_t errlen)
 }
 
 int
+conf_open_logs(const struct conf *c)
+{
+	return log_open(c->error_log, c->access_log, (enum log_level)c->log_level,
+	    strcmp(c->log_format, "json") == 0);
+}
+
+int
 conf_check_serving(const struct conf *c, char *err, size_t errlen)
 {
 	if (c->jwt_secret == NULL || strlen(c->jwt_secret) < CONF_MIN_SECRET_LEN) {

@@ -102,6 +102,8 @@ struct conf {
  */
 struct conf *conf_load(const char *path, char **environ_list, char *err, size_t errlen);
 void conf_free(struct conf *c);
+/* Opens the logs c names, in its [server] log_format. */
+int conf_open_logs(const struct conf *c);
 /* Checks what serving needs beyond syntax (a JWT secret long enough). */
 int conf_check_serving(const struct conf *c, char *err, size_t errlen);
 /* The path used when -c is not given. */

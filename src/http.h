@@ -115,7 +115,7 @@ const char *http_method_name(int method);
 int url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **out,
     size_t *outlen);
 /* Splits a query string into ordered, decoded parameters. */
-int query_parse(struct arena *a, const char *qs, struct query_param **out, size_t *count,
+int query_string_split(struct arena *a, const char *qs, struct query_param **out, size_t *count,
     const char **bad);
 const char *query_get(const struct request *r, const char *key);
 /* Fills r from the FastCGI parameters; on failure sets an error response. */

@@ -21,17 +21,17 @@ json_body_fail(struct body_error *e, int status, const char *code, const char *f
 	return -1;
 }
 
-/* Strict: one value covering all of text[0..len), NUL bytes refused. */
-static struct json_object *
-json_parse_whole(const char *text, size_t len)
+struct json_object *
+json_body_parse(const char *text, size_t len, struct body_error *e)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
 
-	if (len > (size_t)INT32_MAX || memchr(text, '\0', len) != NULL)
+	if (len > (size_t)INT32_MAX || memchr(text, '\0', len) != NULL ||
+	    (tok = json_tokener_new()) == NULL) {
+		json_body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
 		return NULL;
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
@@ -39,6 +39,8 @@ json_parse_whole(const char *text, size_t len)
 		o = NULL;
 	}
 	json_tokener_free(tok);
+	if (o == NULL)
+		json_body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
 	return o;
 }
 
@@ -46,12 +48,10 @@ struct json_object *
 json_body_object(const char *body, size_t len, const char *const *allowed,
     const char *const *forbidden, struct body_error *e)
 {
-	struct json_object *o = json_parse_whole(body, len);
+	struct json_object *o = json_body_parse(body, len, e);
 
-	if (o == NULL) {
-		json_body_fail(e, 400, "INVALID_JSON", "The request body is not valid JSON");
+	if (o == NULL)
 		return NULL;
-	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		json_body_fail(e, 400, "VALIDATION", "The body must be a JSON object");
@@ -134,12 +134,13 @@ bool
 json_text_is_object(const char *text, size_t max)
 {
 	size_t len = strlen(text);
+	struct body_error e;
 	struct json_object *o;
 	bool ok;
 
 	if (len > max)
 		return false;
-	o = json_parse_whole(text, len);
+	o = json_body_parse(text, len, &e);
 	ok = o != NULL && json_object_is_type(o, json_type_object);
 	json_object_put(o);
 	return ok;

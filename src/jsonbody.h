@@ -26,6 +26,9 @@ struct body_error {
 int json_body_fail(struct body_error *e, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Any one JSON value covering all of text[0..len) (strict, no NUL byte);
+ * NULL with 400 INVALID_JSON in *e otherwise. */
+struct json_object *json_body_parse(const char *text, size_t len, struct body_error *e);
 /*
  * The object in body[0..len); every key must be in allowed (NULL-terminated;
  * NULL allows any) and keys in forbidden answer 403 FORBIDDEN_FIELD.  The

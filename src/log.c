@@ -16,9 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
 #include "log.h"
-#include "storage/names.h"
+#include "text.h"
 
 static int error_fd = STDERR_FILENO;
 static int access_fd = STDERR_FILENO;
@@ -106,13 +105,6 @@ log_open(const char *error_path, const char *access_path, enum log_level level, 
 	min_level = level;
 	json_lines = json;
 	return 0;
-}
-
-int
-log_open_conf(const struct conf *c)
-{
-	return log_open(c->error_log, c->access_log, (enum log_level)c->log_level,
-	    strcmp(c->log_format, "json") == 0);
 }
 
 int

@@ -17,9 +17,6 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 
 /* json: one JSON object per line instead of plain text ([server] log_format). */
 int log_open(const char *error_path, const char *access_path, enum log_level level, bool json);
-struct conf;
-/* The logs a configuration names, in its [server] log_format. */
-int log_open_conf(const struct conf *c);
 int log_reopen(void);
 void log_close(void);
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -145,7 +145,7 @@ cmd_serve(const struct args *a, bool on_fd0)
 		struct scoreboard *sb = scoreboard_create();
 
 		if (sb == NULL ||
-		    log_open_conf(c) < 0)
+		    conf_open_logs(c) < 0)
 			return 1;
 		log_info("serve: one worker on the socket passed as fd 0");
 		password_dummy_prepare(c);

@@ -473,7 +473,7 @@ pool_reload(struct pool *p)
 		log_warn("pool: [server] listen changed; it takes effect at the next restart");
 	/* Paths, level or format may have changed: the workers of the new
 	 * generation inherit what the master opens here. */
-	log_open_conf(c);
+	conf_open_logs(c);
 	/* Keep the listen address we actually hold. */
 	free(c->listen);
 	c->listen = strdup(p->conf->listen);
@@ -593,7 +593,7 @@ pool_run(struct conf *conf, const char *conf_path)
 		}
 	}
 	/* Until the socket is ours, errors went to standard error. */
-	if (log_open_conf(conf) < 0 ||
+	if (conf_open_logs(conf) < 0 ||
 	    (p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);

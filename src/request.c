@@ -107,7 +107,7 @@ url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **
 }
 
 int
-query_parse(struct arena *a, const char *qs, struct query_param **out, size_t *count,
+query_string_split(struct arena *a, const char *qs, struct query_param **out, size_t *count,
     const char **bad)
 {
 	struct query_param *params;
@@ -268,7 +268,7 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 		return response_error(r, 400, "INVALID_PATH",
 			   "The request path has a malformed percent escape"),
 		       -1;
-	if (query_parse(a, r->query_string, &r->params, &r->nparams, &bad) < 0)
+	if (query_string_split(a, r->query_string, &r->params, &r->nparams, &bad) < 0)
 		return response_error(r, 400, "INVALID_QUERY", "Malformed query parameter: %s",
 			   bad),
 		       -1;

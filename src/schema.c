@@ -14,6 +14,17 @@
 #include "log.h"
 #include "schema.h"
 
+const char *const schema_roles[SCHEMA_NROLES] = { "anon", "authenticated", "service_role" };
+
+int
+schema_role_index(const char *role)
+{
+	for (int i = 0; role != NULL && i < SCHEMA_NROLES; i++)
+		if (strcmp(role, schema_roles[i]) == 0)
+			return i;
+	return -1;
+}
+
 static const char schema_sql[] =
     "WITH rels AS ("
     " SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,"
@@ -31,7 +42,7 @@ static const char schema_sql[] =
     "   THEN 1 ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'INSERT') THEN 2"
     "   ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'UPDATE') THEN 4 ELSE 0"
     "   END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'DELETE') THEN 8 ELSE 0 END)"
-    "   ORDER BY g.i) FROM unnest(ARRAY['anon', 'authenticated', 'service_role'])"
+    "   ORDER BY g.i) FROM unnest($2::text[])"
     "   WITH ORDINALITY g(role, i) WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g.role)),"
     " 'columns', (SELECT json_agg(json_build_object("
     "   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),"
@@ -246,36 +257,28 @@ int
 schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 {
 	struct arena tmp;
-	struct strbuf arr;
+	struct strbuf arr, roles;
 	struct json_object *root;
 	struct db_result *res;
-	const char *values[1];
-	char *list, *default_schema, *save = NULL;
-	int n;
+	const char *values[2];
+	char *list, *default_schema, *save = NULL, **names;
+	int n, nnames = 0;
 
-	/* '{public,"other"}' as a text[] literal, each name quoted. */
+	/* The exposed schemas as one text[] literal; the first is the default. */
 	arena_init(&tmp, 1024);
 	list = arena_strdup(&tmp, schemas);
+	names = arena_calloc(&tmp, strlen(schemas) / 2 + 1, sizeof(*names));
+	for (char *s = strtok_r(list, ", ", &save); s != NULL; s = strtok_r(NULL, ", ", &save))
+		names[nnames++] = s;
+	default_schema = nnames > 0 ? names[0] : NULL;
 	strbuf_init(&arr, &tmp, 64);
-	strbuf_putc(&arr, '{');
-	default_schema = NULL;
-	for (char *s = strtok_r(list, ", ", &save); s != NULL; s = strtok_r(NULL, ", ", &save)) {
-		if (default_schema == NULL)
-			default_schema = s;
-		else
-			strbuf_putc(&arr, ',');
-		strbuf_putc(&arr, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				strbuf_putc(&arr, '\\');
-			strbuf_putc(&arr, *p);
-		}
-		strbuf_putc(&arr, '"');
-	}
-	strbuf_putc(&arr, '}');
+	strbuf_put_array_literal(&arr, (const char *const *)names, nnames);
 	values[0] = arr.data;
+	strbuf_init(&roles, &tmp, 64);
+	strbuf_put_array_literal(&roles, schema_roles, SCHEMA_NROLES);
+	values[1] = roles.data;
 
-	res = db_exec(db, schema_sql, 1, values);
+	res = db_exec(db, schema_sql, 2, values);
 	if (db_result_status(res) != DB_OK) {
 		log_err("%s: cannot read the catalogs: %s", __func__, db_result_message(res));
 		db_result_free(res);

@@ -16,6 +16,13 @@
 
 struct db;
 
+/* The roles a request can run as: the only roles a token may name, and
+ * the order of every per-role array (privileges, OpenAPI documents). */
+#define SCHEMA_NROLES 3
+extern const char *const schema_roles[SCHEMA_NROLES];
+/* Index of role in schema_roles, or -1. */
+int schema_role_index(const char *role);
+
 struct sc_column {
 	const char *name;
 	const char *quoted;        /* "name" */
@@ -54,8 +61,8 @@ struct sc_table {
 	int npk;
 	struct sc_fk *fks;
 	int nfks;
-	/* Per API role (anon, authenticated, service_role): PRIV_* bits. */
-	unsigned char privileges[3];
+	/* Per API role (schema_roles, in that order): PRIV_* bits. */
+	unsigned char privileges[SCHEMA_NROLES];
 };
 
 #define PRIV_SELECT 1

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "schema.h"
 #include "session.h"
 #include "sqlstate.h"
 #include "token.h"
@@ -86,7 +87,6 @@ static time_t identity_warned;
 
 static void identity_forget(void);
 
-static const char *const allowed_roles[] = { "anon", "authenticated", "service_role" };
 
 /*
  * Verified tokens, per worker: a token seen again skips the signature and
@@ -201,9 +201,7 @@ session_resolve(struct request *r)
 	if (claims != NULL && json_object_object_get_ex(claims, "role", &v) &&
 	    json_object_is_type(v, json_type_string))
 		role = json_object_get_string(v);
-	for (size_t i = 0; role != NULL && i < sizeof(allowed_roles) / sizeof(allowed_roles[0]); i++)
-		if (strcmp(role, allowed_roles[i]) == 0)
-			ok = true;
+	ok = schema_role_index(role) >= 0;
 	/* sub and session_id, when present, must be UUIDs: SQL casts them. */
 	if (ok && json_object_object_get_ex(claims, "sub", &v)) {
 		if (json_object_is_type(v, json_type_string) &&

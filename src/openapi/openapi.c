@@ -20,15 +20,12 @@
 #include "schema.h"
 #include "session.h"
 
-static const char *const role_names[] = { "anon", "authenticated", "service_role" };
-
 int
 openapi_role_index(const char *role)
 {
-	for (int i = 0; i < 3; i++)
-		if (strcmp(role, role_names[i]) == 0)
-			return i;
-	return 0;
+	int i = schema_role_index(role);
+
+	return i < 0 ? 0 : i;
 }
 
 static struct json_object *
@@ -442,7 +439,7 @@ static struct {
 	unsigned generation;
 	char *doc;
 	size_t len;
-} cache[3];
+} cache[SCHEMA_NROLES];
 
 static const char *
 server_url(struct request *r)

@@ -17,7 +17,6 @@
 /* NULL when acceptable, else the reason. */
 const char *storage_bucket_check(const char *name);
 const char *storage_key_check(const char *key);
-bool utf8_is_valid(const char *s, size_t n);
 
 /* 1 to max printable ASCII characters (header values we store). */
 bool storage_printable(const char *v, size_t max);

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "log.h"
 #include "router.h"
 #include "schema.h"
@@ -172,18 +173,26 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	return 0;
 }
 
+/* A write's body, read and checked against the table. */
+struct write_body {
+	const char *json;
+	int *cols;                 /* the columns its keys name, in order of appearance */
+	int ncols;
+	bool is_array;
+	size_t nrows;
+};
+
 /*
  * Reads the JSON body: an object, or (when arrays are allowed) an array
  * of objects.  Collects the columns named by its keys, each checked
  * against the table, in order of first appearance.
  */
 static int
-tables_body(struct request *r, struct tctx *c, bool allow_array, const char **json,
-    int **cols, int *ncols, bool *is_array, size_t *nrows)
+tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_body *b)
 {
 	const char *body;
 	size_t len;
-	struct json_tokener *tok;
+	struct body_error e;
 	struct json_object *root;
 	int *out;
 	int n = 0;
@@ -191,28 +200,20 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, const char **js
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return -1;
-	tok = json_tokener_new();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root == NULL || json_tokener_get_parse_end(tok) != len) {
-		json_tokener_free(tok);
-		json_object_put(root);
-		response_error(r, 400, "INVALID_JSON", "The request body is not valid JSON");
-		return -1;
-	}
-	json_tokener_free(tok);
-	*is_array = json_object_is_type(root, json_type_array);
-	if (!(*is_array ? allow_array : json_object_is_type(root, json_type_object))) {
+	if ((root = json_body_parse(body, len, &e)) == NULL)
+		return response_body_error(r, &e);
+	b->is_array = json_object_is_type(root, json_type_array);
+	if (!(b->is_array ? allow_array : json_object_is_type(root, json_type_object))) {
 		json_object_put(root);
 		response_error(r, 400, "INVALID_JSON", allow_array
 		    ? "The body must be a JSON object or an array of objects"
 		    : "The body must be a JSON object");
 		return -1;
 	}
-	count = *is_array ? json_object_array_length(root) : 1;
+	count = b->is_array ? json_object_array_length(root) : 1;
 	out = arena_calloc(r->arena, (size_t)c->t->ncolumns + 1, sizeof(*out));
 	for (size_t i = 0; i < count; i++) {
-		struct json_object *o = *is_array ? json_object_array_get_idx(root, i) : root;
+		struct json_object *o = b->is_array ? json_object_array_get_idx(root, i) : root;
 
 		if (!json_object_is_type(o, json_type_object)) {
 			json_object_put(root);
@@ -231,7 +232,7 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, const char **js
 				json_object_put(root);
 				return -1;
 			}
-			if (col == c->t->pk && !*is_array)
+			if (col == c->t->pk && !b->is_array)
 				c->body_key = val ? arena_strdup(r->arena, json_object_get_string(val)) : "";
 			for (int k = 0; k < n; k++)
 				seen |= out[k] == col;
@@ -240,10 +241,10 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, const char **js
 		}
 	}
 	json_object_put(root);
-	*json = body;
-	*cols = out;
-	*ncols = n;
-	*nrows = count;
+	b->json = body;
+	b->cols = out;
+	b->ncols = n;
+	b->nrows = count;
 	return 0;
 }
 
@@ -255,26 +256,48 @@ method_not_allowed(struct request *r, const char *allow, const char *why)
 }
 
 static int
+refuse_without_filter(struct request *r, const struct tctx *c, const char *what)
+{
+	if (c->plan.nfilters > 0)
+		return 0;
+	return response_error(r, 400, "FILTER_REQUIRED",
+	    "%s of every row needs at least one filter (use e.g. id=gt.0 to mean all rows)",
+	    what);
+}
+
+/*
+ * The opening of every write: the table takes it (else 405 with Allow),
+ * a write of many rows has a filter (unfiltered names it, or NULL when
+ * none is needed), and its body.
+ */
+static int
+tables_write_open(struct request *r, struct tctx *c, bool takes, const char *what,
+    const char *unfiltered, bool allow_array, struct write_body *b)
+{
+	if (!takes)
+		return method_not_allowed(r, "GET, HEAD, OPTIONS",
+		    arena_printf(r->arena, "%s does not accept %s", c->t->url_name, what));
+	if (unfiltered != NULL && refuse_without_filter(r, c, unfiltered) < 0)
+		return -1;
+	return tables_body(r, c, allow_array, b);
+}
+
+static int
 tables_insert(struct request *r, struct tctx *c)
 {
-	const char *json, *total;
-	int *cols, ncols;
-	bool is_array;
-	size_t nrows;
+	const char *total;
+	struct write_body b;
 	struct sql_query q;
 	struct db_result *res;
 	long n;
 
-	if (!c->t->insertable)
-		return method_not_allowed(r, "GET, HEAD, OPTIONS",
-		    arena_printf(r->arena, "%s does not accept inserts", c->t->url_name));
-	if (tables_body(r, c, true, &json, &cols, &ncols, &is_array, &nrows) < 0)
+	if (tables_write_open(r, c, c->t->insertable, "inserts", NULL, true, &b) < 0)
 		return -1;
 	if (c->plan.ncolumns > 0) {
-		cols = c->plan.columns;
-		ncols = c->plan.ncolumns;
+		b.cols = c->plan.columns;
+		b.ncols = c->plan.ncolumns;
 	}
-	if (ncols == 0 && nrows != 1)
+	if (b.ncols == 0 && b.nrows != 1)
 		return response_error(r, 400, "VALIDATION",
 		    "Rows without any column can only be inserted one at a time");
 	if (c->prefer.resolution != RESOLUTION_NONE && c->plan.non_conflict == 0 && c->t->npk == 0)
@@ -284,10 +307,10 @@ tables_insert(struct request *r, struct tctx *c)
 	 * (what PostgREST clients send) gives PostgREST's answer, an array. */
 	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
-	else if (!is_array && !c->prefer.ret_given)
+	else if (!b.is_array && !c->prefer.ret_given)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
-	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, json, cols, ncols,
+	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols,
 	        c->prefer.resolution, c->prefer.missing_default) < 0)
 		return response_error(r, 400, "VALIDATION", "Nothing to upsert on");
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
@@ -302,36 +325,19 @@ tables_insert(struct request *r, struct tctx *c)
 	return 0;
 }
 
-static bool
-refuse_without_filter(struct request *r, const struct tctx *c, const char *what)
-{
-	if (c->plan.nfilters > 0)
-		return false;
-	response_error(r, 400, "FILTER_REQUIRED",
-	    "%s of every row needs at least one filter (use e.g. id=gt.0 to mean all rows)",
-	    what);
-	return true;
-}
-
 static int
 tables_update(struct request *r, struct tctx *c, const char *id)
 {
-	const char *json, *total;
-	int *cols, ncols;
-	bool is_array;
-	size_t nrows;
+	const char *total;
+	struct write_body b;
 	struct sql_query q;
 	struct db_result *res;
 	long n;
 
-	if (!c->t->updatable)
-		return method_not_allowed(r, "GET, HEAD, OPTIONS",
-		    arena_printf(r->arena, "%s does not accept updates", c->t->url_name));
-	if (id == NULL && refuse_without_filter(r, c, "An update"))
-		return 0;
-	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
+	if (tables_write_open(r, c, c->t->updatable, "updates", id == NULL ? "An update" : NULL,
+	        false, &b) < 0)
 		return -1;
-	if (ncols == 0)
+	if (b.ncols == 0)
 		return response_error(r, 400, "VALIDATION", "The body names no column to update");
 	c->opts.id = id;
 	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
@@ -339,7 +345,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	else if (id != NULL)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
-	sql_build_update(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
+	sql_build_update(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
@@ -365,8 +371,8 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	if (!c->t->deletable)
 		return method_not_allowed(r, "GET, HEAD, OPTIONS",
 		    arena_printf(r->arena, "%s does not accept deletes", c->t->url_name));
-	if (id == NULL && refuse_without_filter(r, c, "A delete"))
-		return 0;
+	if (id == NULL && refuse_without_filter(r, c, "A delete") < 0)
+		return -1;
 	/* By id: 204 unless a representation is asked for explicitly. */
 	want_body = c->singular || (id == NULL ? c->prefer.ret != RETURN_MINIMAL
 	                                       : c->prefer.ret_given &&
@@ -394,18 +400,14 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 static int
 tables_put(struct request *r, struct tctx *c, const char *id)
 {
-	const char *json, *total;
-	int *cols, ncols;
-	bool is_array;
-	size_t nrows;
+	const char *total;
+	struct write_body b;
 	struct sql_query q;
 	struct db_result *res;
 	long n;
 
-	if (!c->t->insertable || !c->t->updatable)
-		return method_not_allowed(r, "GET, HEAD, OPTIONS",
-		    arena_printf(r->arena, "%s does not accept writes", c->t->url_name));
-	if (tables_body(r, c, false, &json, &cols, &ncols, &is_array, &nrows) < 0)
+	if (tables_write_open(r, c, c->t->insertable && c->t->updatable, "writes", NULL, false,
+	        &b) < 0)
 		return -1;
 	c->opts.id = id;
 	c->opts.body = c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE
@@ -415,7 +417,7 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 		return response_error(r, 400, "VALIDATION",
 		    "The body's %s does not match the key in the URL", c->t->columns[c->t->pk].name);
 	sql_init(&q, r->arena);
-	sql_build_put(&q, c->t, &c->plan, &c->opts, json, cols, ncols);
+	sql_build_put(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
 	set_preference_applied(r, c);

@@ -43,29 +43,6 @@ put_param(struct sql_query *q, const char *value)
 	strbuf_printf(&q->sql, "$%d", sql_param(q, value));
 }
 
-/* {"a","b\"c"} for a list of values, as one array parameter. */
-static const char *
-array_literal(struct arena *a, const char **items, int n)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb, a, 64);
-	strbuf_putc(&sb, '{');
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_putc(&sb, ',');
-		strbuf_putc(&sb, '"');
-		for (const char *c = items[i]; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				strbuf_putc(&sb, '\\');
-			strbuf_putc(&sb, *c);
-		}
-		strbuf_putc(&sb, '"');
-	}
-	strbuf_putc(&sb, '}');
-	return sb.data;
-}
-
 static void
 put_column(struct sql_query *q, const struct sc_table *t, int col)
 {
@@ -110,7 +87,13 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_IN:
 		put_column(q, t, f->column);
 		strbuf_puts(&q->sql, " = ANY(");
-		put_param(q, array_literal(q->arena, f->list, f->nlist));
+		{
+			struct strbuf list;
+
+			strbuf_init(&list, q->arena, 64);
+			strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
+			put_param(q, list.data);
+		}
 		strbuf_printf(&q->sql, "::%s[])", c->type);
 		break;
 	case FOP_IS:

@@ -145,7 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		id = nl + 1;
 	}
 	arena_init(&a, 4096);
-	if (query_parse(&a, qs, &params, &n, &bad) == 0 &&
+	if (query_string_split(&a, qs, &params, &n, &bad) == 0 &&
 	    query_parse_plan(&a, &table, params, n, NULL, &p, &err) == 0) {
 		enum kind k = (enum kind)(data[0] % NKINDS);
 		struct sql_query q1, q2;

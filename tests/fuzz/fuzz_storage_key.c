@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "storage/names.h"
+#include "text.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

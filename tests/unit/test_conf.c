@@ -218,7 +218,7 @@ START_TEST(test_json_log_lines)
 	conf_path = write_file("json.conf", line);
 	c = conf_load(conf_path, NULL, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
-	ck_assert_int_eq(log_open_conf(c), 0);
+	ck_assert_int_eq(conf_open_logs(c), 0);
 	log_info("quote \" backslash \\ tab \t bytes \xff\xfe end");
 	log_access("req-1", "GET", "/api/v1/tables/\"x\"/\x80\x01", 404, 42, 1234);
 	log_close();

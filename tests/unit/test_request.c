@@ -45,13 +45,13 @@ START_TEST(test_url_decode)
 }
 END_TEST
 
-START_TEST(test_query_parse)
+START_TEST(test_query_string_split)
 {
 	struct query_param *p;
 	size_t n;
 	const char *bad;
 
-	ck_assert_int_eq(query_parse(&a, "b=2&a=1&b=3&flag&name.is.null&&x=&y=a%3Db+c", &p, &n,
+	ck_assert_int_eq(query_string_split(&a, "b=2&a=1&b=3&flag&name.is.null&&x=&y=a%3Db+c", &p, &n,
 	    &bad), 0);
 	ck_assert_uint_eq(n, 7);
 	ck_assert_str_eq(p[0].key, "b");
@@ -67,11 +67,11 @@ START_TEST(test_query_parse)
 	ck_assert_str_eq(p[5].value, "");
 	ck_assert_str_eq(p[6].value, "a=b c");
 
-	ck_assert_int_eq(query_parse(&a, "", &p, &n, &bad), 0);
+	ck_assert_int_eq(query_string_split(&a, "", &p, &n, &bad), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(query_parse(&a, "ok=1&bad=%zz", &p, &n, &bad), -1);
+	ck_assert_int_eq(query_string_split(&a, "ok=1&bad=%zz", &p, &n, &bad), -1);
 	ck_assert_str_eq(bad, "bad=%zz");
-	ck_assert_int_eq(query_parse(&a, "k%0=1", &p, &n, &bad), -1);
+	ck_assert_int_eq(query_string_split(&a, "k%0=1", &p, &n, &bad), -1);
 }
 END_TEST
 
@@ -85,7 +85,7 @@ START_TEST(test_query_limits)
 	strbuf_init(&sb, &a, 64);
 	for (int i = 0; i < 300; i++)
 		strbuf_printf(&sb, "k%d=v&", i);
-	ck_assert_int_eq(query_parse(&a, sb.data, &p, &n, &bad), -1);
+	ck_assert_int_eq(query_string_split(&a, sb.data, &p, &n, &bad), -1);
 	ck_assert_ptr_nonnull(strstr(bad, "too many"));
 }
 END_TEST
@@ -113,7 +113,7 @@ request_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_url_decode);
-	tcase_add_test(tc, test_query_parse);
+	tcase_add_test(tc, test_query_string_split);
 	tcase_add_test(tc, test_query_limits);
 	tcase_add_test(tc, test_method_and_request_id);
 	suite_add_tcase(s, tc);

@@ -33,7 +33,7 @@ plan_of(const char *qs, const char *range, struct plan *p, const char **err)
 	size_t n;
 	const char *bad;
 
-	ck_assert_int_eq(query_parse(&a, qs, &params, &n, &bad), 0);
+	ck_assert_int_eq(query_string_split(&a, qs, &params, &n, &bad), 0);
 	return query_parse_plan(&a, &table, params, n, range, p, err);
 }
 
