@@ -29,9 +29,6 @@ int storage_buckets_list(struct request *r);
 int storage_bucket(struct request *r);
 int storage_list(struct request *r);
 int storage_object(struct request *r);
-/* The per-worker cache of public objects' metadata ([storage] public_cache_ttl). */
-void storage_public_cache_clear(void);
-uint64_t storage_public_cache_hits(void);
 int openapi_get(struct request *r);
 int ops_status(struct request *r);
 int ops_metrics(struct request *r);

@@ -34,6 +34,7 @@
 #include "schema.h"
 #include "scoreboard.h"
 #include "session.h"
+#include "storage/cache.h"
 #include "worker.h"
 
 static volatile sig_atomic_t worker_stop;

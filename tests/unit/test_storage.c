@@ -1,9 +1,16 @@
-/* Storage's pure pieces: names, signed-URL tokens, the multipart reader. */
+/* Storage's pure pieces: names, signed-URL tokens, the multipart reader,
+ * the public-object cache and the slot hash under it. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "slothash.h"
+#include "storage/blob.h"
+#include "storage/cache.h"
 #include "storage/multipart.h"
 #include "storage/mime.h"
 #include "storage/names.h"
@@ -252,6 +259,86 @@ START_TEST(test_multipart_boundary_header)
 }
 END_TEST
 
+START_TEST(test_slothash)
+{
+	struct slothash h = { .keyed = false }, other = { .keyed = false };
+	bool used[256] = { false };
+	size_t first = slothash_index(&h, "abc", 3, 256), nused = 0;
+	char buf[16];
+
+	ck_assert(h.keyed);
+	ck_assert_uint_lt(first, 256);
+	ck_assert_uint_eq(slothash_index(&h, "abc", 3, 256), first);
+	ck_assert_uint_eq(slothash_index(&h, "", 0, 1), 0);
+	/* Distinct keys spread over the slots. */
+	for (int i = 0; i < 2048; i++) {
+		int n = snprintf(buf, sizeof(buf), "key%d", i);
+		size_t at = slothash_index(&h, buf, (size_t)n, 256);
+
+		ck_assert_uint_lt(at, 256);
+		if (!used[at])
+			used[at] = true, nused++;
+	}
+	ck_assert_uint_gt(nused, 240);
+	/* Each cache has its own key. */
+	slothash_index(&other, "abc", 3, 256);
+	ck_assert(memcmp(h.key, other.key, sizeof(h.key)) != 0);
+}
+END_TEST
+
+START_TEST(test_public_cache)
+{
+	char root[] = "/tmp/fluxbase-cache-XXXXXX", etag[65], longkey[1100];
+	struct object_meta m = { .size = 3, .updated = 1000, .active_ok = true,
+		.content_type = "text/plain", .etag = "e1", .cache_control = NULL };
+	struct object_meta got;
+	struct blob_writer w;
+	struct arena a;
+	uint64_t hits = storage_public_cache_hits();
+
+	arena_init(&a, 1024);
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(blob_put_begin(&w, root, 0600), 0);
+	ck_assert_int_eq(blob_put_write(&w, "abc", 3), 0);
+	ck_assert_int_eq(blob_put_commit(&w, etag), 0);
+	m.blob_id = w.id;
+
+	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	storage_public_cache_put("pub", "a.txt", &m, 60);
+	ck_assert(storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert_uint_eq(storage_public_cache_hits(), hits + 1);
+	ck_assert_uint_eq(got.size, 3);
+	ck_assert(got.active_ok);
+	ck_assert_str_eq(got.content_type, "text/plain");
+	ck_assert_str_eq(got.blob_id, w.id);
+	ck_assert_ptr_null(got.cache_control);
+	ck_assert(!storage_public_cache_get(&a, root, "pub", "b.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, root, "other", "a.txt", &got));
+	/* Cleared (a notice), expired, or its blob gone: a miss. */
+	storage_public_cache_clear();
+	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	storage_public_cache_put("pub", "a.txt", &m, 0);
+	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	storage_public_cache_put("pub", "a.txt", &m, 60);
+	ck_assert_int_eq(blob_delete(root, w.id), 0);
+	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	/* Names longer than any valid one are never cached. */
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	storage_public_cache_put("pub", longkey, &m, 60);
+	ck_assert(!storage_public_cache_get(&a, root, "pub", longkey, &got));
+	ck_assert_uint_eq(storage_public_cache_hits(), hits + 1);
+	storage_public_cache_clear();
+	arena_destroy(&a);
+	{
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
 Suite *
 storage_suite(void)
 {
@@ -266,6 +353,8 @@ storage_suite(void)
 	tcase_add_test(tc, test_multipart_any_split);
 	tcase_add_test(tc, test_multipart_byte_by_byte_and_errors);
 	tcase_add_test(tc, test_multipart_boundary_header);
+	tcase_add_test(tc, test_slothash);
+	tcase_add_test(tc, test_public_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
