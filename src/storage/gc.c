@@ -79,6 +79,59 @@ sweep_dir(const char *dir, const struct idset *s, long min_age, int check_only,
 	closedir(d);
 }
 
+/* Every blob under root/blobs/xx/yy/: marked seen when a row points at
+ * it, else an orphan. */
+static void
+sweep_blobs(const char *root, const struct idset *s, long min_age, int check_only,
+    unsigned long *orphans, unsigned long *removed)
+{
+	char dir[4200], sub[4500], leaf[4800];
+	DIR *d1, *d2;
+	struct dirent *e1, *e2;
+
+	snprintf(dir, sizeof(dir), "%s/blobs", root);
+	if ((d1 = opendir(dir)) == NULL)
+		return;
+	while ((e1 = readdir(d1)) != NULL) {
+		if (e1->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e1->d_name);
+		if ((d2 = opendir(sub)) == NULL)
+			continue;
+		while ((e2 = readdir(d2)) != NULL) {
+			if (e2->d_name[0] == '.')
+				continue;
+			snprintf(leaf, sizeof(leaf), "%s/%s", sub, e2->d_name);
+			sweep_dir(leaf, s, min_age, check_only, orphans, removed);
+		}
+		closedir(d2);
+	}
+	closedir(d1);
+}
+
+/* The unfinished uploads under root/tmp/. */
+static void
+sweep_tmp(const char *root, long min_age, int check_only, unsigned long *temps,
+    unsigned long *removed)
+{
+	char dir[4200], leaf[4800];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s/tmp", root);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(leaf, sizeof(leaf), "%s/%s", dir, e->d_name);
+		(*temps)++;
+		if (!check_only && old_enough(leaf, min_age) && unlink(leaf) == 0)
+			(*removed)++;
+	}
+	closedir(d);
+}
+
 int
 storage_gc(const struct conf *c, long min_age, int check_only)
 {
@@ -87,9 +140,6 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 	struct db_result *res;
 	struct idset s = { 0 };
 	unsigned long orphans = 0, removed = 0, missing = 0, temps = 0;
-	char dir[4200], sub[4500], leaf[4800];
-	DIR *d1;
-	struct dirent *e1;
 	int rc = 1;
 
 	if (db == NULL || db_connect(db) < 0) {
@@ -111,39 +161,8 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 		snprintf(s.ids[i], sizeof(s.ids[i]), "%s", db_result_value(res, (int)i, 0));
 	qsort(s.ids, s.n, sizeof(*s.ids), cmp_id);
 
-	snprintf(dir, sizeof(dir), "%s/blobs", c->storage_root);
-	if ((d1 = opendir(dir)) != NULL) {
-		while ((e1 = readdir(d1)) != NULL) {
-			DIR *d2;
-			struct dirent *e2;
-
-			if (e1->d_name[0] == '.')
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", dir, e1->d_name);
-			if ((d2 = opendir(sub)) == NULL)
-				continue;
-			while ((e2 = readdir(d2)) != NULL) {
-				if (e2->d_name[0] == '.')
-					continue;
-				snprintf(leaf, sizeof(leaf), "%s/%s", sub, e2->d_name);
-				sweep_dir(leaf, &s, min_age, check_only, &orphans, &removed);
-			}
-			closedir(d2);
-		}
-		closedir(d1);
-	}
-	snprintf(dir, sizeof(dir), "%s/tmp", c->storage_root);
-	if ((d1 = opendir(dir)) != NULL) {
-		while ((e1 = readdir(d1)) != NULL) {
-			if (e1->d_name[0] == '.')
-				continue;
-			snprintf(leaf, sizeof(leaf), "%s/%s", dir, e1->d_name);
-			temps++;
-			if (!check_only && old_enough(leaf, min_age) && unlink(leaf) == 0)
-				removed++;
-		}
-		closedir(d1);
-	}
+	sweep_blobs(c->storage_root, &s, min_age, check_only, &orphans, &removed);
+	sweep_tmp(c->storage_root, min_age, check_only, &temps, &removed);
 	for (size_t i = 0; i < s.n; i++) {
 		if (!s.seen[i]) {
 			missing++;

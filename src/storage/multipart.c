@@ -5,6 +5,8 @@
  * "\r\n--boundary".  After a delimiter come "--" (the end) or CRLF and the
  * part's headers; data runs to the next delimiter.  While looking for a
  * delimiter, all but its length minus one bytes can be handed on at once.
+ * process() runs the step of the current state (scan_data, after_delimiter,
+ * part_headers) until one needs more input.
  */
 #include "config.h"
 
@@ -134,95 +136,126 @@ parse_headers(struct multipart *m, const char *h, size_t n)
 	return 0;
 }
 
+/*
+ * The steps of the state machine, one per state: each returns 1 when it
+ * moved on (the next step may run), 0 when it needs more input, -1 on a
+ * malformed body or when the sink refused.
+ */
+
+/* Preamble or data: hands on all that cannot be the start of a delimiter
+ * (the file part's data to the sink), up to the next delimiter. */
+static int
+scan_data(struct multipart *m, multipart_sink sink, void *arg)
+{
+	char *hit = memmem(m->buf, m->len, m->boundary, m->blen);
+	size_t keep = m->blen + 1, emit, after;
+	bool to_sink = m->state == MP_DATA && m->in_file;
+
+	if (hit == NULL) {
+		if (m->len <= keep)
+			return 0;
+		emit = m->len - keep;
+		if (to_sink && sink(arg, m->buf, emit) < 0)
+			return -1;
+		consume(m, emit);
+		return 0;
+	}
+	emit = (size_t)(hit - m->buf);
+	after = emit + m->blen;
+	if (m->len < after + 2) {
+		/* Cannot tell yet whether it is a delimiter. */
+		if (to_sink && emit > 0 && sink(arg, m->buf, emit) < 0)
+			return -1;
+		consume(m, emit);
+		return 0;
+	}
+	/* A delimiter is followed by "--", CRLF or padding; anything else is
+	 * content that happens to look like one. */
+	if (memcmp(m->buf + after, "--", 2) != 0 && memcmp(m->buf + after, "\r\n", 2) != 0 &&
+	    m->buf[after] != ' ' && m->buf[after] != '\t') {
+		emit++;
+		if (to_sink && sink(arg, m->buf, emit) < 0)
+			return -1;
+		consume(m, emit);
+		return 1;
+	}
+	if (to_sink && emit > 0 && sink(arg, m->buf, emit) < 0)
+		return -1;
+	consume(m, after);
+	m->state = MP_AFTER_DELIM;
+	return 1;
+}
+
+/* After a delimiter: "--" ends the body, CRLF starts a part's headers. */
+static int
+after_delimiter(struct multipart *m)
+{
+	while (m->len > 0 && (m->buf[0] == ' ' || m->buf[0] == '\t'))
+		consume(m, 1);
+	if (m->len < 2)
+		return 0;
+	if (memcmp(m->buf, "--", 2) == 0) {
+		m->state = MP_END;
+		m->len = 0;
+		return 0;
+	}
+	if (memcmp(m->buf, "\r\n", 2) != 0)
+		return m->error = "Malformed multipart body after a boundary", -1;
+	consume(m, 2);
+	m->state = MP_HEADERS;
+	return 1;
+}
+
+/* A part's headers, once all of them are in. */
+static int
+part_headers(struct multipart *m)
+{
+	char *end;
+
+	if (m->len >= 2 && memcmp(m->buf, "\r\n", 2) == 0) {
+		/* A part without headers. */
+		parse_headers(m, "", 0);
+		consume(m, 2);
+		m->state = MP_DATA;
+		return 1;
+	}
+	end = memmem(m->buf, m->len, "\r\n\r\n", 4);
+	if (end == NULL) {
+		if (m->len > MULTIPART_MAX_HEADERS)
+			return m->error = "Multipart part headers are too large", -1;
+		return 0;
+	}
+	if (parse_headers(m, m->buf, (size_t)(end - m->buf)) < 0)
+		return -1;
+	consume(m, (size_t)(end - m->buf) + 4);
+	m->state = MP_DATA;
+	return 1;
+}
+
 static int
 process(struct multipart *m, multipart_sink sink, void *arg)
 {
-	for (;;) {
+	int rc;
+
+	do {
 		switch (m->state) {
 		case MP_PREAMBLE:
-		case MP_DATA: {
-			char *hit = memmem(m->buf, m->len, m->boundary, m->blen);
-			size_t keep = m->blen + 1, emit, after;
-
-			if (hit != NULL) {
-				emit = (size_t)(hit - m->buf);
-				after = emit + m->blen;
-				if (m->len < after + 2) {
-					/* Cannot tell yet whether it is a delimiter. */
-					if (m->state == MP_DATA && m->in_file && emit > 0 &&
-					    sink(arg, m->buf, emit) < 0)
-						return -1;
-					consume(m, emit);
-					return 0;
-				}
-				/* A delimiter is followed by "--", CRLF or padding; anything
-				 * else is content that happens to look like one. */
-				if (memcmp(m->buf + after, "--", 2) != 0 &&
-				    memcmp(m->buf + after, "\r\n", 2) != 0 && m->buf[after] != ' ' &&
-				    m->buf[after] != '\t') {
-					emit++;
-					if (m->state == MP_DATA && m->in_file && sink(arg, m->buf, emit) < 0)
-						return -1;
-					consume(m, emit);
-					continue;
-				}
-				if (m->state == MP_DATA && m->in_file && emit > 0 &&
-				    sink(arg, m->buf, emit) < 0)
-					return -1;
-				consume(m, after);
-				m->state = MP_AFTER_DELIM;
-				continue;
-			}
-			if (m->len <= keep)
-				return 0;
-			emit = m->len - keep;
-			if (m->state == MP_DATA && m->in_file && sink(arg, m->buf, emit) < 0)
-				return -1;
-			consume(m, emit);
-			return 0;
-		}
+		case MP_DATA:
+			rc = scan_data(m, sink, arg);
+			break;
 		case MP_AFTER_DELIM:
-			while (m->len > 0 && (m->buf[0] == ' ' || m->buf[0] == '\t'))
-				consume(m, 1);
-			if (m->len < 2)
-				return 0;
-			if (memcmp(m->buf, "--", 2) == 0) {
-				m->state = MP_END;
-				m->len = 0;
-				return 0;
-			}
-			if (memcmp(m->buf, "\r\n", 2) != 0)
-				return m->error = "Malformed multipart body after a boundary", -1;
-			consume(m, 2);
-			m->state = MP_HEADERS;
-			continue;
-		case MP_HEADERS: {
-			char *end;
-
-			if (m->len >= 2 && memcmp(m->buf, "\r\n", 2) == 0) {
-				/* A part without headers. */
-				parse_headers(m, "", 0);
-				consume(m, 2);
-				m->state = MP_DATA;
-				continue;
-			}
-			end = memmem(m->buf, m->len, "\r\n\r\n", 4);
-			if (end == NULL) {
-				if (m->len > MULTIPART_MAX_HEADERS)
-					return m->error = "Multipart part headers are too large", -1;
-				return 0;
-			}
-			if (parse_headers(m, m->buf, (size_t)(end - m->buf)) < 0)
-				return -1;
-			consume(m, (size_t)(end - m->buf) + 4);
-			m->state = MP_DATA;
-			continue;
-		}
-		case MP_END:
+			rc = after_delimiter(m);
+			break;
+		case MP_HEADERS:
+			rc = part_headers(m);
+			break;
+		default:        /* MP_END: the epilogue is ignored */
 			m->len = 0;
-			return 0;
+			rc = 0;
+			break;
 		}
-	}
+	} while (rc > 0);
+	return rc;
 }
 
 int
