@@ -20,6 +20,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "conf.h"
 
 enum conf_type { T_STRING, T_INT, T_LONG, T_SIZE, T_BOOL, T_MODE, T_LEVEL, T_SECRET, T_CHOICE };
@@ -245,6 +247,89 @@ read_secret_file(const char *path, char **out, char *why, size_t whylen)
 	return *out ? 0 : -1;
 }
 
+/* Puts a copy of v in a string field: 0, or -1 out of memory. */
+static int
+conf_store_string(void *field, const char *v, char *why, size_t whylen)
+{
+	char *s = strdup(v);
+
+	if (s == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	free(*(char **)field);
+	*(char **)field = s;
+	return 0;
+}
+
+/* A secret, given directly or (from_file_key) as the path of a file. */
+static int
+conf_set_secret(void *field, const struct conf_key *k, const char *v, bool from_file_key,
+    char *why, size_t whylen)
+{
+	char *s = NULL;
+	int rc;
+
+	if (from_file_key && v[0] != '\0') {
+		if (read_secret_file(v, &s, why, whylen) < 0)
+			return -1;
+	} else if ((s = strdup(v)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (strlen(s) > (size_t)k->max) {
+		free(s);
+		snprintf(why, whylen, "longer than %ld bytes", k->max);
+		return -1;
+	}
+	rc = conf_store_string(field, s, why, whylen);
+	sodium_memzero(s, strlen(s));
+	free(s);
+	return rc;
+}
+
+/* One of the key's choices (conf_choices). */
+static int
+conf_set_choice(void *field, const struct conf_key *k, const char *v, char *why,
+    size_t whylen)
+{
+	size_t vlen = strlen(v);
+	const char *ch = NULL, *all;
+
+	for (size_t i = 0; i < sizeof(conf_choices) / sizeof(conf_choices[0]); i++)
+		if (strcmp(conf_choices[i].section, k->section) == 0 &&
+		    strcmp(conf_choices[i].key, k->key) == 0)
+			ch = conf_choices[i].choices;
+	all = ch;
+	while (ch != NULL && *ch != '\0') {
+		const char *bar = strchr(ch, '|');
+		size_t len = bar ? (size_t)(bar - ch) : strlen(ch);
+
+		if (len == vlen && vlen > 0 && strncmp(ch, v, vlen) == 0)
+			return conf_store_string(field, v, why, whylen);
+		ch = bar ? bar + 1 : NULL;
+	}
+	snprintf(why, whylen, "must be one of %s, got \"%s\"", all ? all : "?", v);
+	return -1;
+}
+
+/* Text of the key's length bounds, without control characters. */
+static int
+conf_set_text(void *field, const struct conf_key *k, const char *v, char *why, size_t whylen)
+{
+	if (strlen(v) < (size_t)k->min || strlen(v) > (size_t)k->max) {
+		snprintf(why, whylen, "must be %ld to %ld bytes long", k->min, k->max);
+		return -1;
+	}
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20) {
+			snprintf(why, whylen, "contains a control character");
+			return -1;
+		}
+	}
+	return conf_store_string(field, v, why, whylen);
+}
+
 /* Parses v for key k into c; why gets the reason on failure. */
 static int
 conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file_key,
@@ -252,71 +337,14 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file
 {
 	void *field = (char *)c + k->offset;
 	long n;
-	char *s = NULL;
 
 	switch (k->type) {
 	case T_SECRET:
-		if (from_file_key) {
-			if (v[0] == '\0') {
-				s = strdup("");
-			} else if (read_secret_file(v, &s, why, whylen) < 0) {
-				return -1;
-			}
-		} else {
-			s = strdup(v);
-		}
-		if (s == NULL)
-			goto nomem;
-		if (strlen(s) > (size_t)k->max) {
-			free(s);
-			snprintf(why, whylen, "longer than %ld bytes", k->max);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = s;
-		return 0;
-	case T_CHOICE: {
-		size_t vlen = strlen(v);
-		const char *ch = NULL, *all;
-
-		for (size_t i = 0; i < sizeof(conf_choices) / sizeof(conf_choices[0]); i++)
-			if (strcmp(conf_choices[i].section, k->section) == 0 &&
-			    strcmp(conf_choices[i].key, k->key) == 0)
-				ch = conf_choices[i].choices;
-		all = ch;
-
-		while (ch != NULL && *ch != '\0') {
-			const char *bar = strchr(ch, '|');
-			size_t len = bar ? (size_t)(bar - ch) : strlen(ch);
-
-			if (len == vlen && vlen > 0 && strncmp(ch, v, vlen) == 0) {
-				if ((s = strdup(v)) == NULL)
-					goto nomem;
-				free(*(char **)field);
-				*(char **)field = s;
-				return 0;
-			}
-			ch = bar ? bar + 1 : NULL;
-		}
-		snprintf(why, whylen, "must be one of %s, got \"%s\"", all ? all : "?", v);
-		return -1;
-	}
+		return conf_set_secret(field, k, v, from_file_key, why, whylen);
+	case T_CHOICE:
+		return conf_set_choice(field, k, v, why, whylen);
 	case T_STRING:
-		if (strlen(v) < (size_t)k->min || strlen(v) > (size_t)k->max) {
-			snprintf(why, whylen, "must be %ld to %ld bytes long", k->min, k->max);
-			return -1;
-		}
-		for (const char *p = v; *p; p++) {
-			if ((unsigned char)*p < 0x20) {
-				snprintf(why, whylen, "contains a control character");
-				return -1;
-			}
-		}
-		if ((s = strdup(v)) == NULL)
-			goto nomem;
-		free(*(char **)field);
-		*(char **)field = s;
-		return 0;
+		return conf_set_text(field, k, v, why, whylen);
 	case T_INT:
 	case T_LONG:
 		if (parse_long(v, 10, &n) < 0 || n < k->min || n > k->max) {
@@ -368,9 +396,6 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file
 		return 0;
 	}
 	}
-	return -1;
-nomem:
-	snprintf(why, whylen, "out of memory");
 	return -1;
 }
 

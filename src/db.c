@@ -389,93 +389,92 @@ enum pipe_kind {
 	PIPE_FLUSH, PIPE_RESET, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN
 };
 
-struct db_result *
-db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
-    const char *sql, int nparams, const char *const *values)
-{
+/* What one request's pipeline sent, in order, and what came back. */
+struct pipeline {
+	const struct db_stmt *setup;
+	const char *name;          /* the handler statement's prepared name */
 	enum pipe_kind sent[6];
-	int nsent = 0, i;
-	bool setup_fresh = true, main_fresh = false, ok = true;
-	const char *name;
-	PGresult *res, *failed = NULL, *main_res = NULL;
-	struct db_result *out;
+	int nsent;
+	PGresult *failed;          /* the first error, or NULL */
+	PGresult *main_res;        /* the handler statement's rows */
+};
 
-	if (db->conn == NULL && db_check(db) < 0)
-		return db_unavailable();
-	for (i = 0; i < db->nprepared; i++)
-		if (db->prepared[i] == setup)
-			setup_fresh = false;
-	name = db_cached_name(db, sql, &main_fresh);
-	if (name == NULL || !PQenterPipelineMode(db->conn))
-		return NULL;
+/* Queues the request's commands and the Sync: false when they could not
+ * be sent. */
+static bool
+db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_values,
+    const char *sql, int nparams, const char *const *values, bool setup_fresh, bool main_fresh)
+{
+	bool ok = true;
+
 	if (db->cache_flush) {
 		ok = ok && PQsendQueryParams(db->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL,
 		    NULL, 0);
-		sent[nsent++] = PIPE_FLUSH;
+		pl->sent[pl->nsent++] = PIPE_FLUSH;
 		setup_fresh = true;
 		db->nprepared = 0;
 	}
 	if (db->session_reset) {
 		ok = ok && PQsendQueryParams(db->conn, "RESET ALL", 0, NULL, NULL, NULL, NULL, 0);
-		sent[nsent++] = PIPE_RESET;
+		pl->sent[pl->nsent++] = PIPE_RESET;
 	}
 	db->session_used = true;
 	if (setup_fresh) {
-		ok = ok && PQsendPrepare(db->conn, setup->name, setup->sql, setup->nparams, NULL);
-		sent[nsent++] = PIPE_PREPARE_SETUP;
+		ok = ok && PQsendPrepare(db->conn, pl->setup->name, pl->setup->sql,
+		    pl->setup->nparams, NULL);
+		pl->sent[pl->nsent++] = PIPE_PREPARE_SETUP;
 	}
-	ok = ok && PQsendQueryPrepared(db->conn, setup->name, setup->nparams, setup_values,
-	    NULL, NULL, 0);
-	sent[nsent++] = PIPE_SETUP;
+	ok = ok && PQsendQueryPrepared(db->conn, pl->setup->name, pl->setup->nparams,
+	    setup_values, NULL, NULL, 0);
+	pl->sent[pl->nsent++] = PIPE_SETUP;
 	if (main_fresh) {
-		ok = ok && PQsendPrepare(db->conn, name, sql, nparams, NULL);
-		sent[nsent++] = PIPE_PREPARE_MAIN;
+		ok = ok && PQsendPrepare(db->conn, pl->name, sql, nparams, NULL);
+		pl->sent[pl->nsent++] = PIPE_PREPARE_MAIN;
 	}
-	ok = ok && PQsendQueryPrepared(db->conn, name, nparams, values, NULL, NULL, 0);
-	sent[nsent++] = PIPE_MAIN;
-	ok = ok && PQpipelineSync(db->conn);
-	if (!ok) {
-		db_set_error(db, PQerrorMessage(db->conn));
-		log_warn("db: cannot send the request: %s", db->last_error);
-		db_drop(db);
-		return db_unavailable();
-	}
+	ok = ok && PQsendQueryPrepared(db->conn, pl->name, nparams, values, NULL, NULL, 0);
+	pl->sent[pl->nsent++] = PIPE_MAIN;
+	return ok && PQpipelineSync(db->conn);
+}
 
-	/* One result (then NULL) per command, then the Sync. */
-	for (i = 0; i < nsent; i++) {
-		res = PQgetResult(db->conn);
-		if (res == NULL)
+/* One result (then NULL) per command, then the Sync's, which ends the
+ * pipeline; what each command did is recorded on db. */
+static void
+db_pipeline_collect(struct db *db, struct pipeline *pl)
+{
+	PGresult *res;
+
+	for (int i = 0; i < pl->nsent; i++) {
+		if ((res = PQgetResult(db->conn)) == NULL)
 			break;
 		switch (PQresultStatus(res)) {
 		case PGRES_COMMAND_OK:
 		case PGRES_TUPLES_OK:
-			if (sent[i] == PIPE_FLUSH)
+			if (pl->sent[i] == PIPE_FLUSH)
 				db->cache_flush = false;
-			if (sent[i] == PIPE_RESET) {
+			if (pl->sent[i] == PIPE_RESET) {
 				db->session_reset = false;
 				db->session_epoch++;
 			}
-			if (sent[i] == PIPE_PREPARE_SETUP && db->nprepared < MAX_PREPARED)
-				db->prepared[db->nprepared++] = setup;
+			if (pl->sent[i] == PIPE_PREPARE_SETUP && db->nprepared < MAX_PREPARED)
+				db->prepared[db->nprepared++] = pl->setup;
 			break;
 		default:
-			if (sent[i] == PIPE_PREPARE_MAIN || sent[i] == PIPE_MAIN)
-				db_cache_forget(db, name);
-			if (failed == NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
-				failed = res;
+			if (pl->sent[i] == PIPE_PREPARE_MAIN || pl->sent[i] == PIPE_MAIN)
+				db_cache_forget(db, pl->name);
+			if (pl->failed == NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+				pl->failed = res;
 				res = NULL;
 			}
 			break;
 		}
-		if (sent[i] == PIPE_MAIN && res != NULL && failed == NULL) {
-			main_res = res;
+		if (pl->sent[i] == PIPE_MAIN && res != NULL && pl->failed == NULL) {
+			pl->main_res = res;
 			res = NULL;
 		}
 		PQclear(res);
 		while ((res = PQgetResult(db->conn)) != NULL)
 			PQclear(res);
 	}
-	/* The Sync's own result ends the pipeline. */
 	while ((res = PQgetResult(db->conn)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
 
@@ -483,23 +482,44 @@ db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *s
 		if (st == PGRES_PIPELINE_SYNC)
 			break;
 	}
+}
+
+struct db_result *
+db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
+    const char *sql, int nparams, const char *const *values)
+{
+	struct pipeline pl = { .setup = setup };
+	bool setup_fresh = true, main_fresh = false;
+
+	if (db->conn == NULL && db_check(db) < 0)
+		return db_unavailable();
+	for (int i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == setup)
+			setup_fresh = false;
+	pl.name = db_cached_name(db, sql, &main_fresh);
+	if (pl.name == NULL || !PQenterPipelineMode(db->conn))
+		return NULL;
+	if (!db_pipeline_send(db, &pl, setup_values, sql, nparams, values, setup_fresh,
+	        main_fresh)) {
+		db_set_error(db, PQerrorMessage(db->conn));
+		log_warn("db: cannot send the request: %s", db->last_error);
+		db_drop(db);
+		return db_unavailable();
+	}
+	db_pipeline_collect(db, &pl);
 	if (PQstatus(db->conn) != CONNECTION_OK || !PQexitPipelineMode(db->conn)) {
-		PQclear(main_res);
-		if (failed != NULL)
-			return db_wrap(db, failed);
+		PQclear(pl.main_res);
+		if (pl.failed != NULL)
+			return db_wrap(db, pl.failed);
 		db_set_error(db, PQerrorMessage(db->conn));
 		db_drop(db);
 		return db_unavailable();
 	}
-	if (failed != NULL) {
-		PQclear(main_res);
-		out = db_wrap(db, failed);
-	} else if (main_res != NULL) {
-		out = db_wrap(db, main_res);
-	} else {
-		out = db_unavailable();
+	if (pl.failed != NULL) {
+		PQclear(pl.main_res);
+		return db_wrap(db, pl.failed);
 	}
-	return out;
+	return pl.main_res != NULL ? db_wrap(db, pl.main_res) : db_unavailable();
 }
 
 enum db_status

@@ -265,18 +265,12 @@ doc_name(const struct schema_cache *sc, const struct sc_table *t)
 	return t->url_plural;
 }
 
+/* The component schema of t's rows, under cname. */
 static void
-add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
-    struct json_object *paths, struct json_object *schemas)
+add_table_schema(const struct sc_table *t, const char *cname, struct json_object *schemas)
 {
-	unsigned priv = t->privileges[role];
-	const char *name = doc_name(sc, t);
-	char cname[300], opid[400], path[600], summary[700];
-	struct json_object *schema, *props, *required, *coll, *item = NULL;
+	struct json_object *schema, *props, *required;
 
-	safe_name(t->url_name, cname, sizeof(cname));
-	if (json_object_object_get_ex(schemas, cname, NULL))
-		snprintf(cname + strlen(cname), sizeof(cname) - strlen(cname), "_%s", t->schema);
 	schema = json_object_new_object();
 	props = json_object_new_object();
 	required = json_object_new_array();
@@ -296,6 +290,14 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 	else
 		json_object_put(required);
 	json_object_object_add(schemas, cname, schema);
+}
+
+/* /tables/{name}: the operations role may use on the collection. */
+static struct json_object *
+table_collection_ops(const struct sc_table *t, unsigned priv, const char *cname)
+{
+	char opid[400], summary[700];
+	struct json_object *coll;
 
 	coll = json_object_new_object();
 	if (priv & PRIV_SELECT) {
@@ -345,11 +347,16 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		json_object_object_add(coll, "delete", table_op(t, summary, opid, true,
 		    false, NULL, resp));
 	}
-	snprintf(path, sizeof(path), "/tables/%s", name);
-	json_object_object_add(paths, path, coll);
+	return coll;
+}
 
-	if (t->pk < 0)
-		return;
+/* /tables/{name}/{id}: the operations role may use on one row. */
+static struct json_object *
+table_item_ops(const struct sc_table *t, unsigned priv, const char *cname)
+{
+	char opid[400], summary[700];
+	struct json_object *item;
+
 	item = json_object_new_object();
 	{
 		struct json_object *params = json_object_new_array();
@@ -395,8 +402,27 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 		json_object_object_add(item, "delete", table_op(t, summary, opid, false,
 		    false, NULL, resp));
 	}
+	return item;
+}
+
+static void
+add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
+    struct json_object *paths, struct json_object *schemas)
+{
+	unsigned priv = t->privileges[role];
+	const char *name = doc_name(sc, t);
+	char cname[300], path[600];
+
+	safe_name(t->url_name, cname, sizeof(cname));
+	if (json_object_object_get_ex(schemas, cname, NULL))
+		snprintf(cname + strlen(cname), sizeof(cname) - strlen(cname), "_%s", t->schema);
+	add_table_schema(t, cname, schemas);
+	snprintf(path, sizeof(path), "/tables/%s", name);
+	json_object_object_add(paths, path, table_collection_ops(t, priv, cname));
+	if (t->pk < 0)
+		return;
 	snprintf(path, sizeof(path), "/tables/%s/{id}", name);
-	json_object_object_add(paths, path, item);
+	json_object_object_add(paths, path, table_item_ops(t, priv, cname));
 }
 
 char *
