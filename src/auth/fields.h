@@ -1,6 +1,7 @@
 /*
  * auth/fields.h - the shapes auth accepts before it asks the database:
- * email addresses, refresh tokens and redirect targets.
+ * email addresses and tokens (refresh and magic-link) in auth/fields.c,
+ * redirect targets in auth/redirect.c.
  */
 #ifndef FLUXBASE_AUTH_FIELDS_H
 #define FLUXBASE_AUTH_FIELDS_H

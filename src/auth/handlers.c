@@ -4,11 +4,11 @@
  * Passwords are hashed and verified here (Argon2id); everything else is
  * one call of a function of migration 0003, run as the role fluxbase_auth
  * in the request's single transaction.  Unknown account and wrong password
- * cost the same and answer the same.
+ * cost the same and answer the same.  Refresh and magic-link tokens come
+ * from auth/tokens.c; the shapes of fields are checked by auth/fields.c.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +18,10 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/fields.h"
 #include "auth/password.h"
 #include "auth/ratelimit.h"
-#include "auth/fields.h"
+#include "auth/tokens.h"
 #include "conf.h"
 #include "db.h"
 #include "handlers.h"
@@ -33,8 +34,6 @@
 #include "token.h"
 
 #define AUTH_ROLE "fluxbase_auth"
-#define EMAIL_MAX 254
-#define REFRESH_TOKEN_BYTES 32
 
 static const struct conflict user_exists = {
 	"USER_EXISTS", "An account with this email already exists",
@@ -121,34 +120,6 @@ field_metadata(struct request *r, struct json_object *o, const char **out)
 	return rc;
 }
 
-bool
-auth_email_is_valid(const char *e)
-{
-	const char *at = strchr(e, '@'), *p;
-	size_t n = strlen(e);
-	bool dot = false;
-
-	if (n < 3 || n > EMAIL_MAX || at == NULL || at == e || strchr(at + 1, '@') != NULL ||
-	    at - e > 64 || at[1] == '\0')
-		return false;
-	for (p = e; p < at; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-		    strchr("<>()[],;:\\\"", *p) != NULL)
-			return false;
-	if (e[0] == '.' || at[-1] == '.' || strstr(e, "..") != NULL)
-		return false;
-	for (p = at + 1; *p; p++) {
-		if (*p == '.') {
-			if (p == at + 1 || p[1] == '\0' || p[-1] == '.' || p[-1] == '-')
-				return false;
-			dot = true;
-		} else if (!isalnum((unsigned char)*p) && *p != '-') {
-			return false;
-		}
-	}
-	return dot;
-}
-
 static int
 email_field(struct request *r, struct json_object *o, const char **email, bool required)
 {
@@ -169,98 +140,59 @@ email_field(struct request *r, struct json_object *o, const char **email, bool r
 	return 1;
 }
 
-/* ---- tokens ---------------------------------------------------------------- */
+/* A new password must be strong enough: 0, or -1 with 400 set. */
+static int
+new_password_check(struct request *r, const char *password, size_t len)
+{
+	const char *why = password_check_strength(r->conf, password, len);
 
-struct refresh_token {
-	char token[64];
-	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1];   /* bytea \x... */
-	char box[2 + 2 * (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64) + 1];
+	if (why == NULL)
+		return 0;
+	return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
+	    r->conf->password_min_length);
+}
+
+/* What an email and a password are for: a new account, or signing in. */
+enum credentials_use { CREDENTIALS_SIGNUP, CREDENTIALS_SIGNIN };
+
+struct credentials {
+	struct json_object *body;
+	const char *email, *password;
+	size_t password_len;
 };
 
-/* SHA-256 of a token as a bytea literal. */
-static void
-token_hash_hex(const char *token, char *out, size_t n)
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-	out[0] = '\\';
-	out[1] = 'x';
-	sodium_bin2hex(out + 2, n - 2, h, sizeof(h));
-}
-
-static void
-box_key(const struct conf *c, unsigned char key[crypto_secretbox_KEYBYTES])
-{
-	static const char context[] = "fluxbase refresh-token box v1";
-	unsigned char master[32];
-
-	crypto_generichash(master, sizeof(master), (const unsigned char *)c->jwt_secret,
-	    strlen(c->jwt_secret), NULL, 0);
-	crypto_generichash(key, crypto_secretbox_KEYBYTES, (const unsigned char *)context,
-	    sizeof(context) - 1, master, sizeof(master));
-	sodium_memzero(master, sizeof(master));
-}
-
-static void
-refresh_token_new(const struct conf *c, struct refresh_token *t)
-{
-	unsigned char raw[REFRESH_TOKEN_BYTES], key[crypto_secretbox_KEYBYTES];
-	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
-	size_t len;
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(t->token, sizeof(t->token), raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	token_hash_hex(t->token, t->hash, sizeof(t->hash));
-	len = strlen(t->token);
-	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
-	box_key(c, key);
-	crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, (const unsigned char *)t->token,
-	    len, sealed, key);
-	sodium_memzero(key, sizeof(key));
-	t->box[0] = '\\';
-	t->box[1] = 'x';
-	sodium_bin2hex(t->box + 2, sizeof(t->box) - 2, sealed,
-	    crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
-	sodium_memzero(raw, sizeof(raw));
-}
-
-/* Opens a sealed token (bytea text \x...) into out. */
+/*
+ * The opening of signup and signin: the action's rate limit, then (signup)
+ * whether sign-ups are open, the strict body, the email and the password.
+ * A new password must be strong enough; one to check is only capped, and
+ * an overlong one is refused like a wrong one, before any hash is made.
+ * 0, or -1 with the answer set.
+ */
 static int
-refresh_token_open(const struct conf *c, const char *box, char *out, size_t n)
+auth_credentials(struct request *r, enum credentials_use use, struct credentials *c)
 {
-	unsigned char sealed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
-	unsigned char key[crypto_secretbox_KEYBYTES];
-	size_t len;
+	static const char *const signup_fields[] = { "email", "password", "user_metadata", NULL };
+	static const char *const signin_fields[] = { "email", "password", NULL };
+	bool signup = use == CREDENTIALS_SIGNUP;
 	int rc;
 
-	if (box == NULL || strncmp(box, "\\x", 2) != 0 ||
-	    sodium_hex2bin(sealed, sizeof(sealed), box + 2, strlen(box + 2), NULL, &len, NULL) != 0 ||
-	    len <= crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES ||
-	    len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES >= n)
+	if (rate_limited(r, signup ? "signup" : "signin",
+	    signup ? r->conf->rate_limit_signup : r->conf->rate_limit_signin) < 0)
 		return -1;
-	box_key(c, key);
-	rc = crypto_secretbox_open_easy((unsigned char *)out, sealed + crypto_secretbox_NONCEBYTES,
-	    len - crypto_secretbox_NONCEBYTES, sealed, key);
-	sodium_memzero(key, sizeof(key));
-	if (rc != 0)
+	if (signup && !r->conf->signup_enabled)
+		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
+	if ((c->body = auth_body(r, signup ? signup_fields : signin_fields, NULL)) == NULL ||
+	    email_field(r, c->body, &c->email, true) < 0)
 		return -1;
-	out[len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] = '\0';
+	if ((rc = field_string(r, c->body, "password", &c->password, &c->password_len)) < 0)
+		return -1;
+	if (rc == 0)
+		return response_error(r, 400, "VALIDATION", "password is required");
+	if (signup)
+		return new_password_check(r, c->password, c->password_len);
+	if (c->password_len > PASSWORD_MAX_BYTES)
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	return 0;
-}
-
-bool
-auth_token_shape_ok(const char *t)
-{
-	size_t n = t ? strlen(t) : 0;
-
-	if (n < 20 || n > 128)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)t[i]) && t[i] != '-' && t[i] != '_')
-			return false;
-	return true;
 }
 
 /*
@@ -352,35 +284,19 @@ message(struct request *r, const char *text)
 int
 auth_signup(struct request *r)
 {
-	static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
-	struct json_object *o;
-	const char *email, *password, *meta, *why;
+	struct credentials c;
+	const char *meta;
 	char hash[crypto_pwhash_STRBYTES];
 	struct refresh_token rt;
 	struct db_result *res;
-	size_t plen;
 
-	if (rate_limited(r, "signup", r->conf->rate_limit_signup) < 0)
+	if (auth_credentials(r, CREDENTIALS_SIGNUP, &c) < 0 || field_metadata(r, c.body, &meta) < 0)
 		return -1;
-	if (!r->conf->signup_enabled)
-		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
-	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
-		return -1;
-	if (field_string(r, o, "password", &password, &plen) <= 0) {
-		if (r->resp.status == 0)
-			response_error(r, 400, "VALIDATION", "password is required");
-		return 0;
-	}
-	if ((why = password_check_strength(r->conf, password, plen)) != NULL)
-		return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
-		    r->conf->password_min_length);
-	if (field_metadata(r, o, &meta) < 0)
-		return -1;
-	if (password_hash(r->conf, password, plen, hash) < 0)
+	if (password_hash(r->conf, c.password, c.password_len, hash) < 0)
 		return -1;
 	refresh_token_new(r->conf, &rt);
 	{
-		const char *values[] = { email, hash, meta, rt.hash, rt.box, user_agent(r),
+		const char *values[] = { c.email, hash, meta, rt.hash, rt.box, user_agent(r),
 			request_client_address(r) };
 
 		res = session_write(r, AUTH_ROLE,
@@ -397,27 +313,16 @@ auth_signup(struct request *r)
 int
 auth_signin(struct request *r)
 {
-	static const char *const allowed[] = { "email", "password", NULL };
-	struct json_object *o;
-	const char *email, *password, *stored = NULL, *user_id = NULL, *new_hash = NULL;
+	struct credentials c;
+	const char *stored = NULL, *user_id = NULL, *new_hash = NULL;
 	char rehash[crypto_pwhash_STRBYTES];
 	struct refresh_token rt;
 	struct db_result *res;
-	size_t plen;
 
-	if (rate_limited(r, "signin", r->conf->rate_limit_signin) < 0)
+	if (auth_credentials(r, CREDENTIALS_SIGNIN, &c) < 0)
 		return -1;
-	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0)
-		return -1;
-	if (field_string(r, o, "password", &password, &plen) <= 0) {
-		if (r->resp.status == 0)
-			response_error(r, 400, "VALIDATION", "password is required");
-		return 0;
-	}
-	if (plen > PASSWORD_MAX_BYTES)
-		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	{
-		const char *values[] = { email };
+		const char *values[] = { c.email };
 
 		res = auth_exec(r, "SELECT id, password_hash FROM auth.users WHERE lower(email) ="
 				   " lower($1)", 1, values, true);
@@ -430,13 +335,13 @@ auth_signin(struct request *r)
 	}
 	if (stored == NULL) {
 		/* No such account (or no password): the same work, the same answer. */
-		password_dummy_verify(r->conf, password, plen);
+		password_dummy_verify(r->conf, c.password, c.password_len);
 		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	}
-	if (password_verify(stored, password, plen) != 0)
+	if (password_verify(stored, c.password, c.password_len) != 0)
 		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	if (password_needs_rehash(r->conf, stored)) {
-		if (password_hash(r->conf, password, plen, rehash) == 0)
+		if (password_hash(r->conf, c.password, c.password_len, rehash) == 0)
 			new_hash = rehash;
 	}
 	refresh_token_new(r->conf, &rt);
@@ -470,22 +375,21 @@ auth_refresh(struct request *r)
 	static const char *const allowed[] = { "refresh_token", NULL };
 	struct json_object *o;
 	const char *token, *outcome;
-	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1], grace[16], current[64];
+	char hash[REFRESH_TOKEN_HASH_SIZE], grace[16], current[REFRESH_TOKEN_TEXT_MAX];
 	struct refresh_token rt;
 	struct db_result *res;
+	int rc;
 
 	if (rate_limited(r, "refresh", r->conf->rate_limit_refresh) < 0)
 		return -1;
-	if ((o = auth_body(r, allowed, NULL)) == NULL)
+	if ((o = auth_body(r, allowed, NULL)) == NULL ||
+	    (rc = field_string(r, o, "refresh_token", &token, NULL)) < 0)
 		return -1;
-	if (field_string(r, o, "refresh_token", &token, NULL) <= 0) {
-		if (r->resp.status == 0)
-			response_error(r, 400, "VALIDATION", "refresh_token is required");
-		return 0;
-	}
+	if (rc == 0)
+		return response_error(r, 400, "VALIDATION", "refresh_token is required");
 	if (!auth_token_shape_ok(token))
 		return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
-	token_hash_hex(token, hash, sizeof(hash));
+	refresh_token_hash(token, hash);
 	refresh_token_new(r->conf, &rt);
 	snprintf(grace, sizeof(grace), "%d", r->conf->refresh_reuse_interval);
 	{
@@ -503,9 +407,8 @@ auth_refresh(struct request *r)
 		    db_result_value(res, 0, 2), rt.token, NULL);
 	if (strcmp(outcome, "current") == 0 &&
 	    refresh_token_open(r->conf, db_result_value(res, 0, 3), current, sizeof(current)) == 0) {
-		int rc = respond_session(r, 200, db_result_value(res, 0, 1),
-		    db_result_value(res, 0, 2), current, NULL);
-
+		rc = respond_session(r, 200, db_result_value(res, 0, 1), db_result_value(res, 0, 2),
+		    current, NULL);
 		sodium_memzero(current, sizeof(current));
 		return rc;
 	}
@@ -515,59 +418,67 @@ auth_refresh(struct request *r)
 	return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 }
 
+static int
+auth_user_read(struct request *r)
+{
+	const char *values[] = { r->user_id };
+	struct db_result *res;
+
+	res = auth_exec(r, "SELECT auth.user_json(u)::text FROM auth.users u WHERE id = $1::uuid",
+	    1, values, true);
+	if (res == NULL)
+		return -1;
+	if (db_result_rows(res) != 1)
+		return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
+	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	return 0;
+}
+
+static int
+auth_user_update(struct request *r)
+{
+	static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
+	static const char *const forbidden[] = { "role", "app_metadata", "email_verified", "id",
+		NULL };
+	struct json_object *o = auth_body(r, allowed, forbidden);
+	const char *email = NULL, *password, *meta, *values[5];
+	char hash[crypto_pwhash_STRBYTES];
+	struct db_result *res;
+	size_t plen;
+	int has_pw;
+
+	if (o == NULL || email_field(r, o, &email, false) < 0 ||
+	    (has_pw = field_string(r, o, "password", &password, &plen)) < 0 ||
+	    field_metadata(r, o, &meta) < 0)
+		return -1;
+	if (has_pw) {
+		if (new_password_check(r, password, plen) < 0 ||
+		    password_hash(r->conf, password, plen, hash) < 0)
+			return -1;
+	}
+	values[0] = r->user_id;
+	values[1] = r->session_id;
+	values[2] = email;
+	values[3] = has_pw ? hash : NULL;
+	values[4] = meta;
+	res = session_write(r, AUTH_ROLE,
+	    "SELECT auth.update_user($1::uuid, $2::uuid, $3, $4, $5::jsonb)::text", 5, values,
+	    &user_exists);
+	sodium_memzero(hash, sizeof(hash));
+	if (res == NULL)
+		return -1;
+	if (db_result_isnull(res, 0, 0))
+		return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
+	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	return 0;
+}
+
 int
 auth_user(struct request *r)
 {
-	struct db_result *res;
-	const char *values[5];
-
-	if (r->method == HTTP_GET || r->method == HTTP_HEAD) {
-		values[0] = r->user_id;
-		res = auth_exec(r, "SELECT auth.user_json(u)::text FROM auth.users u WHERE id = $1::uuid",
-		    1, values, true);
-		if (res == NULL)
-			return -1;
-		if (db_result_rows(res) != 1)
-			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
-		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
-		return 0;
-	} else {
-		static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
-		static const char *const forbidden[] = { "role", "app_metadata", "email_verified",
-			"id", NULL };
-		struct json_object *o = auth_body(r, allowed, forbidden);
-		const char *email = NULL, *password, *meta, *why;
-		char hash[crypto_pwhash_STRBYTES];
-		size_t plen;
-		int has_pw;
-
-		if (o == NULL || email_field(r, o, &email, false) < 0 ||
-		    (has_pw = field_string(r, o, "password", &password, &plen)) < 0 ||
-		    field_metadata(r, o, &meta) < 0)
-			return 0;
-		if (has_pw) {
-			if ((why = password_check_strength(r->conf, password, plen)) != NULL)
-				return response_error(r, 400, "VALIDATION", "%s (at least %d characters)",
-				    why, r->conf->password_min_length);
-			if (password_hash(r->conf, password, plen, hash) < 0)
-				return -1;
-		}
-		values[0] = r->user_id;
-		values[1] = r->session_id;
-		values[2] = email;
-		values[3] = has_pw ? hash : NULL;
-		values[4] = meta;
-		res = session_write(r, AUTH_ROLE,
-		    "SELECT auth.update_user($1::uuid, $2::uuid, $3, $4, $5::jsonb)::text", 5, values,
-		    &user_exists);
-		sodium_memzero(hash, sizeof(hash));
-		if (res == NULL)
-			return -1;
-		if (db_result_isnull(res, 0, 0))
-			return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
-		response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
-		return 0;
-	}
+	if (r->method == HTTP_GET || r->method == HTTP_HEAD)
+		return auth_user_read(r);
+	return auth_user_update(r);
 }
 
 int
@@ -586,7 +497,7 @@ auth_magiclink(struct request *r)
 		return -1;
 	if ((o = auth_body(r, allowed, NULL)) == NULL || email_field(r, o, &email, true) < 0 ||
 	    field_string(r, o, "redirect_to", &redirect, NULL) < 0)
-		return 0;
+		return -1;
 	if (redirect != NULL && !auth_redirect_allowed(r->conf->redirect_allow_list, redirect))
 		return response_error(r, 400, "VALIDATION", "redirect_to is not an allowed URL");
 	if (r->conf->public_url[0] == '\0') {
@@ -632,7 +543,7 @@ int
 auth_magiclink_verify(struct request *r)
 {
 	const char *token = query_get(r, "token"), *outcome;
-	char hash[2 + 2 * crypto_hash_sha256_BYTES + 1];
+	char hash[REFRESH_TOKEN_HASH_SIZE];
 	bool consume = r->method != HTTP_HEAD;
 	struct refresh_token rt;
 	struct db_result *res;
@@ -641,7 +552,7 @@ auth_magiclink_verify(struct request *r)
 		return -1;
 	if (!auth_token_shape_ok(token))
 		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
-	token_hash_hex(token, hash, sizeof(hash));
+	refresh_token_hash(token, hash);
 	refresh_token_new(r->conf, &rt);
 	{
 		const char *values[] = { hash, consume ? "true" : "false", rt.hash, rt.box,
