@@ -19,6 +19,7 @@
 #include "log.h"
 #include "schema.h"
 #include "session.h"
+#include "slothash.h"
 #include "sqlstate.h"
 #include "token.h"
 
@@ -103,22 +104,13 @@ struct token_entry {
 };
 
 static struct token_entry token_cache[TOKEN_CACHE_SLOTS];
-static unsigned char token_cache_key[crypto_shorthash_KEYBYTES];
-static bool token_cache_ready;
+static struct slothash token_cache_hash;
 
 static struct token_entry *
 token_cache_slot(const char *token)
 {
-	unsigned char h[crypto_shorthash_BYTES];
-	uint64_t k;
-
-	if (!token_cache_ready) {
-		randombytes_buf(token_cache_key, sizeof(token_cache_key));
-		token_cache_ready = true;
-	}
-	crypto_shorthash(h, (const unsigned char *)token, strlen(token), token_cache_key);
-	memcpy(&k, h, sizeof(k));
-	return &token_cache[k % TOKEN_CACHE_SLOTS];
+	return &token_cache[slothash_index(&token_cache_hash, token, strlen(token),
+	    TOKEN_CACHE_SLOTS)];
 }
 
 static void
@@ -154,15 +146,97 @@ session_refuse(struct request *r, const char *code, const char *message)
 	return -1;
 }
 
+/* A token verified before: 1 and the caller on r, 0 when not cached, -1
+ * with 401 set when it has expired since. */
+static int
+token_cache_find(struct request *r, const char *token)
+{
+	struct token_entry *e = token_cache_slot(token);
+
+	if (e->token == NULL || strcmp(e->token, token) != 0)
+		return 0;
+	if (time(NULL) > e->exp + TOKEN_SKEW)
+		return session_refuse(r, "TOKEN_EXPIRED", "The token has expired");
+	r->role = e->role;
+	r->claims = e->claims;
+	r->user_id = e->user_id;
+	r->session_id = e->session_id;
+	r->email = e->email;
+	r->has_token = true;
+	return 1;
+}
+
+static void
+token_cache_put(const struct request *r, const char *token, long exp)
+{
+	struct token_entry *e = token_cache_slot(token);
+
+	token_entry_clear(e);
+	e->token = strdup(token);
+	e->exp = exp;
+	e->role = dup_or_null(r->role);
+	e->claims = dup_or_null(r->claims);
+	e->user_id = dup_or_null(r->user_id);
+	e->session_id = dup_or_null(r->session_id);
+	e->email = dup_or_null(r->email);
+	if (e->token == NULL || e->role == NULL || e->claims == NULL)
+		token_entry_clear(e);
+}
+
+/* An optional string claim that must be a UUID (SQL casts it): true when
+ * absent or acceptable. */
+static bool
+claim_uuid(struct request *r, struct json_object *claims, const char *name, const char **out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(claims, name, &v))
+		return true;
+	if (!json_object_is_type(v, json_type_string) ||
+	    !token_uuid_is_valid(json_object_get_string(v)))
+		return false;
+	*out = arena_strdup(r->arena, json_object_get_string(v));
+	return true;
+}
+
+/* The caller a verified token's claims name, on r: false when they are
+ * not acceptable (a role we do not serve, a sub that is not a UUID). */
+static bool
+session_take_claims(struct request *r, const char *json, long *exp)
+{
+	struct json_object *claims = json_tokener_parse(json), *v;
+	const char *role = NULL;
+	bool ok;
+
+	if (claims != NULL && json_object_object_get_ex(claims, "role", &v) &&
+	    json_object_is_type(v, json_type_string))
+		role = json_object_get_string(v);
+	ok = schema_role_index(role) >= 0 && claim_uuid(r, claims, "sub", &r->user_id) &&
+	    claim_uuid(r, claims, "session_id", &r->session_id);
+	if (ok) {
+		if (json_object_object_get_ex(claims, "email", &v) &&
+		    json_object_is_type(v, json_type_string))
+			r->email = arena_strdup(r->arena, json_object_get_string(v));
+		*exp = json_object_object_get_ex(claims, "exp", &v) ? (long)json_object_get_int64(v) : 0;
+		r->role = arena_strdup(r->arena, role);
+		r->claims = arena_strdup(r->arena, json);
+		r->has_token = true;
+	} else {
+		r->user_id = r->session_id = r->email = NULL;
+	}
+	json_object_put(claims);
+	return ok;
+}
+
 int
 session_resolve(struct request *r)
 {
 	const char *auth = request_header(r, "Authorization");
-	struct json_object *claims, *v;
 	enum token_status st;
 	char *json = NULL;
-	const char *role = NULL;
-	bool ok = false;
+	long exp = 0;
+	int cached;
+	bool ok;
 
 	if (r->session_resolved)
 		return 0;
@@ -177,71 +251,19 @@ session_resolve(struct request *r)
 	auth += 7;
 	while (*auth == ' ')
 		auth++;
-	{
-		struct token_entry *e = token_cache_slot(auth);
-
-		if (e->token != NULL && strcmp(e->token, auth) == 0) {
-			if (time(NULL) > e->exp + TOKEN_SKEW)
-				return session_refuse(r, "TOKEN_EXPIRED", "The token has expired");
-			r->role = e->role;
-			r->claims = e->claims;
-			r->user_id = e->user_id;
-			r->session_id = e->session_id;
-			r->email = e->email;
-			r->has_token = true;
-			return 0;
-		}
-	}
+	if ((cached = token_cache_find(r, auth)) != 0)
+		return cached < 0 ? -1 : 0;
 	st = token_verify(&TOKEN_KEY(r->conf), auth, time(NULL), &json);
 	if (st == TOKEN_EXPIRED)
 		return session_refuse(r, "TOKEN_EXPIRED", "The token has expired");
 	if (st != TOKEN_OK)
 		return session_refuse(r, "INVALID_TOKEN", "The token is invalid");
-	claims = json_tokener_parse(json);
-	if (claims != NULL && json_object_object_get_ex(claims, "role", &v) &&
-	    json_object_is_type(v, json_type_string))
-		role = json_object_get_string(v);
-	ok = schema_role_index(role) >= 0;
-	/* sub and session_id, when present, must be UUIDs: SQL casts them. */
-	if (ok && json_object_object_get_ex(claims, "sub", &v)) {
-		if (json_object_is_type(v, json_type_string) &&
-		    token_uuid_is_valid(json_object_get_string(v)))
-			r->user_id = arena_strdup(r->arena, json_object_get_string(v));
-		else
-			ok = false;
-	}
-	if (ok && json_object_object_get_ex(claims, "session_id", &v)) {
-		if (json_object_is_type(v, json_type_string) &&
-		    token_uuid_is_valid(json_object_get_string(v)))
-			r->session_id = arena_strdup(r->arena, json_object_get_string(v));
-		else
-			ok = false;
-	}
-	if (ok && json_object_object_get_ex(claims, "email", &v) &&
-	    json_object_is_type(v, json_type_string))
-		r->email = arena_strdup(r->arena, json_object_get_string(v));
-	if (ok) {
-		struct token_entry *e = token_cache_slot(auth);
-
-		r->role = arena_strdup(r->arena, role);
-		r->claims = arena_strdup(r->arena, json);
-		r->has_token = true;
-		token_entry_clear(e);
-		e->token = strdup(auth);
-		e->exp = json_object_object_get_ex(claims, "exp", &v) ? (long)json_object_get_int64(v) : 0;
-		e->role = dup_or_null(r->role);
-		e->claims = dup_or_null(r->claims);
-		e->user_id = dup_or_null(r->user_id);
-		e->session_id = dup_or_null(r->session_id);
-		e->email = dup_or_null(r->email);
-		if (e->token == NULL || e->role == NULL || e->claims == NULL)
-			token_entry_clear(e);
-	} else {
-		r->user_id = r->session_id = r->email = NULL;
-	}
-	json_object_put(claims);
+	ok = session_take_claims(r, json, &exp);
 	free(json);
-	return ok ? 0 : session_refuse(r, "INVALID_TOKEN", "The token's claims are not acceptable");
+	if (!ok)
+		return session_refuse(r, "INVALID_TOKEN", "The token's claims are not acceptable");
+	token_cache_put(r, auth, exp);
+	return 0;
 }
 
 int
