@@ -22,6 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "listen.h"
 #include "pool.h"
 #include "scoreboard.h"
 #include "storage/gc.h"
@@ -238,7 +239,7 @@ main(int argc, char **argv)
 	}
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
-	on_fd0 = pool_fd_is_listener(0);
+	on_fd0 = listen_fd_is_listener(0);
 	if (a.command == NULL && on_fd0)
 		return cmd_serve(&a, true);
 	if (a.command == NULL) {

@@ -1,7 +1,7 @@
 /*
  * pool.c - the master, in the manner of php-fpm.
  *
- * The master binds (or inherits) the listening socket, maps the
+ * The master binds (listen.c) or inherits the listening socket, maps the
  * scoreboard, forks `workers` children and then only watches: signals
  * arrive through a self-pipe and are handled in its loop.
  *   SIGCHLD          reap; respawn unless stopping (throttled if a child
@@ -22,23 +22,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "auth/password.h"
 #include "conf.h"
+#include "listen.h"
 #include "log.h"
 #include "pool.h"
 #include "scoreboard.h"
@@ -62,205 +59,6 @@ struct pool {
 	time_t stop_deadline;
 	time_t next_spawn_at;      /* throttle after a crash at start */
 };
-
-bool
-pool_fd_is_listener(int fd)
-{
-	int val = 0;
-	socklen_t len = sizeof(val);
-
-	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len) == 0 && val != 0;
-}
-
-static bool
-listen_is_unix(const char *listen)
-{
-	return strncmp(listen, "unix:", 5) == 0 || listen[0] == '/' || listen[0] == '.' ||
-	       strchr(listen, ':') == NULL;
-}
-
-/* [server] listen_backlog, or when it is -1 the kernel's limit
- * (net.core.somaxconn), which listen() would cap a larger value to. */
-static int
-pool_backlog(const struct conf *conf)
-{
-	FILE *f;
-	int n = 0;
-
-	if (conf->listen_backlog > 0)
-		return conf->listen_backlog;
-	f = fopen("/proc/sys/net/core/somaxconn", "r");
-	if (f != NULL) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n > 0 ? n : 4096;        /* the kernel's default since Linux 5.4 */
-}
-
-static int
-pool_listen_unix(const struct conf *conf, const char *path)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_err("%s: socket path too long: %s", __func__, path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-
-	if (lstat(path, &st) == 0) {
-		int probe;
-
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s: %s exists and is not a socket; refusing to replace it",
-			    __func__, path);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
-			log_err("%s: another process is listening on %s; not taking it over",
-			    __func__, path);
-			return -1;
-		}
-		if (probe >= 0)
-			close(probe);
-		if (unlink(path) < 0) {
-			log_err("%s: cannot remove stale socket %s: %m", __func__, path);
-			return -1;
-		}
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0) {
-		log_err("%s: socket: %m", __func__);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		log_err("%s: bind %s: %m", __func__, path);
-		goto fail;
-	}
-	if (chmod(path, (mode_t)conf->listen_mode) < 0) {
-		log_err("%s: chmod %s: %m", __func__, path);
-		goto fail_unlink;
-	}
-	if (conf->listen_owner[0] != '\0' || conf->listen_group[0] != '\0') {
-		uid_t uid = (uid_t)-1;
-		gid_t gid = (gid_t)-1;
-
-		if (conf->listen_owner[0] != '\0') {
-			struct passwd *pw = getpwnam(conf->listen_owner);
-
-			if (pw == NULL) {
-				log_err("%s: [server] listen_owner: no such user %s", __func__,
-				    conf->listen_owner);
-				goto fail_unlink;
-			}
-			uid = pw->pw_uid;
-		}
-		if (conf->listen_group[0] != '\0') {
-			struct group *gr = getgrnam(conf->listen_group);
-
-			if (gr == NULL) {
-				log_err("%s: [server] listen_group: no such group %s", __func__,
-				    conf->listen_group);
-				goto fail_unlink;
-			}
-			gid = gr->gr_gid;
-		}
-		if (chown(path, uid, gid) < 0) {
-			log_err("%s: chown %s: %m", __func__, path);
-			goto fail_unlink;
-		}
-	}
-	if (listen(fd, pool_backlog(conf)) < 0) {
-		log_err("%s: listen %s: %m", __func__, path);
-		goto fail_unlink;
-	}
-	return fd;
-fail_unlink:
-	unlink(path);
-fail:
-	close(fd);
-	return -1;
-}
-
-static int
-pool_listen_tcp(const struct conf *conf, const char *spec)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints, *res = NULL, *ai;
-	size_t hlen;
-	int fd = -1, one = 1, rc;
-
-	hlen = (size_t)(colon - spec);
-	if (hlen >= sizeof(host) || colon[1] == '\0') {
-		log_err("%s: [server] listen: expected host:port, got %s", __func__, spec);
-		return -1;
-	}
-	memcpy(host, spec, hlen);
-	host[hlen] = '\0';
-	if (host[0] == '[' && hlen >= 2 && host[hlen - 1] == ']') {
-		memmove(host, host + 1, hlen - 2);
-		host[hlen - 2] = '\0';
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
-	if (rc != 0) {
-		log_err("%s: [server] listen %s: %s", __func__, spec, gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, pool_backlog(conf)) == 0)
-			break;
-		log_err("%s: bind/listen %s: %m", __func__, spec);
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-int
-pool_listen(const struct conf *conf)
-{
-	const char *l = conf->listen;
-
-	if (listen_is_unix(l))
-		return pool_listen_unix(conf, strncmp(l, "unix:", 5) == 0 ? l + 5 : l);
-	return pool_listen_tcp(conf, l);
-}
-
-/* systemd socket activation: LISTEN_PID is us, the socket is fd 3. */
-static int
-pool_inherited_fd(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int fd = -1;
-
-	if (pid != NULL && fds != NULL && atol(pid) == (long)getpid() && atoi(fds) >= 1 &&
-	    pool_fd_is_listener(3))
-		fd = 3;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (fd >= 0)
-		fcntl(fd, F_SETFD, 0);
-	return fd;
-}
 
 static void
 pool_on_signal(int signo)
@@ -574,18 +372,18 @@ pool_run(struct conf *conf, const char *conf_path)
 	p.conf_path = conf_path;
 	p.generation = 1;
 
-	p.listen_fd = pool_inherited_fd();
+	p.listen_fd = listen_inherited();
 	inherited = p.listen_fd >= 0;
 	if (!inherited) {
-		p.listen_fd = pool_listen(conf);
+		const char *path = listen_unix_path(conf->listen);
+
+		p.listen_fd = listen_open(conf);
 		if (p.listen_fd < 0) {
 			conf_free(conf);
 			return 1;
 		}
-		if (listen_is_unix(conf->listen)) {
+		if (path != NULL) {
 			struct stat st;
-			const char *path = strncmp(conf->listen, "unix:", 5) == 0 ?
-			    conf->listen + 5 : conf->listen;
 
 			p.socket_path = strdup(path);
 			if (stat(path, &st) == 0)

@@ -239,6 +239,69 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 		fcgx->detached = 1;
 }
 
+/* The listening socket non-blocking, libfcgi ready on it, the database
+ * connection (its schema loaded when it is up): the connection, or NULL. */
+static struct db *
+worker_open(const struct conf *conf, int listen_fd, FCGX_Request *fcgx)
+{
+	int flags = fcntl(listen_fd, F_GETFL);
+	struct db *db;
+
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_err("%s: cannot make the listening socket non-blocking: %m", __func__);
+		return NULL;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(fcgx, listen_fd, 0) != 0) {
+		log_err("%s: libfcgi could not be set up", __func__);
+		return NULL;
+	}
+	if ((db = db_new(conf->db_url, conf->db_connect_timeout)) == NULL)
+		return NULL;
+	db_listen(db, "fluxbase");
+	db_set_notify_handler(db, worker_on_notify, &worker_schema);
+	if (db_connect(db) < 0)
+		log_warn("%s: database not reachable yet: %s", __func__, db_last_error(db));
+	else
+		schema_load(&worker_schema, db, conf->tables_schemas);
+	return db;
+}
+
+/*
+ * The only place signals are delivered.  The database's socket is watched
+ * too: a notification (schema changed) or the end of the connection is
+ * dealt with as it comes, and a request finds nothing left to check.  With
+ * access lines in hand, a look first: they are written out before the
+ * worker waits, not while work is queued.  1 when a connection waits, 0 to
+ * look again, -1 when the worker cannot go on.
+ */
+static int
+worker_wait(int listen_fd, struct db *db, const sigset_t *wait_set)
+{
+	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
+		                 { .fd = db_socket(db), .events = POLLIN } };
+	nfds_t nfds = pfd[1].fd >= 0 ? 2 : 1;
+	int rc;
+
+	if (worker_reopen) {
+		worker_reopen = 0;
+		log_reopen();
+	}
+	rc = ppoll(pfd, nfds, log_pending() ? &(struct timespec){ 0, 0 } : NULL, wait_set);
+	if (rc < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_err("%s: poll: %m", __func__);
+		return -1;
+	}
+	if (rc == 0) {
+		log_flush();
+		return 0;
+	}
+	if (nfds == 2 && pfd[1].revents != 0)
+		db_check(db);
+	return pfd[0].revents != 0;
+}
+
 int
 worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
     struct sb_slot *slot, bool standalone)
@@ -247,35 +310,15 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	struct arena arena;
 	struct db *db;
 	sigset_t loop_set, wait_set;
-	int errors = 0, flags;
+	int errors = 0, rc;
 
 	worker_sb = sb;
 	worker_signals(standalone, &loop_set);
 	/* Exactly the loop set: the master forked us with everything blocked. */
 	sigprocmask(SIG_SETMASK, &loop_set, NULL);
 	sigemptyset(&wait_set);
-	flags = fcntl(listen_fd, F_GETFL);
-	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		log_err("%s: cannot make the listening socket non-blocking: %m", __func__);
+	if ((db = worker_open(conf, listen_fd, &fcgx)) == NULL)
 		return 1;
-	}
-	if (FCGX_Init() != 0) {
-		log_err("%s: FCGX_Init failed", __func__);
-		return 1;
-	}
-	if (FCGX_InitRequest(&fcgx, listen_fd, 0) != 0) {
-		log_err("%s: FCGX_InitRequest failed", __func__);
-		return 1;
-	}
-	db = db_new(conf->db_url, conf->db_connect_timeout);
-	if (db == NULL)
-		return 1;
-	db_listen(db, "fluxbase");
-	db_set_notify_handler(db, worker_on_notify, &worker_schema);
-	if (db_connect(db) < 0)
-		log_warn("%s: database not reachable yet: %s", __func__, db_last_error(db));
-	else
-		schema_load(&worker_schema, db, conf->tables_schemas);
 	arena_init(&arena, 64 * 1024);
 	/* Batched access lines only under a master, which writes out what a
 	 * killed worker left; alone (spawn-fcgi), a line per write. */
@@ -284,37 +327,9 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 	slot->state = WS_IDLE;
 
 	while (!worker_stop) {
-		struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-			                 { .fd = db_socket(db), .events = POLLIN } };
-		nfds_t nfds = pfd[1].fd >= 0 ? 2 : 1;
-		int rc;
-
-		if (worker_reopen) {
-			worker_reopen = 0;
-			log_reopen();
-		}
-		/* The only place signals are delivered.  The database's socket
-		 * is watched too: a notification (schema changed) or the end of
-		 * the connection is dealt with as it comes, and a request finds
-		 * nothing left to check.  With access lines in hand, a look
-		 * first: they are written out before the worker waits, not
-		 * while work is queued. */
-		rc = ppoll(pfd, nfds, log_pending() ? &(struct timespec){ 0, 0 } : NULL,
-		    &wait_set);
-		if (rc < 0) {
-			if (errno != EINTR) {
-				log_err("%s: poll: %m", __func__);
-				break;
-			}
-			continue;
-		}
-		if (rc == 0) {
-			log_flush();
-			continue;
-		}
-		if (nfds == 2 && pfd[1].revents != 0)
-			db_check(db);
-		if (pfd[0].revents == 0)
+		if ((rc = worker_wait(listen_fd, db, &wait_set)) < 0)
+			break;
+		if (rc == 0)
 			continue;
 		rc = FCGX_Accept_r(&fcgx);
 		if (rc < 0) {
