@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "auth/password.h"
+#include "auth/ratelimit.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
@@ -337,6 +338,7 @@ pool_cleanup(struct pool *p)
 		unlink(p->conf->pid_file);
 	scoreboard_queue_probe_close(&p->queue);
 	scoreboard_destroy(p->sb);
+	ratelimit_teardown();
 	close(sigpipe_fds[0]);
 	close(sigpipe_fds[1]);
 	conf_free(p->conf);
@@ -392,7 +394,8 @@ pool_run(struct conf *conf, const char *conf_path)
 	}
 	/* Until the socket is ours, errors went to standard error. */
 	if (conf_open_logs(conf) < 0 ||
-	    (p.sb = scoreboard_create()) == NULL || pool_signals_init() < 0) {
+	    (p.sb = scoreboard_create()) == NULL || ratelimit_setup() < 0 ||
+	    pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);
 		return 1;

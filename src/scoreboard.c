@@ -63,7 +63,6 @@ scoreboard_create(void)
 	/* Zeroed by mmap: touching it all would make every page resident. */
 	sb->start_time = time(NULL);
 	sb->listen_queue = sb->max_listen_queue = sb->listen_queue_limit = -1;
-	ratelimit_init(&sb->ratelimit);
 	return sb;
 }
 

@@ -17,7 +17,6 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "auth/ratelimit.h"
 #include "log.h"
 
 #define SCOREBOARD_SLOTS 512
@@ -77,7 +76,6 @@ struct scoreboard {
 	uint64_t latency[SB_LATENCY_BUCKETS];     /* not cumulative */
 	uint64_t latency_sum_us;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
-	struct ratelimit ratelimit;
 	/* Each slot's access lines not yet written (apart from the slots,
 	 * so that reading the slots does not touch these pages). */
 	struct log_buffer logs[SCOREBOARD_SLOTS];

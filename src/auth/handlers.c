@@ -29,7 +29,6 @@
 #include "jsonbody.h"
 #include "log.h"
 #include "mail.h"
-#include "scoreboard.h"
 #include "session.h"
 #include "token.h"
 
@@ -53,7 +52,7 @@ user_agent(struct request *r)
 static int
 rate_limited(struct request *r, const char *action, int limit)
 {
-	int wait = ratelimit_hit(&r->sb->ratelimit, action, request_client_address(r), limit,
+	int wait = ratelimit_hit(action, request_client_address(r), limit,
 	    r->conf->rate_limit_window);
 
 	if (wait == 0)

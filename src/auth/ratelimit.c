@@ -4,26 +4,62 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <sodium.h>
 
 #include "auth/ratelimit.h"
+#include "log.h"
 
 #define PROBES 8
+#define RATELIMIT_SLOTS 4096
+
+struct rl_slot {
+	uint64_t key;
+	uint32_t window;           /* window number: time / window length */
+	uint32_t count;
+};
+
+struct ratelimit {
+	int lock;
+	unsigned char hash_key[16];  /* SipHash key: addresses cannot be chosen to collide */
+	struct rl_slot slots[RATELIMIT_SLOTS];
+};
+
+static struct ratelimit *shared;
+
+int
+ratelimit_setup(void)
+{
+	struct ratelimit *rl = mmap(NULL, sizeof(*rl), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (rl == MAP_FAILED) {
+		log_err("%s: mmap: %m", __func__);
+		return -1;
+	}
+	/* Zeroed by mmap: the slots are empty. */
+	randombytes_buf(rl->hash_key, sizeof(rl->hash_key));
+	ratelimit_teardown();
+	shared = rl;
+	return 0;
+}
 
 void
-ratelimit_init(struct ratelimit *rl)
+ratelimit_teardown(void)
 {
-	memset(rl, 0, sizeof(*rl));
-	randombytes_buf(rl->hash_key, sizeof(rl->hash_key));
+	if (shared != NULL)
+		munmap(shared, sizeof(*shared));
+	shared = NULL;
 }
 
 int
-ratelimit_hit(struct ratelimit *rl, const char *action, const char *address, int limit,
-    int window_s)
+ratelimit_hit(const char *action, const char *address, int limit, int window_s)
 {
+	struct ratelimit *rl;
 	unsigned char msg[256], out[crypto_shorthash_BYTES];
 	uint32_t now = (uint32_t)time(NULL), window = now / (uint32_t)window_s;
 	size_t alen = strlen(action), dlen = strlen(address);
@@ -33,6 +69,9 @@ ratelimit_hit(struct ratelimit *rl, const char *action, const char *address, int
 
 	if (limit <= 0)
 		return 0;
+	if (shared == NULL && ratelimit_setup() < 0)
+		return 0;
+	rl = shared;
 	if (alen + dlen + 1 > sizeof(msg))
 		dlen = sizeof(msg) - alen - 1;
 	memcpy(msg, action, alen);

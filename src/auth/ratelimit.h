@@ -1,6 +1,6 @@
 /*
  * auth/ratelimit.h - fixed-window counters per client address, shared by
- * the workers of one pool through the scoreboard's memory.
+ * the workers of one pool through a shared memory mapping of their own.
  *
  * Trade-off: counting in shared memory costs nothing per request and
  * survives worker restarts and reloads, but not a restart of the pool, and
@@ -11,29 +11,19 @@
 #ifndef FLUXBASE_AUTH_RATELIMIT_H
 #define FLUXBASE_AUTH_RATELIMIT_H
 
-#include <stdint.h>
-
-#define RATELIMIT_SLOTS 4096
-
-struct rl_slot {
-	uint64_t key;
-	uint32_t window;           /* window number: time / window length */
-	uint32_t count;
-};
-
-struct ratelimit {
-	int lock;
-	unsigned char hash_key[16];  /* SipHash key: addresses cannot be chosen to collide */
-	struct rl_slot slots[RATELIMIT_SLOTS];
-};
-
-void ratelimit_init(struct ratelimit *rl);
+/*
+ * Maps the counters in memory shared with every process forked after the
+ * call (the pool calls it before its workers): 0, or -1.  Without it, the
+ * first hit maps counters of this process alone (a worker run by a web
+ * server).
+ */
+int ratelimit_setup(void);
+void ratelimit_teardown(void);
 /*
  * Counts one attempt of action by address; returns 0 when allowed, or the
  * seconds to wait when over limit (per window of window_s seconds).
  * limit 0 means unlimited.
  */
-int ratelimit_hit(struct ratelimit *rl, const char *action, const char *address, int limit,
-    int window_s);
+int ratelimit_hit(const char *action, const char *address, int limit, int window_s);
 
 #endif
