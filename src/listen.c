@@ -59,11 +59,78 @@ listen_backlog_length(const struct conf *conf)
 	return n > 0 ? n : 4096;        /* the kernel's default since Linux 5.4 */
 }
 
+/* A socket file already at path: removed when stale, refused when a
+ * process listens on it or it is not a socket. */
+static int
+listen_unix_clear(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int probe;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("%s: %s exists and is not a socket; refusing to replace it", __func__, path);
+		return -1;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (const struct sockaddr *)sun, sizeof(*sun)) == 0) {
+		close(probe);
+		log_err("%s: another process is listening on %s; not taking it over", __func__,
+		    path);
+		return -1;
+	}
+	if (probe >= 0)
+		close(probe);
+	if (unlink(path) < 0) {
+		log_err("%s: cannot remove stale socket %s: %m", __func__, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket file's mode, owner and group as [server] listen_* say. */
+static int
+listen_unix_access(const struct conf *conf, const char *path)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (chmod(path, (mode_t)conf->listen_mode) < 0) {
+		log_err("%s: chmod %s: %m", __func__, path);
+		return -1;
+	}
+	if (conf->listen_owner[0] != '\0') {
+		struct passwd *pw = getpwnam(conf->listen_owner);
+
+		if (pw == NULL) {
+			log_err("%s: [server] listen_owner: no such user %s", __func__,
+			    conf->listen_owner);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if (conf->listen_group[0] != '\0') {
+		struct group *gr = getgrnam(conf->listen_group);
+
+		if (gr == NULL) {
+			log_err("%s: [server] listen_group: no such group %s", __func__,
+			    conf->listen_group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
+		log_err("%s: chown %s: %m", __func__, path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 listen_unix(const struct conf *conf, const char *path)
 {
 	struct sockaddr_un sun;
-	struct stat st;
 	int fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -73,29 +140,8 @@ listen_unix(const struct conf *conf, const char *path)
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-
-	if (lstat(path, &st) == 0) {
-		int probe;
-
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s: %s exists and is not a socket; refusing to replace it",
-			    __func__, path);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
-			log_err("%s: another process is listening on %s; not taking it over",
-			    __func__, path);
-			return -1;
-		}
-		if (probe >= 0)
-			close(probe);
-		if (unlink(path) < 0) {
-			log_err("%s: cannot remove stale socket %s: %m", __func__, path);
-			return -1;
-		}
-	}
+	if (listen_unix_clear(path, &sun) < 0)
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0) {
 		log_err("%s: socket: %m", __func__);
@@ -103,49 +149,18 @@ listen_unix(const struct conf *conf, const char *path)
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		log_err("%s: bind %s: %m", __func__, path);
+		close(fd);
+		return -1;
+	}
+	if (listen_unix_access(conf, path) < 0)
 		goto fail;
-	}
-	if (chmod(path, (mode_t)conf->listen_mode) < 0) {
-		log_err("%s: chmod %s: %m", __func__, path);
-		goto fail_unlink;
-	}
-	if (conf->listen_owner[0] != '\0' || conf->listen_group[0] != '\0') {
-		uid_t uid = (uid_t)-1;
-		gid_t gid = (gid_t)-1;
-
-		if (conf->listen_owner[0] != '\0') {
-			struct passwd *pw = getpwnam(conf->listen_owner);
-
-			if (pw == NULL) {
-				log_err("%s: [server] listen_owner: no such user %s", __func__,
-				    conf->listen_owner);
-				goto fail_unlink;
-			}
-			uid = pw->pw_uid;
-		}
-		if (conf->listen_group[0] != '\0') {
-			struct group *gr = getgrnam(conf->listen_group);
-
-			if (gr == NULL) {
-				log_err("%s: [server] listen_group: no such group %s", __func__,
-				    conf->listen_group);
-				goto fail_unlink;
-			}
-			gid = gr->gr_gid;
-		}
-		if (chown(path, uid, gid) < 0) {
-			log_err("%s: chown %s: %m", __func__, path);
-			goto fail_unlink;
-		}
-	}
 	if (listen(fd, listen_backlog_length(conf)) < 0) {
 		log_err("%s: listen %s: %m", __func__, path);
-		goto fail_unlink;
+		goto fail;
 	}
 	return fd;
-fail_unlink:
-	unlink(path);
 fail:
+	unlink(path);
 	close(fd);
 	return -1;
 }

@@ -362,6 +362,33 @@ pool_announce(struct pool *p, bool inherited)
 		    p->conf->listen, p->conf->workers, p->sb->listen_queue_limit);
 }
 
+/* A signal the handler passed through the self-pipe, in the loop. */
+static void
+pool_on_signal_in_loop(struct pool *p, int signo)
+{
+	switch (signo) {
+	case SIGCHLD:
+		pool_reap(p);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		pool_stop(p, false);
+		break;
+	case SIGQUIT:
+		pool_stop(p, true);
+		break;
+	case SIGHUP:
+		if (!p->stopping)
+			pool_reload(p);
+		break;
+	case SIGUSR1:
+		log_reopen();
+		pool_signal_workers(p, SIGUSR1, false);
+		log_info("pool: log files reopened");
+		break;
+	}
+}
+
 int
 pool_run(struct conf *conf, const char *conf_path)
 {
@@ -415,31 +442,9 @@ pool_run(struct conf *conf, const char *conf_path)
 		if (p.stopping && pool_count_live(&p, false) == 0)
 			break;
 		if (poll(&pfd, 1, 100) > 0) {
-			while ((n = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0) {
-				for (ssize_t i = 0; i < n; i++) {
-					switch (sigs[i]) {
-					case SIGCHLD:
-						pool_reap(&p);
-						break;
-					case SIGTERM:
-					case SIGINT:
-						pool_stop(&p, false);
-						break;
-					case SIGQUIT:
-						pool_stop(&p, true);
-						break;
-					case SIGHUP:
-						if (!p.stopping)
-							pool_reload(&p);
-						break;
-					case SIGUSR1:
-						log_reopen();
-						pool_signal_workers(&p, SIGUSR1, false);
-						log_info("pool: log files reopened");
-						break;
-					}
-				}
-			}
+			while ((n = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0)
+				for (ssize_t i = 0; i < n; i++)
+					pool_on_signal_in_loop(&p, sigs[i]);
 		}
 		pool_reap(&p);
 		scoreboard_queue_sample(p.sb, &p.queue);
