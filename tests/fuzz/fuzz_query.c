@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		range = nl + 1;
 	}
 	arena_init(&a, 4096);
-	if (query_parse(&a, qs, &params, &n, &bad) == 0) {
+	if (query_string_split(&a, qs, &params, &n, &bad) == 0) {
 		if (query_parse_plan(&a, &table, params, n, range, &p, &err) == 0) {
 			FUZZ_ASSERT(p.nfilters <= QUERY_MAX_FILTERS, "%d filters", p.nfilters);
 			for (int i = 0; i < p.nfilters; i++)
