@@ -38,8 +38,10 @@ static void
 reply(FCGX_Request *rq, int status, const char *body)
 {
 	/* libfcgi's own printf knows no %zu. */
-	FCGX_FPrintF(rq->out, "Status: %d\r\nContent-Type: application/json\r\n"
-			      "Content-Length: %d\r\n\r\n", status, (int)strlen(body));
+	FCGX_FPrintF(rq->out,
+	    "Status: %d\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %d\r\n\r\n",
+	    status, (int)strlen(body));
 	FCGX_PutStr(body, (int)strlen(body), rq->out);
 }
 

@@ -17,9 +17,9 @@ struct arena_block;
 struct arena_cleanup;
 
 struct arena {
-	struct arena_block *head;  /* current block, newest first */
-	size_t block_size;         /* default size of a new block */
-	size_t total;              /* bytes handed out since the last reset */
+	struct arena_block *head; /* current block, newest first */
+	size_t block_size; /* default size of a new block */
+	size_t total; /* bytes handed out since the last reset */
 	struct arena_cleanup *cleanups;
 };
 
@@ -28,8 +28,7 @@ void *arena_alloc(struct arena *a, size_t n);
 void *arena_calloc(struct arena *a, size_t nmemb, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
-char *arena_printf(struct arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Runs fn(arg) at the next reset (e.g. to free a database result whose
@@ -50,8 +49,7 @@ void strbuf_init(struct strbuf *sb, struct arena *a, size_t initial);
 void strbuf_append(struct strbuf *sb, const char *s, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
-void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One PostgreSQL array literal of text items, every one quoted and
  * escaped: {"a","b\"c"} (a parameter, never spliced into SQL). */
 void strbuf_put_array_literal(struct strbuf *sb, const char *const *items, int n);

@@ -106,8 +106,8 @@ static const struct conf_key conf_keys[] = {
 	{ "mail", "smtp_user", T_STRING, F(mail_smtp_user), "", 0, 256 },
 	{ "mail", "smtp_password", T_SECRET, F(mail_smtp_password), "", 0, 1024 },
 	{ "mail", "from", T_STRING, F(mail_from), "Fluxbase <no-reply@localhost>", 3, 256 },
-	{ "mail", "magiclink_subject", T_STRING, F(mail_magiclink_subject), "Your sign-in link",
-	    1, 256 },
+	{ "mail", "magiclink_subject", T_STRING, F(mail_magiclink_subject), "Your sign-in link", 1,
+	    256 },
 	{ "tables", "schemas", T_STRING, F(tables_schemas), "public", 1, 1024 },
 	{ "tables", "max_rows", T_LONG, F(tables_max_rows), "1000", 1, 1000000 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
@@ -115,7 +115,8 @@ static const struct conf_key conf_keys[] = {
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },
 	{ "cors", "allowed_headers", T_STRING, F(cors_allowed_headers),
 	    "Authorization, Content-Type, Prefer, Range, Accept, X-Request-Id, "
-	    "X-Client-Info, Apikey, X-Upsert, X-Metadata, Cache-Control", 0, 1024 },
+	    "X-Client-Info, Apikey, X-Upsert, X-Metadata, Cache-Control",
+	    0, 1024 },
 	{ "cors", "max_age", T_INT, F(cors_max_age), "600", 0, 86400 },
 	{ "cors", "allow_credentials", T_BOOL, F(cors_allow_credentials), "false", 0, 0 },
 };
@@ -131,14 +132,12 @@ conf_key_count(void)
 struct conf_key_info
 conf_key_at(size_t i)
 {
-	struct conf_key_info info = { conf_keys[i].section, conf_keys[i].key,
-		conf_keys[i].def };
+	struct conf_key_info info = { conf_keys[i].section, conf_keys[i].key, conf_keys[i].def };
 	return info;
 }
 
-static int __attribute__((format(printf, 5, 6)))
-conf_error(char *err, size_t errlen, const char *where, const struct conf_key *k,
-    const char *fmt, ...)
+static int __attribute__((format(printf, 5, 6))) conf_error(char *err, size_t errlen,
+    const char *where, const struct conf_key *k, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -204,10 +203,17 @@ parse_size(const char *v, long *out)
 		return -1;
 	if (*end != '\0') {
 		switch (toupper((unsigned char)*end)) {
-		case 'K': mult = 1ULL << 10; break;
-		case 'M': mult = 1ULL << 20; break;
-		case 'G': mult = 1ULL << 30; break;
-		default: return -1;
+		case 'K':
+			mult = 1ULL << 10;
+			break;
+		case 'M':
+			mult = 1ULL << 20;
+			break;
+		case 'G':
+			mult = 1ULL << 30;
+			break;
+		default:
+			return -1;
 		}
 		if (end[1] != '\0' && !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
 			return -1;
@@ -264,8 +270,8 @@ conf_store_string(void *field, const char *v, char *why, size_t whylen)
 
 /* A secret, given directly or (from_file_key) as the path of a file. */
 static int
-conf_set_secret(void *field, const struct conf_key *k, const char *v, bool from_file_key,
-    char *why, size_t whylen)
+conf_set_secret(void *field, const struct conf_key *k, const char *v, bool from_file_key, char *why,
+    size_t whylen)
 {
 	char *s = NULL;
 	int rc;
@@ -290,8 +296,7 @@ conf_set_secret(void *field, const struct conf_key *k, const char *v, bool from_
 
 /* One of the key's choices (conf_choices). */
 static int
-conf_set_choice(void *field, const struct conf_key *k, const char *v, char *why,
-    size_t whylen)
+conf_set_choice(void *field, const struct conf_key *k, const char *v, char *why, size_t whylen)
 {
 	size_t vlen = strlen(v);
 	const char *ch = NULL, *all;
@@ -332,8 +337,8 @@ conf_set_text(void *field, const struct conf_key *k, const char *v, char *why, s
 
 /* Parses v for key k into c; why gets the reason on failure. */
 static int
-conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file_key,
-    char *why, size_t whylen)
+conf_set(struct conf *c, const struct conf_key *k, const char *v, bool from_file_key, char *why,
+    size_t whylen)
 {
 	void *field = (char *)c + k->offset;
 	long n;

@@ -13,10 +13,10 @@
 #include "log.h"
 
 struct conf {
-	char *path;                 /* file it was read from, or NULL */
+	char *path; /* file it was read from, or NULL */
 
 	/* [server] */
-	char *listen;               /* unix socket path or host:port */
+	char *listen; /* unix socket path or host:port */
 	int listen_mode;
 	char *listen_owner;
 	char *listen_group;
@@ -29,13 +29,13 @@ struct conf {
 	char *pid_file;
 	char *error_log;
 	char *access_log;
-	int log_level;              /* enum log_level */
-	char *log_format;           /* plain or json */
-	int slowlog_timeout;        /* seconds, 0: off */
-	int request_timeout;        /* seconds, 0: off */
-	int body_timeout;           /* seconds a body may take before the rate counts; 0: off */
-	size_t body_min_rate;       /* bytes a second that extend body_timeout */
-	char *metrics_allow;        /* addresses that may read /metrics */
+	int log_level; /* enum log_level */
+	char *log_format; /* plain or json */
+	int slowlog_timeout; /* seconds, 0: off */
+	int request_timeout; /* seconds, 0: off */
+	int body_timeout; /* seconds a body may take before the rate counts; 0: off */
+	size_t body_min_rate; /* bytes a second that extend body_timeout */
+	char *metrics_allow; /* addresses that may read /metrics */
 
 	/* [database] */
 	char *db_url;
@@ -44,8 +44,8 @@ struct conf {
 
 	/* [auth] */
 	char *jwt_secret;
-	char *jwt_issuer;           /* iss of every token made and accepted */
-	char *jwt_audience;         /* aud of every token made and accepted */
+	char *jwt_issuer; /* iss of every token made and accepted */
+	char *jwt_audience; /* aud of every token made and accepted */
 	int access_token_ttl;
 	bool signup_enabled;
 	int password_min_length;
@@ -68,13 +68,13 @@ struct conf {
 	size_t storage_max_file_size;
 	char *storage_signing_key;
 	int storage_max_signed_url_ttl;
-	char *storage_offload;       /* off, x-accel-redirect, x-sendfile */
+	char *storage_offload; /* off, x-accel-redirect, x-sendfile */
 	char *storage_offload_prefix;
 	int storage_file_mode;
-	int storage_public_cache_ttl;  /* seconds; 0: off */
+	int storage_public_cache_ttl; /* seconds; 0: off */
 
 	/* [mail] */
-	char *mail_transport;       /* dir, smtp or none */
+	char *mail_transport; /* dir, smtp or none */
 	char *mail_dir;
 	char *mail_smtp_url;
 	bool mail_smtp_starttls;

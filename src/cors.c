@@ -63,6 +63,5 @@ cors_apply(struct request *r, bool preflight)
 	}
 	response_header(r, "Access-Control-Allow-Methods", c->cors_allowed_methods);
 	response_header(r, "Access-Control-Allow-Headers", c->cors_allowed_headers);
-	response_header(r, "Access-Control-Max-Age",
-	    arena_printf(r->arena, "%d", c->cors_max_age));
+	response_header(r, "Access-Control-Max-Age", arena_printf(r->arena, "%d", c->cors_max_age));
 }

@@ -44,9 +44,9 @@ struct db {
 	struct db_cached cache[MAX_CACHED];
 	int ncached;
 	unsigned long cache_serial;
-	bool cache_flush;          /* send DEALLOCATE ALL with the next request */
-	bool session_used;         /* request statements may have left settings */
-	bool session_reset;        /* send RESET ALL with the next request */
+	bool cache_flush; /* send DEALLOCATE ALL with the next request */
+	bool session_used; /* request statements may have left settings */
+	bool session_reset; /* send RESET ALL with the next request */
 	unsigned long session_epoch;
 };
 
@@ -159,8 +159,8 @@ db_connect(struct db *db)
 		db->reconnects++;
 	db->last_error[0] = '\0';
 	if (db->listen_channel != NULL) {
-		char *ident = PQescapeIdentifier(db->conn, db->listen_channel,
-		    strlen(db->listen_channel));
+		char *ident =
+		    PQescapeIdentifier(db->conn, db->listen_channel, strlen(db->listen_channel));
 		char sql[300];
 		PGresult *res;
 
@@ -386,17 +386,22 @@ db_session_reset(struct db *db)
 }
 
 enum pipe_kind {
-	PIPE_FLUSH, PIPE_RESET, PIPE_PREPARE_SETUP, PIPE_SETUP, PIPE_PREPARE_MAIN, PIPE_MAIN
+	PIPE_FLUSH,
+	PIPE_RESET,
+	PIPE_PREPARE_SETUP,
+	PIPE_SETUP,
+	PIPE_PREPARE_MAIN,
+	PIPE_MAIN
 };
 
 /* What one request's pipeline sent, in order, and what came back. */
 struct pipeline {
 	const struct db_stmt *setup;
-	const char *name;          /* the handler statement's prepared name */
+	const char *name; /* the handler statement's prepared name */
 	enum pipe_kind sent[6];
 	int nsent;
-	PGresult *failed;          /* the first error, or NULL */
-	PGresult *main_res;        /* the handler statement's rows */
+	PGresult *failed; /* the first error, or NULL */
+	PGresult *main_res; /* the handler statement's rows */
 };
 
 /* Queues the request's commands and the Sync: false when they could not
@@ -408,8 +413,8 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 	bool ok = true;
 
 	if (db->cache_flush) {
-		ok = ok && PQsendQueryParams(db->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL,
-		    NULL, 0);
+		ok = ok &&
+		    PQsendQueryParams(db->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0);
 		pl->sent[pl->nsent++] = PIPE_FLUSH;
 		setup_fresh = true;
 		db->nprepared = 0;
@@ -420,12 +425,14 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 	}
 	db->session_used = true;
 	if (setup_fresh) {
-		ok = ok && PQsendPrepare(db->conn, pl->setup->name, pl->setup->sql,
-		    pl->setup->nparams, NULL);
+		ok = ok &&
+		    PQsendPrepare(db->conn, pl->setup->name, pl->setup->sql, pl->setup->nparams,
+		        NULL);
 		pl->sent[pl->nsent++] = PIPE_PREPARE_SETUP;
 	}
-	ok = ok && PQsendQueryPrepared(db->conn, pl->setup->name, pl->setup->nparams,
-	    setup_values, NULL, NULL, 0);
+	ok = ok &&
+	    PQsendQueryPrepared(db->conn, pl->setup->name, pl->setup->nparams, setup_values, NULL,
+	        NULL, 0);
 	pl->sent[pl->nsent++] = PIPE_SETUP;
 	if (main_fresh) {
 		ok = ok && PQsendPrepare(db->conn, pl->name, sql, nparams, NULL);

@@ -45,8 +45,7 @@ unsigned long db_reconnects(const struct db *db);
 const char *db_last_error(const struct db *db);
 
 /* With nparams == 0 the text may hold several statements (simple protocol). */
-struct db_result *db_exec(struct db *db, const char *sql, int nparams,
-    const char *const *values);
+struct db_result *db_exec(struct db *db, const char *sql, int nparams, const char *const *values);
 
 /*
  * One request's transaction in one round trip: the setup statement and the
@@ -56,8 +55,7 @@ struct db_result *db_exec(struct db *db, const char *sql, int nparams,
  * the first failing result, or the main statement's.
  */
 struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
-    const char *const *setup_values, const char *sql, int nparams,
-    const char *const *values);
+    const char *const *setup_values, const char *sql, int nparams, const char *const *values);
 /*
  * Request statements may leave settings (the role, the claims) on the
  * connection's session for the next request to reuse.  db_exec runs as the

@@ -35,7 +35,7 @@ enum http_method {
 
 struct query_param {
 	char *key;
-	char *value;      /* "" when the key had no '=' */
+	char *value; /* "" when the key had no '=' */
 	bool has_value;
 };
 
@@ -47,15 +47,15 @@ struct header {
 #define RESPONSE_MAX_HEADERS 32
 
 struct response {
-	int status;                    /* 0 until a handler sets one */
+	int status; /* 0 until a handler sets one */
 	struct header headers[RESPONSE_MAX_HEADERS];
 	int nheaders;
 	const char *content_type;
 	const char *body;
 	size_t body_len;
-	bool started;                  /* headers are on the wire */
-	bool failed;                   /* the client went away */
-	size_t bytes_sent;             /* body bytes */
+	bool started; /* headers are on the wire */
+	bool failed; /* the client went away */
+	size_t bytes_sent; /* body bytes */
 };
 
 struct route;
@@ -68,10 +68,10 @@ struct request {
 	struct schema_cache *schema;
 	struct scoreboard *sb;
 
-	int method;                    /* enum http_method, 0 if unknown */
+	int method; /* enum http_method, 0 if unknown */
 	const char *method_name;
-	const char *raw_path;          /* REQUEST_URI up to '?' */
-	const char *query_string;      /* after '?', may be "" */
+	const char *raw_path; /* REQUEST_URI up to '?' */
+	const char *query_string; /* after '?', may be "" */
 	struct query_param *params;
 	size_t nparams;
 
@@ -79,30 +79,30 @@ struct request {
 	size_t content_length;
 	size_t body_read;
 	bool body_eof;
-	bool body_timed_out;           /* slower than [server] body_min_rate */
-	double body_started;           /* monotonic seconds of the first read, 0 before */
+	bool body_timed_out; /* slower than [server] body_min_rate */
+	double body_started; /* monotonic seconds of the first read, 0 before */
 
 	char request_id[65];
 
 	/* session.c: the caller */
 	bool session_resolved;
 	bool has_token;
-	const char *role;              /* anon, authenticated, service_role */
-	const char *claims;            /* JSON of the token's claims */
-	const char *user_id;           /* sub, a UUID, or NULL */
-	const char *session_id;        /* session_id, a UUID, or NULL */
-	const char *email;             /* email claim, or NULL */
-	bool session_checked;          /* a statement found the session alive */
+	const char *role; /* anon, authenticated, service_role */
+	const char *claims; /* JSON of the token's claims */
+	const char *user_id; /* sub, a UUID, or NULL */
+	const char *session_id; /* session_id, a UUID, or NULL */
+	const char *email; /* email claim, or NULL */
+	bool session_checked; /* a statement found the session alive */
 
 	const struct route *route;
-	const char *path_params[8];    /* values of {name} segments, decoded */
+	const char *path_params[8]; /* values of {name} segments, decoded */
 	int npath_params;
 
 	struct response resp;
 	/* Run once before any answer leaves, streamed or not (worker.c: the
 	 * check of a token's session); -1 when it set another answer. */
 	int (*before_answer)(struct request *r);
-	int base_headers;              /* headers set before the handler ran */
+	int base_headers; /* headers set before the handler ran */
 };
 
 /* request.c */
@@ -163,8 +163,8 @@ struct body_error;
 int response_body_error(struct request *r, const struct body_error *e);
 int response_error(struct request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int response_error_detail(struct request *r, int status, const char *code,
-    const char *message, const char *details, const char *hint);
+int response_error_detail(struct request *r, int status, const char *code, const char *message,
+    const char *details, const char *hint);
 /* 500 INTERNAL: our fault or the machine's; say why in the log first. */
 int response_internal(struct request *r);
 /* 503 DB_UNAVAILABLE: PostgreSQL cannot be reached. */

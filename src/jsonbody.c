@@ -57,14 +57,15 @@ json_body_object(const char *body, size_t len, const char *const *allowed,
 		json_body_fail(e, 400, "VALIDATION", "The body must be a JSON object");
 		return NULL;
 	}
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		bool ok = allowed == NULL;
 
 		(void)val;
 		for (size_t i = 0; forbidden != NULL && forbidden[i] != NULL; i++) {
 			if (strcmp(key, forbidden[i]) == 0) {
-				json_body_fail(e, 403, "FORBIDDEN_FIELD", "%s cannot be changed by the user",
-				    forbidden[i]);
+				json_body_fail(e, 403, "FORBIDDEN_FIELD",
+				    "%s cannot be changed by the user", forbidden[i]);
 				json_object_put(o);
 				return NULL;
 			}

@@ -56,7 +56,7 @@ listen_backlog_length(const struct conf *conf)
 			n = 0;
 		fclose(f);
 	}
-	return n > 0 ? n : 4096;        /* the kernel's default since Linux 5.4 */
+	return n > 0 ? n : 4096; /* the kernel's default since Linux 5.4 */
 }
 
 /* A socket file already at path: removed when stale, refused when a
@@ -70,7 +70,8 @@ listen_unix_clear(const char *path, const struct sockaddr_un *sun)
 	if (lstat(path, &st) < 0)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
-		log_err("%s: %s exists and is not a socket; refusing to replace it", __func__, path);
+		log_err("%s: %s exists and is not a socket; refusing to replace it", __func__,
+		    path);
 		return -1;
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

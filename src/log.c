@@ -26,8 +26,8 @@ static char *access_path_saved;
 static enum log_level min_level = LOG_LEVEL_INFO;
 static bool json_lines;
 
-static struct log_buffer *access_buf;   /* NULL: one write per line */
-static time_t access_buf_since;         /* the oldest buffered line's second */
+static struct log_buffer *access_buf; /* NULL: one write per line */
+static time_t access_buf_since; /* the oldest buffered line's second */
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
@@ -192,8 +192,7 @@ line_vprintf(struct line *l, const char *fmt, va_list ap)
 		l->n += (size_t)m < room ? (size_t)m : room - 1;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-line_printf(struct line *l, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) line_printf(struct line *l, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -302,7 +301,7 @@ access_write(struct line *l, time_t now)
 	if (b->len == 0)
 		access_buf_since = now;
 	memcpy(b->data + b->len, l->buf, l->n);
-	b->len += l->n;     /* committed: the master writes it if we die now */
+	b->len += l->n; /* committed: the master writes it if we die now */
 	if (now - access_buf_since >= 1)
 		log_flush();
 }
@@ -344,8 +343,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 }
 
 void
-log_access(const char *request_id, const char *method, const char *path, int status,
-    size_t bytes, long long duration_us)
+log_access(const char *request_id, const char *method, const char *path, int status, size_t bytes,
+    long long duration_us)
 {
 	struct line l;
 	char ts[40];

@@ -19,8 +19,7 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 int log_open(const char *error_path, const char *access_path, enum log_level level, bool json);
 int log_reopen(void);
 void log_close(void);
-void log_msg(enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One line per request; path never carries the query string. */
 void log_access(const char *request_id, const char *method, const char *path, int status,
     size_t bytes, long long duration_us);
@@ -36,7 +35,7 @@ void log_access(const char *request_id, const char *method, const char *path, in
  */
 #define LOG_BUFFER_SIZE 4096
 struct log_buffer {
-	size_t len;                /* bytes of whole lines in data */
+	size_t len; /* bytes of whole lines in data */
 	char data[LOG_BUFFER_SIZE];
 };
 /* From now on this process's access lines go through b (NULL: one write

@@ -111,7 +111,8 @@ parse_args(int argc, char **argv, struct args *a)
 			continue;
 		}
 		if (arg[0] == '-' || a->command != NULL) {
-			fprintf(stderr, "fluxbase-fcgi: unexpected argument %s (see --help)\n", arg);
+			fprintf(stderr, "fluxbase-fcgi: unexpected argument %s (see --help)\n",
+			    arg);
 			return -1;
 		}
 		a->command = arg;
@@ -145,8 +146,7 @@ cmd_serve(const struct args *a, bool on_fd0)
 	if (on_fd0) {
 		struct scoreboard *sb = scoreboard_create();
 
-		if (sb == NULL ||
-		    conf_open_logs(c) < 0)
+		if (sb == NULL || conf_open_logs(c) < 0)
 			return 1;
 		log_info("serve: one worker on the socket passed as fd 0");
 		password_dummy_prepare(c);
@@ -171,8 +171,9 @@ cmd_token(const struct args *a)
 	char *tok, *end;
 
 	if (a->role == NULL || !token_role_is_valid(a->role)) {
-		fprintf(stderr, "fluxbase-fcgi token: --role is required: a role name such as "
-				"service_role, authenticated or anon\n");
+		fprintf(stderr,
+		    "fluxbase-fcgi token: --role is required: a role name such as "
+		    "service_role, authenticated or anon\n");
 		return 2;
 	}
 	if (a->sub != NULL && !token_uuid_is_valid(a->sub)) {
@@ -186,8 +187,10 @@ cmd_token(const struct args *a)
 	if (a->ttl != NULL) {
 		errno = 0;
 		claims.ttl = strtol(a->ttl, &end, 10);
-		if (errno != 0 || *end != '\0' || claims.ttl < 1 || claims.ttl > 10L * 366 * 86400) {
-			fprintf(stderr, "fluxbase-fcgi token: --ttl must be 1 to 316224000 seconds\n");
+		if (errno != 0 || *end != '\0' || claims.ttl < 1 ||
+		    claims.ttl > 10L * 366 * 86400) {
+			fprintf(stderr,
+			    "fluxbase-fcgi token: --ttl must be 1 to 316224000 seconds\n");
 			return 2;
 		}
 	}
@@ -273,7 +276,8 @@ main(int argc, char **argv)
 		if (a.min_age != NULL) {
 			min_age = strtol(a.min_age, &end, 10);
 			if (*end != '\0' || min_age < 0) {
-				fprintf(stderr, "fluxbase-fcgi storage-gc: --min-age takes seconds\n");
+				fprintf(stderr,
+				    "fluxbase-fcgi storage-gc: --min-age takes seconds\n");
 				conf_free(c);
 				return 2;
 			}

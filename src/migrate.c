@@ -14,8 +14,7 @@
 #define MIGRATE_LOCK_KEY "8213740091"
 
 static int
-migrate_exec(struct db *db, const char *what, const char *sql, int n,
-    const char *const *values)
+migrate_exec(struct db *db, const char *what, const char *sql, int n, const char *const *values)
 {
 	struct db_result *res = db_exec(db, sql, n, values);
 	int rc = 0;
@@ -23,8 +22,8 @@ migrate_exec(struct db *db, const char *what, const char *sql, int n,
 	if (db_result_status(res) != DB_OK) {
 		const char *detail = db_result_detail(res);
 
-		fprintf(stderr, "fluxbase-fcgi migrate: %s: %s%s%s\n", what,
-		    db_result_message(res), detail ? ": " : "", detail ? detail : "");
+		fprintf(stderr, "fluxbase-fcgi migrate: %s: %s%s%s\n", what, db_result_message(res),
+		    detail ? ": " : "", detail ? detail : "");
 		rc = -1;
 	}
 	db_result_free(res);
@@ -35,8 +34,8 @@ static int
 migrate_is_applied(struct db *db, const char *name, int *applied)
 {
 	const char *values[] = { name };
-	struct db_result *res = db_exec(db,
-	    "SELECT 1 FROM fluxbase.migrations WHERE name = $1", 1, values);
+	struct db_result *res =
+	    db_exec(db, "SELECT 1 FROM fluxbase.migrations WHERE name = $1", 1, values);
 
 	if (db_result_status(res) != DB_OK) {
 		fprintf(stderr, "fluxbase-fcgi migrate: %s\n", db_result_message(res));
@@ -62,8 +61,8 @@ migrate_run(const struct conf *conf)
 		fprintf(stderr, "fluxbase-fcgi migrate: cannot connect: %s\n", db_last_error(db));
 		goto done;
 	}
-	if (migrate_exec(db, "lock", "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0,
-	        NULL) < 0 ||
+	if (migrate_exec(db, "lock", "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL) <
+	        0 ||
 	    migrate_exec(db, "bootstrap",
 	        "SET client_min_messages = warning;"
 	        "CREATE SCHEMA IF NOT EXISTS fluxbase;"
@@ -85,8 +84,8 @@ migrate_run(const struct conf *conf)
 		if (migrate_exec(db, m->name, "BEGIN", 0, NULL) < 0)
 			goto done;
 		if (migrate_exec(db, m->name, m->sql, 0, NULL) < 0 ||
-		    migrate_exec(db, m->name,
-		        "INSERT INTO fluxbase.migrations (name) VALUES ($1)", 1, values) < 0 ||
+		    migrate_exec(db, m->name, "INSERT INTO fluxbase.migrations (name) VALUES ($1)",
+		        1, values) < 0 ||
 		    migrate_exec(db, m->name, "COMMIT", 0, NULL) < 0) {
 			migrate_exec(db, "rollback", "ROLLBACK", 0, NULL);
 			goto done;

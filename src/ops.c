@@ -99,8 +99,9 @@ ops_status(struct request *r)
 		    json_object_new_string(busy ? s->method : s->last_method));
 		json_object_object_add(p, "request_uri",
 		    json_object_new_string(busy ? s->uri : s->last_uri));
-		json_object_object_add(p, "request_duration_us", json_object_new_int64(busy
-		    ? (int64_t)(seconds_since(&s->request_start) * 1e6) : s->last_duration_us));
+		json_object_object_add(p, "request_duration_us",
+		    json_object_new_int64(busy ? (int64_t)(seconds_since(&s->request_start) * 1e6)
+		                               : s->last_duration_us));
 		json_object_object_add(p, "last_status", json_object_new_int(s->last_status));
 		json_object_object_add(p, "rss_kib", json_object_new_int64(rss_kib(s->pid)));
 		json_object_array_add(procs, p);
@@ -114,7 +115,8 @@ ops_status(struct request *r)
 	    json_object_new_int64((int64_t)(time(NULL) - sb->start_time)));
 	json_object_object_add(o, "accepted_conn", json_object_new_int64((int64_t)sb->accepted));
 	json_object_object_add(o, "listen_queue", queue < 0 ? NULL : json_object_new_int64(queue));
-	json_object_object_add(o, "max_listen_queue", qmax < 0 ? NULL : json_object_new_int64(qmax));
+	json_object_object_add(o, "max_listen_queue",
+	    qmax < 0 ? NULL : json_object_new_int64(qmax));
 	json_object_object_add(o, "listen_queue_len",
 	    qlimit < 0 ? NULL : json_object_new_int64(qlimit));
 	json_object_object_add(o, "idle_processes", json_object_new_int(idle));
@@ -123,12 +125,15 @@ ops_status(struct request *r)
 	json_object_object_add(o, "max_active_processes", json_object_new_int(sb->max_active));
 	json_object_object_add(o, "max_children_reached",
 	    json_object_new_int64((int64_t)sb->max_children_reached));
-	json_object_object_add(o, "slow_requests", json_object_new_int64((int64_t)sb->slow_requests));
-	json_object_object_add(o, "timed_out_requests", json_object_new_int64((int64_t)sb->timeouts));
+	json_object_object_add(o, "slow_requests",
+	    json_object_new_int64((int64_t)sb->slow_requests));
+	json_object_object_add(o, "timed_out_requests",
+	    json_object_new_int64((int64_t)sb->timeouts));
 	json_object_object_add(o, "respawns", json_object_new_int64((int64_t)sb->respawns));
 	json_object_object_add(o, "processes", procs);
-	body = arena_strdup(r->arena, json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = arena_strdup(r->arena,
+	    json_object_to_json_string_ext(o,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	response_json(r, 200, body, strlen(body));
 	response_header(r, "Cache-Control", "no-store");
@@ -165,7 +170,7 @@ ops_metrics(struct request *r)
 	static const char *const classes[] = { "2xx", "3xx", "4xx", "5xx" };
 	struct strbuf m;
 	uint64_t cumulative = 0, reconnects = sb->gone_db_reconnects,
-		 reloads = sb->gone_schema_reloads, hits = sb->gone_public_cache_hits;
+	         reloads = sb->gone_schema_reloads, hits = sb->gone_public_cache_hits;
 	int states[5] = { 0 };
 
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
@@ -179,29 +184,36 @@ ops_metrics(struct request *r)
 		hits += s->public_cache_hits;
 	}
 	strbuf_init(&m, r->arena, 4096);
-	strbuf_puts(&m, "# HELP fluxbase_requests_total Requests answered, by route group and status class.\n"
-			"# TYPE fluxbase_requests_total counter\n");
+	strbuf_puts(&m,
+	    "# HELP fluxbase_requests_total Requests answered, by route group and status class.\n"
+	    "# TYPE fluxbase_requests_total counter\n");
 	for (int g = 0; g < SB_GROUPS; g++)
 		for (int c = 0; c < 4; c++)
-			strbuf_printf(&m, "fluxbase_requests_total{group=\"%s\",status=\"%s\"} %llu\n",
+			strbuf_printf(&m,
+			    "fluxbase_requests_total{group=\"%s\",status=\"%s\"} %llu\n",
 			    sb_group_names[g], classes[c], (unsigned long long)sb->requests[g][c]);
-	strbuf_puts(&m, "# HELP fluxbase_request_duration_seconds Time from accept until the answer"
-			" is made (a streamed body's transfer included).\n"
-			"# TYPE fluxbase_request_duration_seconds histogram\n");
+	strbuf_puts(&m,
+	    "# HELP fluxbase_request_duration_seconds Time from accept until the answer"
+	    " is made (a streamed body's transfer included).\n"
+	    "# TYPE fluxbase_request_duration_seconds histogram\n");
 	for (int b = 0; b < SB_LATENCY_BUCKETS; b++) {
 		cumulative += sb->latency[b];
 		if (b < SB_LATENCY_BUCKETS - 1)
-			strbuf_printf(&m, "fluxbase_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			strbuf_printf(&m,
+			    "fluxbase_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
 			    sb_latency_bounds[b], (unsigned long long)cumulative);
 		else
-			strbuf_printf(&m, "fluxbase_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			strbuf_printf(&m,
+			    "fluxbase_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
 			    (unsigned long long)cumulative);
 	}
-	strbuf_printf(&m, "fluxbase_request_duration_seconds_sum %.6f\n"
-			  "fluxbase_request_duration_seconds_count %llu\n",
+	strbuf_printf(&m,
+	    "fluxbase_request_duration_seconds_sum %.6f\n"
+	    "fluxbase_request_duration_seconds_count %llu\n",
 	    (double)sb->latency_sum_us / 1e6, (unsigned long long)cumulative);
-	strbuf_puts(&m, "# HELP fluxbase_workers Worker processes by state.\n"
-			"# TYPE fluxbase_workers gauge\n");
+	strbuf_puts(&m,
+	    "# HELP fluxbase_workers Worker processes by state.\n"
+	    "# TYPE fluxbase_workers gauge\n");
 	for (int s = 1; s < 5; s++)
 		strbuf_printf(&m, "fluxbase_workers{state=\"%s\"} %d\n", state_names[s], states[s]);
 	strbuf_printf(&m,

@@ -50,7 +50,7 @@ struct pool {
 	struct conf *conf;
 	const char *conf_path;
 	int listen_fd;
-	char *socket_path;         /* unix socket we created, removed at exit */
+	char *socket_path; /* unix socket we created, removed at exit */
 	ino_t socket_ino;
 	struct scoreboard *sb;
 	struct sb_queue_probe queue;
@@ -58,7 +58,7 @@ struct pool {
 	bool stopping;
 	bool graceful;
 	time_t stop_deadline;
-	time_t next_spawn_at;      /* throttle after a crash at start */
+	time_t next_spawn_at; /* throttle after a crash at start */
 };
 
 static void
@@ -101,7 +101,8 @@ pool_count_live(const struct pool *p, bool current_only)
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++) {
 		const struct sb_slot *s = &p->sb->slots[i];
 
-		if (s->pid > 0 && (!current_only || (!s->retiring && s->generation == p->generation)))
+		if (s->pid > 0 &&
+		    (!current_only || (!s->retiring && s->generation == p->generation)))
 			n++;
 	}
 	return n;
@@ -237,13 +238,13 @@ pool_watch_requests(struct pool *p)
 		if (s->pid <= 0 || (s->state != WS_READING && s->state != WS_RUNNING))
 			continue;
 		took = (double)(now.tv_sec - s->request_start.tv_sec) +
-		       (double)(now.tv_nsec - s->request_start.tv_nsec) / 1e9;
+		    (double)(now.tv_nsec - s->request_start.tv_nsec) / 1e9;
 		if (p->conf->slowlog_timeout > 0 && took >= p->conf->slowlog_timeout &&
 		    !s->slow_logged) {
 			s->slow_logged = 1;
 			p->sb->slow_requests++;
-			log_warn("pool: slow request: worker %ld %s %s running for %.1fs", (long)s->pid,
-			    s->method, s->uri, took);
+			log_warn("pool: slow request: worker %ld %s %s running for %.1fs",
+			    (long)s->pid, s->method, s->uri, took);
 		}
 		if (p->conf->request_timeout > 0 && took >= p->conf->request_timeout &&
 		    s->slow_logged != 2) {
@@ -330,8 +331,7 @@ pool_cleanup(struct pool *p)
 {
 	struct stat st;
 
-	if (p->socket_path != NULL && lstat(p->socket_path, &st) == 0 &&
-	    st.st_ino == p->socket_ino)
+	if (p->socket_path != NULL && lstat(p->socket_path, &st) == 0 && st.st_ino == p->socket_ino)
 		unlink(p->socket_path);
 	free(p->socket_path);
 	if (p->conf->pid_file[0] != '\0')
@@ -420,9 +420,8 @@ pool_run(struct conf *conf, const char *conf_path)
 		}
 	}
 	/* Until the socket is ours, errors went to standard error. */
-	if (conf_open_logs(conf) < 0 ||
-	    (p.sb = scoreboard_create()) == NULL || ratelimit_setup() < 0 ||
-	    pool_signals_init() < 0) {
+	if (conf_open_logs(conf) < 0 || (p.sb = scoreboard_create()) == NULL ||
+	    ratelimit_setup() < 0 || pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);
 		return 1;

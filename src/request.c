@@ -37,8 +37,12 @@ static const struct {
 	const char *name;
 	int method;
 } methods[] = {
-	{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
-	{ "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE },
+	{ "GET", HTTP_GET },
+	{ "HEAD", HTTP_HEAD },
+	{ "POST", HTTP_POST },
+	{ "PUT", HTTP_PUT },
+	{ "PATCH", HTTP_PATCH },
+	{ "DELETE", HTTP_DELETE },
 	{ "OPTIONS", HTTP_OPTIONS },
 };
 
@@ -73,8 +77,7 @@ hexval(int c)
 }
 
 int
-url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **out,
-    size_t *outlen)
+url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space, char **out, size_t *outlen)
 {
 	char *d = arena_alloc(a, n + 1);
 	size_t i, j = 0;
@@ -138,13 +141,14 @@ query_string_split(struct arena *a, const char *qs, struct query_param **out, si
 		const char *eq = memchr(p, '=', (size_t)(end - p));
 		struct query_param *qp = &params[n];
 
-		if (end == p) {          /* "a=1&&b=2": skip the empty piece */
+		if (end == p) { /* "a=1&&b=2": skip the empty piece */
 			p = amp ? amp + 1 : end;
 			continue;
 		}
 		if (url_decode(a, p, (size_t)((eq ? eq : end) - p), true, &qp->key, NULL) < 0 ||
 		    (eq != NULL &&
-		        url_decode(a, eq + 1, (size_t)(end - eq - 1), true, &qp->value, NULL) < 0)) {
+		        url_decode(a, eq + 1, (size_t)(end - eq - 1), true, &qp->value, NULL) <
+		            0)) {
 			*bad = arena_strndup(a, p, (size_t)(end - p));
 			return -1;
 		}
@@ -232,8 +236,7 @@ request_set_id(struct request *r)
 }
 
 int
-request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
-    const struct conf *conf)
+request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx, const struct conf *conf)
 {
 	const char *uri, *q, *cl, *bad;
 	char *decoded;
@@ -266,11 +269,11 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 		       -1;
 	if (url_decode(a, r->raw_path, strlen(r->raw_path), false, &decoded, NULL) < 0)
 		return response_error(r, 400, "INVALID_PATH",
-			   "The request path has a malformed percent escape"),
+		           "The request path has a malformed percent escape"),
 		       -1;
 	if (query_string_split(a, r->query_string, &r->params, &r->nparams, &bad) < 0)
 		return response_error(r, 400, "INVALID_QUERY", "Malformed query parameter: %s",
-			   bad),
+		           bad),
 		       -1;
 
 	cl = request_param(r, "CONTENT_LENGTH");
@@ -285,7 +288,7 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx,
 			    (n = strtoull(cl, &end, 10), errno != 0 || *end != '\0') ||
 			    n > SIZE_MAX / 2)
 				return response_error(r, 400, "INVALID_REQUEST",
-					   "Invalid Content-Length"),
+				           "Invalid Content-Length"),
 				       -1;
 		}
 		r->has_content_length = true;
@@ -349,7 +352,7 @@ body_timer(double seconds)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = body_on_alarm;
 		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = 0;        /* no SA_RESTART: the read must end */
+		sa.sa_flags = 0; /* no SA_RESTART: the read must end */
 		sigaction(SIGALRM, &sa, NULL);
 		installed = true;
 	}
@@ -412,7 +415,8 @@ request_read_failed(struct request *r)
 	if (r->body_timed_out)
 		response_error(r, 408, "REQUEST_TIMEOUT",
 		    "The request body arrived too slowly (at least %zu bytes a second after the"
-		    " first %d seconds)", r->conf->body_min_rate, r->conf->body_timeout);
+		    " first %d seconds)",
+		    r->conf->body_min_rate, r->conf->body_timeout);
 	else
 		response_error(r, 400, "INVALID_REQUEST", "The request body could not be read");
 	return -1;
@@ -428,7 +432,7 @@ request_input_done(struct request *r)
 	 * (a body not read, a length unknown) is left to libfcgi's close,
 	 * which reads what still comes for a while. */
 	return r->has_content_length && r->body_read >= r->content_length &&
-	       FCGX_GetChar(r->fcgx->in) == EOF;
+	    FCGX_GetChar(r->fcgx->in) == EOF;
 }
 
 int

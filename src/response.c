@@ -28,15 +28,27 @@ static const struct {
 	int status;
 	const char *reason;
 } reasons[] = {
-	{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
-	{ 206, "Partial Content" }, { 303, "See Other" }, { 304, "Not Modified" },
-	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 204, "No Content" },
+	{ 206, "Partial Content" },
+	{ 303, "See Other" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" },
 	{ 408, "Request Timeout" },
-	{ 409, "Conflict" }, { 413, "Payload Too Large" },
-	{ 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
-	{ 422, "Unprocessable Entity" }, { 429, "Too Many Requests" },
-	{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+	{ 409, "Conflict" },
+	{ 413, "Payload Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 416, "Range Not Satisfiable" },
+	{ 422, "Unprocessable Entity" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
 	{ 507, "Insufficient Storage" },
 };
 
@@ -85,8 +97,8 @@ json_add_string_or_null(struct json_object *o, const char *key, const char *valu
 }
 
 char *
-response_error_body(struct arena *a, const char *code, const char *message,
-    const char *details, const char *hint, bool postgrest_shape)
+response_error_body(struct arena *a, const char *code, const char *message, const char *details,
+    const char *hint, bool postgrest_shape)
 {
 	struct json_object *o = json_object_new_object();
 	char *out;
@@ -100,8 +112,9 @@ response_error_body(struct arena *a, const char *code, const char *message,
 	} else if (details != NULL) {
 		json_object_object_add(o, "details", json_object_new_string(details));
 	}
-	out = arena_strdup(a, json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = arena_strdup(a,
+	    json_object_to_json_string_ext(o,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
 }
@@ -113,8 +126,8 @@ response_set_error(struct request *r, int status, const char *code, const char *
 	char *body;
 
 	if (r->resp.started) {
-		log_err("%s: %s after the response started: %d %s", __func__, r->request_id,
-		    status, code);
+		log_err("%s: %s after the response started: %d %s", __func__, r->request_id, status,
+		    code);
 		return -1;
 	}
 	body = response_error_body(r->arena, code, message, details, hint, postgrest_shape);
@@ -380,8 +393,7 @@ response_finish(struct request *r)
 	if (resp->status == 0)
 		response_internal(r);
 	if (resp->status != 204 && resp->status != 304)
-		response_header(r, "Content-Length",
-		    arena_printf(r->arena, "%zu", resp->body_len));
+		response_header(r, "Content-Length", arena_printf(r->arena, "%zu", resp->body_len));
 	if (response_start(r) < 0)
 		return -1;
 	if (resp->status == 204 || resp->status == 304)

@@ -48,9 +48,11 @@ route_try(const struct route *rt, struct request *r)
 			const char *end = rest ? path + strlen(path) : seg_end;
 			char *value;
 
-			if (end == path || np >= (int)(sizeof(r->path_params) / sizeof(r->path_params[0])))
+			if (end == path ||
+			    np >= (int)(sizeof(r->path_params) / sizeof(r->path_params[0])))
 				return 0;
-			if (url_decode(r->arena, path, (size_t)(end - path), false, &value, NULL) < 0)
+			if (url_decode(r->arena, path, (size_t)(end - path), false, &value, NULL) <
+			    0)
 				return -1;
 			r->path_params[np++] = value;
 			path = end;

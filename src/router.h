@@ -23,15 +23,15 @@ typedef int (*route_handler)(struct request *);
  * else by the worker before the answer leaves.
  */
 enum route_access {
-	ACCESS_ANYONE,             /* anon without a token */
-	ACCESS_USER,               /* a user's token (with a sub) */
-	ACCESS_USER_SESSION,       /* a user's token with its session */
-	ACCESS_SERVICE,            /* the service role */
-	ACCESS_METRICS,            /* the service role, or an address of [server] metrics_allow */
+	ACCESS_ANYONE, /* anon without a token */
+	ACCESS_USER, /* a user's token (with a sub) */
+	ACCESS_USER_SESSION, /* a user's token with its session */
+	ACCESS_SERVICE, /* the service role */
+	ACCESS_METRICS, /* the service role, or an address of [server] metrics_allow */
 };
 
 struct route {
-	unsigned methods;          /* enum http_method bits; GET implies HEAD */
+	unsigned methods; /* enum http_method bits; GET implies HEAD */
 	const char *pattern;
 	route_handler handler;
 	unsigned flags;
@@ -39,7 +39,7 @@ struct route {
 };
 
 /* Route flags. */
-#define ROUTE_STREAM_BODY 0x1  /* handler reads its own (large) body */
+#define ROUTE_STREAM_BODY 0x1 /* handler reads its own (large) body */
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED, ROUTE_BAD_PATH };
 

@@ -100,10 +100,18 @@ ends_with(const char *s, const char *suffix)
 }
 
 static const char *const irregular[][2] = {
-	{ "person", "people" }, { "child", "children" }, { "man", "men" },
-	{ "woman", "women" }, { "mouse", "mice" }, { "goose", "geese" },
-	{ "tooth", "teeth" }, { "foot", "feet" }, { "ox", "oxen" },
-	{ "datum", "data" }, { "medium", "media" }, { "index", "indices" },
+	{ "person", "people" },
+	{ "child", "children" },
+	{ "man", "men" },
+	{ "woman", "women" },
+	{ "mouse", "mice" },
+	{ "goose", "geese" },
+	{ "tooth", "teeth" },
+	{ "foot", "feet" },
+	{ "ox", "oxen" },
+	{ "datum", "data" },
+	{ "medium", "media" },
+	{ "index", "indices" },
 };
 
 const char *
@@ -313,7 +321,8 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 		for (int j = 0; j < n; j++)
 			if (i != j && strcmp(pl, sc->tables[j].url_name) == 0 &&
 			    strcmp(pl, sc->tables[i].url_name) != 0)
-				log_warn("schema: /tables/%s names both %s and %s; the exact name wins",
+				log_warn(
+				    "schema: /tables/%s names both %s and %s; the exact name wins",
 				    pl, sc->tables[j].qualified, sc->tables[i].qualified);
 	}
 	sc->loaded = true;

@@ -25,22 +25,22 @@ int schema_role_index(const char *role);
 
 struct sc_column {
 	const char *name;
-	const char *quoted;        /* "name" */
-	const char *type;          /* format_type(): integer, text[], ... */
-	const char *typname;       /* pg_type.typname: int4, _text, ... */
-	char typcategory;          /* pg_type.typcategory: N, S, B, D, A, U, ... */
-	const char *elemtype;      /* element typname for arrays, else NULL */
+	const char *quoted; /* "name" */
+	const char *type; /* format_type(): integer, text[], ... */
+	const char *typname; /* pg_type.typname: int4, _text, ... */
+	char typcategory; /* pg_type.typcategory: N, S, B, D, A, U, ... */
+	const char *elemtype; /* element typname for arrays, else NULL */
 	bool notnull;
-	const char *default_expr;  /* from the catalog, or NULL */
-	bool generated;            /* identity ALWAYS or a generated column */
+	const char *default_expr; /* from the catalog, or NULL */
+	bool generated; /* identity ALWAYS or a generated column */
 	bool updatable;
 	bool pk;
 	const char *comment;
-	const char **enum_values;  /* NULL-terminated, or NULL */
+	const char **enum_values; /* NULL-terminated, or NULL */
 };
 
 struct sc_fk {
-	const char **columns;      /* NULL-terminated */
+	const char **columns; /* NULL-terminated */
 	const char *ref_schema;
 	const char *ref_table;
 	const char **ref_columns;
@@ -49,15 +49,15 @@ struct sc_fk {
 struct sc_table {
 	const char *schema;
 	const char *name;
-	const char *url_name;      /* exact name, schema-qualified off the default schema */
-	const char *url_plural;    /* its English plural, also accepted in URLs */
-	const char *qualified;     /* "schema"."name" */
-	char kind;                 /* r table, v view, m matview, f foreign, p partitioned */
+	const char *url_name; /* exact name, schema-qualified off the default schema */
+	const char *url_plural; /* its English plural, also accepted in URLs */
+	const char *qualified; /* "schema"."name" */
+	char kind; /* r table, v view, m matview, f foreign, p partitioned */
 	bool insertable, updatable, deletable;
 	const char *comment;
 	struct sc_column *columns;
 	int ncolumns;
-	int pk;                    /* index of the single-column primary key, or -1 */
+	int pk; /* index of the single-column primary key, or -1 */
 	int npk;
 	struct sc_fk *fks;
 	int nfks;
@@ -74,9 +74,9 @@ struct schema_cache {
 	struct arena arena;
 	struct sc_table *tables;
 	int ntables;
-	unsigned generation;       /* increases with every load */
+	unsigned generation; /* increases with every load */
 	bool loaded;
-	bool stale;                /* a NOTIFY asked for a reload */
+	bool stale; /* a NOTIFY asked for a reload */
 };
 
 /* Loads (or reloads) from the database; schemas is a comma-separated list,

@@ -27,10 +27,10 @@
 #include "log.h"
 #include "scoreboard.h"
 
-const char *const sb_group_names[SB_GROUPS] = { "health", "auth", "storage", "tables",
-	"openapi", "other" };
-const double sb_latency_bounds[SB_LATENCY_BUCKETS - 1] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
-	0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+const char *const sb_group_names[SB_GROUPS] = { "health", "auth", "storage", "tables", "openapi",
+	"other" };
+const double sb_latency_bounds[SB_LATENCY_BUCKETS - 1] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5, 1, 2.5 };
 
 enum sb_group
 scoreboard_group(const char *path)
@@ -39,9 +39,12 @@ scoreboard_group(const char *path)
 		const char *prefix;
 		enum sb_group group;
 	} groups[] = {
-		{ "/api/v1/health", SB_HEALTH }, { "/api/v1/auth/", SB_AUTH },
-		{ "/api/v1/storage/", SB_STORAGE }, { "/api/v1/tables/", SB_TABLES },
-		{ "/api/v1/openapi.json", SB_OPENAPI }, { "/openapi.json", SB_OPENAPI },
+		{ "/api/v1/health", SB_HEALTH },
+		{ "/api/v1/auth/", SB_AUTH },
+		{ "/api/v1/storage/", SB_STORAGE },
+		{ "/api/v1/tables/", SB_TABLES },
+		{ "/api/v1/openapi.json", SB_OPENAPI },
+		{ "/openapi.json", SB_OPENAPI },
 	};
 
 	for (size_t i = 0; path != NULL && i < sizeof(groups) / sizeof(groups[0]); i++)
@@ -53,8 +56,8 @@ scoreboard_group(const char *path)
 struct scoreboard *
 scoreboard_create(void)
 {
-	struct scoreboard *sb = mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct scoreboard *sb =
+	    mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (sb == MAP_FAILED) {
 		log_err("%s: mmap: %m", __func__);
@@ -86,15 +89,15 @@ scoreboard_request_begin(struct scoreboard *sb, struct sb_slot *slot)
 	max = __atomic_load_n(&sb->max_active, __ATOMIC_RELAXED);
 	while (active > max &&
 	    !__atomic_compare_exchange_n(&sb->max_active, &max, active, 0, __ATOMIC_RELAXED,
-		__ATOMIC_RELAXED))
+	        __ATOMIC_RELAXED))
 		;
 	clock_gettime(CLOCK_REALTIME, &slot->request_start);
 	slot->state = WS_READING;
 }
 
 void
-scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot, int status,
-    const char *path, long long duration_us)
+scoreboard_request_end(struct scoreboard *sb, struct sb_slot *slot, int status, const char *path,
+    long long duration_us)
 {
 	int cls = status >= 200 && status < 600 ? status / 100 - 2 : 3;
 	int b = 0;
@@ -181,7 +184,7 @@ queue_unix_answer(const struct sb_queue_probe *q, const void *buf, ssize_t n, lo
 		if (h->nlmsg_seq != q->seq)
 			continue;
 		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || m->udiag_ino != q->ino)
-			return -1;      /* NLMSG_ERROR: no unix_diag in this kernel */
+			return -1; /* NLMSG_ERROR: no unix_diag in this kernel */
 		for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
 			const struct unix_diag_rqlen *rq = RTA_DATA(a);
 
@@ -192,7 +195,7 @@ queue_unix_answer(const struct sb_queue_probe *q, const void *buf, ssize_t n, lo
 		}
 		return -1;
 	}
-	return -2;              /* not this one: an answer left from before */
+	return -2; /* not this one: an answer left from before */
 }
 
 static long
@@ -256,7 +259,7 @@ scoreboard_queue_sample(struct scoreboard *sb, struct sb_queue_probe *q)
 	max = __atomic_load_n(&sb->max_listen_queue, __ATOMIC_RELAXED);
 	while (len > max &&
 	    !__atomic_compare_exchange_n(&sb->max_listen_queue, &max, len, 0, __ATOMIC_RELAXED,
-		__ATOMIC_RELAXED))
+	        __ATOMIC_RELAXED))
 		;
 	return len;
 }

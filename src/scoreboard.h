@@ -25,14 +25,14 @@ enum worker_state { WS_FREE, WS_STARTING, WS_IDLE, WS_READING, WS_RUNNING };
 
 struct sb_slot {
 	pid_t pid;
-	int state;                 /* enum worker_state */
-	unsigned generation;       /* config generation it was forked with */
-	int retiring;              /* told to stop after its request */
+	int state; /* enum worker_state */
+	unsigned generation; /* config generation it was forked with */
+	int retiring; /* told to stop after its request */
 	uint64_t requests;
 	time_t spawned_at;
-	struct timespec request_start;  /* CLOCK_REALTIME */
+	struct timespec request_start; /* CLOCK_REALTIME */
 	char method[8];
-	char uri[256];             /* path only, never the query string */
+	char uri[256]; /* path only, never the query string */
 	/* The last request finished. */
 	int last_status;
 	long long last_duration_us;
@@ -42,11 +42,11 @@ struct sb_slot {
 	uint64_t db_reconnects;
 	uint64_t schema_reloads;
 	uint64_t public_cache_hits;
-	int slow_logged;           /* the master logged the request in hand */
+	int slow_logged; /* the master logged the request in hand */
 };
 
 enum sb_group { SB_HEALTH, SB_AUTH, SB_STORAGE, SB_TABLES, SB_OPENAPI, SB_OTHER, SB_GROUPS };
-#define SB_LATENCY_BUCKETS 12   /* the last one is +Inf */
+#define SB_LATENCY_BUCKETS 12 /* the last one is +Inf */
 
 extern const char *const sb_group_names[SB_GROUPS];
 extern const double sb_latency_bounds[SB_LATENCY_BUCKETS - 1];
@@ -57,8 +57,8 @@ struct scoreboard {
 	uint64_t respawns;
 	int active;
 	int max_active;
-	int workers;               /* configured, for max_children_reached */
-	int listen_fd;             /* the same number in every worker */
+	int workers; /* configured, for max_children_reached */
+	int listen_fd; /* the same number in every worker */
 	/* Connections waiting in the listening socket's accept queue: the
 	 * last sample, the most seen since start and the queue's limit
 	 * (the backlog the kernel applies); -1 while unknown. */
@@ -72,8 +72,8 @@ struct scoreboard {
 	uint64_t gone_db_reconnects;
 	uint64_t gone_schema_reloads;
 	uint64_t gone_public_cache_hits;
-	uint64_t requests[SB_GROUPS][4];          /* status classes 2xx..5xx */
-	uint64_t latency[SB_LATENCY_BUCKETS];     /* not cumulative */
+	uint64_t requests[SB_GROUPS][4]; /* status classes 2xx..5xx */
+	uint64_t latency[SB_LATENCY_BUCKETS]; /* not cumulative */
 	uint64_t latency_sum_us;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
 	/* Each slot's access lines not yet written (apart from the slots,
@@ -97,8 +97,8 @@ void scoreboard_slot_release(struct scoreboard *sb, struct sb_slot *slot);
 /* What can tell a listening socket's accept queue. */
 struct sb_queue_probe {
 	int listen_fd;
-	int diag_fd;               /* NETLINK_SOCK_DIAG, for a unix socket */
-	ino_t ino;                 /* the unix socket's inode */
+	int diag_fd; /* NETLINK_SOCK_DIAG, for a unix socket */
+	ino_t ino; /* the unix socket's inode */
 	uint32_t seq;
 	bool tcp;
 };

@@ -65,16 +65,24 @@
 	" set_config('transaction_read_only', $1, true)"
 
 static const struct db_stmt identity_set_stmt = {
-	"fb_identity", IDENTITY_SET SESSION_CHECK, 6,
+	"fb_identity",
+	IDENTITY_SET SESSION_CHECK,
+	6,
 };
 static const struct db_stmt identity_set_ns_stmt = {
-	"fb_identity_ns", IDENTITY_SET, 5,
+	"fb_identity_ns",
+	IDENTITY_SET,
+	5,
 };
 static const struct db_stmt identity_reuse_stmt = {
-	"fb_reuse", IDENTITY_REUSE SESSION_CHECK, 6,
+	"fb_reuse",
+	IDENTITY_REUSE SESSION_CHECK,
+	6,
 };
 static const struct db_stmt identity_reuse_ns_stmt = {
-	"fb_reuse_ns", IDENTITY_REUSE, 5,
+	"fb_reuse_ns",
+	IDENTITY_REUSE,
+	5,
 };
 
 /* The identity this worker's connection holds, valid while the
@@ -87,7 +95,6 @@ static struct {
 static time_t identity_warned;
 
 static void identity_forget(void);
-
 
 /*
  * Verified tokens, per worker: a token seen again skips the signature and
@@ -217,7 +224,8 @@ session_take_claims(struct request *r, const char *json, long *exp)
 		if (json_object_object_get_ex(claims, "email", &v) &&
 		    json_object_is_type(v, json_type_string))
 			r->email = arena_strdup(r->arena, json_object_get_string(v));
-		*exp = json_object_object_get_ex(claims, "exp", &v) ? (long)json_object_get_int64(v) : 0;
+		*exp = json_object_object_get_ex(claims, "exp", &v) ? (long)json_object_get_int64(v)
+		                                                    : 0;
 		r->role = arena_strdup(r->arena, role);
 		r->claims = arena_strdup(r->arena, json);
 		r->has_token = true;
@@ -247,7 +255,8 @@ session_resolve(struct request *r)
 	if (auth == NULL || auth[0] == '\0')
 		return 0;
 	if (strncasecmp(auth, "Bearer ", 7) != 0)
-		return session_refuse(r, "INVALID_TOKEN", "The Authorization header must be Bearer <token>");
+		return session_refuse(r, "INVALID_TOKEN",
+		    "The Authorization header must be Bearer <token>");
 	auth += 7;
 	while (*auth == ' ')
 		auth++;
@@ -279,7 +288,8 @@ session_admit(struct request *r, enum route_access access)
 		if (!r->has_token)
 			return session_refuse(r, "INVALID_TOKEN", "A bearer token is required");
 		if (r->user_id == NULL || (access == ACCESS_USER_SESSION && r->session_id == NULL))
-			return session_refuse(r, "INVALID_TOKEN", "A user's access token is required");
+			return session_refuse(r, "INVALID_TOKEN",
+			    "A user's access token is required");
 		return 0;
 	case ACCESS_METRICS:
 	case ACCESS_SERVICE:
@@ -287,7 +297,9 @@ session_admit(struct request *r, enum route_access access)
 		    (access == ACCESS_METRICS && request_client_in(r, r->conf->metrics_allow)))
 			return 0;
 		if (!r->has_token)
-			return response_error(r, 401, "UNAUTHORIZED", "A service token is required"), -1;
+			return response_error(r, 401, "UNAUTHORIZED",
+			           "A service token is required"),
+			       -1;
 		return response_error(r, 403, "FORBIDDEN", "This needs the service role"), -1;
 	}
 	return -1;
@@ -342,18 +354,17 @@ identity_forget(void)
 }
 
 static bool
-identity_is_applied(const struct db *db, const char *role, const char *claims,
-    const char *sub, const char *email)
+identity_is_applied(const struct db *db, const char *role, const char *claims, const char *sub,
+    const char *email)
 {
-	return applied.db == db && applied.epoch == db_session_epoch(db) &&
-	    applied.role != NULL && strcmp(applied.role, role) == 0 &&
-	    strcmp(applied.claims, claims) == 0 && same_str(applied.sub, sub) &&
-	    same_str(applied.email, email);
+	return applied.db == db && applied.epoch == db_session_epoch(db) && applied.role != NULL &&
+	    strcmp(applied.role, role) == 0 && strcmp(applied.claims, claims) == 0 &&
+	    same_str(applied.sub, sub) && same_str(applied.email, email);
 }
 
 static void
-identity_remember(const struct db *db, const char *role, const char *claims,
-    const char *sub, const char *email)
+identity_remember(const struct db *db, const char *role, const char *claims, const char *sub,
+    const char *email)
 {
 	identity_forget();
 	applied.role = strdup(role);
@@ -401,7 +412,8 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		/* At most once a minute: behind a pooler it could be every request. */
 		if (time(NULL) >= identity_warned + 60) {
 			identity_warned = time(NULL);
-			log_warn("db: the connection's request identity was changed (by a request's"
+			log_warn(
+			    "db: the connection's request identity was changed (by a request's"
 			    " SQL, or a pooler in transaction mode between us and PostgreSQL?);"
 			    " setting it again");
 		}

@@ -39,8 +39,8 @@ void session_assume_signed(struct request *r);
 struct db_result *session_exec(struct request *r, const char *sql, int nparams,
     const char *const *values, bool read_only);
 /* The same in another role (fluxbase_auth for the auth endpoints). */
-struct db_result *session_exec_as(struct request *r, const char *role, const char *sql,
-    int nparams, const char *const *values, bool read_only);
+struct db_result *session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, bool read_only);
 /* How a write names its conflict (a unique or foreign-key violation): a
  * 409 in the endpoint's own words rather than PostgreSQL's. */
 struct conflict {
@@ -48,8 +48,8 @@ struct conflict {
 	const char *message;
 };
 /* A write in role (NULL: the caller's) whose conflict has a name. */
-struct db_result *session_write(struct request *r, const char *role, const char *sql,
-    int nparams, const char *const *values, const struct conflict *conflict);
+struct db_result *session_write(struct request *r, const char *role, const char *sql, int nparams,
+    const char *const *values, const struct conflict *conflict);
 /* Frees the per-worker cache of verified tokens and what the worker
  * remembers of its connection's identity (at worker exit). */
 void session_cache_clear(void);

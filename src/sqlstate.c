@@ -8,36 +8,36 @@
 #include "sqlstate.h"
 
 struct sqlstate_status {
-	const char *state;          /* five characters, or a two-character class */
+	const char *state; /* five characters, or a two-character class */
 	int status;
 };
 
 static const struct sqlstate_status exact[] = {
-	{ "23503", 409 },           /* foreign key violation */
-	{ "23505", 409 },           /* unique violation */
-	{ "25006", 405 },           /* read-only transaction: a read that writes */
-	{ "42P01", 404 },           /* undefined table */
-	{ "42P17", 500 },           /* infinite recursion (a policy's, the operator's) */
-	{ "53300", 503 },           /* too many connections */
-	{ "53400", 500 },           /* configuration limit exceeded */
-	{ "57P01", 503 },           /* admin shutdown */
-	{ "57P02", 503 },           /* crash shutdown */
-	{ "57P03", 503 },           /* cannot connect now */
-	{ "P0001", 400 },           /* RAISE EXCEPTION in the application's SQL */
-	{ "PT401", 401 },           /* the token's session has ended */
-	{ "PT116", 406 },           /* singular object asked for, not one row */
+	{ "23503", 409 }, /* foreign key violation */
+	{ "23505", 409 }, /* unique violation */
+	{ "25006", 405 }, /* read-only transaction: a read that writes */
+	{ "42P01", 404 }, /* undefined table */
+	{ "42P17", 500 }, /* infinite recursion (a policy's, the operator's) */
+	{ "53300", 503 }, /* too many connections */
+	{ "53400", 500 }, /* configuration limit exceeded */
+	{ "57P01", 503 }, /* admin shutdown */
+	{ "57P02", 503 }, /* crash shutdown */
+	{ "57P03", 503 }, /* cannot connect now */
+	{ "P0001", 400 }, /* RAISE EXCEPTION in the application's SQL */
+	{ "PT401", 401 }, /* the token's session has ended */
+	{ "PT116", 406 }, /* singular object asked for, not one row */
 };
 
 static const struct sqlstate_status classes[] = {
-	{ "08", 503 },              /* connection exception */
-	{ "0L", 403 },              /* invalid grantor */
-	{ "0P", 403 },              /* invalid role specification */
-	{ "21", 400 },              /* cardinality violation */
-	{ "22", 400 },              /* data exception: a value that does not fit */
-	{ "23", 400 },              /* integrity constraint violation */
-	{ "28", 403 },              /* invalid authorization */
-	{ "42", 400 },              /* syntax error or access rule violation */
-	{ "53", 503 },              /* insufficient resources */
+	{ "08", 503 }, /* connection exception */
+	{ "0L", 403 }, /* invalid grantor */
+	{ "0P", 403 }, /* invalid role specification */
+	{ "21", 400 }, /* cardinality violation */
+	{ "22", 400 }, /* data exception: a value that does not fit */
+	{ "23", 400 }, /* integrity constraint violation */
+	{ "28", 403 }, /* invalid authorization */
+	{ "42", 400 }, /* syntax error or access rule violation */
+	{ "53", 503 }, /* insufficient resources */
 };
 
 int

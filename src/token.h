@@ -27,10 +27,10 @@ struct token_key {
 
 struct token_claims {
 	const char *role;
-	const char *sub;          /* NULL for none */
-	const char *email;        /* NULL for none */
-	const char *session_id;   /* NULL for none */
-	const char *extra_json;   /* object merged into the claims, or NULL */
+	const char *sub; /* NULL for none */
+	const char *email; /* NULL for none */
+	const char *session_id; /* NULL for none */
+	const char *extra_json; /* object merged into the claims, or NULL */
 	long ttl;
 };
 

@@ -75,7 +75,7 @@ worker_signals(bool standalone, sigset_t *loop_set)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;        /* no SA_RESTART: ppoll must return */
+	sa.sa_flags = 0; /* no SA_RESTART: ppoll must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -103,7 +103,7 @@ elapsed_us(const struct timespec *start)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (long long)(now.tv_sec - start->tv_sec) * 1000000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000;
+	    (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
 /*
@@ -189,8 +189,8 @@ worker_dispatch(struct request *r)
 }
 
 static void
-worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
-    struct db *db, struct sb_slot *slot)
+worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf, struct db *db,
+    struct sb_slot *slot)
 {
 	struct request r;
 	struct timespec start;
@@ -227,8 +227,8 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf,
 	slot->schema_reloads = worker_schema.generation > 1 ? worker_schema.generation - 1 : 0;
 	scoreboard_request_end(worker_sb, slot, r.resp.status, slot->uri, elapsed_us(&start));
 	if (response_finish(&r) < 0)
-		log_info("%s: client went away during %s %s (request %s)", __func__,
-		    r.method_name, r.raw_path ? r.raw_path : "?", r.request_id);
+		log_info("%s: client went away during %s %s (request %s)", __func__, r.method_name,
+		    r.raw_path ? r.raw_path : "?", r.request_id);
 	log_access(r.request_id, r.method_name, r.raw_path ? r.raw_path : "-", r.resp.status,
 	    r.resp.bytes_sent, elapsed_us(&start));
 	/* libfcgi ends a connection by waiting for the web server to close
@@ -278,7 +278,7 @@ static int
 worker_wait(int listen_fd, struct db *db, const sigset_t *wait_set)
 {
 	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-		                 { .fd = db_socket(db), .events = POLLIN } };
+		{ .fd = db_socket(db), .events = POLLIN } };
 	nfds_t nfds = pfd[1].fd >= 0 ? 2 : 1;
 	int rc;
 
@@ -303,8 +303,8 @@ worker_wait(int listen_fd, struct db *db, const sigset_t *wait_set)
 }
 
 int
-worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
-    struct sb_slot *slot, bool standalone)
+worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb, struct sb_slot *slot,
+    bool standalone)
 {
 	FCGX_Request fcgx;
 	struct arena arena;
@@ -349,7 +349,8 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
 		scoreboard_request_done(sb, slot);
 		arena_reset(&arena);
 		if (conf->max_requests > 0 && (long)slot->requests >= conf->max_requests) {
-			log_info("%s: served %ld requests, recycling", __func__, conf->max_requests);
+			log_info("%s: served %ld requests, recycling", __func__,
+			    conf->max_requests);
 			break;
 		}
 	}

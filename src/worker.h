@@ -15,7 +15,7 @@ struct sb_slot;
  * reached.  standalone: started by a web server or spawn-fcgi (no master),
  * so SIGINT stops it too.  Returns the process exit status.
  */
-int worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb,
-    struct sb_slot *slot, bool standalone);
+int worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb, struct sb_slot *slot,
+    bool standalone);
 
 #endif

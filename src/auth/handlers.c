@@ -35,7 +35,8 @@
 #define AUTH_ROLE "fluxbase_auth"
 
 static const struct conflict user_exists = {
-	"USER_EXISTS", "An account with this email already exists",
+	"USER_EXISTS",
+	"An account with this email already exists",
 };
 
 /* ---- request pieces ------------------------------------------------------ */
@@ -52,8 +53,8 @@ user_agent(struct request *r)
 static int
 rate_limited(struct request *r, const char *action, int limit)
 {
-	int wait = ratelimit_hit(action, request_client_address(r), limit,
-	    r->conf->rate_limit_window);
+	int wait =
+	    ratelimit_hit(action, request_client_address(r), limit, r->conf->rate_limit_window);
 
 	if (wait == 0)
 		return 0;
@@ -176,7 +177,7 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 	int rc;
 
 	if (rate_limited(r, signup ? "signup" : "signin",
-	    signup ? r->conf->rate_limit_signup : r->conf->rate_limit_signin) < 0)
+	        signup ? r->conf->rate_limit_signup : r->conf->rate_limit_signin) < 0)
 		return -1;
 	if (signup && !r->conf->signup_enabled)
 		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
@@ -214,8 +215,8 @@ respond_session(struct request *r, int status, const char *user_json, const char
 	claims.role = json_object_object_get_ex(user, "role", &v) ? json_object_get_string(v)
 	                                                          : "authenticated";
 	claims.sub = json_object_object_get_ex(user, "id", &v) ? json_object_get_string(v) : NULL;
-	claims.email = json_object_object_get_ex(user, "email", &v) ? json_object_get_string(v)
-	                                                            : NULL;
+	claims.email =
+	    json_object_object_get_ex(user, "email", &v) ? json_object_get_string(v) : NULL;
 	claims.session_id = sid;
 	claims.ttl = r->conf->access_token_ttl;
 	extra = json_object_new_object();
@@ -232,10 +233,11 @@ respond_session(struct request *r, int status, const char *user_json, const char
 	}
 	if (redirect != NULL) {
 		r->resp.status = 303;
-		response_header(r, "Location", arena_printf(r->arena,
-		    "%s#access_token=%s&token_type=bearer&expires_in=%d&expires_at=%ld&refresh_token=%s",
-		    redirect, access, r->conf->access_token_ttl,
-		    (long)(now + r->conf->access_token_ttl), refresh));
+		response_header(r, "Location",
+		    arena_printf(r->arena,
+		        "%s#access_token=%s&token_type=bearer&expires_in=%d&expires_at=%ld&refresh_token=%s",
+		        redirect, access, r->conf->access_token_ttl,
+		        (long)(now + r->conf->access_token_ttl), refresh));
 		response_header(r, "Cache-Control", "no-store");
 		free(access);
 		json_object_put(user);
@@ -249,8 +251,9 @@ respond_session(struct request *r, int status, const char *user_json, const char
 	    json_object_new_int64((int64_t)(now + r->conf->access_token_ttl)));
 	json_object_object_add(out, "refresh_token", json_object_new_string(refresh));
 	json_object_object_add(out, "user", user);
-	body = arena_strdup(r->arena, json_object_to_json_string_ext(out,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = arena_strdup(r->arena,
+	    json_object_to_json_string_ext(out,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(out);
 	sodium_memzero(access, strlen(access));
 	free(access);
@@ -300,7 +303,8 @@ auth_signup(struct request *r)
 
 		res = session_write(r, AUTH_ROLE,
 		    "SELECT user_json::text, session_id FROM auth.signup($1, $2, $3::jsonb,"
-		    " $4::bytea, $5::bytea, $6, $7)", 7, values, &user_exists);
+		    " $4::bytea, $5::bytea, $6, $7)",
+		    7, values, &user_exists);
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (res == NULL)
@@ -323,8 +327,10 @@ auth_signin(struct request *r)
 	{
 		const char *values[] = { c.email };
 
-		res = auth_exec(r, "SELECT id, password_hash FROM auth.users WHERE lower(email) ="
-				   " lower($1)", 1, values, true);
+		res = auth_exec(r,
+		    "SELECT id, password_hash FROM auth.users WHERE lower(email) ="
+		    " lower($1)",
+		    1, values, true);
 	}
 	if (res == NULL)
 		return -1;
@@ -348,8 +354,10 @@ auth_signin(struct request *r)
 		const char *values[] = { user_id, new_hash, rt.hash, rt.box, user_agent(r),
 			request_client_address(r) };
 
-		res = auth_exec(r, "SELECT user_json::text, session_id FROM auth.signin($1::uuid, $2,"
-				   " $3::bytea, $4::bytea, $5, $6)", 6, values, false);
+		res = auth_exec(r,
+		    "SELECT user_json::text, session_id FROM auth.signin($1::uuid, $2,"
+		    " $3::bytea, $4::bytea, $5, $6)",
+		    6, values, false);
 	}
 	sodium_memzero(rehash, sizeof(rehash));
 	if (res == NULL)
@@ -394,9 +402,10 @@ auth_refresh(struct request *r)
 	{
 		const char *values[] = { hash, rt.hash, rt.box, grace };
 
-		res = auth_exec(r, "SELECT outcome, user_json::text, session_id, token_box FROM"
-				   " auth.refresh($1::bytea, $2::bytea, $3::bytea, $4::integer)", 4,
-		    values, false);
+		res = auth_exec(r,
+		    "SELECT outcome, user_json::text, session_id, token_box FROM"
+		    " auth.refresh($1::bytea, $2::bytea, $3::bytea, $4::integer)",
+		    4, values, false);
 	}
 	if (res == NULL)
 		return -1;
@@ -405,15 +414,18 @@ auth_refresh(struct request *r)
 		return respond_session(r, 200, db_result_value(res, 0, 1),
 		    db_result_value(res, 0, 2), rt.token, NULL);
 	if (strcmp(outcome, "current") == 0 &&
-	    refresh_token_open(r->conf, db_result_value(res, 0, 3), current, sizeof(current)) == 0) {
+	    refresh_token_open(r->conf, db_result_value(res, 0, 3), current, sizeof(current)) ==
+	        0) {
 		rc = respond_session(r, 200, db_result_value(res, 0, 1), db_result_value(res, 0, 2),
 		    current, NULL);
 		sodium_memzero(current, sizeof(current));
 		return rc;
 	}
 	if (strcmp(outcome, "theft") == 0)
-		log_warn("auth: a rotated refresh token was replayed after the grace window; session"
-			 " %s revoked (request %s)", db_result_value(res, 0, 2), r->request_id);
+		log_warn(
+		    "auth: a rotated refresh token was replayed after the grace window; session"
+		    " %s revoked (request %s)",
+		    db_result_value(res, 0, 2), r->request_id);
 	return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 }
 
@@ -484,11 +496,10 @@ int
 auth_magiclink(struct request *r)
 {
 	static const char *const allowed[] = { "email", "redirect_to", NULL };
-	static const char sent_text[] =
-	    "If this address can sign in, a link is on its way";
+	static const char sent_text[] = "If this address can sign in, a link is on its way";
 	struct json_object *o;
 	const char *email, *redirect, *outcome;
-	struct refresh_token link;   /* same shape: random token and its hash */
+	struct refresh_token link; /* same shape: random token and its hash */
 	char ttl[16], interval[16], *text;
 	struct db_result *res;
 
@@ -501,7 +512,7 @@ auth_magiclink(struct request *r)
 		return response_error(r, 400, "VALIDATION", "redirect_to is not an allowed URL");
 	if (r->conf->public_url[0] == '\0') {
 		log_err("auth: magic links need [server] public_url (links are never built from the"
-			" request's Host header)");
+		        " request's Host header)");
 		return response_internal(r);
 	}
 	refresh_token_new(r->conf, &link);
@@ -511,14 +522,17 @@ auth_magiclink(struct request *r)
 		const char *values[] = { email, link.hash, ttl, redirect, interval,
 			r->conf->signup_enabled ? "true" : "false" };
 
-		res = auth_exec(r, "SELECT outcome, retry_after FROM auth.magic_request($1, $2::bytea,"
-				   " $3::integer, $4, $5::integer, $6::boolean)", 6, values, false);
+		res = auth_exec(r,
+		    "SELECT outcome, retry_after FROM auth.magic_request($1, $2::bytea,"
+		    " $3::integer, $4, $5::integer, $6::boolean)",
+		    6, values, false);
 	}
 	if (res == NULL)
 		return -1;
 	outcome = db_result_value(res, 0, 0);
 	if (strcmp(outcome, "throttled") == 0) {
-		response_header(r, "Retry-After", arena_strdup(r->arena, db_result_value(res, 0, 1)));
+		response_header(r, "Retry-After",
+		    arena_strdup(r->arena, db_result_value(res, 0, 1)));
 		return response_error(r, 429, "RATE_LIMITED",
 		    "A link was sent to this address a moment ago; try again later");
 	}
@@ -527,7 +541,8 @@ auth_magiclink(struct request *r)
 		    "Hello,\n\nFollow this link to sign in:\n\n"
 		    "%s/api/v1/auth/magiclink/verify?token=%s\n\n"
 		    "It works once and expires in %d minutes. If you did not ask for it, ignore"
-		    " this message.\n", r->conf->public_url, link.token, r->conf->magiclink_ttl / 60);
+		    " this message.\n",
+		    r->conf->public_url, link.token, r->conf->magiclink_ttl / 60);
 		/* A delivery failure is logged, never told: the answer is the same. */
 		if (mail_send(r->conf, email, r->conf->mail_magiclink_subject, text) < 0)
 			log_err("auth: the magic link could not be delivered (request %s)",
@@ -550,16 +565,19 @@ auth_magiclink_verify(struct request *r)
 	if (rate_limited(r, "verify", r->conf->rate_limit_verify) < 0)
 		return -1;
 	if (!auth_token_shape_ok(token))
-		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
+		return response_error(r, 401, "INVALID_TOKEN",
+		    "The link is invalid or has expired");
 	refresh_token_hash(token, hash);
 	refresh_token_new(r->conf, &rt);
 	{
 		const char *values[] = { hash, consume ? "true" : "false", rt.hash, rt.box,
 			user_agent(r), request_client_address(r) };
 
-		res = auth_exec(r, "SELECT outcome, user_json::text, session_id, redirect_to FROM"
-				   " auth.magic_verify($1::bytea, $2::boolean, $3::bytea, $4::bytea, $5,"
-				   " $6)", 6, values, false);
+		res = auth_exec(r,
+		    "SELECT outcome, user_json::text, session_id, redirect_to FROM"
+		    " auth.magic_verify($1::bytea, $2::boolean, $3::bytea, $4::bytea, $5,"
+		    " $6)",
+		    6, values, false);
 	}
 	if (res == NULL)
 		return -1;
@@ -570,7 +588,8 @@ auth_magiclink_verify(struct request *r)
 		return 0;
 	}
 	if (strcmp(outcome, "signed_in") != 0)
-		return response_error(r, 401, "INVALID_TOKEN", "The link is invalid or has expired");
+		return response_error(r, 401, "INVALID_TOKEN",
+		    "The link is invalid or has expired");
 	return respond_session(r, 200, db_result_value(res, 0, 1), db_result_value(res, 0, 2),
 	    rt.token, db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3));
 }

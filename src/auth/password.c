@@ -12,8 +12,7 @@
 #include "log.h"
 
 int
-password_hash(const struct conf *c, const char *pw, size_t len,
-    char out[crypto_pwhash_STRBYTES])
+password_hash(const struct conf *c, const char *pw, size_t len, char out[crypto_pwhash_STRBYTES])
 {
 	if (crypto_pwhash_str(out, pw, len, (unsigned long long)c->password_ops_limit,
 	        c->password_mem_limit) != 0) {
@@ -27,8 +26,8 @@ password_hash(const struct conf *c, const char *pw, size_t len,
 int
 password_verify(const char *hash, const char *pw, size_t len)
 {
-	if (hash == NULL || strncmp(hash, crypto_pwhash_STRPREFIX,
-	        strlen(crypto_pwhash_STRPREFIX)) != 0)
+	if (hash == NULL ||
+	    strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) != 0)
 		return -1;
 	return crypto_pwhash_str_verify(hash, pw, len) == 0 ? 0 : -1;
 }

@@ -19,13 +19,13 @@
 
 struct rl_slot {
 	uint64_t key;
-	uint32_t window;           /* window number: time / window length */
+	uint32_t window; /* window number: time / window length */
 	uint32_t count;
 };
 
 struct ratelimit {
 	int lock;
-	unsigned char hash_key[16];  /* SipHash key: addresses cannot be chosen to collide */
+	unsigned char hash_key[16]; /* SipHash key: addresses cannot be chosen to collide */
 	struct rl_slot slots[RATELIMIT_SLOTS];
 };
 
@@ -34,8 +34,8 @@ static struct ratelimit *shared;
 int
 ratelimit_setup(void)
 {
-	struct ratelimit *rl = mmap(NULL, sizeof(*rl), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct ratelimit *rl =
+	    mmap(NULL, sizeof(*rl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (rl == MAP_FAILED) {
 		log_err("%s: mmap: %m", __func__);

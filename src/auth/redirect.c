@@ -24,7 +24,7 @@
 #define REDIRECT_URL_MAX 2048
 
 struct url_parts {
-	const char *scheme, *host, *path;   /* path: "" when absent */
+	const char *scheme, *host, *path; /* path: "" when absent */
 	size_t scheme_len, host_len, path_len;
 	long port;
 };
@@ -46,7 +46,8 @@ host_is_plain(const char *h, size_t n)
 	if (n == 0 || n > 253)
 		return false;
 	if (h[0] == '[')
-		return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+		return n > 2 && h[n - 1] == ']' &&
+		    strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.')
 			return false;
@@ -60,7 +61,7 @@ path_has_dot_segment(const char *p, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t start = ++i, dots = 0;   /* p[i - 1] == '/' */
+		size_t start = ++i, dots = 0; /* p[i - 1] == '/' */
 
 		while (i < n && p[i] != '/') {
 			if (p[i] == '.')
@@ -127,7 +128,7 @@ url_parse(const char *u, size_t n, struct url_parts *out)
 		if (out->port < 1 || out->port > 65535)
 			return -1;
 	} else if (colon != NULL) {
-		return -1;              /* "host:" */
+		return -1; /* "host:" */
 	}
 	out->path = auth_end;
 	out->path_len = 0;

@@ -81,7 +81,8 @@ refresh_token_open(const struct conf *c, const char *box, char *out, size_t n)
 	int rc;
 
 	if (box == NULL || strncmp(box, "\\x", 2) != 0 ||
-	    sodium_hex2bin(sealed, sizeof(sealed), box + 2, strlen(box + 2), NULL, &len, NULL) != 0 ||
+	    sodium_hex2bin(sealed, sizeof(sealed), box + 2, strlen(box + 2), NULL, &len, NULL) !=
+	        0 ||
 	    len <= crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES ||
 	    len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES >= n)
 		return -1;

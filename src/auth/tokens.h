@@ -13,19 +13,22 @@
 
 struct conf;
 
-#define REFRESH_TOKEN_BYTES 32     /* random bytes in a token */
-#define REFRESH_TOKEN_TEXT_MAX 64  /* its base64url text, NUL included */
+#define REFRESH_TOKEN_BYTES 32 /* random bytes in a token */
+#define REFRESH_TOKEN_TEXT_MAX 64 /* its base64url text, NUL included */
 /* A bytea literal \x... of the SHA-256 of a token's text. */
 #define REFRESH_TOKEN_HASH_SIZE (2 + 2 * crypto_hash_sha256_BYTES + 1)
 /* A bytea literal \x... of nonce, MAC and the sealed text. */
 #define REFRESH_TOKEN_BOX_SIZE \
-	(2 + 2 * (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + \
-	    REFRESH_TOKEN_TEXT_MAX) + 1)
+	(2 + \
+	    2 * \
+	        (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + \
+	            REFRESH_TOKEN_TEXT_MAX) + \
+	    1)
 
 struct refresh_token {
-	char token[REFRESH_TOKEN_TEXT_MAX];  /* for the client only */
-	char hash[REFRESH_TOKEN_HASH_SIZE];  /* what the database keeps */
-	char box[REFRESH_TOKEN_BOX_SIZE];    /* token sealed for a retry */
+	char token[REFRESH_TOKEN_TEXT_MAX]; /* for the client only */
+	char hash[REFRESH_TOKEN_HASH_SIZE]; /* what the database keeps */
+	char box[REFRESH_TOKEN_BOX_SIZE]; /* token sealed for a retry */
 };
 
 /* A fresh token, its hash and its box. */

@@ -104,13 +104,13 @@ column_schema(const struct sc_table *t, const struct sc_column *c)
 		const struct sc_fk *fk = &t->fks[i];
 
 		for (int k = 0; fk->columns && fk->columns[k]; k++)
-			if (strcmp(fk->columns[k], c->name) == 0 && fk->ref_columns && fk->ref_columns[k])
+			if (strcmp(fk->columns[k], c->name) == 0 && fk->ref_columns &&
+			    fk->ref_columns[k])
 				snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
 				    "Foreign key to %s.%s.%s. ", fk->ref_schema, fk->ref_table,
 				    fk->ref_columns[k]);
 	}
-	snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "PostgreSQL type: %s.",
-	    c->type);
+	snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "PostgreSQL type: %s.", c->type);
 	if (c->comment != NULL)
 		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), " %s", c->comment);
 	json_object_object_add(s, "description", jstr(desc));
@@ -127,7 +127,8 @@ safe_name(const char *in, char *out, size_t n)
 
 	for (; *in && i + 1 < n; in++)
 		out[i++] = isalnum((unsigned char)*in) || *in == '.' || *in == '-' || *in == '_'
-		    ? *in : '_';
+		    ? *in
+		    : '_';
 	out[i] = '\0';
 }
 
@@ -169,7 +170,7 @@ static struct json_object *
 json_response(const char *desc, struct json_object *schema)
 {
 	struct json_object *r = json_object_new_object(), *content = json_object_new_object(),
-			   *media = json_object_new_object();
+	                   *media = json_object_new_object();
 
 	json_object_object_add(r, "description", jstr(desc));
 	json_object_object_add(media, "schema", schema);
@@ -207,7 +208,7 @@ table_op(const struct sc_table *t, const char *summary, const char *opid, bool f
 {
 	static const char *const errs[] = { "400", "401", "403", "404", "406", "409", NULL };
 	struct json_object *op = json_object_new_object(), *params = json_object_new_array(),
-			   *tags = json_object_new_array();
+	                   *tags = json_object_new_array();
 
 	json_object_array_add(tags, jstr("tables"));
 	json_object_object_add(op, "tags", tags);
@@ -232,8 +233,9 @@ table_op(const struct sc_table *t, const char *summary, const char *opid, bool f
 			json_object_object_add(p, "name", jstr(t->columns[i].name));
 			json_object_object_add(p, "in", jstr("query"));
 			json_object_object_add(p, "description",
-			    jstr("Filter: op.value (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch,"
-				 " in, is, isdistinct, fts, plfts, phfts, wfts, cs, cd, ov; not. negates)"));
+			    jstr(
+			        "Filter: op.value (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch,"
+			        " in, is, isdistinct, fts, plfts, phfts, wfts, cs, cd, ov; not. negates)"));
 			json_object_object_add(p, "schema", type_schema("text", NULL));
 			json_object_array_add(params, p);
 		}
@@ -242,8 +244,9 @@ table_op(const struct sc_table *t, const char *summary, const char *opid, bool f
 	json_object_array_add(params, ref_param("Accept"));
 	json_object_object_add(op, "parameters", params);
 	if (body != NULL) {
-		struct json_object *rb = json_object_new_object(), *content = json_object_new_object(),
-				   *media = json_object_new_object();
+		struct json_object *rb = json_object_new_object(),
+		                   *content = json_object_new_object(),
+		                   *media = json_object_new_object();
 
 		json_object_object_add(media, "schema", body);
 		json_object_object_add(content, "application/json", media);
@@ -303,24 +306,28 @@ table_collection_ops(const struct sc_table *t, unsigned priv, const char *cname)
 	if (priv & PRIV_SELECT) {
 		snprintf(opid, sizeof(opid), "get_%s", cname);
 		snprintf(summary, sizeof(summary), "Read rows of %s", t->url_name);
-		json_object_object_add(coll, "get", table_op(t, summary, opid, true, true,
-		    NULL, json_object_new_object()));
+		json_object_object_add(coll, "get",
+		    table_op(t, summary, opid, true, true, NULL, json_object_new_object()));
 		json_object_object_add(json_object_object_get(json_object_object_get(coll, "get"),
-		    "responses"), "200", json_response("Rows", array_of(ref_schema(cname))));
+		                           "responses"),
+		    "200", json_response("Rows", array_of(ref_schema(cname))));
 	}
 	if ((priv & PRIV_INSERT) && t->insertable) {
-		struct json_object *body = json_object_new_object(), *one_of = json_object_new_array(),
-				   *resp = json_object_new_object();
+		struct json_object *body = json_object_new_object(),
+		                   *one_of = json_object_new_array(),
+		                   *resp = json_object_new_object();
 
 		json_object_array_add(one_of, ref_schema(cname));
 		json_object_array_add(one_of, array_of(ref_schema(cname)));
 		json_object_object_add(body, "oneOf", one_of);
 		snprintf(opid, sizeof(opid), "post_%s", cname);
 		snprintf(summary, sizeof(summary), "Insert (or upsert) rows into %s", t->url_name);
-		json_object_object_add(resp, "201", json_response("Inserted rows", array_of(ref_schema(cname))));
+		json_object_object_add(resp, "201",
+		    json_response("Inserted rows", array_of(ref_schema(cname))));
 		{
-			struct json_object *op = table_op(t, summary, opid, false, false, body,
-			    resp), *params = json_object_object_get(op, "parameters");
+			struct json_object *op =
+			                       table_op(t, summary, opid, false, false, body, resp),
+			                   *params = json_object_object_get(op, "parameters");
 
 			json_object_array_add(params, ref_param("on_conflict"));
 			json_object_array_add(params, ref_param("columns"));
@@ -331,21 +338,27 @@ table_collection_ops(const struct sc_table *t, unsigned priv, const char *cname)
 		struct json_object *resp = json_object_new_object();
 
 		snprintf(opid, sizeof(opid), "patch_%s", cname);
-		snprintf(summary, sizeof(summary), "Update the rows of %s that match the filters"
-		    " (at least one filter)", t->url_name);
-		json_object_object_add(resp, "200", json_response("Updated rows", array_of(ref_schema(cname))));
-		json_object_object_add(coll, "patch", table_op(t, summary, opid, true,
-		    false, ref_schema(cname), resp));
+		snprintf(summary, sizeof(summary),
+		    "Update the rows of %s that match the filters"
+		    " (at least one filter)",
+		    t->url_name);
+		json_object_object_add(resp, "200",
+		    json_response("Updated rows", array_of(ref_schema(cname))));
+		json_object_object_add(coll, "patch",
+		    table_op(t, summary, opid, true, false, ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
 		struct json_object *resp = json_object_new_object();
 
 		snprintf(opid, sizeof(opid), "delete_%s", cname);
-		snprintf(summary, sizeof(summary), "Delete the rows of %s that match the filters"
-		    " (at least one filter)", t->url_name);
-		json_object_object_add(resp, "200", json_response("Deleted rows", array_of(ref_schema(cname))));
-		json_object_object_add(coll, "delete", table_op(t, summary, opid, true,
-		    false, NULL, resp));
+		snprintf(summary, sizeof(summary),
+		    "Delete the rows of %s that match the filters"
+		    " (at least one filter)",
+		    t->url_name);
+		json_object_object_add(resp, "200",
+		    json_response("Deleted rows", array_of(ref_schema(cname))));
+		json_object_object_add(coll, "delete",
+		    table_op(t, summary, opid, true, false, NULL, resp));
 	}
 	return coll;
 }
@@ -370,18 +383,20 @@ table_item_ops(const struct sc_table *t, unsigned priv, const char *cname)
 		snprintf(opid, sizeof(opid), "get_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Read one row of %s by its key", t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "get", table_op(t, summary, opid, false, false,
-		    NULL, resp));
+		json_object_object_add(item, "get",
+		    table_op(t, summary, opid, false, false, NULL, resp));
 	}
 	if ((priv & PRIV_INSERT) && (priv & PRIV_UPDATE) && t->insertable && t->updatable) {
 		struct json_object *resp = json_object_new_object();
 
 		snprintf(opid, sizeof(opid), "put_%s_by_id", cname);
-		snprintf(summary, sizeof(summary), "Replace one row of %s (absent columns take their"
-		    " default)", t->url_name);
+		snprintf(summary, sizeof(summary),
+		    "Replace one row of %s (absent columns take their"
+		    " default)",
+		    t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "put", table_op(t, summary, opid, false, false,
-		    ref_schema(cname), resp));
+		json_object_object_add(item, "put",
+		    table_op(t, summary, opid, false, false, ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_UPDATE) && t->updatable) {
 		struct json_object *resp = json_object_new_object();
@@ -389,18 +404,19 @@ table_item_ops(const struct sc_table *t, unsigned priv, const char *cname)
 		snprintf(opid, sizeof(opid), "patch_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Update one row of %s", t->url_name);
 		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
-		json_object_object_add(item, "patch", table_op(t, summary, opid, false,
-		    false, ref_schema(cname), resp));
+		json_object_object_add(item, "patch",
+		    table_op(t, summary, opid, false, false, ref_schema(cname), resp));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
-		struct json_object *resp = json_object_new_object(), *gone = json_object_new_object();
+		struct json_object *resp = json_object_new_object(),
+		                   *gone = json_object_new_object();
 
 		snprintf(opid, sizeof(opid), "delete_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Delete one row of %s", t->url_name);
 		json_object_object_add(gone, "description", jstr("Deleted"));
 		json_object_object_add(resp, "204", gone);
-		json_object_object_add(item, "delete", table_op(t, summary, opid, false,
-		    false, NULL, resp));
+		json_object_object_add(item, "delete",
+		    table_op(t, summary, opid, false, false, NULL, resp));
 	}
 	return item;
 }
@@ -429,7 +445,7 @@ char *
 openapi_build(const struct schema_cache *sc, int role, size_t *len)
 {
 	struct json_object *root = json_tokener_parse(openapi_static_json), *paths, *components,
-			   *schemas, *info;
+	                   *schemas, *info;
 	const char *text;
 	char *out;
 	size_t n;
@@ -446,8 +462,8 @@ openapi_build(const struct schema_cache *sc, int role, size_t *len)
 	for (int i = 0; sc != NULL && i < sc->ntables; i++)
 		if (sc->tables[i].privileges[role] != 0)
 			add_table(sc, &sc->tables[i], role, paths, schemas);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(text);
 	/* Without the final '}': "servers" is appended per request. */
 	out = malloc(n);
@@ -507,8 +523,9 @@ openapi_get(struct request *r)
 	json_object_object_add(s, "url", json_object_new_string(server_url(r)));
 	json_object_array_add(servers, s);
 	strbuf_init(&sb, r->arena, 128);
-	strbuf_printf(&sb, ",\"servers\":%s}", json_object_to_json_string_ext(servers,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	strbuf_printf(&sb, ",\"servers\":%s}",
+	    json_object_to_json_string_ext(servers,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(servers);
 	tail = sb.data;
 	r->resp.status = 200;

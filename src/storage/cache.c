@@ -23,7 +23,7 @@
 #define KEY_MAX 1024
 
 struct public_entry {
-	char *bucket, *key;        /* NULL when empty */
+	char *bucket, *key; /* NULL when empty */
 	time_t expires;
 	struct object_meta m;
 };
@@ -75,8 +75,8 @@ public_cache_slot(const char *bucket, const char *key)
 }
 
 bool
-storage_public_cache_get(struct arena *a, const char *root, const char *bucket,
-    const char *key, struct object_meta *m)
+storage_public_cache_get(struct arena *a, const char *root, const char *bucket, const char *key,
+    struct object_meta *m)
 {
 	struct public_entry *e = public_cache_slot(bucket, key);
 
@@ -97,8 +97,7 @@ storage_public_cache_get(struct arena *a, const char *root, const char *bucket,
 }
 
 void
-storage_public_cache_put(const char *bucket, const char *key, const struct object_meta *m,
-    int ttl)
+storage_public_cache_put(const char *bucket, const char *key, const struct object_meta *m, int ttl)
 {
 	struct public_entry *e = public_cache_slot(bucket, key);
 
@@ -114,8 +113,7 @@ storage_public_cache_put(const char *bucket, const char *key, const struct objec
 	e->m.cache_control = m->cache_control ? strdup(m->cache_control) : NULL;
 	e->m.blob_id = strdup(m->blob_id);
 	/* Out of memory: no entry rather than half of one. */
-	if (e->bucket == NULL || e->key == NULL || e->m.content_type == NULL ||
-	    e->m.etag == NULL || e->m.blob_id == NULL ||
-	    (m->cache_control != NULL && e->m.cache_control == NULL))
+	if (e->bucket == NULL || e->key == NULL || e->m.content_type == NULL || e->m.etag == NULL ||
+	    e->m.blob_id == NULL || (m->cache_control != NULL && e->m.cache_control == NULL))
 		public_entry_clear(e);
 }

@@ -25,8 +25,8 @@ struct arena;
 struct object_meta {
 	uint64_t size;
 	time_t updated;
-	bool active_ok;              /* the bucket allows active content */
-	const char *content_type, *etag, *cache_control, *blob_id;  /* cache_control: NULL */
+	bool active_ok; /* the bucket allows active content */
+	const char *content_type, *etag, *cache_control, *blob_id; /* cache_control: NULL */
 };
 
 /* true with *m filled (its strings in a) when bucket/key has a live

@@ -139,21 +139,21 @@ content_disposition(struct request *r, const char *name)
  * anonymous caller when allowed, else from the database (then cached).
  * 1 when the caller sees no such object; -1 when an error answer is made. */
 static int
-object_meta(struct request *r, bool anonymous, const char *bucket,
-    const char *key, struct object_meta *m)
+object_meta(struct request *r, bool anonymous, const char *bucket, const char *key,
+    struct object_meta *m)
 {
 	bool cacheable = anonymous && r->conf->storage_public_cache_ttl > 0;
 	const char *values[] = { bucket, key };
 	struct db_result *res;
 
-	if (cacheable &&
-	    storage_public_cache_get(r->arena, r->conf->storage_root, bucket, key, m))
+	if (cacheable && storage_public_cache_get(r->arena, r->conf->storage_root, bucket, key, m))
 		return 0;
 	res = session_exec(r,
 	    "SELECT size, content_type, etag, cache_control,"
 	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id,"
 	    " (SELECT b.allow_active_content FROM storage.bucket_info($1) b)"
-	    " FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2, values, true);
+	    " FROM storage.objects WHERE bucket_id = $1 AND key = $2",
+	    2, values, true);
 	if (res == NULL)
 		return -1;
 	if (db_result_rows(res) != 1)
@@ -181,7 +181,8 @@ signed_url_caller(struct request *r, const char *bucket, const char *key, const 
 	    signed_token_check(r->conf->storage_signing_key, bucket, key, token, time(NULL),
 	        version) != 0)
 		return response_error(r, 401, "INVALID_SIGNATURE",
-		    "The signed URL is invalid or has expired"), -1;
+		           "The signed URL is invalid or has expired"),
+		       -1;
 	return 0;
 }
 
@@ -263,8 +264,7 @@ download_offload(struct request *r, const struct object_meta *m)
 
 /* Streams the blob, all of it or the one range asked for (206). */
 static int
-download_send(struct request *r, const char *bucket, const char *key,
-    const struct object_meta *m)
+download_send(struct request *r, const char *bucket, const char *key, const struct object_meta *m)
 {
 	const char *range = request_header(r, "Range");
 	uint64_t size = m->size, from = 0, to = 0, length, actual = 0;
@@ -278,8 +278,9 @@ download_send(struct request *r, const char *bucket, const char *key,
 	}
 	if (ranged == 1) {
 		r->resp.status = 206;
-		response_header(r, "Content-Range", arena_printf(r->arena, "bytes %llu-%llu/%llu",
-		    (unsigned long long)from, (unsigned long long)to, (unsigned long long)size));
+		response_header(r, "Content-Range",
+		    arena_printf(r->arena, "bytes %llu-%llu/%llu", (unsigned long long)from,
+		        (unsigned long long)to, (unsigned long long)size));
 	} else {
 		r->resp.status = 200;
 		from = 0;

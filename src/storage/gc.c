@@ -34,7 +34,7 @@ cmp_id(const void *a, const void *b)
 static long
 idset_find(const struct idset *s, const char *id)
 {
-	char (*hit)[BLOB_ID_LEN + 1] = bsearch(id, s->ids, s->n, sizeof(*s->ids), cmp_id);
+	char(*hit)[BLOB_ID_LEN + 1] = bsearch(id, s->ids, s->n, sizeof(*s->ids), cmp_id);
 
 	return hit ? (long)(hit - s->ids) : -1;
 }
@@ -166,11 +166,13 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 	for (size_t i = 0; i < s.n; i++) {
 		if (!s.seen[i]) {
 			missing++;
-			fprintf(stderr, "storage-gc: a row points at a missing blob %s\n", s.ids[i]);
+			fprintf(stderr, "storage-gc: a row points at a missing blob %s\n",
+			    s.ids[i]);
 		}
 	}
 	printf("storage-gc: %zu rows, %lu orphan blobs, %lu unfinished uploads, %lu removed, %lu"
-	       " rows without a blob\n", s.n, orphans, temps, removed, missing);
+	       " rows without a blob\n",
+	    s.n, orphans, temps, removed, missing);
 	if (check_only)
 		rc = missing == 0 && orphans == 0 && temps == 0 ? 0 : 1;
 	else

@@ -29,7 +29,8 @@
 #include "storage/signed_url.h"
 
 static const struct conflict bucket_not_empty = {
-	"BUCKET_NOT_EMPTY", "The bucket still holds objects",
+	"BUCKET_NOT_EMPTY",
+	"The bucket still holds objects",
 };
 
 int
@@ -46,8 +47,10 @@ storage_delete(struct request *r, const char *bucket, const char *key)
 	const char *values[] = { bucket, key };
 	struct db_result *res;
 
-	res = session_exec(r, "DELETE FROM storage.objects WHERE bucket_id = $1 AND key = $2"
-			      " RETURNING blob_id", 2, values, false);
+	res = session_exec(r,
+	    "DELETE FROM storage.objects WHERE bucket_id = $1 AND key = $2"
+	    " RETURNING blob_id",
+	    2, values, false);
 	if (res == NULL)
 		return -1;
 	if (db_result_rows(res) != 1)
@@ -87,8 +90,9 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 	}
 	/* Only for someone who may read the object now, and decided before a
 	 * byte of the body is read. */
-	res = session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
-	    2, values, true);
+	res =
+	    session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
+	        2, values, true);
 	if (res == NULL)
 		return -1;
 	if (db_result_rows(res) != 1)
@@ -155,8 +159,8 @@ query_long(struct request *r, const char *name, long def, long min, long max, lo
 	errno = 0;
 	*out = strtol(v, &end, 10);
 	if (v[0] == '\0' || *end != '\0' || errno != 0 || *out < min || *out > max) {
-		response_error(r, 400, "VALIDATION", "%s must be an integer from %ld to %ld", name, min,
-		    max);
+		response_error(r, 400, "VALIDATION", "%s must be an integer from %ld to %ld", name,
+		    min, max);
 		return -1;
 	}
 	return 0;
@@ -187,7 +191,8 @@ storage_list(struct request *r)
 		    "  FROM (SELECT * FROM storage.objects WHERE bucket_id = $1"
 		    "  AND starts_with(key, $2) AND ($3::text IS NULL OR"
 		    "  strpos(lower(key), lower($3)) > 0) ORDER BY key LIMIT $4::bigint"
-		    "  OFFSET $5::bigint) o)", 5, values, true);
+		    "  OFFSET $5::bigint) o)",
+		    5, values, true);
 	}
 	if (res == NULL)
 		return -1;
@@ -203,8 +208,10 @@ storage_buckets_list(struct request *r)
 	struct db_result *res;
 
 	/* Policies show the public buckets; the service role sees all. */
-	res = session_exec(r, "SELECT coalesce(json_agg(storage.bucket_json(b) ORDER BY b.id),"
-			      " '[]')::text FROM storage.buckets b", 0, NULL, true);
+	res = session_exec(r,
+	    "SELECT coalesce(json_agg(storage.bucket_json(b) ORDER BY b.id),"
+	    " '[]')::text FROM storage.buckets b",
+	    0, NULL, true);
 	if (res == NULL)
 		return -1;
 	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
@@ -228,12 +235,13 @@ bucket_create(struct request *r, const char *bucket)
 		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types,
 			b.allow_active_content };
 
-		res = session_write(r, NULL, "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
-				      " allowed_mime_types, allow_active_content) VALUES ($1,"
-				      " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
-				      " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
-				      " RETURNING storage.bucket_json(b)::text", 5, values,
-		    &(const struct conflict){ "ALREADY_EXISTS", "The bucket exists" });
+		res = session_write(r, NULL,
+		    "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
+		    " allowed_mime_types, allow_active_content) VALUES ($1,"
+		    " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
+		    " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
+		    " RETURNING storage.bucket_json(b)::text",
+		    5, values, &(const struct conflict){ "ALREADY_EXISTS", "The bucket exists" });
 	}
 	if (res == NULL)
 		return -1;
@@ -247,10 +255,12 @@ bucket_delete(struct request *r, const char *bucket)
 	const char *values[] = { bucket };
 	struct db_result *res;
 
-	res = session_write(r, NULL, "WITH d AS (DELETE FROM storage.buckets WHERE id = $1 AND NOT EXISTS"
-			      " (SELECT 1 FROM storage.objects WHERE bucket_id = $1) RETURNING id)"
-			      " SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM storage.buckets"
-			      " WHERE id = $1)", 1, values, &bucket_not_empty);
+	res = session_write(r, NULL,
+	    "WITH d AS (DELETE FROM storage.buckets WHERE id = $1 AND NOT EXISTS"
+	    " (SELECT 1 FROM storage.objects WHERE bucket_id = $1) RETURNING id)"
+	    " SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM storage.buckets"
+	    " WHERE id = $1)",
+	    1, values, &bucket_not_empty);
 	if (res == NULL)
 		return -1;
 	if (strcmp(db_result_value(res, 0, 0), "1") == 0) {
@@ -258,7 +268,8 @@ bucket_delete(struct request *r, const char *bucket)
 		return 0;
 	}
 	if (strcmp(db_result_value(res, 0, 1), "t") == 0)
-		return response_error(r, 409, bucket_not_empty.code, "%s", bucket_not_empty.message);
+		return response_error(r, 409, bucket_not_empty.code, "%s",
+		    bucket_not_empty.message);
 	return storage_not_found(r, "Bucket");
 }
 

@@ -85,7 +85,7 @@ mime_parse(const char *header, char out[MIME_MAX + 1])
 
 		p = skip_ows(p + 1);
 		if (*p == '\0')
-			break;          /* a trailing ';' says nothing */
+			break; /* a trailing ';' says nothing */
 		nl = token_len(p);
 		if (nl == 0 || nl >= sizeof(name) || p[nl] != '=')
 			return -1;
@@ -104,7 +104,7 @@ mime_parse(const char *header, char out[MIME_MAX + 1])
 		p = skip_ows(p);
 	}
 	if (*p != '\0')
-		return -1;      /* a list ("a/b, c/d") or junk after the type */
+		return -1; /* a list ("a/b, c/d") or junk after the type */
 	if (charset[0] != '\0')
 		snprintf(out + strlen(out), MIME_MAX + 1 - strlen(out), "; charset=%s", charset);
 	return 0;
@@ -151,10 +151,23 @@ mime_is_passive(const char *type)
 {
 	/* Shown, played or saved by a browser; never run as a document. */
 	static const char *const exact[] = {
-		"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp",
-		"image/x-icon", "image/vnd.microsoft.icon", "image/tiff", "image/heic",
-		"text/plain", "text/csv", "application/json", "application/pdf",
-		"application/octet-stream", "application/zip", "application/gzip",
+		"image/png",
+		"image/jpeg",
+		"image/gif",
+		"image/webp",
+		"image/avif",
+		"image/bmp",
+		"image/x-icon",
+		"image/vnd.microsoft.icon",
+		"image/tiff",
+		"image/heic",
+		"text/plain",
+		"text/csv",
+		"application/json",
+		"application/pdf",
+		"application/octet-stream",
+		"application/zip",
+		"application/gzip",
 	};
 	static const char *const families[] = { "audio/", "video/", "font/" };
 	size_t len = essence_len(type);
@@ -163,7 +176,8 @@ mime_is_passive(const char *type)
 		if (strlen(exact[i]) == len && strncmp(type, exact[i], len) == 0)
 			return true;
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (strncmp(type, families[i], strlen(families[i])) == 0 && len > strlen(families[i]))
+		if (strncmp(type, families[i], strlen(families[i])) == 0 &&
+		    len > strlen(families[i]))
 			return true;
 	return false;
 }

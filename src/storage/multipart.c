@@ -249,7 +249,7 @@ process(struct multipart *m, multipart_sink sink, void *arg)
 		case MP_HEADERS:
 			rc = part_headers(m);
 			break;
-		default:        /* MP_END: the epilogue is ignored */
+		default: /* MP_END: the epilogue is ignored */
 			m->len = 0;
 			rc = 0;
 			break;

@@ -19,15 +19,15 @@
 typedef int (*multipart_sink)(void *arg, const char *buf, size_t n);
 
 struct multipart {
-	char *boundary;              /* "\r\n--" + boundary */
+	char *boundary; /* "\r\n--" + boundary */
 	size_t blen;
 	char *buf;
 	size_t len, cap;
 	int state;
 	bool in_file;
 	bool seen_file;
-	char content_type[256];      /* of the part named "file" */
-	char filename[256];          /* likewise */
+	char content_type[256]; /* of the part named "file" */
+	char filename[256]; /* likewise */
 	const char *error;
 };
 
@@ -36,8 +36,7 @@ struct multipart {
 const char *multipart_boundary(struct arena *a, const char *content_type);
 void multipart_init(struct multipart *m, struct arena *a, const char *boundary);
 /* n at most MULTIPART_MAX_CHUNK.  -1 with m->error set, or the sink's -1. */
-int multipart_feed(struct multipart *m, const char *data, size_t n, multipart_sink sink,
-    void *arg);
+int multipart_feed(struct multipart *m, const char *data, size_t n, multipart_sink sink, void *arg);
 /* 0 when the closing boundary was seen after a file part. */
 int multipart_finish(struct multipart *m);
 

@@ -52,7 +52,8 @@ storage_key_check(const char *key)
 
 			if (len == 0)
 				return "A key has no empty segment";
-			if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			if ((len == 1 && seg[0] == '.') ||
+			    (len == 2 && seg[0] == '.' && seg[1] == '.'))
 				return "A key has no . or .. segment";
 			if (*p == '\0')
 				break;
@@ -91,7 +92,8 @@ storage_signed_url_body(const char *body, size_t len, long max_ttl, long *expire
 	if (json_object_object_get_ex(o, "expires_in", &v)) {
 		if (!json_object_is_type(v, json_type_int)) {
 			json_object_put(o);
-			return json_body_fail(e, 400, "VALIDATION", "expires_in must be an integer");
+			return json_body_fail(e, 400, "VALIDATION",
+			    "expires_in must be an integer");
 		}
 		*expires_in = (long)json_object_get_int64(v);
 	}
@@ -137,7 +139,8 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 	}
 	if (json_object_object_get_ex(o, "allow_active_content", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			json_body_fail(e, 400, "VALIDATION", "allow_active_content must be true or false");
+			json_body_fail(e, 400, "VALIDATION",
+			    "allow_active_content must be true or false");
 			goto out;
 		}
 		b->allow_active_content = json_object_get_boolean(v) ? "true" : "false";
@@ -154,7 +157,8 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 		size_t n;
 
 		if (!json_object_is_type(v, json_type_array)) {
-			json_body_fail(e, 400, "VALIDATION", "allowed_mime_types must be an array or null");
+			json_body_fail(e, 400, "VALIDATION",
+			    "allowed_mime_types must be an array or null");
 			goto out;
 		}
 		n = json_object_array_length(v);
@@ -165,8 +169,8 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 				goto out;
 			}
 		}
-		b->allowed_mime_types = arena_strdup(a, json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN));
+		b->allowed_mime_types =
+		    arena_strdup(a, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	}
 	rc = 0;
 out:

@@ -29,9 +29,9 @@ int storage_signed_url_body(const char *body, size_t len, long max_ttl, long *ex
 /* The body of POST /storage/buckets/{id}: empty or {public?, file_size_limit?,
  * allowed_mime_types?, allow_active_content?}; fields left out are NULL (SQL defaults). */
 struct bucket_opts {
-	const char *public;              /* "true", "false" or NULL */
-	const char *file_size_limit;     /* digits or NULL */
-	const char *allowed_mime_types;  /* JSON array text or NULL */
+	const char *public; /* "true", "false" or NULL */
+	const char *file_size_limit; /* digits or NULL */
+	const char *allowed_mime_types; /* JSON array text or NULL */
 	const char *allow_active_content; /* "true", "false" or NULL */
 };
 int storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket_opts *b,

@@ -13,7 +13,7 @@
 
 #include "storage/signed_url.h"
 
-#define VERSION_BYTES 9         /* 12 base64url characters */
+#define VERSION_BYTES 9 /* 12 base64url characters */
 
 static void
 signed_mac(const char *secret, const char *bucket, const char *key, long long expires,
@@ -54,8 +54,8 @@ signed_version_is(const char *version, const char *blob_id)
 }
 
 int
-signed_token_make(const char *secret, const char *bucket, const char *key,
-    const char *version, time_t expires, char *out, size_t n)
+signed_token_make(const char *secret, const char *bucket, const char *key, const char *version,
+    time_t expires, char *out, size_t n)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char b64[64];
@@ -95,7 +95,8 @@ signed_token_check(const char *secret, const char *bucket, const char *key, cons
 	memcpy(version, v, SIGNED_VERSION_LEN);
 	version[SIGNED_VERSION_LEN] = '\0';
 	if (sodium_base642bin(given, sizeof(given), m + 1, strlen(m + 1), NULL, &len, NULL,
-	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || len != sizeof(given))
+	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != sizeof(given))
 		return -1;
 	signed_mac(secret, bucket, key, expires, version, mac);
 	return sodium_memcmp(mac, given, sizeof(mac)) == 0 ? 0 : -1;

@@ -20,12 +20,12 @@
 
 /* The version of the object whose bytes are blob_id. */
 void signed_version(const char *blob_id, char out[SIGNED_VERSION_LEN + 1]);
-int signed_token_make(const char *secret, const char *bucket, const char *key,
-    const char *version, time_t expires, char *out, size_t n);
+int signed_token_make(const char *secret, const char *bucket, const char *key, const char *version,
+    time_t expires, char *out, size_t n);
 /* 0 when token is the server's own for this bucket and key and has not
  * expired; version receives the object version it names. */
-int signed_token_check(const char *secret, const char *bucket, const char *key,
-    const char *token, time_t now, char version[SIGNED_VERSION_LEN + 1]);
+int signed_token_check(const char *secret, const char *bucket, const char *key, const char *token,
+    time_t now, char version[SIGNED_VERSION_LEN + 1]);
 /* The version named by a checked token is blob_id's (constant time). */
 bool signed_version_is(const char *version, const char *blob_id);
 

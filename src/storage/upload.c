@@ -30,19 +30,20 @@
 #include "storage/objects.h"
 
 static const struct conflict object_exists = {
-	"ALREADY_EXISTS", "An object with this key exists (send x-upsert: true to replace it)",
+	"ALREADY_EXISTS",
+	"An object with this key exists (send x-upsert: true to replace it)",
 };
 
 struct upload {
 	struct request *r;
 	struct blob_writer w;
 	uint64_t limit;
-	const char *allowed;         /* JSON array of MIME patterns, or NULL */
+	const char *allowed; /* JSON array of MIME patterns, or NULL */
 	struct multipart mp;
 	bool multipart;
 	bool type_checked;
-	char type[MIME_MAX + 1];     /* the canonical type checked, stored and served */
-	int status;                  /* why the sink stopped: 413, 415, 507, 500 */
+	char type[MIME_MAX + 1]; /* the canonical type checked, stored and served */
+	int status; /* why the sink stopped: 413, 415, 507, 500 */
 };
 
 /* The type of the upload, from a header (NULL or empty: bytes): 0, or -1
@@ -87,7 +88,8 @@ upload_fail(struct request *r, struct upload *u, int status)
 	switch (status) {
 	case 413:
 		return response_error(r, 413, "PAYLOAD_TOO_LARGE",
-		    "The object is larger than the limit of %llu bytes", (unsigned long long)u->limit);
+		    "The object is larger than the limit of %llu bytes",
+		    (unsigned long long)u->limit);
 	case 415:
 		return response_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
 		    "The content type is not one media type that this bucket accepts");
@@ -111,16 +113,18 @@ upload_open(struct request *r, const char *bucket, struct upload *u)
 	const char *values[] = { bucket, r->role };
 	struct db_result *res;
 
-	res = session_exec(r, "SELECT b.file_size_limit, array_to_json(b.allowed_mime_types)::text,"
-			      " has_table_privilege($2, 'storage.objects', 'INSERT')"
-			      " FROM storage.bucket_info($1) b", 2, values, true);
+	res = session_exec(r,
+	    "SELECT b.file_size_limit, array_to_json(b.allowed_mime_types)::text,"
+	    " has_table_privilege($2, 'storage.objects', 'INSERT')"
+	    " FROM storage.bucket_info($1) b",
+	    2, values, true);
 	if (res == NULL)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Bucket");
 	if (strcmp(db_result_value(res, 0, 2), "t") != 0)
 		return r->has_token ? response_error(r, 403, "FORBIDDEN", "Uploads are not allowed")
-				    : response_error(r, 401, "UNAUTHORIZED", "Sign in to upload");
+		                    : response_error(r, 401, "UNAUTHORIZED", "Sign in to upload");
 	u->limit = r->conf->storage_max_file_size;
 	if (!db_result_isnull(res, 0, 0)) {
 		uint64_t b = strtoull(db_result_value(res, 0, 0), NULL, 10);
@@ -155,7 +159,7 @@ upload_stream(struct request *r, struct upload *u, char etag[65])
 		return upload_fail(r, u, errno == ENOSPC ? 507 : 500);
 	while ((got = request_read(r, chunk, sizeof(chunk))) > 0) {
 		int rc = u->multipart ? multipart_feed(&u->mp, chunk, (size_t)got, upload_sink, u)
-				      : upload_sink(u, chunk, (size_t)got);
+		                      : upload_sink(u, chunk, (size_t)got);
 
 		if (rc < 0)
 			return upload_fail(r, u, u->status ? u->status : 400);
@@ -192,11 +196,13 @@ upload_commit(struct request *r, const char *bucket, const char *key, struct upl
 	snprintf(sizebuf, sizeof(sizebuf), "%llu", (unsigned long long)u->w.size);
 	{
 		const char *values[] = { bucket, key, sizebuf, u->type, etag,
-			request_header(r, "Cache-Control"), request_header(r, "X-Metadata"), u->w.id,
+			request_header(r, "Cache-Control"), request_header(r, "X-Metadata"),
+			u->w.id,
 			upsert != NULL && strcasecmp(upsert, "true") == 0 ? "true" : "false" };
 
-		res = session_write(r, NULL, "SELECT object::text, old_blob FROM storage.put_object($1, $2,"
-				      " $3::bigint, $4, $5, $6, $7::jsonb, $8, $9::boolean)",
+		res = session_write(r, NULL,
+		    "SELECT object::text, old_blob FROM storage.put_object($1, $2,"
+		    " $3::bigint, $4, $5, $6, $7::jsonb, $8, $9::boolean)",
 		    9, values, &object_exists);
 	}
 	if (res == NULL) {

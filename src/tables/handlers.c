@@ -30,8 +30,8 @@ struct tctx {
 	const struct sc_table *t;
 	struct plan plan;
 	struct prefer prefer;
-	bool singular;               /* Accept: application/vnd.pgrst.object+json */
-	const char *body_key;        /* the primary key's value in an object body */
+	bool singular; /* Accept: application/vnd.pgrst.object+json */
+	const char *body_key; /* the primary key's value in an object body */
 	struct sql_opts opts;
 };
 
@@ -97,17 +97,19 @@ set_preference_applied(struct request *r, const struct tctx *c)
 
 	strbuf_init(&sb, r->arena, 64);
 	if (c->prefer.ret_given)
-		strbuf_puts(&sb, c->prefer.ret == RETURN_MINIMAL ? "return=minimal"
-		    : c->prefer.ret == RETURN_HEADERS_ONLY ? "return=headers-only"
-		    : "return=representation");
+		strbuf_puts(&sb,
+		    c->prefer.ret == RETURN_MINIMAL            ? "return=minimal"
+		        : c->prefer.ret == RETURN_HEADERS_ONLY ? "return=headers-only"
+		                                               : "return=representation");
 	if (c->prefer.count != COUNT_NONE)
 		strbuf_printf(&sb, "%scount=%s", sb.len ? ", " : "",
-		    c->prefer.count == COUNT_EXACT ? "exact"
-		    : c->prefer.count == COUNT_PLANNED ? "planned" : "estimated");
+		    c->prefer.count == COUNT_EXACT         ? "exact"
+		        : c->prefer.count == COUNT_PLANNED ? "planned"
+		                                           : "estimated");
 	if (c->prefer.resolution != RESOLUTION_NONE)
 		strbuf_printf(&sb, "%sresolution=%s", sb.len ? ", " : "",
 		    c->prefer.resolution == RESOLUTION_MERGE ? "merge-duplicates"
-		    : "ignore-duplicates");
+		                                             : "ignore-duplicates");
 	if (c->prefer.missing_default)
 		strbuf_printf(&sb, "%smissing=default", sb.len ? ", " : "");
 	if (sb.len > 0)
@@ -117,8 +119,7 @@ set_preference_applied(struct request *r, const struct tctx *c)
 /* Runs q; on success *n, *total (NULL when not counted) and *body.  A read
  * by key answers no row at all when there is none. */
 static struct db_result *
-tables_run(struct request *r, struct sql_query *q, bool read_only, long *n,
-    const char **total)
+tables_run(struct request *r, struct sql_query *q, bool read_only, long *n, const char **total)
 {
 	struct db_result *res = session_exec(r, q->sql.data, q->nparams, q->values, read_only);
 
@@ -163,8 +164,9 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
 	if (n > 0)
-		response_header(r, "Content-Range", arena_printf(r->arena, "%ld-%ld/%s",
-		    c->plan.offset, c->plan.offset + n - 1, total ? total : "*"));
+		response_header(r, "Content-Range",
+		    arena_printf(r->arena, "%ld-%ld/%s", c->plan.offset, c->plan.offset + n - 1,
+		        total ? total : "*"));
 	else
 		response_header(r, "Content-Range",
 		    arena_printf(r->arena, "*/%s", total ? total : "*"));
@@ -176,7 +178,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 /* A write's body, read and checked against the table. */
 struct write_body {
 	const char *json;
-	int *cols;                 /* the columns its keys name, in order of appearance */
+	int *cols; /* the columns its keys name, in order of appearance */
 	int ncols;
 	bool is_array;
 	size_t nrows;
@@ -205,9 +207,9 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_bo
 	b->is_array = json_object_is_type(root, json_type_array);
 	if (!(b->is_array ? allow_array : json_object_is_type(root, json_type_object))) {
 		json_object_put(root);
-		response_error(r, 400, "INVALID_JSON", allow_array
-		    ? "The body must be a JSON object or an array of objects"
-		    : "The body must be a JSON object");
+		response_error(r, 400, "INVALID_JSON",
+		    allow_array ? "The body must be a JSON object or an array of objects"
+		                : "The body must be a JSON object");
 		return -1;
 	}
 	count = b->is_array ? json_object_array_length(root) : 1;
@@ -221,19 +223,22 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_bo
 			    "Element %zu of the array is not a JSON object", i);
 			return -1;
 		}
-		json_object_object_foreach(o, key, val) {
+		json_object_object_foreach(o, key, val)
+		{
 			int col = schema_column(c->t, key);
 			bool seen = false;
 
 			if (col < 0) {
 				response_error_detail(r, 400, "PGRST204",
-				    arena_printf(r->arena, "Could not find the '%s' column of '%s'", key,
-				        c->t->url_name), NULL, NULL);
+				    arena_printf(r->arena, "Could not find the '%s' column of '%s'",
+				        key, c->t->url_name),
+				    NULL, NULL);
 				json_object_put(root);
 				return -1;
 			}
 			if (col == c->t->pk && !b->is_array)
-				c->body_key = val ? arena_strdup(r->arena, json_object_get_string(val)) : "";
+				c->body_key =
+				    val ? arena_strdup(r->arena, json_object_get_string(val)) : "";
 			for (int k = 0; k < n; k++)
 				seen |= out[k] == col;
 			if (!seen)
@@ -261,8 +266,7 @@ refuse_without_filter(struct request *r, const struct tctx *c, const char *what)
 	if (c->plan.nfilters > 0)
 		return 0;
 	return response_error(r, 400, "FILTER_REQUIRED",
-	    "%s of every row needs at least one filter (use e.g. id=gt.0 to mean all rows)",
-	    what);
+	    "%s of every row needs at least one filter (use e.g. id=gt.0 to mean all rows)", what);
 }
 
 /*
@@ -374,9 +378,9 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	if (id == NULL && refuse_without_filter(r, c, "A delete") < 0)
 		return -1;
 	/* By id: 204 unless a representation is asked for explicitly. */
-	want_body = c->singular || (id == NULL ? c->prefer.ret != RETURN_MINIMAL
-	                                       : c->prefer.ret_given &&
-	                                           c->prefer.ret == RETURN_REPRESENTATION);
+	want_body = c->singular ||
+	    (id == NULL ? c->prefer.ret != RETURN_MINIMAL
+	                : c->prefer.ret_given && c->prefer.ret == RETURN_REPRESENTATION);
 	c->opts.id = id;
 	if (!want_body)
 		c->opts.body = SQL_BODY_NONE;
@@ -410,12 +414,13 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	        &b) < 0)
 		return -1;
 	c->opts.id = id;
-	c->opts.body = c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE
-	                                                              : SQL_BODY_OBJECT;
+	c->opts.body =
+	    c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE : SQL_BODY_OBJECT;
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
 		return response_error(r, 400, "VALIDATION",
-		    "The body's %s does not match the key in the URL", c->t->columns[c->t->pk].name);
+		    "The body's %s does not match the key in the URL",
+		    c->t->columns[c->t->pk].name);
 	sql_init(&q, r->arena);
 	sql_build_put(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
@@ -460,8 +465,9 @@ tables_item(struct request *r)
 		return -1;
 	if (c.t->pk < 0)
 		return response_error_detail(r, 404, "NOT_FOUND",
-		    arena_printf(r->arena, "%s has no single-column primary key, so no /{id} routes",
-		        c.t->url_name), NULL, NULL);
+		    arena_printf(r->arena,
+		        "%s has no single-column primary key, so no /{id} routes", c.t->url_name),
+		    NULL, NULL);
 	switch (r->method) {
 	case HTTP_GET:
 	case HTTP_HEAD:

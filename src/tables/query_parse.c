@@ -15,11 +15,25 @@
 #include "tables/query_parse.h"
 
 static const char *const op_names[] = {
-	[FOP_EQ] = "eq", [FOP_NEQ] = "neq", [FOP_GT] = "gt", [FOP_GTE] = "gte",
-	[FOP_LT] = "lt", [FOP_LTE] = "lte", [FOP_LIKE] = "like", [FOP_ILIKE] = "ilike",
-	[FOP_MATCH] = "match", [FOP_IMATCH] = "imatch", [FOP_IN] = "in", [FOP_IS] = "is",
-	[FOP_ISDISTINCT] = "isdistinct", [FOP_FTS] = "fts", [FOP_PLFTS] = "plfts",
-	[FOP_PHFTS] = "phfts", [FOP_WFTS] = "wfts", [FOP_CS] = "cs", [FOP_CD] = "cd",
+	[FOP_EQ] = "eq",
+	[FOP_NEQ] = "neq",
+	[FOP_GT] = "gt",
+	[FOP_GTE] = "gte",
+	[FOP_LT] = "lt",
+	[FOP_LTE] = "lte",
+	[FOP_LIKE] = "like",
+	[FOP_ILIKE] = "ilike",
+	[FOP_MATCH] = "match",
+	[FOP_IMATCH] = "imatch",
+	[FOP_IN] = "in",
+	[FOP_IS] = "is",
+	[FOP_ISDISTINCT] = "isdistinct",
+	[FOP_FTS] = "fts",
+	[FOP_PLFTS] = "plfts",
+	[FOP_PHFTS] = "phfts",
+	[FOP_WFTS] = "wfts",
+	[FOP_CS] = "cs",
+	[FOP_CD] = "cd",
 	[FOP_OV] = "ov",
 };
 
@@ -58,8 +72,8 @@ column_or_fail(struct parser *p, const char *name, size_t len, const char *conte
 	int c = schema_column(p->t, n);
 
 	if (c < 0) {
-		p->err = arena_printf(p->a, "Unknown column \"%s\" in \"%s\" (table %s)", n, context,
-		    p->t->url_name);
+		p->err = arena_printf(p->a, "Unknown column \"%s\" in \"%s\" (table %s)", n,
+		    context, p->t->url_name);
 		return -1;
 	}
 	return c;
@@ -81,7 +95,8 @@ split_items(struct parser *p, const char *s, const char ***out)
 	for (const char *c = s;; c++) {
 		if (*c == '\0' || (*c == ',' && depth == 0 && !quoted)) {
 			if (n == cap) {
-				const char **bigger = arena_calloc(p->a, (size_t)cap * 2, sizeof(*items));
+				const char **bigger =
+				    arena_calloc(p->a, (size_t)cap * 2, sizeof(*items));
 
 				memcpy(bigger, items, (size_t)cap * sizeof(*items));
 				items = bigger;
@@ -198,8 +213,8 @@ parse_op_expr(struct parser *p, int col, const char *expr, bool in_group, const 
 		else if (strcasecmp(s, "unknown") == 0)
 			f->is = IS_UNKNOWN;
 		else
-			return fail(p, "\"is\" takes null, not_null, true, false or unknown: \"%s\"",
-			    context);
+			return fail(p,
+			    "\"is\" takes null, not_null, true, false or unknown: \"%s\"", context);
 		return 0;
 	case FOP_IN: {
 		size_t n = strlen(s);
@@ -245,8 +260,8 @@ parse_group_item(struct parser *p, const char *item, int depth, const char *cont
 	bool negate = false;
 	int col;
 
-	if (strncmp(s, "not.", 4) == 0 && (strncmp(s + 4, "and(", 4) == 0 ||
-	                                      strncmp(s + 4, "or(", 3) == 0)) {
+	if (strncmp(s, "not.", 4) == 0 &&
+	    (strncmp(s + 4, "and(", 4) == 0 || strncmp(s + 4, "or(", 3) == 0)) {
 		negate = true;
 		s += 4;
 	}
@@ -404,8 +419,10 @@ parse_order(struct parser *p, const char *value, struct plan *plan)
 			else if (strcmp(part, "nullslast") == 0)
 				o->nulls = NULLS_LAST;
 			else
-				return fail(p, "Unknown order modifier \"%s\" (asc, desc, nullsfirst, "
-					       "nullslast)", part);
+				return fail(p,
+				    "Unknown order modifier \"%s\" (asc, desc, nullsfirst, "
+				    "nullslast)",
+				    part);
 		}
 	}
 	plan->norder = n;
@@ -472,9 +489,9 @@ parse_filter_param(struct parser *p, struct plan *plan, const struct query_param
 	}
 	dot = strchr(key, '.');
 	if (dot == NULL)
-		return qp->has_value ? column_or_fail(p, key, strlen(key), context)
-				     : fail(p, "Malformed filter \"%s\" (expected column.op=value)",
-				           key);
+		return qp->has_value
+		    ? column_or_fail(p, key, strlen(key), context)
+		    : fail(p, "Malformed filter \"%s\" (expected column.op=value)", key);
 	if ((col = column_or_fail(p, key, (size_t)(dot - key), context)) < 0)
 		return -1;
 	/* Fluxbase: col.op=value, or bare col.is.null */
@@ -505,10 +522,12 @@ query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_p
 			rc = parse_order(&p, v, plan);
 		} else if (strcmp(k, "limit") == 0) {
 			if (parse_long(v, &plan->limit) < 0)
-				rc = fail(&p, "limit must be a non-negative integer, got \"%s\"", v);
+				rc =
+				    fail(&p, "limit must be a non-negative integer, got \"%s\"", v);
 		} else if (strcmp(k, "offset") == 0) {
 			if (parse_long(v, &plan->offset) < 0)
-				rc = fail(&p, "offset must be a non-negative integer, got \"%s\"", v);
+				rc = fail(&p, "offset must be a non-negative integer, got \"%s\"",
+				    v);
 		} else if (strcmp(k, "on_conflict") == 0) {
 			rc = parse_columns(&p, v, &plan->on_conflict, &plan->non_conflict);
 		} else if (strcmp(k, "columns") == 0) {
@@ -523,9 +542,9 @@ query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_p
 			if (n < 2 || v[0] != '(' || v[n - 1] != ')')
 				rc = fail(&p, "A group takes conditions in parentheses: \"%s\"",
 				    arena_printf(a, "%s=%s", k, v));
-			else if ((g = parse_group(&p, name[0] == 'a' ? FILTER_AND : FILTER_OR, negate,
-				      arena_strndup(a, v + 1, n - 2), 1,
-				      arena_printf(a, "%s=%s", k, v))) == NULL)
+			else if ((g = parse_group(&p, name[0] == 'a' ? FILTER_AND : FILTER_OR,
+			              negate, arena_strndup(a, v + 1, n - 2), 1,
+			              arena_printf(a, "%s=%s", k, v))) == NULL)
 				rc = -1;
 			else
 				rc = add_filter(&p, plan, g);
@@ -553,7 +572,8 @@ query_parse_prefer(const char *header, struct prefer *p)
 	if (header == NULL)
 		return;
 	snprintf(buf, sizeof(buf), "%s", header);
-	for (char *tok = strtok_r(buf, ",;", &save); tok != NULL; tok = strtok_r(NULL, ",;", &save)) {
+	for (char *tok = strtok_r(buf, ",;", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",;", &save)) {
 		while (isspace((unsigned char)*tok))
 			tok++;
 		for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]); e--)

@@ -21,9 +21,26 @@
 #include "schema.h"
 
 enum filter_op {
-	FOP_EQ, FOP_NEQ, FOP_GT, FOP_GTE, FOP_LT, FOP_LTE, FOP_LIKE, FOP_ILIKE,
-	FOP_MATCH, FOP_IMATCH, FOP_IN, FOP_IS, FOP_ISDISTINCT, FOP_FTS, FOP_PLFTS,
-	FOP_PHFTS, FOP_WFTS, FOP_CS, FOP_CD, FOP_OV,
+	FOP_EQ,
+	FOP_NEQ,
+	FOP_GT,
+	FOP_GTE,
+	FOP_LT,
+	FOP_LTE,
+	FOP_LIKE,
+	FOP_ILIKE,
+	FOP_MATCH,
+	FOP_IMATCH,
+	FOP_IN,
+	FOP_IS,
+	FOP_ISDISTINCT,
+	FOP_FTS,
+	FOP_PLFTS,
+	FOP_PHFTS,
+	FOP_WFTS,
+	FOP_CS,
+	FOP_CD,
+	FOP_OV,
 };
 
 enum filter_is { IS_NULL, IS_NOT_NULL, IS_TRUE, IS_FALSE, IS_UNKNOWN };
@@ -36,19 +53,19 @@ struct filter {
 	/* FILTER_COND */
 	int column;
 	enum filter_op op;
-	const char *value;          /* like patterns already with % for * */
-	const char **list;          /* in */
+	const char *value; /* like patterns already with % for * */
+	const char **list; /* in */
 	int nlist;
 	enum filter_is is;
-	const char *fts_config;     /* NULL: the database default */
+	const char *fts_config; /* NULL: the database default */
 	/* FILTER_AND, FILTER_OR */
 	struct filter **children;
 	int nchildren;
 };
 
 struct select_item {
-	int column;                 /* -1 for * */
-	const char *alias;          /* NULL: the column's name */
+	int column; /* -1 for * */
+	const char *alias; /* NULL: the column's name */
 };
 
 enum nulls_order { NULLS_DEFAULT, NULLS_FIRST, NULLS_LAST };
@@ -60,13 +77,13 @@ struct order_item {
 };
 
 struct plan {
-	struct filter **filters;    /* ANDed */
+	struct filter **filters; /* ANDed */
 	int nfilters;
 	struct select_item *select; /* NULL: all columns */
 	int nselect;
 	struct order_item *order;
 	int norder;
-	long limit;                 /* -1: none given */
+	long limit; /* -1: none given */
 	long offset;
 	int *on_conflict;
 	int non_conflict;
@@ -93,9 +110,8 @@ struct prefer {
  * Fills plan; on failure returns -1 with *err a sentence for a 400 that
  * names what was wrong.  range may be NULL.
  */
-int query_parse_plan(struct arena *a, const struct sc_table *t,
-    const struct query_param *params, size_t nparams, const char *range,
-    struct plan *plan, const char **err);
+int query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_param *params,
+    size_t nparams, const char *range, struct plan *plan, const char **err);
 /* Reads a Prefer header (unknown preferences are ignored, as RFC 7240 asks). */
 void query_parse_prefer(const char *header, struct prefer *p);
 const char *query_op_name(enum filter_op op);

@@ -59,29 +59,51 @@ static void
 put_condition(struct sql_query *q, const struct sc_table *t, const struct filter *f)
 {
 	const struct sc_column *c = &t->columns[f->column];
-	static const char *const cmp[] = { [FOP_EQ] = "=", [FOP_NEQ] = "<>", [FOP_GT] = ">",
-		[FOP_GTE] = ">=", [FOP_LT] = "<", [FOP_LTE] = "<=", [FOP_CS] = "@>",
-		[FOP_CD] = "<@", [FOP_OV] = "&&" };
+	static const char *const cmp[] = { [FOP_EQ] = "=",
+		[FOP_NEQ] = "<>",
+		[FOP_GT] = ">",
+		[FOP_GTE] = ">=",
+		[FOP_LT] = "<",
+		[FOP_LTE] = "<=",
+		[FOP_CS] = "@>",
+		[FOP_CD] = "<@",
+		[FOP_OV] = "&&" };
 	static const char *const tsq[] = { [FOP_FTS] = "to_tsquery",
-		[FOP_PLFTS] = "plainto_tsquery", [FOP_PHFTS] = "phraseto_tsquery",
+		[FOP_PLFTS] = "plainto_tsquery",
+		[FOP_PHFTS] = "phraseto_tsquery",
 		[FOP_WFTS] = "websearch_to_tsquery" };
 	static const char *const is_sql[] = { [IS_NULL] = "IS NULL",
-		[IS_NOT_NULL] = "IS NOT NULL", [IS_TRUE] = "IS TRUE", [IS_FALSE] = "IS FALSE",
+		[IS_NOT_NULL] = "IS NOT NULL",
+		[IS_TRUE] = "IS TRUE",
+		[IS_FALSE] = "IS FALSE",
 		[IS_UNKNOWN] = "IS UNKNOWN" };
 
 	switch (f->op) {
-	case FOP_EQ: case FOP_NEQ: case FOP_GT: case FOP_GTE: case FOP_LT: case FOP_LTE:
-	case FOP_CS: case FOP_CD: case FOP_OV:
+	case FOP_EQ:
+	case FOP_NEQ:
+	case FOP_GT:
+	case FOP_GTE:
+	case FOP_LT:
+	case FOP_LTE:
+	case FOP_CS:
+	case FOP_CD:
+	case FOP_OV:
 		put_column(q, t, f->column);
 		strbuf_printf(&q->sql, " %s ", cmp[f->op]);
 		put_param(q, f->value);
 		break;
-	case FOP_LIKE: case FOP_ILIKE: case FOP_MATCH: case FOP_IMATCH:
+	case FOP_LIKE:
+	case FOP_ILIKE:
+	case FOP_MATCH:
+	case FOP_IMATCH:
 		put_column(q, t, f->column);
 		if (!is_text_like(c))
 			strbuf_puts(&q->sql, "::text");
-		strbuf_puts(&q->sql, f->op == FOP_LIKE ? " LIKE " : f->op == FOP_ILIKE ? " ILIKE "
-		    : f->op == FOP_MATCH ? " ~ " : " ~* ");
+		strbuf_puts(&q->sql,
+		    f->op == FOP_LIKE        ? " LIKE "
+		        : f->op == FOP_ILIKE ? " ILIKE "
+		        : f->op == FOP_MATCH ? " ~ "
+		                             : " ~* ");
 		put_param(q, f->value);
 		break;
 	case FOP_IN:
@@ -105,7 +127,10 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 		strbuf_puts(&q->sql, " IS DISTINCT FROM ");
 		put_param(q, f->value);
 		break;
-	case FOP_FTS: case FOP_PLFTS: case FOP_PHFTS: case FOP_WFTS:
+	case FOP_FTS:
+	case FOP_PLFTS:
+	case FOP_PHFTS:
+	case FOP_WFTS:
 		if (strcmp(c->typname, "tsvector") == 0) {
 			put_column(q, t, f->column);
 		} else {
@@ -170,8 +195,7 @@ put_where(struct sql_query *q, const struct sc_table *t, const struct plan *p,
 
 /* The select list over source (_fb_t for reads, _fb_w for writes). */
 static void
-put_select(struct sql_query *q, const struct sc_table *t, const struct plan *p,
-    const char *source)
+put_select(struct sql_query *q, const struct sc_table *t, const struct plan *p, const char *source)
 {
 	if (p->select == NULL) {
 		strbuf_printf(&q->sql, "%s.*", source);
@@ -255,7 +279,8 @@ count_expr(struct sql_query *q, const struct sc_table *t, const struct plan *p,
 		rel = sql_param(q, t->qualified);
 		strbuf_printf(&q->sql,
 		    "(SELECT CASE WHEN c.reltuples < 0 THEN %s ELSE fluxbase.plan_rows(c.oid) END"
-		    " FROM pg_catalog.pg_class c WHERE c.oid = $%d::regclass)", exact, rel);
+		    " FROM pg_catalog.pg_class c WHERE c.oid = $%d::regclass)",
+		    exact, rel);
 		planned = q->sql.data;
 		if (o->count == COUNT_PLANNED) {
 			out = planned;
@@ -284,7 +309,8 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 	bool by_key = o->id != NULL && t->pk >= 0 && o->body == SQL_BODY_OBJECT && !o->singular;
 
 	if (by_key)
-		strbuf_printf(&q->sql, "SELECT %s AS total, 1::bigint AS n,"
+		strbuf_printf(&q->sql,
+		    "SELECT %s AS total, 1::bigint AS n,"
 		    " pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT ",
 		    total ? total : "NULL::bigint");
 	else
@@ -299,7 +325,8 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 		put_column(q, t, ord->column);
 		strbuf_puts(&q->sql, ord->desc ? " DESC" : " ASC");
 		if (ord->nulls != NULLS_DEFAULT)
-			strbuf_puts(&q->sql, ord->nulls == NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
+			strbuf_puts(&q->sql,
+			    ord->nulls == NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
 	}
 	strbuf_printf(&q->sql, " LIMIT %ld", limit);
 	if (p->offset > 0)
@@ -343,7 +370,8 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 	strbuf_printf(&q->sql,
 	    "WITH _fb_body AS (SELECT CASE pg_catalog.jsonb_typeof(j) WHEN 'array' THEN j"
 	    " ELSE pg_catalog.jsonb_build_array(j) END AS j FROM (SELECT $%d::jsonb AS j) b),"
-	    " _fb_w AS (INSERT INTO %s AS _fb_t ", body, t->qualified);
+	    " _fb_w AS (INSERT INTO %s AS _fb_t ",
+	    body, t->qualified);
 	if (ncols == 0) {
 		/* {}: one row of defaults (the handler refuses more than one). */
 		strbuf_puts(&q->sql, "DEFAULT VALUES");
@@ -359,7 +387,8 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 				/* The default comes from the catalog, never from the client. */
 				strbuf_printf(&q->sql, "CASE WHEN e.j ? ");
 				put_param(q, c->name);
-				strbuf_printf(&q->sql, " THEN r.%s ELSE %s END", c->quoted, c->default_expr);
+				strbuf_printf(&q->sql, " THEN r.%s ELSE %s END", c->quoted,
+				    c->default_expr);
 			} else {
 				strbuf_printf(&q->sql, "r.%s", c->quoted);
 			}
@@ -394,8 +423,8 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 				if (in_target)
 					continue;
 				strbuf_printf(&q->sql, "%s%s = EXCLUDED.%s",
-				    updates++ ? ", " : " DO UPDATE SET ", t->columns[cols[i]].quoted,
-				    t->columns[cols[i]].quoted);
+				    updates++ ? ", " : " DO UPDATE SET ",
+				    t->columns[cols[i]].quoted, t->columns[cols[i]].quoted);
 			}
 		}
 		if (updates == 0)
@@ -437,7 +466,8 @@ sql_build_put(struct sql_query *q, const struct sc_table *t, const struct plan *
 	id = sql_param(q, o->id);
 	strbuf_printf(&q->sql,
 	    "WITH _fb_r AS (SELECT * FROM pg_catalog.jsonb_populate_record(NULL::%s, $%d::jsonb)),"
-	    " _fb_w AS (INSERT INTO %s AS _fb_t (", t->qualified, body, t->qualified);
+	    " _fb_w AS (INSERT INTO %s AS _fb_t (",
+	    t->qualified, body, t->qualified);
 	/* Every writable column: from the body, the URL's key, or DEFAULT. */
 	for (int i = 0, n = 0; i < t->ncolumns; i++) {
 		if (t->columns[i].generated)

@@ -29,10 +29,10 @@ enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE };
 
 struct sql_opts {
 	enum sql_body body;
-	bool singular;               /* fail with PT116 unless exactly one row */
+	bool singular; /* fail with PT116 unless exactly one row */
 	enum prefer_count count;
 	long max_rows;
-	const char *id;              /* primary-key value from /{id}, or NULL */
+	const char *id; /* primary-key value from /{id}, or NULL */
 };
 
 void sql_init(struct sql_query *q, struct arena *a);

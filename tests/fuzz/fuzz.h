@@ -14,14 +14,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(cond, ...)                                                   \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "invariant failed: %s: ", #cond);        \
-			fprintf(stderr, __VA_ARGS__);                            \
-			fputc('\n', stderr);                                     \
-			abort();                                                 \
-		}                                                                \
+#define FUZZ_ASSERT(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "invariant failed: %s: ", #cond); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+			abort(); \
+		} \
 	} while (0)
 
 /* The input as a C string (NUL bytes end it early, as they would in a

@@ -15,11 +15,11 @@
 #include "jsonbody.h"
 
 static const char *const *const allowed[] = {
-	(const char *const[]){ "email", "password", "user_metadata", NULL },   /* signup */
-	(const char *const[]){ "email", "password", NULL },                    /* signin */
-	(const char *const[]){ "refresh_token", NULL },                        /* refresh */
-	(const char *const[]){ "email", "password", "user_metadata", NULL },   /* PATCH user */
-	(const char *const[]){ "email", "redirect_to", NULL },                 /* magiclink */
+	(const char *const[]){ "email", "password", "user_metadata", NULL }, /* signup */
+	(const char *const[]){ "email", "password", NULL }, /* signin */
+	(const char *const[]){ "refresh_token", NULL }, /* refresh */
+	(const char *const[]){ "email", "password", "user_metadata", NULL }, /* PATCH user */
+	(const char *const[]){ "email", "redirect_to", NULL }, /* magiclink */
 };
 static const char *const user_forbidden[] = { "role", "id", "app_metadata", NULL };
 
@@ -63,17 +63,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* present but not a string (or null) */
 	}
 	for (const char *const *k = (const char *const[]){ "password", "redirect_to", NULL }; *k;
-	    k++)
+	     k++)
 		if (json_body_string(o, *k, &s, &len, &e) < 0)
 			rejected(&e);
 	if (json_body_string(o, "refresh_token", &s, &len, &e) > 0 && auth_token_shape_ok(s))
 		FUZZ_ASSERT(strlen(s) >= 20 && strlen(s) <= 128 &&
-		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-		        strlen(s), "refresh token shape %s", s);
+		        strspn(s,
+		            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+		            strlen(s),
+		    "refresh token shape %s", s);
 	if (json_body_object_text(o, "user_metadata", JSON_METADATA_MAX, &text, &e) < 0)
 		rejected(&e);
 	else if (text != NULL)
-		FUZZ_ASSERT(json_text_is_object(text, JSON_METADATA_MAX), "metadata round trip: %s", text);
+		FUZZ_ASSERT(json_text_is_object(text, JSON_METADATA_MAX), "metadata round trip: %s",
+		    text);
 	json_object_put(o);
 	return 0;
 }

@@ -32,7 +32,8 @@ check_accepted(const char *token, const char *claims)
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)token, (size_t)(d2 - token));
 	crypto_auth_hmacsha256_final(&st, mac);
 	FUZZ_ASSERT(sodium_base642bin(given, sizeof(given), d2 + 1, strlen(d2 + 1), NULL, &len,
-	    NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && len == sizeof(given),
+	                NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+	        len == sizeof(given),
 	    "signature is not canonical base64url: %s", d2 + 1);
 	FUZZ_ASSERT(sodium_memcmp(mac, given, sizeof(mac)) == 0, "accepted a wrong signature");
 	sodium_bin2base64(canon, sizeof(canon), mac, sizeof(mac),
@@ -51,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sodium_init() < 0)
 		abort();
-	st = token_verify(&(struct token_key){ secret, "fluxbase", "authenticated" }, token, 1800000000, &claims);
+	st = token_verify(&(struct token_key){ secret, "fluxbase", "authenticated" }, token,
+	    1800000000, &claims);
 	FUZZ_ASSERT(st == TOKEN_OK || claims == NULL, "claims without OK");
 	if (st == TOKEN_OK)
 		check_accepted(token, claims);

@@ -29,8 +29,7 @@ collect(void *arg, const char *buf, size_t n)
 }
 
 static int
-run(const char *boundary, const char *body, size_t len, size_t step, struct sink *s,
-    bool *saw_file)
+run(const char *boundary, const char *body, size_t len, size_t step, struct sink *s, bool *saw_file)
 {
 	struct arena a;
 	struct multipart m;
@@ -82,7 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc1 = run(boundary, body, blen, step, &s1, &f1);
 		rc2 = run(boundary, body, blen, blen > 0 && blen <= MULTIPART_MAX_CHUNK ? blen : 1,
 		    &s2, &f2);
-		FUZZ_ASSERT(s1.bytes <= blen, "%zu file bytes from a %zu-byte body", s1.bytes, blen);
+		FUZZ_ASSERT(s1.bytes <= blen, "%zu file bytes from a %zu-byte body", s1.bytes,
+		    blen);
 		FUZZ_ASSERT(rc1 == rc2 && s1.bytes == s2.bytes && s1.hash == s2.hash && f1 == f2,
 		    "split into %zu-byte pieces: rc %d/%d, %zu/%zu bytes", step, rc1, rc2, s1.bytes,
 		    s2.bytes);

@@ -49,15 +49,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int i = 0; i < p.nfilters; i++)
 				check_filter(p.filters[i], 1);
 			for (int i = 0; i < p.nselect; i++)
-				FUZZ_ASSERT(p.select[i].column >= -1 && p.select[i].column < table.ncolumns,
+				FUZZ_ASSERT(p.select[i].column >= -1 &&
+				        p.select[i].column < table.ncolumns,
 				    "select column %d", p.select[i].column);
 			for (int i = 0; i < p.norder; i++)
-				FUZZ_ASSERT(p.order[i].column >= 0 && p.order[i].column < table.ncolumns,
+				FUZZ_ASSERT(p.order[i].column >= 0 &&
+				        p.order[i].column < table.ncolumns,
 				    "order column %d", p.order[i].column);
 			for (int i = 0; i < p.ncolumns; i++)
-				FUZZ_ASSERT(p.columns[i] >= 0 && p.columns[i] < table.ncolumns, "columns");
+				FUZZ_ASSERT(p.columns[i] >= 0 && p.columns[i] < table.ncolumns,
+				    "columns");
 			for (int i = 0; i < p.non_conflict; i++)
-				FUZZ_ASSERT(p.on_conflict[i] >= 0 && p.on_conflict[i] < table.ncolumns,
+				FUZZ_ASSERT(p.on_conflict[i] >= 0 &&
+				        p.on_conflict[i] < table.ncolumns,
 				    "on_conflict");
 			FUZZ_ASSERT(p.limit >= -1 && p.offset >= 0, "limit %ld offset %ld", p.limit,
 			    p.offset);

@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_ASSERT(expires >= now, "expired token accepted");
 		FUZZ_ASSERT(signed_token_make(secret, bucket, key, version, (time_t)expires, canon,
-		    sizeof(canon)) == 0, "make");
+		                sizeof(canon)) == 0,
+		    "make");
 		FUZZ_ASSERT(strcmp(canon, token) == 0, "accepted %s, the server makes %s", token,
 		    canon);
 	}

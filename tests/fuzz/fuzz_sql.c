@@ -45,11 +45,13 @@ skeleton(struct arena *a, const char *sql, const struct plan *p)
 			ident = arena_strndup(a, sql + start, i - start);
 			for (int c = 0; c < table.ncolumns && !known; c++)
 				known = strcmp(ident, table.columns[c].quoted) == 0;
-			known |= strcmp(ident, "\"public\"") == 0 || strcmp(ident, "\"items\"") == 0;
+			known |=
+			    strcmp(ident, "\"public\"") == 0 || strcmp(ident, "\"items\"") == 0;
 			for (int s = 0; s < p->nselect && !known; s++)
 				known = p->select[s].alias != NULL &&
 				    strcmp(ident, schema_quote_ident(a, p->select[s].alias)) == 0;
-			FUZZ_ASSERT(known, "identifier %s the cache did not make, in %s", ident, sql);
+			FUZZ_ASSERT(known, "identifier %s the cache did not make, in %s", ident,
+			    sql);
 			out[o++] = '"';
 			out[o++] = '"';
 		} else if (sql[i] == '\'') {
@@ -158,7 +160,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc2 = build(&a, &q2, k, &p, "v");
 			FUZZ_ASSERT(rc2 == 0, "the constant plan failed to build");
 			FUZZ_ASSERT(strcmp(s1, skeleton(&a, q2.sql.data, &p)) == 0,
-			    "client values changed the SQL text:\n%s\n%s", q1.sql.data, q2.sql.data);
+			    "client values changed the SQL text:\n%s\n%s", q1.sql.data,
+			    q2.sql.data);
 			FUZZ_ASSERT(q1.nparams == q2.nparams, "%d vs %d parameters", q1.nparams,
 			    q2.nparams);
 		}

@@ -37,15 +37,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rejected(&e);
 	} else {
 		FUZZ_ASSERT(b.public == NULL || strcmp(b.public, "true") == 0 ||
-		    strcmp(b.public, "false") == 0, "public %s", b.public);
+		        strcmp(b.public, "false") == 0,
+		    "public %s", b.public);
 		if (b.file_size_limit != NULL)
 			for (const char *p = b.file_size_limit; *p; p++)
-				FUZZ_ASSERT(isdigit((unsigned char)*p), "limit %s", b.file_size_limit);
+				FUZZ_ASSERT(isdigit((unsigned char)*p), "limit %s",
+				    b.file_size_limit);
 		if (b.allowed_mime_types != NULL) {
 			struct json_object *o = json_tokener_parse(b.allowed_mime_types);
 
-			FUZZ_ASSERT(o != NULL && json_object_is_type(o, json_type_array), "types %s",
-			    b.allowed_mime_types);
+			FUZZ_ASSERT(o != NULL && json_object_is_type(o, json_type_array),
+			    "types %s", b.allowed_mime_types);
 			json_object_put(o);
 		}
 	}

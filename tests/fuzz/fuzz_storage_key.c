@@ -30,7 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			end = strchr(seg, '/');
 			len = end ? (size_t)(end - seg) : strlen(seg);
 			FUZZ_ASSERT(len > 0, "empty segment in %s", s);
-			FUZZ_ASSERT(!(len == 1 && seg[0] == '.') && !(len == 2 && !strncmp(seg, "..", 2)),
+			FUZZ_ASSERT(!(len == 1 && seg[0] == '.') &&
+			        !(len == 2 && !strncmp(seg, "..", 2)),
 			    "dot segment in %s", s);
 			if (end == NULL)
 				break;
@@ -38,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (storage_bucket_check(s) == NULL) {
 		FUZZ_ASSERT(n >= 2 && n <= 63, "bucket length %zu", n);
-		FUZZ_ASSERT(strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n, "bucket %s", s);
+		FUZZ_ASSERT(strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n, "bucket %s",
+		    s);
 		FUZZ_ASSERT(strcmp(s, "buckets") != 0, "the reserved name");
 	}
 	free(s);

@@ -152,7 +152,8 @@ craft(const char *header, const char *payload, const char *key)
 	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)out, strlen(out));
 	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	snprintf(out + strlen(out), sizeof(out) - strlen(out), ".%s", sig);
 	return out;
 }
@@ -173,7 +174,6 @@ stack_secret(void)
 	remember(secret);
 	return secret;
 }
-
 
 /* The newest magic link mailed to address, from the mail directory. */
 char *
@@ -199,9 +199,11 @@ mailed_link(const char *address)
 		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 			char *p;
 
-			if (strncmp(line, "To: <", 5) == 0 && strncmp(line + 5, address, strlen(address)) == 0)
+			if (strncmp(line, "To: <", 5) == 0 &&
+			    strncmp(line + 5, address, strlen(address)) == 0)
 				to_match = true;
-			if (to_match && (p = strstr(line, "http")) != NULL && strcmp(e->d_name, newest) > 0) {
+			if (to_match && (p = strstr(line, "http")) != NULL &&
+			    strcmp(e->d_name, newest) > 0) {
 				snprintf(newest, sizeof(newest), "%s", e->d_name);
 				snprintf(link, sizeof(link), "%s", p);
 				link[strcspn(link, "\r\n")] = '\0';

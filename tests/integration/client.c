@@ -100,8 +100,8 @@ http_finish(CURL *c, CURLcode rc, struct buf *b, struct buf *h, struct http_resp
 }
 
 int
-http_upload_file(const char *method, const char *url, const char *const *extra,
-    const char *path, bool multipart, const char *part_type, struct http_resp *out)
+http_upload_file(const char *method, const char *url, const char *const *extra, const char *path,
+    bool multipart, const char *part_type, struct http_resp *out)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hl = NULL;
@@ -258,8 +258,8 @@ stack_cmd(const char *cmd)
 {
 	char line[1024];
 
-	snprintf(line, sizeof(line), "\"%s\" \"%s\" %s", getenv("FB_STACK"),
-	    getenv("FB_STACK_DIR"), cmd);
+	snprintf(line, sizeof(line), "\"%s\" \"%s\" %s", getenv("FB_STACK"), getenv("FB_STACK_DIR"),
+	    cmd);
 	return system(line);
 }
 
@@ -402,7 +402,6 @@ get_status(const char *path)
 	http_resp_free(&r);
 	return st;
 }
-
 
 void
 load_start(struct load *l, int procs, double seconds)

@@ -47,17 +47,23 @@ START_TEST(test_redirect_lookalikes_refused)
 {
 	/* The stack allows https://app.example/ (tests/integration/run.sh). */
 	static const char *const bad[] = {
-		"https://app.example.evil.example/", "https://app.example@evil.example/",
-		"https://app.example:8443/", "http://app.example/", "https://app.example\\\\@evil/",
-		"https://user@app.example/", "https://app.example/../x", "//evil.example/",
-		"https://app.exampleevil/", "https://app.example/#x",
+		"https://app.example.evil.example/",
+		"https://app.example@evil.example/",
+		"https://app.example:8443/",
+		"http://app.example/",
+		"https://app.example\\\\@evil/",
+		"https://user@app.example/",
+		"https://app.example/../x",
+		"//evil.example/",
+		"https://app.exampleevil/",
+		"https://app.example/#x",
 	};
 	struct http_resp r;
 	char body[512];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(body, sizeof(body), "{\"email\":\"look%zu@example.com\",\"redirect_to\":\"%s\"}",
-		    i, bad[i]);
+		snprintf(body, sizeof(body),
+		    "{\"email\":\"look%zu@example.com\",\"redirect_to\":\"%s\"}", i, bad[i]);
 		auth_call(&r, "POST", "/auth/magiclink", NULL, body, "10.0.16.1");
 		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i], r.status, r.body);
 		assert_error(&r, 400, "VALIDATION");
@@ -110,7 +116,8 @@ START_TEST(test_proven_address_ends_the_squatters_access)
 	    "10.0.16.3");
 	ck_assert_int_eq(r.status, 200);
 	http_resp_free(&r);
-	ck_assert_int_eq(signin(NULL, "owner@example.com", "the owner's own one", "10.0.16.3"), 200);
+	ck_assert_int_eq(signin(NULL, "owner@example.com", "the owner's own one", "10.0.16.3"),
+	    200);
 }
 END_TEST
 
@@ -162,8 +169,8 @@ expect_served(const char *path, const char *type, bool sandboxed)
 	ck_assert_str_eq((v = http_header(&r, "X-Content-Type-Options")), "nosniff");
 	free(v);
 	v = http_header(&r, "Content-Security-Policy");
-	ck_assert_msg(sandboxed ? v != NULL && strstr(v, "sandbox") != NULL : v == NULL, "%s: CSP %s",
-	    path, v ? v : "(none)");
+	ck_assert_msg(sandboxed ? v != NULL && strstr(v, "sandbox") != NULL : v == NULL,
+	    "%s: CSP %s", path, v ? v : "(none)");
 	free(v);
 	v = http_header(&r, "Content-Disposition");
 	ck_assert_msg(sandboxed ? v != NULL && strncmp(v, "attachment", 10) == 0 : v == NULL,
@@ -203,14 +210,17 @@ START_TEST(test_no_html_served_from_the_api_origin)
 	}
 	expect_served("/storage/h-images/mp.png", "image/png", false);
 	/* Parameters other than a charset are not kept; the type is canonical. */
-	ck_assert_int_eq(put_object("/storage/h-images/b.png", "IMAGE/PNG; name=\"x\"", "png", NULL),
+	ck_assert_int_eq(put_object("/storage/h-images/b.png", "IMAGE/PNG; name=\"x\"", "png",
+	                     NULL),
 	    201);
 	expect_served("/storage/h-images/b.png", "image/png", false);
 	/* Active content in a bucket that takes anything: an attachment in a sandbox. */
 	ck_assert_int_eq(put_object("/storage/h-docs/page.html", "text/html; charset=UTF-8",
-	    "<script>alert(document.cookie)</script>", NULL), 201);
+	                     "<script>alert(document.cookie)</script>", NULL),
+	    201);
 	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
-	ck_assert_int_eq(put_object("/storage/h-docs/pic.svg", "image/svg+xml", "<svg/>", NULL), 201);
+	ck_assert_int_eq(put_object("/storage/h-docs/pic.svg", "image/svg+xml", "<svg/>", NULL),
+	    201);
 	expect_served("/storage/h-docs/pic.svg", "image/svg+xml", true);
 	ck_assert_int_eq(put_object("/storage/h-docs/notes.txt", "text/plain", "hello", NULL), 201);
 	expect_served("/storage/h-docs/notes.txt", "text/plain", false);
@@ -233,7 +243,8 @@ START_TEST(test_signed_url_dies_with_its_object)
 	char url[1024], url2[1024];
 
 	storage_setup();
-	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "first", NULL), 201);
+	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "first", NULL),
+	    201);
 	call(&r, "POST", "/storage/h-docs/report.txt/signed-url", alice, NULL, "{}");
 	ck_assert_int_eq(r.status, 200);
 	o = json_body(&r);
@@ -245,12 +256,14 @@ START_TEST(test_signed_url_dies_with_its_object)
 	ck_assert_str_eq(r.body, "first");
 	http_resp_free(&r);
 	/* Deleted, then another object uploaded at the same key. */
-	ck_assert_int_eq(call(&r, "DELETE", "/storage/h-docs/report.txt", service, NULL, NULL), 204);
+	ck_assert_int_eq(call(&r, "DELETE", "/storage/h-docs/report.txt", service, NULL, NULL),
+	    204);
 	http_resp_free(&r);
 	http_do("GET", url, NULL, NULL, 0, &r);
 	assert_error(&r, 401, "INVALID_SIGNATURE");
 	http_resp_free(&r);
-	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "second", NULL), 201);
+	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "second", NULL),
+	    201);
 	http_do("GET", url, NULL, NULL, 0, &r);
 	assert_error(&r, 401, "INVALID_SIGNATURE");
 	ck_assert_ptr_null(strstr(r.body, "second"));
@@ -265,7 +278,8 @@ START_TEST(test_signed_url_dies_with_its_object)
 	ck_assert_int_eq(r.status, 200);
 	http_resp_free(&r);
 	ck_assert_int_eq(put_object("/storage/h-docs/report.txt", "text/plain", "third",
-	    "X-Upsert: true"), 201);
+	                     "X-Upsert: true"),
+	    201);
 	http_do("GET", url2, NULL, NULL, 0, &r);
 	assert_error(&r, 401, "INVALID_SIGNATURE");
 	http_resp_free(&r);
@@ -281,10 +295,14 @@ START_TEST(test_planned_count_under_row_level_security)
 
 	mint_token(alice, sizeof(alice), "authenticated", ALICE);
 	/* 300 notes of other people, two of alice's, statistics made. */
-	ck_assert_int_eq(stack_cmd("psql -q -c \"INSERT INTO notes (owner, body) SELECT"
-	    " gen_random_uuid(), 'not yours' FROM generate_series(1, 300); ANALYZE notes\""), 0);
+	ck_assert_int_eq(
+	    stack_cmd(
+	        "psql -q -c \"INSERT INTO notes (owner, body) SELECT"
+	        " gen_random_uuid(), 'not yours' FROM generate_series(1, 300); ANALYZE notes\""),
+	    0);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(call(&r, "POST", "/tables/notes", alice, NULL, "{\"body\":\"mine\"}"),
+		ck_assert_int_eq(call(&r, "POST", "/tables/notes", alice, NULL,
+		                     "{\"body\":\"mine\"}"),
 		    201);
 		http_resp_free(&r);
 	}
@@ -316,10 +334,10 @@ END_TEST
 START_TEST(test_client_mistakes_are_400)
 {
 	static const char *const reads[] = {
-		"/tables/products?body=fts.fox%20%26",          /* 42601: malformed tsquery */
+		"/tables/products?body=fts.fox%20%26", /* 42601: malformed tsquery */
 		"/tables/products?body=fts(no_such_config).fox", /* 42704 */
 		"/tables/products?body.fts(no_such_config)=fox",
-		"/tables/products?price=gt.abc",                 /* 22P02 */
+		"/tables/products?price=gt.abc", /* 22P02 */
 	};
 	const char *merge[] = { "Prefer: resolution=merge-duplicates", NULL };
 	struct http_resp r;
@@ -350,8 +368,12 @@ END_TEST
 START_TEST(test_signed_out_token_refused_on_every_route)
 {
 	static const char *const paths[] = {
-		"/openapi.json", "/health", "/storage/buckets", "/tables/products?limit=1",
-		"/auth/user", "/storage/h-docs",
+		"/openapi.json",
+		"/health",
+		"/storage/buckets",
+		"/tables/products?limit=1",
+		"/auth/user",
+		"/storage/h-docs",
 	};
 	struct session s;
 	struct http_resp r;
@@ -396,8 +418,9 @@ slow_open(const char *method_path, const char *token, size_t announced)
 
 	snprintf(req, sizeof(req),
 	    "%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%sContent-Type: application/octet-stream\r\n"
-	    "Content-Length: %zu\r\n\r\nx", method_path, token ? "Authorization: Bearer " : "",
-	    token ? token : "", token ? "\r\n" : "", announced);
+	    "Content-Length: %zu\r\n\r\nx",
+	    method_path, token ? "Authorization: Bearer " : "", token ? token : "",
+	    token ? "\r\n" : "", announced);
 	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	return fd;
 }
@@ -436,8 +459,11 @@ START_TEST(test_slow_clients_hold_no_worker)
 	/* Anonymous bodies trickling to every route that takes one, three
 	 * times as many as there are workers. */
 	static const char *const targets[] = {
-		"POST /api/v1/storage/h-docs/slow-upload", "POST /api/v1/storage/h-docs/report.txt/signed-url",
-		"POST /api/v1/tables/products", "POST /api/v1/auth/signin", "PATCH /api/v1/tables/products?id=eq.1",
+		"POST /api/v1/storage/h-docs/slow-upload",
+		"POST /api/v1/storage/h-docs/report.txt/signed-url",
+		"POST /api/v1/tables/products",
+		"POST /api/v1/auth/signin",
+		"PATCH /api/v1/tables/products?id=eq.1",
 		"POST /api/v1/storage/buckets/h-slow",
 	};
 	int fds[12], n = 0, mine[3];
@@ -454,7 +480,8 @@ START_TEST(test_slow_clients_hold_no_worker)
 		ck_assert_int_eq(call(&r, "GET", "/health", NULL, NULL, NULL), 200);
 		worst = r.seconds > worst ? r.seconds : worst;
 		http_resp_free(&r);
-		ck_assert_int_eq(call(&r, "GET", "/tables/products?limit=1", alice, NULL, NULL), 200);
+		ck_assert_int_eq(call(&r, "GET", "/tables/products?limit=1", alice, NULL, NULL),
+		    200);
 		worst = r.seconds > worst ? r.seconds : worst;
 		http_resp_free(&r);
 		sleep_ms(400);

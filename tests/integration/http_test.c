@@ -164,10 +164,10 @@ END_TEST
 
 START_TEST(test_cors)
 {
-	const char *pre[] = { "Origin: https://app.example",
-		"Access-Control-Request-Method: GET", NULL };
-	const char *evil[] = { "Origin: https://evil.example",
-		"Access-Control-Request-Method: GET", NULL };
+	const char *pre[] = { "Origin: https://app.example", "Access-Control-Request-Method: GET",
+		NULL };
+	const char *evil[] = { "Origin: https://evil.example", "Access-Control-Request-Method: GET",
+		NULL };
 	const char *simple[] = { "Origin: https://app.example", NULL };
 	struct http_resp r;
 	char *v;
@@ -366,9 +366,11 @@ START_TEST(test_sigterm_finishes_the_request_in_hand)
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(req, sizeof(req), "POST /api/v1/storage/inflight/slow.txt HTTP/1.1\r\nHost: x\r\n"
+	snprintf(req, sizeof(req),
+	    "POST /api/v1/storage/inflight/slow.txt HTTP/1.1\r\nHost: x\r\n"
 	    "Authorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
-	    "Connection: close\r\n\r\nfirst", token);
+	    "Connection: close\r\n\r\nfirst",
+	    token);
 	ck_assert_int_gt(write(fd, req, strlen(req)), 0);
 	sleep_ms(700);
 	ck_assert_int_eq(kill(master, SIGTERM), 0);

@@ -68,7 +68,8 @@ fcgi_get(const char *sock, const char *uri)
 
 	snprintf(cmd, sizeof(cmd),
 	    "env -i REQUEST_METHOD=GET REQUEST_URI='%s' SERVER_PROTOCOL=HTTP/1.1 "
-	    "cgi-fcgi -bind -connect '%s'", uri, sock);
+	    "cgi-fcgi -bind -connect '%s'",
+	    uri, sock);
 	run(cmd, out, sizeof(out));
 	return out;
 }
@@ -85,7 +86,7 @@ wait_for_socket(const char *path, pid_t pid)
 			ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "process exited early");
 		sleep_ms(50);
 	}
-	sleep_ms(300);   /* let the workers start accepting */
+	sleep_ms(300); /* let the workers start accepting */
 }
 
 static int
@@ -148,8 +149,8 @@ spawn(char *const argv[], char *const env[])
 START_TEST(test_fd0_single_worker_under_spawn_fcgi)
 {
 	char *sock = path_in_stack("run/fd0.sock");
-	char *argv[] = { "spawn-fcgi", "-n", "-s", sock, "-M", "0600", "--",
-		getenv("FLUXBASE_BIN"), "-c", path_in_stack("fluxbase.conf"), NULL };
+	char *argv[] = { "spawn-fcgi", "-n", "-s", sock, "-M", "0600", "--", getenv("FLUXBASE_BIN"),
+		"-c", path_in_stack("fluxbase.conf"), NULL };
 	pid_t pid = spawn(argv, NULL);
 	char *out;
 
@@ -171,8 +172,9 @@ START_TEST(test_systemd_socket_activation)
 {
 	char *sock = path_in_stack("run/sd.sock");
 	/* systemd-socket-activate passes only the variables named with -E. */
-	char *argv[] = { "systemd-socket-activate", "-l", sock, "-E", "FLUXBASE_SERVER_PID_FILE=",
-		getenv("FLUXBASE_BIN"), "-c", path_in_stack("fluxbase.conf"), "serve", NULL };
+	char *argv[] = { "systemd-socket-activate", "-l", sock, "-E",
+		"FLUXBASE_SERVER_PID_FILE=", getenv("FLUXBASE_BIN"), "-c",
+		path_in_stack("fluxbase.conf"), "serve", NULL };
 	pid_t pid = spawn(argv, NULL);
 	char *out;
 
@@ -212,8 +214,8 @@ START_TEST(test_bad_config_stops_startup)
 	    getenv("FLUXBASE_BIN"), path_in_stack("fluxbase.conf"));
 	rc = run(cmd, out, sizeof(out));
 	ck_assert_int_eq(rc, 1);
-	ck_assert_msg(strstr(out, "FLUXBASE_SERVER_WORKERS") && strstr(out, "from 1 to 256"),
-	    "%s", out);
+	ck_assert_msg(strstr(out, "FLUXBASE_SERVER_WORKERS") && strstr(out, "from 1 to 256"), "%s",
+	    out);
 
 	f = fopen(bad, "w");
 	ck_assert_ptr_nonnull(f);
@@ -301,7 +303,8 @@ START_TEST(test_command_line)
 
 	snprintf(cmd, sizeof(cmd),
 	    "'%s' -c '%s' token --role service_role --sub 3f2a0e44-7a4c-4d3b-9d1e-0a6b0c1d2e3f "
-	    "--ttl 60", bin, conf);
+	    "--ttl 60",
+	    bin, conf);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
 	for (char *p = out; *p; p++)
 		dots += *p == '.';

@@ -29,7 +29,8 @@ fetch(const char *role, char *file, size_t n)
 
 	if (strcmp(role, "anon") != 0) {
 		mint_token(token, sizeof(token), role,
-		    strcmp(role, "authenticated") == 0 ? "cccccccc-3333-4333-8333-333333333333" : NULL);
+		    strcmp(role, "authenticated") == 0 ? "cccccccc-3333-4333-8333-333333333333"
+		                                       : NULL);
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h[0] = auth;
 	}
@@ -51,8 +52,8 @@ has_path(struct json_object *doc, const char *path, const char *method)
 	struct json_object *paths, *item;
 
 	return json_object_object_get_ex(doc, "paths", &paths) &&
-	       json_object_object_get_ex(paths, path, &item) &&
-	       (method == NULL || json_object_object_get_ex(item, method, NULL));
+	    json_object_object_get_ex(paths, path, &item) &&
+	    (method == NULL || json_object_object_get_ex(item, method, NULL));
 }
 
 START_TEST(test_valid_for_each_role)
@@ -65,9 +66,11 @@ START_TEST(test_valid_for_each_role)
 		doc[i] = fetch(roles[i], file, sizeof(file));
 		/* FB_JS_DIR: where script/setup installed the npm tools. */
 		snprintf(cmd, sizeof(cmd), "node '%s/validate.js' '%s'", getenv("FB_JS_DIR"), file);
-		ck_assert_msg(system(cmd) == 0, "the document for %s is not valid OpenAPI", roles[i]);
+		ck_assert_msg(system(cmd) == 0, "the document for %s is not valid OpenAPI",
+		    roles[i]);
 	}
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(doc[0], "openapi")), "3.0.3");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(doc[0], "openapi")),
+	    "3.0.3");
 	/* What each role may use, with the methods its grants allow. */
 	ck_assert(has_path(doc[0], "/tables/products", "get"));
 	ck_assert(!has_path(doc[0], "/tables/products", "post"));
@@ -86,19 +89,27 @@ START_TEST(test_valid_for_each_role)
 	ck_assert(has_path(doc[0], "/auth/signup", "post"));
 	ck_assert(has_path(doc[0], "/storage/{bucket}/{key}", "get"));
 	/* Column types. */
-	v = json_object_object_get(json_object_object_get(json_object_object_get(
-	    doc[0], "components"), "schemas"), "all_types");
+	v = json_object_object_get(json_object_object_get(json_object_object_get(doc[0],
+	                                                      "components"),
+	                               "schemas"),
+	    "all_types");
 	ck_assert_ptr_nonnull(v);
 	{
 		struct json_object *props = json_object_object_get(v, "properties");
 		static const struct {
 			const char *col, *type, *format;
 		} want[] = {
-			{ "small", "integer", "int32" }, { "big", "integer", "int64" },
-			{ "exact", "number", NULL }, { "approx", "number", "double" },
-			{ "flag", "boolean", NULL }, { "ident", "string", "uuid" },
-			{ "day", "string", "date" }, { "at", "string", "date-time" },
-			{ "doc", "object", NULL }, { "names", "array", NULL }, { "feeling", "string", NULL },
+			{ "small", "integer", "int32" },
+			{ "big", "integer", "int64" },
+			{ "exact", "number", NULL },
+			{ "approx", "number", "double" },
+			{ "flag", "boolean", NULL },
+			{ "ident", "string", "uuid" },
+			{ "day", "string", "date" },
+			{ "at", "string", "date-time" },
+			{ "doc", "object", NULL },
+			{ "names", "array", NULL },
+			{ "feeling", "string", NULL },
 		};
 
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -108,17 +119,29 @@ START_TEST(test_valid_for_each_role)
 			ck_assert_str_eq(json_object_get_string(json_object_object_get(c, "type")),
 			    want[i].type);
 			if (want[i].format)
-				ck_assert_str_eq(json_object_get_string(json_object_object_get(c, "format")),
+				ck_assert_str_eq(json_object_get_string(
+				                     json_object_object_get(c, "format")),
 				    want[i].format);
 		}
-		ck_assert_int_eq((int)json_object_array_length(json_object_object_get(
-		    json_object_object_get(props, "feeling"), "enum")), 3);
-		ck_assert_ptr_nonnull(strstr(json_object_get_string(json_object_object_get(
-		    json_object_object_get(props, "category_id"), "description")), "Foreign key to"));
-		ck_assert_ptr_nonnull(strstr(json_object_get_string(json_object_object_get(
-		    json_object_object_get(props, "whole"), "description")), "A required integer"));
-		ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(v, "required"),
-		    JSON_C_TO_STRING_PLAIN), "[\"whole\"]");
+		ck_assert_int_eq((int)json_object_array_length(
+		                     json_object_object_get(json_object_object_get(props,
+		                                                "feeling"),
+		                         "enum")),
+		    3);
+		ck_assert_ptr_nonnull(
+		    strstr(json_object_get_string(
+		               json_object_object_get(json_object_object_get(props, "category_id"),
+		                   "description")),
+		        "Foreign key to"));
+		ck_assert_ptr_nonnull(
+		    strstr(json_object_get_string(
+		               json_object_object_get(json_object_object_get(props, "whole"),
+		                   "description")),
+		        "A required integer"));
+		ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(v,
+		                                                    "required"),
+		                     JSON_C_TO_STRING_PLAIN),
+		    "[\"whole\"]");
 	}
 	for (int i = 0; i < 3; i++)
 		json_object_put(doc[i]);
@@ -134,14 +157,17 @@ START_TEST(test_no_drift_and_alias)
 	int checked = 0;
 
 	ck_assert(json_object_object_get_ex(doc, "paths", &paths));
-	json_object_object_foreach(paths, path, item) {
+	json_object_object_foreach(paths, path, item)
+	{
 		char concrete[600] = "";
 		char *allow;
 
 		for (const char *p = path; *p; p++) {
 			if (*p == '{') {
-				strcat(concrete, strncmp(p, "{id}", 4) == 0 ? "1" : strncmp(p, "{key}", 5) == 0
-				    ? "k1/k2" : "b1");
+				strcat(concrete,
+				    strncmp(p, "{id}", 4) == 0        ? "1"
+				        : strncmp(p, "{key}", 5) == 0 ? "k1/k2"
+				                                      : "b1");
 				p = strchr(p, '}');
 			} else {
 				strncat(concrete, p, 1);
@@ -150,16 +176,18 @@ START_TEST(test_no_drift_and_alias)
 		http_do("OPTIONS", api_url(concrete), NULL, NULL, 0, &r);
 		ck_assert_msg(r.status == 204, "OPTIONS %s: %ld", concrete, r.status);
 		allow = http_header(&r, "Allow");
-		json_object_object_foreach(item, verb, op) {
+		json_object_object_foreach(item, verb, op)
+		{
 			char upper[16];
 
 			(void)op;
 			if (strcmp(verb, "parameters") == 0)
 				continue;
 			for (size_t i = 0; i <= strlen(verb) && i < sizeof(upper); i++)
-				upper[i] = (char)(verb[i] >= 'a' && verb[i] <= 'z' ? verb[i] - 32 : verb[i]);
-			ck_assert_msg(allow && strstr(allow, upper), "%s %s documented, Allow: %s", upper,
-			    concrete, allow ? allow : "(none)");
+				upper[i] = (char)(verb[i] >= 'a' && verb[i] <= 'z' ? verb[i] - 32
+				                                                   : verb[i]);
+			ck_assert_msg(allow && strstr(allow, upper), "%s %s documented, Allow: %s",
+			    upper, concrete, allow ? allow : "(none)");
 			checked++;
 		}
 		free(allow);
@@ -194,7 +222,8 @@ START_TEST(test_explorer_in_chromium)
 	    "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage"
 	    " --disable-quic --no-first-run --disable-background-networking"
 	    " --disable-component-update --disable-sync --user-data-dir='%s'"
-	    " --virtual-time-budget=20000 --dump-dom '%s' 2>/dev/null", out, url);
+	    " --virtual-time-budget=20000 --dump-dom '%s' 2>/dev/null",
+	    out, url);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	dom = malloc(cap);
@@ -208,8 +237,8 @@ START_TEST(test_explorer_in_chromium)
 	dom[n] = '\0';
 	pclose(p);
 	/* The operations of a table are listed. */
-	ck_assert_msg(strstr(dom, "/tables/products") != NULL, "no table operation in %zu bytes of DOM",
-	    n);
+	ck_assert_msg(strstr(dom, "/tables/products") != NULL,
+	    "no table operation in %zu bytes of DOM", n);
 	ck_assert_ptr_nonnull(strstr(dom, "opblock"));
 	free(dom);
 	/* And a picture of it next to the test log. */
@@ -219,7 +248,8 @@ START_TEST(test_explorer_in_chromium)
 	    " --disable-quic --no-first-run --disable-background-networking"
 	    " --disable-component-update --disable-sync --user-data-dir='%s'"
 	    " --window-size=1280,2000 --virtual-time-budget=20000 --screenshot='%s' '%s'"
-	    " >/dev/null 2>&1", out, shot, url);
+	    " >/dev/null 2>&1",
+	    out, shot, url);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(access(shot, R_OK), 0);
 	fprintf(stderr, "explorer screenshot: %s\n", shot);

@@ -68,7 +68,7 @@ START_TEST(test_status_during_load)
 	ck_assert_int_eq(fetch("/status", service, &r), 200);
 	o = json_body(&r);
 	ck_assert_int_eq(atoi(jstr(o, "total_processes")), 2);
-	ck_assert_int_ge(atoi(jstr(o, "active_processes")), 1);   /* this very request */
+	ck_assert_int_ge(atoi(jstr(o, "active_processes")), 1); /* this very request */
 	ck_assert(json_object_object_get_ex(o, "processes", &procs));
 	nw = worker_pids(workers, 16);
 	ck_assert_int_eq((int)json_object_array_length(procs), nw);
@@ -137,17 +137,20 @@ START_TEST(test_metrics)
 		for (int c = 0; c < 4; c++) {
 			char name[128];
 
-			snprintf(name, sizeof(name), "fluxbase_requests_total{group=\"%s\",status=\"%s\"}",
-			    groups[g], classes[c]);
+			snprintf(name, sizeof(name),
+			    "fluxbase_requests_total{group=\"%s\",status=\"%s\"}", groups[g],
+			    classes[c]);
 			sum += metric(r.body, name);
 		}
 	count = metric(r.body, "fluxbase_request_duration_seconds_count");
 	ck_assert_uint_eq(count, sum);
-	ck_assert_uint_eq(metric(r.body, "fluxbase_request_duration_seconds_bucket{le=\"+Inf\"}"), count);
+	ck_assert_uint_eq(metric(r.body, "fluxbase_request_duration_seconds_bucket{le=\"+Inf\"}"),
+	    count);
 	ck_assert_uint_eq(metric(r.body, "fluxbase_workers{state=\"idle\"}") +
-	    metric(r.body, "fluxbase_workers{state=\"running\"}") +
-	    metric(r.body, "fluxbase_workers{state=\"reading\"}") +
-	    metric(r.body, "fluxbase_workers{state=\"starting\"}"), 2);
+	        metric(r.body, "fluxbase_workers{state=\"running\"}") +
+	        metric(r.body, "fluxbase_workers{state=\"reading\"}") +
+	        metric(r.body, "fluxbase_workers{state=\"starting\"}"),
+	    2);
 	h0 = metric(r.body, "fluxbase_schema_reloads_total");
 	http_resp_free(&r);
 	/* DDL makes every worker reload its schema cache: the count grows. */
@@ -183,9 +186,10 @@ run_fcgi(const char *sock, const char *uri, const char *token)
 {
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=%s%s%s%s"
-	    " timeout 15 cgi-fcgi -bind -connect '%s' 2>&1", uri,
-	    token ? " HTTP_AUTHORIZATION='Bearer " : "", token ? token : "", token ? "'" : "",
+	snprintf(cmd, sizeof(cmd),
+	    "env -i REQUEST_METHOD=GET REQUEST_URI=%s%s%s%s"
+	    " timeout 15 cgi-fcgi -bind -connect '%s' 2>&1",
+	    uri, token ? " HTTP_AUTHORIZATION='Bearer " : "", token ? token : "", token ? "'" : "",
 	    sock);
 	return popen(cmd, "r");
 }
@@ -276,7 +280,8 @@ START_TEST(test_slowlog_and_request_timeout)
 		putenv("FLUXBASE_SERVER_SLOWLOG_TIMEOUT=1");
 		putenv("FLUXBASE_SERVER_REQUEST_TIMEOUT=3");
 		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c",
-		    strcat(strcpy(cmd, getenv("FB_STACK_DIR")), "/fluxbase.conf"), "serve", (char *)NULL);
+		    strcat(strcpy(cmd, getenv("FB_STACK_DIR")), "/fluxbase.conf"), "serve",
+		    (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
@@ -313,13 +318,16 @@ START_TEST(test_slowlog_and_request_timeout)
 	ck_assert_msg(strstr(out, "Status: 200") != NULL, "after the kill: %s", out);
 	kill(pool, SIGTERM);
 	waitpid(pool, NULL, 0);
-	snprintf(cmd, sizeof(cmd), "grep -q 'slow request: worker [0-9]* GET /api/v1/tables/slow_ones"
+	snprintf(cmd, sizeof(cmd),
+	    "grep -q 'slow request: worker [0-9]* GET /api/v1/tables/slow_ones"
 	    " running for 1' '%s' && grep -q 'request_timeout: worker [0-9]* GET"
-	    " /api/v1/tables/slow_forevers ran 3' '%s'", logf, logf);
+	    " /api/v1/tables/slow_forevers ran 3' '%s'",
+	    logf, logf);
 	ck_assert_msg(system(cmd) == 0, "log lines missing in %s", logf);
 	/* Both answered requests are in the access log, the one the killed
 	 * worker had not written out first. */
-	snprintf(cmd, sizeof(cmd), "grep -c ' GET /api/v1/tables/slow_ones 200 ' '%s' | grep -qx 1"
+	snprintf(cmd, sizeof(cmd),
+	    "grep -c ' GET /api/v1/tables/slow_ones 200 ' '%s' | grep -qx 1"
 	    " && awk '/ GET \\/api\\/v1\\/tables\\/slow_ones 200 / { s = NR }"
 	    " / GET \\/api\\/v1\\/health 200 / { h = NR } END { exit !(s && h > s) }' '%s'",
 	    accf, accf);

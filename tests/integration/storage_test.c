@@ -59,8 +59,8 @@ headers(const char *token, const char *a, const char *b)
 }
 
 static long
-call(struct http_resp *r, const char *method, const char *path, const char *token,
-    const char *body, const char *h1)
+call(struct http_resp *r, const char *method, const char *path, const char *token, const char *body,
+    const char *h1)
 {
 	http_do(method, api_url(path), headers(token, h1, NULL), body, body ? strlen(body) : 0, r);
 	return r->status;
@@ -218,9 +218,10 @@ START_TEST(test_round_trips_and_memory)
 		if (sizes[i] == (200u << 20))
 			before = worker_rss_kib();
 		for (int mp = 0; mp < 2; mp++) {
-			snprintf(path, sizeof(path), "/storage/files/round/%s/%zu.bin", mp ? "mp" : "raw",
-			    sizes[i]);
-			ck_assert_msg(upload(path, alice, file, mp, "application/octet-stream", NULL, &r) == 201,
+			snprintf(path, sizeof(path), "/storage/files/round/%s/%zu.bin",
+			    mp ? "mp" : "raw", sizes[i]);
+			ck_assert_msg(upload(path, alice, file, mp, "application/octet-stream",
+			                  NULL, &r) == 201,
 			    "%s: %ld %s", path, r.status, r.body);
 			ck_assert_msg(strstr(r.body, sha) != NULL, "etag of %s: %s", path, r.body);
 			http_resp_free(&r);
@@ -228,8 +229,8 @@ START_TEST(test_round_trips_and_memory)
 		}
 		if (sizes[i] == (200u << 20)) {
 			after = worker_rss_kib();
-			ck_assert_msg(after - before < 2048, "worker RSS grew from %ld to %ld KiB", before,
-			    after);
+			ck_assert_msg(after - before < 2048, "worker RSS grew from %ld to %ld KiB",
+			    before, after);
 		}
 		unlink(file);
 	}
@@ -247,7 +248,8 @@ START_TEST(test_headers_ranges_conditionals)
 	tokens();
 	ensure_bucket("files", "{}");
 	ck_assert_int_eq(upload(p, alice, file, false, "application/x-test",
-	    "Cache-Control: max-age=60", &r), 201);
+	                     "Cache-Control: max-age=60", &r),
+	    201);
 	http_resp_free(&r);
 	http_download("HEAD", api_url(p), headers(alice, NULL, NULL), got, &n, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -284,9 +286,12 @@ START_TEST(test_headers_ranges_conditionals)
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			http_download("GET", api_url(p), headers(alice, cases[i].range, NULL), got, &n, &r);
-			ck_assert_msg(r.status == cases[i].status, "%s: %ld", cases[i].range, r.status);
-			ck_assert_str_eq((v = http_header(&r, "Content-Range")), cases[i].content_range);
+			http_download("GET", api_url(p), headers(alice, cases[i].range, NULL), got,
+			    &n, &r);
+			ck_assert_msg(r.status == cases[i].status, "%s: %ld", cases[i].range,
+			    r.status);
+			ck_assert_str_eq((v = http_header(&r, "Content-Range")),
+			    cases[i].content_range);
 			free(v);
 			if (cases[i].status == 206)
 				ck_assert_uint_eq(n, cases[i].len);
@@ -304,7 +309,8 @@ START_TEST(test_headers_ranges_conditionals)
 		fclose(f);
 		crypto_hash_sha256(digest, buf, 100);
 		sodium_bin2hex(want, sizeof(want), digest, sizeof(digest));
-		http_download("GET", api_url(p), headers(alice, "Range: bytes=100-199", NULL), got, &n, &r);
+		http_download("GET", api_url(p), headers(alice, "Range: bytes=100-199", NULL), got,
+		    &n, &r);
 		ck_assert_str_eq(got, want);
 		http_resp_free(&r);
 	}
@@ -316,29 +322,32 @@ START_TEST(test_headers_ranges_conditionals)
 		ck_assert_int_eq(r.status, 304);
 		ck_assert_uint_eq(n, 0);
 		http_resp_free(&r);
-		http_download("GET", api_url(p), headers(alice, "If-None-Match: \"other\"", NULL), got,
-		    &n, &r);
+		http_download("GET", api_url(p), headers(alice, "If-None-Match: \"other\"", NULL),
+		    got, &n, &r);
 		ck_assert_int_eq(r.status, 200);
 		http_resp_free(&r);
 		http_download("GET", api_url(p),
-		    headers(alice, "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT", NULL), got, &n, &r);
+		    headers(alice, "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT", NULL), got,
+		    &n, &r);
 		ck_assert_int_eq(r.status, 304);
 		http_resp_free(&r);
 		http_download("GET", api_url(p),
-		    headers(alice, "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT", NULL), got, &n, &r);
+		    headers(alice, "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT", NULL), got,
+		    &n, &r);
 		ck_assert_int_eq(r.status, 200);
 		http_resp_free(&r);
 	}
 	/* A file name with quotes and non-ASCII letters (RFC 6266). */
-	http_download("GET", api_url("/storage/files/ranges.bin?download=na%22me%20%C3%A9t%C3%A9.bin"),
+	http_download("GET",
+	    api_url("/storage/files/ranges.bin?download=na%22me%20%C3%A9t%C3%A9.bin"),
 	    headers(alice, NULL, NULL), got, &n, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq((v = http_header(&r, "Content-Disposition")),
 	    "attachment; filename=\"na_me __t__.bin\"; filename*=UTF-8''na%22me%20%C3%A9t%C3%A9.bin");
 	free(v);
 	http_resp_free(&r);
-	http_download("GET", api_url("/storage/files/ranges.bin?download"), headers(alice, NULL, NULL),
-	    got, &n, &r);
+	http_download("GET", api_url("/storage/files/ranges.bin?download"),
+	    headers(alice, NULL, NULL), got, &n, &r);
 	ck_assert_str_eq((v = http_header(&r, "Content-Disposition")),
 	    "attachment; filename=\"ranges.bin\"; filename*=UTF-8''ranges.bin");
 	free(v);
@@ -356,10 +365,14 @@ START_TEST(test_policies)
 	tokens();
 	ensure_bucket("private", "{\"public\":false}");
 	ensure_bucket("public", "{\"public\":true}");
-	ck_assert_int_eq(upload("/storage/private/alice/doc.bin", alice, file, false, NULL, NULL, &r), 201);
+	ck_assert_int_eq(upload("/storage/private/alice/doc.bin", alice, file, false, NULL, NULL,
+	                     &r),
+	    201);
 	ck_assert_ptr_nonnull(strstr(r.body, ALICE));
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/public/alice/pic.bin", alice, file, false, NULL, NULL, &r), 201);
+	ck_assert_int_eq(upload("/storage/public/alice/pic.bin", alice, file, false, NULL, NULL,
+	                     &r),
+	    201);
 	http_resp_free(&r);
 
 	/* Bob: cannot read, list, overwrite or delete Alice's object. */
@@ -370,16 +383,19 @@ START_TEST(test_policies)
 	ck_assert_str_eq(r.body, "[]");
 	http_resp_free(&r);
 	ck_assert_int_eq(upload("/storage/private/alice/doc.bin", bob, file, false, NULL,
-	    "X-Upsert: true", &r), 403);
+	                     "X-Upsert: true", &r),
+	    403);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/private/alice/doc.bin", bob, file, false, NULL, NULL, &r), 409);
+	ck_assert_int_eq(upload("/storage/private/alice/doc.bin", bob, file, false, NULL, NULL, &r),
+	    409);
 	http_resp_free(&r);
 	ck_assert_int_eq(status("DELETE", "/storage/private/alice/doc.bin", bob, NULL), 404);
 	expect_download("/storage/private/alice/doc.bin", alice, sha, 5000);
 	/* Anonymous callers: public bucket yes, private no, uploads never. */
 	expect_download("/storage/public/alice/pic.bin", NULL, sha, 5000);
 	ck_assert_int_eq(status("GET", "/storage/private/alice/doc.bin", NULL, NULL), 404);
-	ck_assert_int_eq(upload("/storage/public/anon.bin", NULL, file, false, NULL, NULL, &r), 401);
+	ck_assert_int_eq(upload("/storage/public/anon.bin", NULL, file, false, NULL, NULL, &r),
+	    401);
 	http_resp_free(&r);
 	/* The service role sees everything. */
 	call(&r, "GET", "/storage/private", service, NULL, NULL);
@@ -389,20 +405,24 @@ START_TEST(test_policies)
 	{
 		char cmd[1024];
 
-		snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q -c \"CREATE POLICY shared_read ON"
+		snprintf(cmd, sizeof(cmd),
+		    "\"%s\" \"%s\" psql -q -c \"CREATE POLICY shared_read ON"
 		    " storage.objects FOR SELECT TO authenticated USING (bucket_id = 'private' AND key"
-		    " LIKE 'alice/%%')\"", getenv("FB_STACK"), getenv("FB_STACK_DIR"));
+		    " LIKE 'alice/%%')\"",
+		    getenv("FB_STACK"), getenv("FB_STACK_DIR"));
 		ck_assert_int_eq(system(cmd), 0);
 		expect_download("/storage/private/alice/doc.bin", bob, sha, 5000);
-		snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q -c \"DROP POLICY shared_read ON"
-		    " storage.objects\"", getenv("FB_STACK"), getenv("FB_STACK_DIR"));
+		snprintf(cmd, sizeof(cmd),
+		    "\"%s\" \"%s\" psql -q -c \"DROP POLICY shared_read ON"
+		    " storage.objects\"",
+		    getenv("FB_STACK"), getenv("FB_STACK_DIR"));
 		ck_assert_int_eq(system(cmd), 0);
 	}
 	ck_assert_int_eq(status("GET", "/storage/private/alice/doc.bin", bob, NULL), 404);
 	/* Alice deletes her own. */
 	ck_assert_int_eq(status("DELETE", "/storage/public/alice/pic.bin", alice, NULL), 204);
-	http_download("GET", api_url("/storage/public/alice/pic.bin"), headers(NULL, NULL, NULL), got,
-	    &n, &r);
+	http_download("GET", api_url("/storage/public/alice/pic.bin"), headers(NULL, NULL, NULL),
+	    got, &n, &r);
 	ck_assert_int_eq(r.status, 404);
 	http_resp_free(&r);
 	unlink(file);
@@ -416,27 +436,37 @@ START_TEST(test_limits_and_types)
 	struct http_resp r;
 
 	tokens();
-	ensure_bucket("small", "{\"file_size_limit\":1000,\"allowed_mime_types\":[\"image/*\",\"text/plain\"]}");
+	ensure_bucket("small",
+	    "{\"file_size_limit\":1000,\"allowed_mime_types\":[\"image/*\",\"text/plain\"]}");
 	small = strdup(make_file("small.bin", 500, sha_small));
-	ck_assert_int_eq(upload("/storage/small/big.png", alice, big, false, "image/png", NULL, &r), 413);
+	ck_assert_int_eq(upload("/storage/small/big.png", alice, big, false, "image/png", NULL, &r),
+	    413);
 	assert_error(&r, 413, "PAYLOAD_TOO_LARGE");
 	http_resp_free(&r);
 	/* Without a length up front (chunked): stopped at the limit all the same. */
 	ck_assert_int_eq(upload("/storage/small/big2.png", alice, big, false, "image/png",
-	    "Transfer-Encoding: chunked", &r), 413);
+	                     "Transfer-Encoding: chunked", &r),
+	    413);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/small/big3.png", alice, big, true, "image/png", NULL, &r), 413);
+	ck_assert_int_eq(upload("/storage/small/big3.png", alice, big, true, "image/png", NULL, &r),
+	    413);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/small/doc.zip", alice, small, false, "application/zip", NULL,
-	    &r), 415);
+	ck_assert_int_eq(upload("/storage/small/doc.zip", alice, small, false, "application/zip",
+	                     NULL, &r),
+	    415);
 	assert_error(&r, 415, "UNSUPPORTED_MEDIA_TYPE");
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/small/doc2.zip", alice, small, true, "application/zip", NULL,
-	    &r), 415);
+	ck_assert_int_eq(upload("/storage/small/doc2.zip", alice, small, true, "application/zip",
+	                     NULL, &r),
+	    415);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/small/ok.png", alice, small, false, "image/png", NULL, &r), 201);
+	ck_assert_int_eq(upload("/storage/small/ok.png", alice, small, false, "image/png", NULL,
+	                     &r),
+	    201);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/small/ok.txt", alice, small, true, "text/plain", NULL, &r), 201);
+	ck_assert_int_eq(upload("/storage/small/ok.txt", alice, small, true, "text/plain", NULL,
+	                     &r),
+	    201);
 	ck_assert_ptr_nonnull(strstr(r.body, "text/plain"));
 	http_resp_free(&r);
 	/* Nothing of the refused ones is left: no row, no blob, no temp file. */
@@ -462,8 +492,8 @@ partial_upload(const char *path, const char *token, size_t announced, size_t sen
 
 	snprintf(req, sizeof(req),
 	    "POST /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-	    "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n", path, token,
-	    announced);
+	    "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n",
+	    path, token, announced);
 	ck_assert_int_gt(write(fd, req, strlen(req)), 0);
 	memset(chunk, 'z', sizeof(chunk));
 	for (size_t done = 0; done < sent; done += sizeof(chunk))
@@ -513,14 +543,16 @@ START_TEST(test_atomicity)
 	v2 = strdup(make_file("v2.bin", 3500000, sha2));
 	ck_assert_int_eq(upload("/storage/atomic/keep.bin", alice, v1, false, NULL, NULL, &r), 201);
 	http_resp_free(&r);
-	ck_assert_int_eq(upload("/storage/atomic/keep.bin", alice, v2, false, NULL, "X-Upsert: true",
-	    &r), 413);
+	ck_assert_int_eq(upload("/storage/atomic/keep.bin", alice, v2, false, NULL,
+	                     "X-Upsert: true", &r),
+	    413);
 	http_resp_free(&r);
 	expect_download("/storage/atomic/keep.bin", alice, sha1, 100000);
 	/* And a replace that succeeds swaps it whole, the old blob gone. */
 	make_file("v3.bin", 2000, sha2);
 	ck_assert_int_eq(upload("/storage/atomic/keep.bin", alice, make_file("v3.bin", 2000, sha2),
-	    false, NULL, "X-Upsert: true", &r), 201);
+	                     false, NULL, "X-Upsert: true", &r),
+	    201);
 	http_resp_free(&r);
 	expect_download("/storage/atomic/keep.bin", alice, sha2, 2000);
 	ck_assert_int_eq(gc("--check"), 0);
@@ -539,8 +571,10 @@ partial_download(const char *path, const char *token, size_t keep)
 	int fd = nginx_connect();
 	size_t got = 0;
 
-	snprintf(req, sizeof(req), "GET /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	    "Authorization: Bearer %s\r\n\r\n", path, token);
+	snprintf(req, sizeof(req),
+	    "GET /api/v1%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\n\r\n",
+	    path, token);
 	ck_assert_int_gt(write(fd, req, strlen(req)), 0);
 	while (got < keep) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -563,7 +597,8 @@ START_TEST(test_download_client_hangs_up)
 	/* Larger than what nginx buffers and the socket holds: the worker is
 	 * still sending when the client goes. */
 	file = make_file("hangup.bin", 12 * 1024 * 1024, sha);
-	ck_assert_int_eq(upload("/storage/hangup/big.bin", alice, file, false, NULL, NULL, &r), 201);
+	ck_assert_int_eq(upload("/storage/hangup/big.bin", alice, file, false, NULL, NULL, &r),
+	    201);
 	http_resp_free(&r);
 	for (int i = 0; i < 4; i++)
 		partial_download("/storage/hangup/big.bin", alice, 100000);
@@ -586,11 +621,12 @@ START_TEST(test_signed_urls)
 
 	tokens();
 	ensure_bucket("private", "{}");
-	ck_assert_int_eq(upload("/storage/private/alice/signed.bin", alice, file, false, NULL, NULL, &r),
+	ck_assert_int_eq(upload("/storage/private/alice/signed.bin", alice, file, false, NULL, NULL,
+	                     &r),
 	    201);
 	http_resp_free(&r);
-	call(&r, "POST", "/storage/private/alice/signed.bin/signed-url", alice, "{\"expires_in\":2}",
-	    NULL);
+	call(&r, "POST", "/storage/private/alice/signed.bin/signed-url", alice,
+	    "{\"expires_in\":2}", NULL);
 	ck_assert_int_eq(r.status, 200);
 	o = json_body(&r);
 	snprintf(url, sizeof(url), "%s", jstr(o, "signed_url"));
@@ -609,7 +645,8 @@ START_TEST(test_signed_urls)
 	{
 		char other[1024], *q = strstr(url, "?token=");
 
-		snprintf(other, sizeof(other), "%s/storage/private/alice/other.bin%s", getenv("FB_URL"), q);
+		snprintf(other, sizeof(other), "%s/storage/private/alice/other.bin%s",
+		    getenv("FB_URL"), q);
 		http_download("GET", other, NULL, got, &n, &r);
 		ck_assert_int_eq(r.status, 401);
 		http_resp_free(&r);
@@ -624,9 +661,11 @@ START_TEST(test_signed_urls)
 	assert_error(&r, 401, "INVALID_SIGNATURE");
 	http_resp_free(&r);
 	/* Only someone who may read it gets one. */
-	ck_assert_int_eq(status("POST", "/storage/private/alice/signed.bin/signed-url", bob, "{}"), 404);
+	ck_assert_int_eq(status("POST", "/storage/private/alice/signed.bin/signed-url", bob, "{}"),
+	    404);
 	ck_assert_int_eq(status("POST", "/storage/private/alice/signed.bin/signed-url", alice,
-	    "{\"expires_in\":99999999}"), 400);
+	                     "{\"expires_in\":99999999}"),
+	    400);
 	unlink(file);
 }
 END_TEST
@@ -634,11 +673,18 @@ END_TEST
 START_TEST(test_hostile_keys)
 {
 	static const char *keys[] = {
-		"/storage/files/%2e%2e/etc/passwd", "/storage/files/a/%2E%2E/%2e%2e/b",
-		"/storage/files/a%00b", "/storage/files/a%5Cb", "/storage/files/a%01b",
-		"/storage/files/a%2F%2Fb", "/storage/files/%2Fabs", "/storage/files/a/%2E/b",
-		"/storage/files/a/b%2F", "/storage/files/bad%FF.bin",
-		"/storage/Bad_Bucket/x", "/storage/b/x",
+		"/storage/files/%2e%2e/etc/passwd",
+		"/storage/files/a/%2E%2E/%2e%2e/b",
+		"/storage/files/a%00b",
+		"/storage/files/a%5Cb",
+		"/storage/files/a%01b",
+		"/storage/files/a%2F%2Fb",
+		"/storage/files/%2Fabs",
+		"/storage/files/a/%2E/b",
+		"/storage/files/a/b%2F",
+		"/storage/files/bad%FF.bin",
+		"/storage/Bad_Bucket/x",
+		"/storage/b/x",
 	};
 	char key[2300];
 	struct http_resp r;
@@ -670,9 +716,11 @@ START_TEST(test_hostile_keys)
 	{
 		char cmd[1024];
 
-		snprintf(cmd, sizeof(cmd), "test -z \"$(find '%s/storage' -mindepth 1 -maxdepth 1 ! -name"
+		snprintf(cmd, sizeof(cmd),
+		    "test -z \"$(find '%s/storage' -mindepth 1 -maxdepth 1 ! -name"
 		    " blobs ! -name tmp)\" && ! find / -xdev -name passwd -newer '%s/fluxbase.conf' 2>/dev/null"
-		    " | grep -q .", getenv("FB_STACK_DIR"), getenv("FB_STACK_DIR"));
+		    " | grep -q .",
+		    getenv("FB_STACK_DIR"), getenv("FB_STACK_DIR"));
 		ck_assert_int_eq(system(cmd), 0);
 	}
 }
@@ -726,13 +774,16 @@ START_TEST(test_offload_x_accel_redirect)
 
 	tokens();
 	ensure_bucket("public", "{\"public\":true}");
-	ck_assert_int_eq(upload("/storage/public/offload.bin", alice, file, false, NULL, "X-Upsert: true",
-	    &r), 201);
+	ck_assert_int_eq(upload("/storage/public/offload.bin", alice, file, false, NULL,
+	                     "X-Upsert: true", &r),
+	    201);
 	http_resp_free(&r);
 	stack_set("storage", "offload", "x-accel-redirect");
 	/* The worker answers with the header only... */
-	snprintf(cmd, sizeof(cmd), "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/storage/public/offload.bin"
-	    " cgi-fcgi -bind -connect '%s/run/fluxbase.sock'", getenv("FB_STACK_DIR"));
+	snprintf(cmd, sizeof(cmd),
+	    "env -i REQUEST_METHOD=GET REQUEST_URI=/api/v1/storage/public/offload.bin"
+	    " cgi-fcgi -bind -connect '%s/run/fluxbase.sock'",
+	    getenv("FB_STACK_DIR"));
 	p = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
@@ -746,8 +797,8 @@ START_TEST(test_offload_x_accel_redirect)
 		char got[65], quoted[80], *v;
 		uint64_t len;
 
-		http_download("GET", api_url("/storage/public/offload.bin"), headers(NULL, NULL, NULL),
-		    got, &len, &r);
+		http_download("GET", api_url("/storage/public/offload.bin"),
+		    headers(NULL, NULL, NULL), got, &len, &r);
 		snprintf(quoted, sizeof(quoted), "\"%s\"", sha);
 		ck_assert_str_eq((v = http_header(&r, "ETag")), quoted);
 		free(v);
@@ -837,10 +888,13 @@ START_TEST(test_public_cache)
 	http_resp_free(&r);
 	ck_assert_int_eq(anon_get_until(path, 200, "text/x-two", 2000), 200);
 	ck_assert_int_eq(stack_cmd("psql -q -c 'ALTER POLICY objects_public_read ON storage.objects"
-	    " USING (false)'"), 0);
+	                           " USING (false)'"),
+	    0);
 	ck_assert_int_eq(anon_get_until(path, 404, NULL, 2000), 404);
-	ck_assert_int_eq(stack_cmd("psql -q -c 'ALTER POLICY objects_public_read ON storage.objects"
-	    " USING (EXISTS (SELECT 1 FROM storage.buckets b WHERE b.id = bucket_id AND b.public))'"),
+	ck_assert_int_eq(
+	    stack_cmd(
+	        "psql -q -c 'ALTER POLICY objects_public_read ON storage.objects"
+	        " USING (EXISTS (SELECT 1 FROM storage.buckets b WHERE b.id = bucket_id AND b.public))'"),
 	    0);
 	ck_assert_int_eq(anon_get_until(path, 200, "text/x-two", 2000), 200);
 	/* What no trigger sees (here: triggers off) lasts the entry's
@@ -848,9 +902,12 @@ START_TEST(test_public_cache)
 	stack_set("storage", "public_cache_ttl", "1");
 	for (int i = 0; i < 4; i++)
 		expect_download(path, NULL, sha, 5000);
-	ck_assert_int_eq(stack_cmd("psql -q -c \"SET session_replication_role = replica;"
-	    " UPDATE storage.objects SET content_type = 'text/x-three' WHERE bucket_id = 'public'"
-	    " AND key = 'cached.bin'\""), 0);
+	ck_assert_int_eq(
+	    stack_cmd(
+	        "psql -q -c \"SET session_replication_role = replica;"
+	        " UPDATE storage.objects SET content_type = 'text/x-three' WHERE bucket_id = 'public'"
+	        " AND key = 'cached.bin'\""),
+	    0);
 	ck_assert_int_eq(anon_get_until(path, 200, "text/x-three", 2500), 200);
 	stack_set("storage", "public_cache_ttl", "0");
 	hits = public_cache_hits();

@@ -54,8 +54,8 @@ sql(const char *query)
 
 /* One request; extra is a NULL-terminated header list (may be NULL). */
 static void
-call(struct http_resp *r, const char *method, const char *path, const char *token,
-    const char *body, const char *const *extra)
+call(struct http_resp *r, const char *method, const char *path, const char *token, const char *body,
+    const char *const *extra)
 {
 	const char *h[16];
 	char auth[2100];
@@ -144,7 +144,8 @@ START_TEST(test_read_select_order_paging)
 	call(&r, "GET", "/tables/products?select=id,label:name&order=price.desc.nullslast&limit=2",
 	    service, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_msg(strstr(r.body, "\"label\":\"apple\"") && !strstr(r.body, "price"), "%s", r.body);
+	ck_assert_msg(strstr(r.body, "\"label\":\"apple\"") && !strstr(r.body, "price"), "%s",
+	    r.body);
 	ck_assert_msg(strstr(r.body, "apple") < strstr(r.body, "carrot"), "%s", r.body);
 	expect_header(&r, "Content-Range", "0-1/*");
 	http_resp_free(&r);
@@ -202,7 +203,8 @@ START_TEST(test_every_operator_both_spellings)
 		{ "name.ilike=*AN*", "name=ilike.*AN*", "2" },
 		{ "name.match=^[ab]", "name=match.^[ab]", "1,2" },
 		{ "name.imatch=^[AB]", "name=imatch.^[AB]", "1,2" },
-		{ "name.in=(apple,%22dates,%20dried%22)", "name=in.(apple,%22dates,%20dried%22)", "1,4" },
+		{ "name.in=(apple,%22dates,%20dried%22)", "name=in.(apple,%22dates,%20dried%22)",
+		    "1,4" },
 		{ "id.in=(2,3)", "id=in.(2,3)", "2,3" },
 		{ "price.is=null", "price=is.null", "4" },
 		{ "price.is=not_null", "price=is.not_null", "1,2,3" },
@@ -218,7 +220,8 @@ START_TEST(test_every_operator_both_spellings)
 		{ "tags.cs=%7Bfruit%7D", "tags=cs.%7Bfruit%7D", "1,2" },
 		{ "tags.cd=%7Bfruit,red,green%7D", "tags=cd.%7Bfruit,red,green%7D", "1,4" },
 		{ "tags.ov=%7Bveg,yellow%7D", "tags=ov.%7Bveg,yellow%7D", "2,3" },
-		{ "meta.cs=%7B%22color%22:%22red%22%7D", "meta=cs.%7B%22color%22:%22red%22%7D", "1" },
+		{ "meta.cs=%7B%22color%22:%22red%22%7D", "meta=cs.%7B%22color%22:%22red%22%7D",
+		    "1" },
 		{ "name.not.eq=apple", "name=not.eq.apple", "2,3,4" },
 		{ "price.not.is=null", "price=not.is.null", "1,2,3" },
 		{ "name.is.null", "name=is.null", "" },
@@ -238,7 +241,8 @@ START_TEST(test_every_operator_both_spellings)
 	ck_assert_str_eq(get_ids("/tables/products?price=gt.0.2&price.lt=1"), "2,3");
 	ck_assert_str_eq(get_ids("/tables/products?or=(price.gt.1,name.eq.%22dates,%20dried%22)"),
 	    "1,4");
-	ck_assert_str_eq(get_ids("/tables/products?or=(id.eq.4,and(price.gt.0.5,tags.cs.%7Bveg%7D))"),
+	ck_assert_str_eq(get_ids(
+	                     "/tables/products?or=(id.eq.4,and(price.gt.0.5,tags.cs.%7Bveg%7D))"),
 	    "3,4");
 	ck_assert_str_eq(get_ids("/tables/products?not.or=(id.eq.1,id.eq.2)"), "3,4");
 	ck_assert_str_eq(get_ids("/tables/products?and=(stock.gt.0,not.or(id.eq.1,id.eq.3))"), "4");
@@ -250,10 +254,14 @@ END_TEST
 START_TEST(test_bad_queries_are_400)
 {
 	static const char *bad[] = {
-		"/tables/products?nme=eq.1", "/tables/products?name=eqq.1",
-		"/tables/products?select=nope", "/tables/products?order=name.up",
-		"/tables/products?limit=x", "/tables/products?or=(id.eq.1",
-		"/tables/products?id=eq.notanumber", "/tables/products?id=in.1,2",
+		"/tables/products?nme=eq.1",
+		"/tables/products?name=eqq.1",
+		"/tables/products?select=nope",
+		"/tables/products?order=name.up",
+		"/tables/products?limit=x",
+		"/tables/products?or=(id.eq.1",
+		"/tables/products?id=eq.notanumber",
+		"/tables/products?id=in.1,2",
 		"/tables/products?select=category(*)",
 	};
 	struct http_resp r;
@@ -322,7 +330,7 @@ START_TEST(test_item_routes)
 	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
 	http_resp_free(&r);
 	ck_assert_str_eq(sql("SELECT name || ' ' || stock || ' ' || coalesce(body, '-') || ' ' || "
-			     "tags::text FROM product WHERE id = 3"),
+	                     "tags::text FROM product WHERE id = 3"),
 	    "carrot2 0 - {}");
 	call(&r, "PUT", "/tables/products/3", service, "{\"id\": 4, \"name\": \"x\"}", NULL);
 	assert_error(&r, 400, "VALIDATION");
@@ -365,7 +373,8 @@ START_TEST(test_inserts_and_batches)
 	{
 		const char *rep[] = { "Prefer: return=representation", NULL };
 
-		call(&r, "POST", "/tables/categories", service, "{\"id\": 17, \"title\": \"bean\"}", rep);
+		call(&r, "POST", "/tables/categories", service, "{\"id\": 17, \"title\": \"bean\"}",
+		    rep);
 		ck_assert_int_eq(r.status, 201);
 		ck_assert_str_eq(ids(&r, "id"), "17");
 		http_resp_free(&r);
@@ -376,7 +385,8 @@ START_TEST(test_inserts_and_batches)
 	ck_assert_str_eq(ids(&r, "id"), "11,12");
 	http_resp_free(&r);
 
-	call(&r, "POST", "/tables/categories", service, "{\"id\": 13, \"title\": \"seed\"}", minimal);
+	call(&r, "POST", "/tables/categories", service, "{\"id\": 13, \"title\": \"seed\"}",
+	    minimal);
 	ck_assert_int_eq(r.status, 201);
 	ck_assert_uint_eq(r.len, 0);
 	http_resp_free(&r);
@@ -385,7 +395,8 @@ START_TEST(test_inserts_and_batches)
 	call(&r, "POST", "/tables/categories", service, "{\"id\": 14, \"title\": \"nuts\"}", NULL);
 	assert_error(&r, 409, "23505");
 	http_resp_free(&r);
-	call(&r, "POST", "/tables/products", service, "{\"name\": \"x\", \"category_id\": 99}", NULL);
+	call(&r, "POST", "/tables/products", service, "{\"name\": \"x\", \"category_id\": 99}",
+	    NULL);
 	assert_error(&r, 409, "23503");
 	http_resp_free(&r);
 	call(&r, "POST", "/tables/products", service, "{\"price\": 1}", NULL);
@@ -410,7 +421,8 @@ START_TEST(test_inserts_and_batches)
 	    "[{\"id\": 10, \"title\": \"nuts2\"}, {\"id\": 15, \"title\": \"leaf\"}]", merge);
 	ck_assert_int_eq(r.status, 201);
 	http_resp_free(&r);
-	ck_assert_str_eq(sql("SELECT string_agg(title, ',' ORDER BY id) FROM category WHERE id IN (10, 15)"),
+	ck_assert_str_eq(
+	    sql("SELECT string_agg(title, ',' ORDER BY id) FROM category WHERE id IN (10, 15)"),
 	    "nuts2,leaf");
 	call(&r, "POST", "/tables/categories", service,
 	    "[{\"id\": 10, \"title\": \"nuts3\"}, {\"id\": 16, \"title\": \"root\"}]", ignore);
@@ -576,12 +588,13 @@ START_TEST(test_hostile_input)
 	struct http_resp r;
 
 	tokens();
-	snprintf(before, sizeof(before), "%s", sql("SELECT count(*) || ':' || (SELECT count(*) FROM "
-						   "pg_tables WHERE schemaname = 'public') FROM product"));
+	snprintf(before, sizeof(before), "%s",
+	    sql("SELECT count(*) || ':' || (SELECT count(*) FROM "
+	        "pg_tables WHERE schemaname = 'public') FROM product"));
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		call(&r, "GET", paths[i], service, NULL, NULL);
-		ck_assert_msg(r.status == 200 || r.status == 400 || r.status == 404,
-		    "%s: %ld %s", paths[i], r.status, r.body);
+		ck_assert_msg(r.status == 200 || r.status == 400 || r.status == 404, "%s: %ld %s",
+		    paths[i], r.status, r.body);
 		ck_assert_ptr_nonnull(strstr(r.body, r.status == 200 ? "[" : "\"code\""));
 		/* Nothing matched: hostile values are data, not SQL. */
 		if (r.status == 200 && strchr(paths[i], ':') == NULL)
@@ -598,17 +611,19 @@ START_TEST(test_hostile_input)
 	ck_assert_str_eq(r.body, "[]");
 	http_resp_free(&r);
 	/* Hostile JSON keys and values on writes. */
-	call(&r, "POST", "/tables/products", service,
-	    "{\"name\\\"); DROP TABLE product; --\": 1}", NULL);
+	call(&r, "POST", "/tables/products", service, "{\"name\\\"); DROP TABLE product; --\": 1}",
+	    NULL);
 	ck_assert_int_eq(r.status, 400);
 	http_resp_free(&r);
 	call(&r, "POST", "/tables/categories", service,
 	    "{\"id\": 500, \"title\": \"'); DROP TABLE product; --\"}", NULL);
 	ck_assert_int_eq(r.status, 201);
 	http_resp_free(&r);
-	ck_assert_str_eq(sql("SELECT title FROM category WHERE id = 500"), "'); DROP TABLE product; --");
+	ck_assert_str_eq(sql("SELECT title FROM category WHERE id = 500"),
+	    "'); DROP TABLE product; --");
 	ck_assert_str_eq(sql("SELECT count(*) || ':' || (SELECT count(*) FROM pg_tables WHERE "
-			     "schemaname = 'public') FROM product"), before);
+	                     "schemaname = 'public') FROM product"),
+	    before);
 }
 END_TEST
 
@@ -787,7 +802,9 @@ expect_identity(const char *token, const char *role, const char *sub)
 
 START_TEST(test_identity_never_passes_between_requests)
 {
-	struct { const char *token, *role, *sub; } who[4];
+	struct {
+		const char *token, *role, *sub;
+	} who[4];
 	struct http_resp r;
 	unsigned seed = 7;
 

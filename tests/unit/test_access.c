@@ -137,8 +137,8 @@ START_TEST(test_every_route_enforces_its_access)
 			int want = expected(rt->access, (enum caller)who, false);
 			int got = admit(rt, (enum caller)who, "198.51.100.1");
 
-			ck_assert_msg(got == want, "%s, caller %d: %d, the rule says %d", rt->pattern, who,
-			    got, want);
+			ck_assert_msg(got == want, "%s, caller %d: %d, the rule says %d",
+			    rt->pattern, who, got, want);
 			if (rt->access == ACCESS_METRICS)
 				ck_assert_int_eq(admit(rt, (enum caller)who, "192.0.2.7"),
 				    expected(rt->access, (enum caller)who, true));

@@ -78,8 +78,9 @@ static const struct {
 START_TEST(test_redirect_allow_list)
 {
 	for (size_t i = 0; i < sizeof(redirect_cases) / sizeof(redirect_cases[0]); i++)
-		ck_assert_msg(auth_redirect_allowed(redirect_cases[i].list, redirect_cases[i].url) ==
-		        redirect_cases[i].ok, "list '%s' url '%s': expected %s", redirect_cases[i].list,
+		ck_assert_msg(auth_redirect_allowed(redirect_cases[i].list,
+		                  redirect_cases[i].url) == redirect_cases[i].ok,
+		    "list '%s' url '%s': expected %s", redirect_cases[i].list,
 		    redirect_cases[i].url, redirect_cases[i].ok ? "allowed" : "refused");
 }
 END_TEST
@@ -91,7 +92,7 @@ static const struct {
 	{ "a@b.co", true },
 	{ "first.last+tag@mail.example.com", true },
 	{ "x_y-z@sub-domain.example", true },
-	{ "a@b", false },                   /* no dot in the domain */
+	{ "a@b", false }, /* no dot in the domain */
 	{ "@b.co", false },
 	{ "a@", false },
 	{ "ab.co", false },
@@ -122,7 +123,8 @@ START_TEST(test_email_shapes)
 
 	for (size_t i = 0; i < sizeof(email_cases) / sizeof(email_cases[0]); i++)
 		ck_assert_msg(auth_email_is_valid(email_cases[i].email) == email_cases[i].ok,
-		    "'%s': expected %s", email_cases[i].email, email_cases[i].ok ? "valid" : "invalid");
+		    "'%s': expected %s", email_cases[i].email,
+		    email_cases[i].ok ? "valid" : "invalid");
 	/* At most 64 bytes before the '@', 254 in all. */
 	memset(local, 'a', 64);
 	strcpy(local + 64, "@b.co");

@@ -99,12 +99,19 @@ END_TEST
 START_TEST(test_bad_values)
 {
 	static const char *bad[] = {
-		"[server]\nworkers = 0\n", "[server]\nworkers = 1000\n",
-		"[server]\nworkers = four\n", "[server]\nworkers = 4x\n",
-		"[server]\nmax_body_size = 12Q\n", "[server]\nlisten_mode = 999\n",
-		"[server]\nlog_level = loud\n", "[cors]\nallow_credentials = maybe\n",
-		"[nope]\nx = 1\n", "workers = 1\n", "[server]\njust words\n",
-		"[server\nworkers = 1\n", "[server]\nlisten =\n",
+		"[server]\nworkers = 0\n",
+		"[server]\nworkers = 1000\n",
+		"[server]\nworkers = four\n",
+		"[server]\nworkers = 4x\n",
+		"[server]\nmax_body_size = 12Q\n",
+		"[server]\nlisten_mode = 999\n",
+		"[server]\nlog_level = loud\n",
+		"[cors]\nallow_credentials = maybe\n",
+		"[nope]\nx = 1\n",
+		"workers = 1\n",
+		"[server]\njust words\n",
+		"[server\nworkers = 1\n",
+		"[server]\nlisten =\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -213,8 +220,8 @@ START_TEST(test_json_log_lines)
 	int lines = 0;
 
 	snprintf(path, sizeof(path), "%s/all.log", tmpdir);
-	snprintf(line, sizeof(line), "[server]\nlog_format = json\nerror_log = %s\naccess_log = %s\n",
-	    path, path);
+	snprintf(line, sizeof(line),
+	    "[server]\nlog_format = json\nerror_log = %s\naccess_log = %s\n", path, path);
 	conf_path = write_file("json.conf", line);
 	c = conf_load(conf_path, NULL, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
@@ -234,12 +241,14 @@ START_TEST(test_json_log_lines)
 		ck_assert(json_object_object_get_ex(o, "pid", &v));
 		ck_assert_int_eq(json_object_get_int(v), getpid());
 		if (json_object_object_get_ex(o, "message", &v)) {
-			ck_assert_ptr_nonnull(strstr(json_object_get_string(v), "quote \" backslash \\ tab \t"));
+			ck_assert_ptr_nonnull(
+			    strstr(json_object_get_string(v), "quote \" backslash \\ tab \t"));
 			ck_assert(json_object_object_get_ex(o, "level", &v));
 			ck_assert_str_eq(json_object_get_string(v), "info");
 		} else {
 			ck_assert(json_object_object_get_ex(o, "path", &v));
-			ck_assert_str_eq(json_object_get_string(v), "/api/v1/tables/\"x\"/\xc2\x80\x01");
+			ck_assert_str_eq(json_object_get_string(v),
+			    "/api/v1/tables/\"x\"/\xc2\x80\x01");
 			ck_assert(json_object_object_get_ex(o, "status", &v));
 			ck_assert_int_eq(json_object_get_int(v), 404);
 			ck_assert(json_object_object_get_ex(o, "duration_us", &v));

@@ -23,7 +23,10 @@ static const struct {
 	int method;
 	const char *name;
 } methods[] = {
-	{ HTTP_GET, "get" }, { HTTP_POST, "post" }, { HTTP_PUT, "put" }, { HTTP_PATCH, "patch" },
+	{ HTTP_GET, "get" },
+	{ HTTP_POST, "post" },
+	{ HTTP_PUT, "put" },
+	{ HTTP_PATCH, "patch" },
 	{ HTTP_DELETE, "delete" },
 };
 
@@ -64,7 +67,7 @@ START_TEST(test_static_document_matches_routes)
 		struct json_object *item;
 
 		if (strncmp(rt->pattern, "/api/v1/", 8) != 0)
-			continue;   /* the /openapi.json alias */
+			continue; /* the /openapi.json alias */
 		if (strncmp(rt->pattern, "/api/v1/tables/", 15) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s", rt->pattern + 7);
@@ -74,12 +77,15 @@ START_TEST(test_static_document_matches_routes)
 		    path);
 		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
 			if (rt->methods & (unsigned)methods[m].method)
-				ck_assert_msg(json_object_object_get_ex(item, methods[m].name, NULL),
+				ck_assert_msg(json_object_object_get_ex(item, methods[m].name,
+				                  NULL),
 				    "%s %s is not documented", methods[m].name, path);
 	}
 	/* Every documented operation is routed. */
-	json_object_object_foreach(paths, path, item) {
-		json_object_object_foreach(item, verb, op) {
+	json_object_object_foreach(paths, path, item)
+	{
+		json_object_object_foreach(item, verb, op)
+		{
 			struct request r;
 			unsigned allowed = 0;
 			int method = http_method_parse(arena_strdup(&a, verb));
@@ -94,7 +100,8 @@ START_TEST(test_static_document_matches_routes)
 				if (strcmp(methods[m].name, verb) == 0)
 					method = methods[m].method;
 			r.method = method;
-			ck_assert_msg(router_match(app_routes, app_routes_count, &r, &allowed) == ROUTE_FOUND,
+			ck_assert_msg(router_match(app_routes, app_routes_count, &r, &allowed) ==
+			        ROUTE_FOUND,
 			    "%s %s is documented but not routed", verb, r.raw_path);
 			checked++;
 		}
@@ -110,20 +117,50 @@ static const char *moods[] = { "sad", "ok", NULL };
 START_TEST(test_tables_follow_privileges)
 {
 	static struct sc_column cols[] = {
-		{ .name = "id", .quoted = "\"id\"", .type = "bigint", .typname = "int8",
-		    .typcategory = 'N', .pk = true, .notnull = true, .default_expr = "nextval('s')" },
-		{ .name = "title", .quoted = "\"title\"", .type = "text", .typname = "text",
-		    .typcategory = 'S', .notnull = true, .comment = "What it is called" },
-		{ .name = "tags", .quoted = "\"tags\"", .type = "text[]", .typname = "_text",
-		    .typcategory = 'A', .elemtype = "text" },
-		{ .name = "mood", .quoted = "\"mood\"", .type = "mood", .typname = "mood",
-		    .typcategory = 'E', .enum_values = moods },
+		{ .name = "id",
+		    .quoted = "\"id\"",
+		    .type = "bigint",
+		    .typname = "int8",
+		    .typcategory = 'N',
+		    .pk = true,
+		    .notnull = true,
+		    .default_expr = "nextval('s')" },
+		{ .name = "title",
+		    .quoted = "\"title\"",
+		    .type = "text",
+		    .typname = "text",
+		    .typcategory = 'S',
+		    .notnull = true,
+		    .comment = "What it is called" },
+		{ .name = "tags",
+		    .quoted = "\"tags\"",
+		    .type = "text[]",
+		    .typname = "_text",
+		    .typcategory = 'A',
+		    .elemtype = "text" },
+		{ .name = "mood",
+		    .quoted = "\"mood\"",
+		    .type = "mood",
+		    .typname = "mood",
+		    .typcategory = 'E',
+		    .enum_values = moods },
 	};
 	static struct sc_table tables[] = { {
-		.schema = "public", .name = "item", .url_name = "item", .url_plural = "items",
-		.qualified = "\"public\".\"item\"", .kind = 'r', .insertable = true, .updatable = true,
-		.deletable = true, .columns = cols, .ncolumns = 4, .pk = 0, .npk = 1,
-		.privileges = { PRIV_SELECT, PRIV_SELECT | PRIV_INSERT | PRIV_UPDATE | PRIV_DELETE, 15 },
+	    .schema = "public",
+	    .name = "item",
+	    .url_name = "item",
+	    .url_plural = "items",
+	    .qualified = "\"public\".\"item\"",
+	    .kind = 'r',
+	    .insertable = true,
+	    .updatable = true,
+	    .deletable = true,
+	    .columns = cols,
+	    .ncolumns = 4,
+	    .pk = 0,
+	    .npk = 1,
+	    .privileges = { PRIV_SELECT, PRIV_SELECT | PRIV_INSERT | PRIV_UPDATE | PRIV_DELETE,
+		15 },
 	} };
 	struct schema_cache sc = { .tables = tables, .ntables = 1, .loaded = true };
 	size_t len;
@@ -143,13 +180,16 @@ START_TEST(test_tables_follow_privileges)
 	ck_assert(!json_object_object_get_ex(item, "delete", NULL));
 	ck_assert(json_object_object_get_ex(paths, "/tables/items/{id}", &item));
 	ck_assert(!json_object_object_get_ex(item, "put", NULL));
-	schema = json_object_object_get(json_object_object_get(json_object_object_get(o,
-	    "components"), "schemas"), "item");
+	schema =
+	    json_object_object_get(json_object_object_get(json_object_object_get(o, "components"),
+	                               "schemas"),
+	        "item");
 	ck_assert_ptr_nonnull(schema);
 	v = json_object_object_get(json_object_object_get(schema, "properties"), "id");
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "format")), "int64");
-	ck_assert_ptr_nonnull(strstr(json_object_get_string(json_object_object_get(v, "description")),
-	    "Primary key"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_object_get_string(json_object_object_get(v, "description")),
+	        "Primary key"));
 	v = json_object_object_get(json_object_object_get(schema, "properties"), "tags");
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "type")), "array");
 	ck_assert(json_object_get_boolean(json_object_object_get(v, "nullable")));

@@ -51,8 +51,9 @@ START_TEST(test_query_string_split)
 	size_t n;
 	const char *bad;
 
-	ck_assert_int_eq(query_string_split(&a, "b=2&a=1&b=3&flag&name.is.null&&x=&y=a%3Db+c", &p, &n,
-	    &bad), 0);
+	ck_assert_int_eq(query_string_split(&a, "b=2&a=1&b=3&flag&name.is.null&&x=&y=a%3Db+c", &p,
+	                     &n, &bad),
+	    0);
 	ck_assert_uint_eq(n, 7);
 	ck_assert_str_eq(p[0].key, "b");
 	ck_assert_str_eq(p[0].value, "2");

@@ -73,8 +73,7 @@ END_TEST
 START_TEST(test_cors_allow_list)
 {
 	ck_assert(!cors_origin_allowed("", "https://a.example"));
-	ck_assert(cors_origin_allowed("https://a.example, https://b.example",
-	    "https://b.example"));
+	ck_assert(cors_origin_allowed("https://a.example, https://b.example", "https://b.example"));
 	ck_assert(!cors_origin_allowed("https://a.example", "https://a.example.evil"));
 	ck_assert(!cors_origin_allowed("https://a.example.evil", "https://a.example"));
 	ck_assert(cors_origin_allowed("*", "http://anything"));
@@ -85,20 +84,40 @@ END_TEST
 /* Client mistakes are 4xx; the server's own trouble is 500 or 503. */
 START_TEST(test_sqlstate_statuses)
 {
-	static const struct { const char *state; int anon, user; } cases[] = {
-		{ "42601", 400, 400 },  /* malformed tsquery */
-		{ "42P10", 400, 400 },  /* on_conflict without a unique index */
-		{ "42704", 400, 400 },  /* unknown text search configuration */
-		{ "42703", 400, 400 }, { "42883", 400, 400 }, { "22P02", 400, 400 },
-		{ "23502", 400, 400 }, { "23514", 400, 400 }, { "21000", 400, 400 },
-		{ "23505", 409, 409 }, { "23503", 409, 409 },
-		{ "42501", 401, 403 }, { "42P01", 404, 404 }, { "25006", 405, 405 },
-		{ "PT116", 406, 406 }, { "PT401", 401, 401 }, { "P0001", 400, 400 },
-		{ "28000", 403, 403 }, { "0P000", 403, 403 },
-		{ "08006", 503, 503 }, { "53300", 503, 503 }, { "57P01", 503, 503 },
-		{ "42P17", 500, 500 }, { "53400", 500, 500 }, { "XX000", 500, 500 },
-		{ "40001", 500, 500 }, { "57014", 500, 500 }, { "FB001", 500, 500 },
-		{ "4260", 500, 500 }, { "", 500, 500 },
+	static const struct {
+		const char *state;
+		int anon, user;
+	} cases[] = {
+		{ "42601", 400, 400 }, /* malformed tsquery */
+		{ "42P10", 400, 400 }, /* on_conflict without a unique index */
+		{ "42704", 400, 400 }, /* unknown text search configuration */
+		{ "42703", 400, 400 },
+		{ "42883", 400, 400 },
+		{ "22P02", 400, 400 },
+		{ "23502", 400, 400 },
+		{ "23514", 400, 400 },
+		{ "21000", 400, 400 },
+		{ "23505", 409, 409 },
+		{ "23503", 409, 409 },
+		{ "42501", 401, 403 },
+		{ "42P01", 404, 404 },
+		{ "25006", 405, 405 },
+		{ "PT116", 406, 406 },
+		{ "PT401", 401, 401 },
+		{ "P0001", 400, 400 },
+		{ "28000", 403, 403 },
+		{ "0P000", 403, 403 },
+		{ "08006", 503, 503 },
+		{ "53300", 503, 503 },
+		{ "57P01", 503, 503 },
+		{ "42P17", 500, 500 },
+		{ "53400", 500, 500 },
+		{ "XX000", 500, 500 },
+		{ "40001", 500, 500 },
+		{ "57014", 500, 500 },
+		{ "FB001", 500, 500 },
+		{ "4260", 500, 500 },
+		{ "", 500, 500 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -7,10 +7,30 @@
 #include "router.h"
 #include "suites.h"
 
-static int h_list(struct request *r) { (void)r; return 1; }
-static int h_item(struct request *r) { (void)r; return 2; }
-static int h_object(struct request *r) { (void)r; return 3; }
-static int h_buckets(struct request *r) { (void)r; return 4; }
+static int
+h_list(struct request *r)
+{
+	(void)r;
+	return 1;
+}
+static int
+h_item(struct request *r)
+{
+	(void)r;
+	return 2;
+}
+static int
+h_object(struct request *r)
+{
+	(void)r;
+	return 3;
+}
+static int
+h_buckets(struct request *r)
+{
+	(void)r;
+	return 4;
+}
 
 static const struct route table[] = {
 	{ HTTP_GET | HTTP_POST, "/api/v1/tables/{table}", h_list, 0, ACCESS_ANYONE },
@@ -55,8 +75,7 @@ START_TEST(test_params)
 	ck_assert_int_eq(r.npath_params, 1);
 	ck_assert_str_eq(r.path_params[0], "products");
 
-	ck_assert_int_eq(match(HTTP_PATCH, "/api/v1/tables/products/a%2Fb", &allowed),
-	    ROUTE_FOUND);
+	ck_assert_int_eq(match(HTTP_PATCH, "/api/v1/tables/products/a%2Fb", &allowed), ROUTE_FOUND);
 	ck_assert_ptr_eq(r.route->handler, h_item);
 	ck_assert_str_eq(r.path_params[1], "a/b");
 	/* HEAD follows GET. */
@@ -68,15 +87,14 @@ START_TEST(test_catch_all_and_order)
 {
 	unsigned allowed = 0;
 
-	ck_assert_int_eq(match(HTTP_GET, "/api/v1/storage/photos/2024/may/cat%20one.jpg",
-	    &allowed), ROUTE_FOUND);
+	ck_assert_int_eq(match(HTTP_GET, "/api/v1/storage/photos/2024/may/cat%20one.jpg", &allowed),
+	    ROUTE_FOUND);
 	ck_assert_ptr_eq(r.route->handler, h_object);
 	ck_assert_str_eq(r.path_params[0], "photos");
 	ck_assert_str_eq(r.path_params[1], "2024/may/cat one.jpg");
 	ck_assert_int_eq(match(HTTP_GET, "/api/v1/storage/buckets", &allowed), ROUTE_FOUND);
 	ck_assert_ptr_eq(r.route->handler, h_buckets);
-	ck_assert_int_eq(match(HTTP_GET, "/api/v1/storage/photos", &allowed),
-	    ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match(HTTP_GET, "/api/v1/storage/photos", &allowed), ROUTE_NOT_FOUND);
 }
 END_TEST
 
@@ -88,8 +106,7 @@ START_TEST(test_not_found_and_method)
 	ck_assert_int_eq(match(HTTP_GET, "/api/v1/tables", &allowed), ROUTE_NOT_FOUND);
 	ck_assert_int_eq(match(HTTP_GET, "/api/v1/tables/x/1/2", &allowed), ROUTE_NOT_FOUND);
 	ck_assert_int_eq(match(HTTP_GET, "/api/v1/tables/", &allowed), ROUTE_NOT_FOUND);
-	ck_assert_int_eq(match(HTTP_PUT, "/api/v1/tables/x", &allowed),
-	    ROUTE_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(match(HTTP_PUT, "/api/v1/tables/x", &allowed), ROUTE_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(router_allow_header(&a, allowed), "GET, HEAD, POST, OPTIONS");
 	ck_assert_int_eq(match(0, "/api/v1/tables/x/1", &allowed), ROUTE_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(router_allow_header(&a, allowed), "GET, HEAD, PATCH, DELETE, OPTIONS");

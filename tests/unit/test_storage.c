@@ -55,7 +55,9 @@ END_TEST
 
 START_TEST(test_mime_parse)
 {
-	static const struct { const char *in, *out; } ok[] = {
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
 		{ "image/png", "image/png" },
 		{ "IMAGE/PNG", "image/png" },
 		{ " image/png ", "image/png" },
@@ -66,10 +68,23 @@ START_TEST(test_mime_parse)
 		{ "image/png;", "image/png" },
 	};
 	static const char *const bad[] = {
-		"image/png,text/html", "image/png, text/html", "image/png text/html", "image/png;text/html",
-		"image", "image/", "/png", "image/png/x", "image/png; charset", "image/png; a=\"b",
-		"text/plain; charset=utf-8; charset=latin1", "text/plain; charset=\"a b\"", "",
-		"image/png\r\ntext/html", "image/png; =x", "ima ge/png", "image/png\"",
+		"image/png,text/html",
+		"image/png, text/html",
+		"image/png text/html",
+		"image/png;text/html",
+		"image",
+		"image/",
+		"/png",
+		"image/png/x",
+		"image/png; charset",
+		"image/png; a=\"b",
+		"text/plain; charset=utf-8; charset=latin1",
+		"text/plain; charset=\"a b\"",
+		"",
+		"image/png\r\ntext/html",
+		"image/png; =x",
+		"ima ge/png",
+		"image/png\"",
 	};
 	char out[MIME_MAX + 1];
 
@@ -118,7 +133,8 @@ START_TEST(test_signed_tokens)
 	signed_version("blob-two", v2);
 	ck_assert_uint_eq(strlen(ver), SIGNED_VERSION_LEN);
 	ck_assert_str_ne(ver, v2);
-	ck_assert_int_eq(signed_token_make(k, "b", "dir/f.txt", ver, now + 60, tok, sizeof(tok)), 0);
+	ck_assert_int_eq(signed_token_make(k, "b", "dir/f.txt", ver, now + 60, tok, sizeof(tok)),
+	    0);
 	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", tok, now, got), 0);
 	/* The token names the version it was made for, and only that one. */
 	ck_assert_str_eq(got, ver);
@@ -131,7 +147,8 @@ START_TEST(test_signed_tokens)
 	/* Moving the split between bucket and key changes the MAC. */
 	ck_assert_int_eq(signed_token_check(k, "bd", "ir/f.txt", tok, now, got), -1);
 	ck_assert_int_eq(signed_token_check("another-key-another-key-another!!", "b", "dir/f.txt",
-	    tok, now, got), -1);
+	                     tok, now, got),
+	    -1);
 	strcpy(bad, tok);
 	bad[strlen(bad) - 2] ^= 1;
 	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", bad, now, got), -1);
@@ -146,7 +163,8 @@ START_TEST(test_signed_tokens)
 	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "", now, got), -1);
 	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "123", now, got), -1);
 	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "x.y", now, got), -1);
-	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "1900000000.abc.def", now, got), -1);
+	ck_assert_int_eq(signed_token_check(k, "b", "dir/f.txt", "1900000000.abc.def", now, got),
+	    -1);
 	/* Found by fuzz_signed_url: a leading zero was a second spelling of a
 	 * valid token (same expiry, same MAC).  One token, one spelling. */
 	bad[0] = '0';
@@ -289,8 +307,12 @@ END_TEST
 START_TEST(test_public_cache)
 {
 	char root[] = "/tmp/fluxbase-cache-XXXXXX", etag[65], longkey[1100];
-	struct object_meta m = { .size = 3, .updated = 1000, .active_ok = true,
-		.content_type = "text/plain", .etag = "e1", .cache_control = NULL };
+	struct object_meta m = { .size = 3,
+		.updated = 1000,
+		.active_ok = true,
+		.content_type = "text/plain",
+		.etag = "e1",
+		.cache_control = NULL };
 	struct object_meta got;
 	struct blob_writer w;
 	struct arena a;

@@ -86,14 +86,25 @@ START_TEST(test_every_operator)
 		const char *qs;
 		enum filter_op op;
 	} cases[] = {
-		{ "age=eq.1", FOP_EQ }, { "age=neq.1", FOP_NEQ }, { "age=gt.1", FOP_GT },
-		{ "age=gte.1", FOP_GTE }, { "age=lt.1", FOP_LT }, { "age=lte.1", FOP_LTE },
-		{ "name=like.a*", FOP_LIKE }, { "name=ilike.a*", FOP_ILIKE },
-		{ "name=match.^a", FOP_MATCH }, { "name=imatch.^a", FOP_IMATCH },
-		{ "age=in.(1,2)", FOP_IN }, { "age=is.true", FOP_IS },
-		{ "age=isdistinct.1", FOP_ISDISTINCT }, { "doc=fts.a", FOP_FTS },
-		{ "doc=plfts.a", FOP_PLFTS }, { "doc=phfts.a", FOP_PHFTS },
-		{ "doc=wfts.a", FOP_WFTS }, { "tags=cs.{a}", FOP_CS }, { "tags=cd.{a}", FOP_CD },
+		{ "age=eq.1", FOP_EQ },
+		{ "age=neq.1", FOP_NEQ },
+		{ "age=gt.1", FOP_GT },
+		{ "age=gte.1", FOP_GTE },
+		{ "age=lt.1", FOP_LT },
+		{ "age=lte.1", FOP_LTE },
+		{ "name=like.a*", FOP_LIKE },
+		{ "name=ilike.a*", FOP_ILIKE },
+		{ "name=match.^a", FOP_MATCH },
+		{ "name=imatch.^a", FOP_IMATCH },
+		{ "age=in.(1,2)", FOP_IN },
+		{ "age=is.true", FOP_IS },
+		{ "age=isdistinct.1", FOP_ISDISTINCT },
+		{ "doc=fts.a", FOP_FTS },
+		{ "doc=plfts.a", FOP_PLFTS },
+		{ "doc=phfts.a", FOP_PHFTS },
+		{ "doc=wfts.a", FOP_WFTS },
+		{ "tags=cs.{a}", FOP_CS },
+		{ "tags=cd.{a}", FOP_CD },
 		{ "tags=ov.{a}", FOP_OV },
 	};
 
@@ -140,7 +151,9 @@ START_TEST(test_select_order_limit_range)
 	const char *err = NULL;
 
 	ck_assert_int_eq(plan_of("select=id,n:name,*&order=age.desc.nullslast,name&limit=5"
-	    "&offset=10&on_conflict=name&columns=name,age", NULL, &p, &err), 0);
+	                         "&offset=10&on_conflict=name&columns=name,age",
+	                     NULL, &p, &err),
+	    0);
 	ck_assert_int_eq(p.nselect, 3);
 	ck_assert_str_eq(p.select[1].alias, "n");
 	ck_assert_int_eq(p.select[1].column, 1);
@@ -154,7 +167,8 @@ START_TEST(test_select_order_limit_range)
 	ck_assert_int_eq(p.ncolumns, 2);
 	/* postgrest-js quotes column names. */
 	ck_assert_int_eq(plan_of("columns=%22name%22,%22age%22&select=%22id%22,n:%22name%22", NULL,
-	    &p, &err), 0);
+	                     &p, &err),
+	    0);
 	ck_assert_int_eq(p.ncolumns, 2);
 	ck_assert_int_eq(p.columns[1], 2);
 	ck_assert_int_eq(p.select[1].column, 1);
@@ -172,14 +186,25 @@ START_TEST(test_errors_name_the_piece)
 		const char *qs;
 		const char *needle;
 	} bad[] = {
-		{ "nme=eq.1", "\"nme\"" }, { "name=eqq.1", "\"eqq\"" }, { "name.eqq=1", "\"eqq\"" },
-		{ "age=in.1,2", "in.(a,b)" }, { "age=is.maybe", "is" }, { "or=age.eq.1", "parentheses" },
-		{ "or=(age.eq.1", "parentheses" }, { "or=(nope.eq.1)", "\"nope\"" },
-		{ "select=nope", "\"nope\"" }, { "select=rel(*)", "Embedding" },
-		{ "select=id::text", "Casts" }, { "order=age.sideways", "sideways" },
-		{ "limit=-1", "limit" }, { "offset=x", "offset" }, { "name", "Malformed" },
-		{ "name=eq", "Missing operator" }, { "name=like(english).x", "config" },
-		{ "or=(age.eq.%22x)", "quotes" }, { "columns=id,zzz", "\"zzz\"" },
+		{ "nme=eq.1", "\"nme\"" },
+		{ "name=eqq.1", "\"eqq\"" },
+		{ "name.eqq=1", "\"eqq\"" },
+		{ "age=in.1,2", "in.(a,b)" },
+		{ "age=is.maybe", "is" },
+		{ "or=age.eq.1", "parentheses" },
+		{ "or=(age.eq.1", "parentheses" },
+		{ "or=(nope.eq.1)", "\"nope\"" },
+		{ "select=nope", "\"nope\"" },
+		{ "select=rel(*)", "Embedding" },
+		{ "select=id::text", "Casts" },
+		{ "order=age.sideways", "sideways" },
+		{ "limit=-1", "limit" },
+		{ "offset=x", "offset" },
+		{ "name", "Malformed" },
+		{ "name=eq", "Missing operator" },
+		{ "name=like(english).x", "config" },
+		{ "or=(age.eq.%22x)", "quotes" },
+		{ "columns=id,zzz", "\"zzz\"" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -223,7 +248,8 @@ START_TEST(test_prefer)
 	struct prefer p;
 
 	query_parse_prefer("return=minimal, count=exact,resolution=merge-duplicates;"
-	    " missing=default, tx=rollback", &p);
+	                   " missing=default, tx=rollback",
+	    &p);
 	ck_assert_int_eq(p.ret, RETURN_MINIMAL);
 	ck_assert(p.ret_given);
 	ck_assert_int_eq(p.count, COUNT_EXACT);
@@ -252,9 +278,12 @@ START_TEST(test_sql_read)
 	struct sql_opts o = { .body = SQL_BODY_ARRAY, .count = COUNT_EXACT, .max_rows = 100 };
 	static const char *const hostile[] = { "x'; DROP TABLE items; --", "1 OR 1=1" };
 
-	ck_assert_int_eq(plan_of("name=eq.x%27;%20DROP%20TABLE%20items;%20--&age=in.(1%20OR%201=1,2)"
-	    "&or=(name.like.a*,tags.cs.{a})&select=n:name,age&we%22ird=eq.1&order=age.desc&limit=500",
-	    NULL, &p, &err), 0);
+	ck_assert_int_eq(
+	    plan_of(
+	        "name=eq.x%27;%20DROP%20TABLE%20items;%20--&age=in.(1%20OR%201=1,2)"
+	        "&or=(name.like.a*,tags.cs.{a})&select=n:name,age&we%22ird=eq.1&order=age.desc&limit=500",
+	        NULL, &p, &err),
+	    0);
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_read(&q, &table, &p, &o), 0);
 	assert_values_bound(&q, hostile, 2);
@@ -285,39 +314,47 @@ START_TEST(test_sql_writes)
 	ck_assert_int_eq(plan_of("", NULL, &p, &err), 0);
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "[{\"name\":\"a\"}]", wcols, 2,
-	    RESOLUTION_MERGE, true), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "INSERT INTO \"public\".\"items\" AS _fb_t (\"name\", \"age\")"));
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "ON CONFLICT (\"id\") DO UPDATE SET \"name\" = EXCLUDED.\"name\""));
+	                     RESOLUTION_MERGE, true),
+	    0);
+	ck_assert_ptr_nonnull(
+	    strstr(q.sql.data, "INSERT INTO \"public\".\"items\" AS _fb_t (\"name\", \"age\")"));
+	ck_assert_ptr_nonnull(
+	    strstr(q.sql.data, "ON CONFLICT (\"id\") DO UPDATE SET \"name\" = EXCLUDED.\"name\""));
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "jsonb_populate_record"));
 	ck_assert_str_eq(q.values[0], "[{\"name\":\"a\"}]");
 
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{}", wcols, 2, RESOLUTION_IGNORE,
-	    false), 0);
+	                     false),
+	    0);
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "DO NOTHING"));
 
 	ck_assert_int_eq(plan_of("age=lt.3", NULL, &p, &err), 0);
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_update(&q, &table, &p, &o, "{\"name\":\"b\"}", wcols, 1), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "UPDATE \"public\".\"items\" AS _fb_t SET (\"name\") = (SELECT r.\"name\""));
+	ck_assert_ptr_nonnull(strstr(q.sql.data,
+	    "UPDATE \"public\".\"items\" AS _fb_t SET (\"name\") = (SELECT r.\"name\""));
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "WHERE (_fb_t.\"age\" < $2)"));
 
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_delete(&q, &table, &p, &o), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "DELETE FROM \"public\".\"items\" AS _fb_t WHERE"));
+	ck_assert_ptr_nonnull(
+	    strstr(q.sql.data, "DELETE FROM \"public\".\"items\" AS _fb_t WHERE"));
 
 	o.id = "7";
 	o.body = SQL_BODY_OBJECT;
 	ck_assert_int_eq(plan_of("", NULL, &p, &err), 0);
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_put(&q, &table, &p, &o, "{\"name\":\"c\"}", wcols, 1), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "VALUES ($2, (SELECT \"name\" FROM _fb_r), DEFAULT"));
+	ck_assert_ptr_nonnull(
+	    strstr(q.sql.data, "VALUES ($2, (SELECT \"name\" FROM _fb_r), DEFAULT"));
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "max(pg_catalog.row_to_json(_fb_src)::text)"));
 
 	/* A read by key: the row itself, no aggregate; singular keeps the check. */
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_read(&q, &table, &p, &o), 0);
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "SELECT NULL::bigint AS total, 1::bigint AS n,"
+	ck_assert_ptr_nonnull(strstr(q.sql.data,
+	    "SELECT NULL::bigint AS total, 1::bigint AS n,"
 	    " pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT "));
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "WHERE _fb_t.\"id\" = $1"));
 	ck_assert_ptr_null(strstr(q.sql.data, "count("));
@@ -332,10 +369,18 @@ END_TEST
 START_TEST(test_plural_and_quote)
 {
 	static const char *const pairs[][2] = {
-		{ "product", "products" }, { "category", "categories" }, { "key", "keys" },
-		{ "box", "boxes" }, { "match", "matches" }, { "wish", "wishes" },
-		{ "person", "people" }, { "products", "products" }, { "people", "people" },
-		{ "status", "statuses" }, { "address", "addresses" }, { "user_person", "user_people" },
+		{ "product", "products" },
+		{ "category", "categories" },
+		{ "key", "keys" },
+		{ "box", "boxes" },
+		{ "match", "matches" },
+		{ "wish", "wishes" },
+		{ "person", "people" },
+		{ "products", "products" },
+		{ "people", "people" },
+		{ "status", "statuses" },
+		{ "address", "addresses" },
+		{ "user_person", "user_people" },
 		{ "child", "children" },
 	};
 

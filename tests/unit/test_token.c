@@ -14,7 +14,8 @@ static const struct token_key key = { secret, "fluxbase", "authenticated" };
 
 START_TEST(test_roundtrip)
 {
-	struct token_claims c = { .role = "service_role", .ttl = 60,
+	struct token_claims c = { .role = "service_role",
+		.ttl = 60,
 		.sub = "3f2a0e44-7a4c-4d3b-9d1e-0a6b0c1d2e3f" };
 	char *tok = token_mint(&key, &c, time(NULL)), *claims;
 
@@ -26,7 +27,9 @@ START_TEST(test_roundtrip)
 	free(claims);
 	/* Wrong key, expiry past the skew, not yet valid. */
 	ck_assert_int_eq(token_verify(&(struct token_key){ "another-secret-another-secret-xx",
-	    "fluxbase", "authenticated" }, tok, time(NULL), &claims), TOKEN_INVALID);
+	                                  "fluxbase", "authenticated" },
+	                     tok, time(NULL), &claims),
+	    TOKEN_INVALID);
 	ck_assert_int_eq(token_verify(&key, tok, time(NULL) + 60 + TOKEN_SKEW + 5, &claims),
 	    TOKEN_EXPIRED);
 	ck_assert_int_eq(token_verify(&key, tok, time(NULL) + 60 + TOKEN_SKEW - 5, &claims),
@@ -46,7 +49,7 @@ START_TEST(test_other_algorithms_refused)
 	char *tok, *claims;
 	/* {"alg":"none","typ":"JWT"}.{"role":"service_role","exp":9999999999}. */
 	const char *none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
-			   "eyJyb2xlIjoic2VydmljZV9yb2xlIiwiZXhwIjo5OTk5OTk5OTk5fQ.";
+	                   "eyJyb2xlIjoic2VydmljZV9yb2xlIiwiZXhwIjo5OTk5OTk5OTk5fQ.";
 
 	ck_assert_int_eq(token_verify(&key, none, time(NULL), &claims), TOKEN_INVALID);
 	ck_assert_int_eq(jwt_new(&jwt), 0);
@@ -58,8 +61,7 @@ START_TEST(test_other_algorithms_refused)
 	ck_assert_ptr_nonnull(tok);
 	ck_assert_int_eq(token_verify(&key, tok, time(NULL), &claims), TOKEN_INVALID);
 	free(tok);
-	ck_assert_int_eq(token_verify(&key, "not.a.token", time(NULL), &claims),
-	    TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&key, "not.a.token", time(NULL), &claims), TOKEN_INVALID);
 	ck_assert_int_eq(token_verify(&key, "", time(NULL), &claims), TOKEN_INVALID);
 }
 END_TEST
@@ -86,7 +88,10 @@ signed_with(const char *iss, const char *aud_json)
 
 START_TEST(test_issuer_and_audience)
 {
-	static const struct { const char *iss, *aud; enum token_status want; } cases[] = {
+	static const struct {
+		const char *iss, *aud;
+		enum token_status want;
+	} cases[] = {
 		{ "fluxbase", "\"authenticated\"", TOKEN_OK },
 		{ "fluxbase", "[\"other\",\"authenticated\"]", TOKEN_OK },
 		{ "fluxbase", "\"other\"", TOKEN_INVALID },
