@@ -132,26 +132,28 @@ safe_name(const char *in, char *out, size_t n)
 	out[i] = '\0';
 }
 
+/* {"$ref": "#/components/<section>/<name>"} */
 static struct json_object *
-ref_param(const char *name)
+ref_to(const char *section, const char *name)
 {
 	struct json_object *p = json_object_new_object();
-	char ref[128];
+	char ref[400];
 
-	snprintf(ref, sizeof(ref), "#/components/parameters/%s", name);
+	snprintf(ref, sizeof(ref), "#/components/%s/%s", section, name);
 	json_object_object_add(p, "$ref", jstr(ref));
 	return p;
 }
 
 static struct json_object *
+ref_param(const char *name)
+{
+	return ref_to("parameters", name);
+}
+
+static struct json_object *
 ref_schema(const char *name)
 {
-	struct json_object *p = json_object_new_object();
-	char ref[300];
-
-	snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
-	json_object_object_add(p, "$ref", jstr(ref));
-	return p;
+	return ref_to("schemas", name);
 }
 
 static struct json_object *
