@@ -110,6 +110,7 @@ static const struct conf_key conf_keys[] = {
 	    256 },
 	{ "tables", "schemas", T_STRING, F(tables_schemas), "public", 1, 1024 },
 	{ "tables", "max_rows", T_LONG, F(tables_max_rows), "1000", 1, 1000000 },
+	{ "tables", "plans", T_BOOL, F(tables_plans), "false", 0, 0 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
 	{ "cors", "allowed_methods", T_STRING, F(cors_allowed_methods),
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },

@@ -86,6 +86,7 @@ struct conf {
 	/* [tables] */
 	char *tables_schemas;
 	long tables_max_rows;
+	bool tables_plans;
 
 	/* [cors] */
 	char *cors_allowed_origins;

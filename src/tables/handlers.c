@@ -23,6 +23,7 @@
 #include "router.h"
 #include "schema.h"
 #include "session.h"
+#include "tables/negotiate.h"
 #include "tables/query_parse.h"
 #include "tables/query_sql.h"
 
@@ -33,6 +34,8 @@ struct tctx {
 	bool singular; /* Accept: application/vnd.pgrst.object+json */
 	const char *body_key; /* the primary key's value in an object body */
 	struct sql_opts opts;
+	struct plan_media pm; /* Accept: application/vnd.pgrst.plan */
+	const char *profile; /* Accept-Profile or Content-Profile, or NULL */
 };
 
 static time_t last_miss_reload;
@@ -54,6 +57,22 @@ tables_lookup(struct request *r, const char *name)
 	return t;
 }
 
+/* Prefer with handling=strict, the profile and the plan media type:
+ * what is settled before the table is looked up. */
+static int
+tables_negotiate(struct request *r, struct tctx *c, const char **name)
+{
+	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
+	if (c->prefer.strict && c->prefer.invalid[0] != '\0')
+		return response_error_detail(r, 400, "PGRST122",
+		    "Invalid preferences given with handling=strict",
+		    arena_printf(r->arena, "Invalid preferences: %s", c->prefer.invalid), NULL);
+	if (tables_profile(r, &c->profile) < 0 || tables_plan_media(r, &c->pm) < 0)
+		return -1;
+	*name = tables_profile_name(r, c->profile, *name);
+	return 0;
+}
+
 static int
 tables_begin(struct request *r, struct tctx *c, bool reading)
 {
@@ -61,7 +80,11 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 	const char *name = r->path_params[0];
 
 	memset(c, 0, sizeof(*c));
+	if (tables_negotiate(r, c, &name) < 0)
+		return -1;
 	c->t = tables_lookup(r, name);
+	if (c->t != NULL && c->profile != NULL && strcmp(c->t->schema, c->profile) != 0)
+		c->t = NULL; /* schema.name of another schema than the profile's */
 	if (c->t == NULL) {
 		if (!r->schema->loaded)
 			response_db_unavailable(r);
@@ -70,7 +93,6 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 			    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
 		return -1;
 	}
-	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
 	c->singular = accept != NULL && strstr(accept, "application/vnd.pgrst.object+json") != NULL;
 	if (query_parse_plan(r->arena, c->t, r->params, r->nparams,
 	        reading ? request_header(r, "Range") : NULL, &c->plan, &err) < 0) {
@@ -88,32 +110,6 @@ no_row(struct request *r, const struct tctx *c, const char *id)
 {
 	return response_error_detail(r, 404, "NOT_FOUND",
 	    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL, NULL);
-}
-
-static void
-set_preference_applied(struct request *r, const struct tctx *c)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb, r->arena, 64);
-	if (c->prefer.ret_given)
-		strbuf_puts(&sb,
-		    c->prefer.ret == RETURN_MINIMAL            ? "return=minimal"
-		        : c->prefer.ret == RETURN_HEADERS_ONLY ? "return=headers-only"
-		                                               : "return=representation");
-	if (c->prefer.count != COUNT_NONE)
-		strbuf_printf(&sb, "%scount=%s", sb.len ? ", " : "",
-		    c->prefer.count == COUNT_EXACT         ? "exact"
-		        : c->prefer.count == COUNT_PLANNED ? "planned"
-		                                           : "estimated");
-	if (c->prefer.resolution != RESOLUTION_NONE)
-		strbuf_printf(&sb, "%sresolution=%s", sb.len ? ", " : "",
-		    c->prefer.resolution == RESOLUTION_MERGE ? "merge-duplicates"
-		                                             : "ignore-duplicates");
-	if (c->prefer.missing_default)
-		strbuf_printf(&sb, "%smissing=default", sb.len ? ", " : "");
-	if (sb.len > 0)
-		response_header(r, "Preference-Applied", sb.data);
 }
 
 /* Runs q; on success *n, *total (NULL when not counted) and *body.  A read
@@ -135,6 +131,20 @@ tables_run(struct request *r, struct sql_query *q, bool read_only, long *n, cons
 	return res;
 }
 
+/* Accept: application/vnd.pgrst.plan: EXPLAIN of the statement q holds,
+ * in the same one round trip, read-only whatever the method. */
+static int
+tables_explain(struct request *r, const struct tctx *c, const struct sql_query *q)
+{
+	struct db_result *res =
+	    session_exec(r, tables_plan_sql(r, &c->pm, q->sql.data), q->nparams, q->values, true);
+
+	if (res == NULL)
+		return -1;
+	tables_plan_respond(r, &c->pm, res);
+	return 0;
+}
+
 static void
 respond_body(struct request *r, int status, struct db_result *res)
 {
@@ -145,6 +155,34 @@ respond_body(struct request *r, int status, struct db_result *res)
 	response_json(r, status, db_result_value(res, 0, 2), db_result_length(res, 0, 2));
 }
 
+/*
+ * A counted read answers 206 when it holds only part of the rows and 416
+ * (PGRST103) when its offset lies beyond them, as PostgREST does; not
+ * counted (the total unknown), 200.
+ */
+static int
+read_status(struct request *r, const struct tctx *c, const char *id, long n, const char *total,
+    int *status)
+{
+	long all;
+
+	*status = 200;
+	if (total == NULL || id != NULL || c->singular)
+		return 0;
+	all = atol(total);
+	if (c->plan.offset > all) {
+		response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", all));
+		return response_error_detail(r, 416, "PGRST103", "Requested range not satisfiable",
+		    arena_printf(r->arena,
+		        "An offset of %ld was requested, but there are only %ld rows.",
+		        c->plan.offset, all),
+		    NULL);
+	}
+	if (n < all)
+		*status = 206;
+	return 0;
+}
+
 static int
 tables_read(struct request *r, struct tctx *c, const char *id)
 {
@@ -152,6 +190,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	struct db_result *res;
 	const char *total;
 	long n;
+	int status;
 
 	c->opts.count = c->prefer.count;
 	c->opts.id = id;
@@ -159,10 +198,14 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
 	sql_build_read(&q, c->t, &c->plan, &c->opts);
+	if (c->pm.wanted)
+		return tables_explain(r, c, &q);
 	if ((res = tables_run(r, &q, true, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
+	if (read_status(r, c, id, n, total, &status) < 0)
+		return -1;
 	if (n > 0)
 		response_header(r, "Content-Range",
 		    arena_printf(r->arena, "%ld-%ld/%s", c->plan.offset, c->plan.offset + n - 1,
@@ -170,8 +213,8 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	else
 		response_header(r, "Content-Range",
 		    arena_printf(r->arena, "*/%s", total ? total : "*"));
-	set_preference_applied(r, c);
-	respond_body(r, 200, res);
+	tables_preference_applied(r, &c->prefer, false);
+	respond_body(r, status, res);
 	return 0;
 }
 
@@ -286,6 +329,24 @@ tables_write_open(struct request *r, struct tctx *c, bool takes, const char *wha
 	return tables_body(r, c, allow_array, b);
 }
 
+/* return=headers-only: the written rows' key columns only, for Location
+ * (a table without a primary key has none: no rows at all then). */
+static void
+select_key_columns(struct request *r, struct tctx *c)
+{
+	int n = 0;
+
+	c->opts.body = c->t->npk > 0 ? SQL_BODY_ARRAY : SQL_BODY_NONE;
+	c->plan.select =
+	    arena_calloc(r->arena, (size_t)c->t->ncolumns + 1, sizeof(*c->plan.select));
+	for (int i = 0; i < c->t->ncolumns; i++)
+		if (c->t->columns[i].pk)
+			c->plan.select[n++].column = i;
+	c->plan.nselect = n;
+	if (n == 0)
+		c->plan.select[n++].column = -1;
+}
+
 static int
 tables_insert(struct request *r, struct tctx *c)
 {
@@ -311,21 +372,49 @@ tables_insert(struct request *r, struct tctx *c)
 	 * (what PostgREST clients send) gives PostgREST's answer, an array. */
 	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
+	else if (c->prefer.ret == RETURN_HEADERS_ONLY && !c->singular)
+		select_key_columns(r, c);
 	else if (!b.is_array && !c->prefer.ret_given)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
 	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols,
 	        c->prefer.resolution, c->prefer.missing_default) < 0)
 		return response_error(r, 400, "VALIDATION", "Nothing to upsert on");
+	if (c->pm.wanted)
+		return tables_explain(r, c, &q);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
-	set_preference_applied(r, c);
+	tables_preference_applied(r, &c->prefer, true);
 	response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", n));
-	if (c->prefer.ret == RETURN_MINIMAL) {
+	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular) {
+		const char *location =
+		    c->prefer.ret == RETURN_HEADERS_ONLY && n == 1 && !db_result_isnull(res, 0, 2)
+		    ? tables_location(r, db_result_value(res, 0, 2))
+		    : NULL;
+
+		if (location != NULL)
+			response_header(r, "Location", location);
 		r->resp.status = 201;
 		return 0;
 	}
 	respond_body(r, 201, res);
+	return 0;
+}
+
+/* The answer of a PATCH or DELETE: the rows (200) or nothing (204), and
+ * with Prefer: count=... the number of rows affected as Content-Range
+ * (star-slash-n). */
+static int
+write_answer(struct request *r, const struct tctx *c, struct db_result *res, long n, bool body)
+{
+	if (c->prefer.count != COUNT_NONE)
+		response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", n));
+	tables_preference_applied(r, &c->prefer, false);
+	if (!body) {
+		r->resp.status = 204;
+		return 0;
+	}
+	respond_body(r, 200, res);
 	return 0;
 }
 
@@ -344,23 +433,19 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	if (b.ncols == 0)
 		return response_error(r, 400, "VALIDATION", "The body names no column to update");
 	c->opts.id = id;
-	if (c->prefer.ret == RETURN_MINIMAL && !c->singular)
+	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
 	sql_build_update(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
+	if (c->pm.wanted)
+		return tables_explain(r, c, &q);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
-	set_preference_applied(r, c);
-	if (c->prefer.ret == RETURN_MINIMAL) {
-		r->resp.status = 204;
-		return 0;
-	}
-	respond_body(r, 200, res);
-	return 0;
+	return write_answer(r, c, res, n, c->opts.body != SQL_BODY_NONE);
 }
 
 static int
@@ -379,8 +464,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 		return -1;
 	/* By id: 204 unless a representation is asked for explicitly. */
 	want_body = c->singular ||
-	    (id == NULL ? c->prefer.ret != RETURN_MINIMAL
-	                : c->prefer.ret_given && c->prefer.ret == RETURN_REPRESENTATION);
+	    (c->prefer.ret == RETURN_REPRESENTATION && (id == NULL || c->prefer.ret_given));
 	c->opts.id = id;
 	if (!want_body)
 		c->opts.body = SQL_BODY_NONE;
@@ -388,17 +472,13 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_OBJECT;
 	sql_init(&q, r->arena);
 	sql_build_delete(&q, c->t, &c->plan, &c->opts);
+	if (c->pm.wanted)
+		return tables_explain(r, c, &q);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
-	set_preference_applied(r, c);
-	if (!want_body) {
-		r->resp.status = 204;
-		return 0;
-	}
-	respond_body(r, 200, res);
-	return 0;
+	return write_answer(r, c, res, n, want_body);
 }
 
 static int
@@ -414,8 +494,8 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	        &b) < 0)
 		return -1;
 	c->opts.id = id;
-	c->opts.body =
-	    c->prefer.ret == RETURN_MINIMAL && !c->singular ? SQL_BODY_NONE : SQL_BODY_OBJECT;
+	c->opts.body = c->prefer.ret != RETURN_REPRESENTATION && !c->singular ? SQL_BODY_NONE
+	                                                                      : SQL_BODY_OBJECT;
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
 		return response_error(r, 400, "VALIDATION",
@@ -423,9 +503,11 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 		    c->t->columns[c->t->pk].name);
 	sql_init(&q, r->arena);
 	sql_build_put(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
+	if (c->pm.wanted)
+		return tables_explain(r, c, &q);
 	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
 		return -1;
-	set_preference_applied(r, c);
+	tables_preference_applied(r, &c->prefer, false);
 	if (c->opts.body == SQL_BODY_NONE) {
 		r->resp.status = 204;
 		return 0;

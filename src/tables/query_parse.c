@@ -35,6 +35,11 @@ static const char *const op_names[] = {
 	[FOP_CS] = "cs",
 	[FOP_CD] = "cd",
 	[FOP_OV] = "ov",
+	[FOP_SL] = "sl",
+	[FOP_SR] = "sr",
+	[FOP_NXL] = "nxl",
+	[FOP_NXR] = "nxr",
+	[FOP_ADJ] = "adj",
 };
 
 #define NOPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
@@ -81,19 +86,19 @@ column_or_fail(struct parser *p, const char *name, size_t len, const char *conte
 
 /*
  * Splits s (without the surrounding parentheses) at commas that are
- * outside quotes and parentheses.  Returns the number of items or -1.
+ * outside quotes, parentheses and braces.  Returns the number of items or -1.
  */
 static int
 split_items(struct parser *p, const char *s, const char ***out)
 {
 	const char **items;
-	int n = 0, cap = 8, depth = 0;
+	int n = 0, cap = 8, depth = 0, braces = 0;
 	bool quoted = false;
 	const char *start = s;
 
 	items = arena_calloc(p->a, (size_t)cap, sizeof(*items));
 	for (const char *c = s;; c++) {
-		if (*c == '\0' || (*c == ',' && depth == 0 && !quoted)) {
+		if (*c == '\0' || (*c == ',' && depth == 0 && braces == 0 && !quoted)) {
 			if (n == cap) {
 				const char **bigger =
 				    arena_calloc(p->a, (size_t)cap * 2, sizeof(*items));
@@ -115,6 +120,10 @@ split_items(struct parser *p, const char *s, const char ***out)
 				quoted = false;
 		} else if (*c == '"') {
 			quoted = true;
+		} else if (*c == '{') {
+			braces++; /* a {a,b} list value is one item */
+		} else if (*c == '}' && braces > 0) {
+			braces--;
 		} else if (*c == '(') {
 			depth++;
 		} else if (*c == ')') {
@@ -158,6 +167,51 @@ like_pattern(struct parser *p, const char *v)
 	return out;
 }
 
+static bool
+takes_quantifier(enum filter_op op)
+{
+	return op <= FOP_IMATCH;
+}
+
+/*
+ * "{a,b}" after op(any) or op(all): the values, double quotes allowed as
+ * in in.(...) lists; like patterns get % for *.
+ */
+static int
+parse_quantified(struct parser *p, struct filter *f, const char *quant, size_t qlen,
+    const char *value, bool in_group, const char *context)
+{
+	size_t n;
+	int count;
+
+	if (qlen == 3 && strncmp(quant, "any", 3) == 0)
+		f->quant = QUANT_ANY;
+	else if (qlen == 3 && strncmp(quant, "all", 3) == 0)
+		f->quant = QUANT_ALL;
+	else
+		return fail(p,
+		    "Unknown quantifier \"%.*s\" in \"%s\" (any or all; only full-text operators take a (config))",
+		    (int)qlen, quant, context);
+	value = in_group ? unquote(p, value) : value;
+	n = strlen(value);
+	if (n < 2 || value[0] != '{' || value[n - 1] != '}')
+		return fail(p, "A quantified operator takes a list in braces, as {a,b}: \"%s\"",
+		    context);
+	f->nlist = 0;
+	if (n == 2)
+		return 0;
+	count = split_items(p, arena_strndup(p->a, value + 1, n - 2), &f->list);
+	if (count < 0)
+		return -1;
+	for (int i = 0; i < count; i++) {
+		f->list[i] = unquote(p, f->list[i]);
+		if (f->op == FOP_LIKE || f->op == FOP_ILIKE)
+			f->list[i] = like_pattern(p, f->list[i]);
+	}
+	f->nlist = count;
+	return 0;
+}
+
 /*
  * Parses "[not.]op[(config)].value" for column col into f.  in_group: the
  * expression came from an or/and group, where values may be quoted.
@@ -190,11 +244,14 @@ parse_op_expr(struct parser *p, int col, const char *expr, bool in_group, const 
 	if (paren != NULL && paren < dot) {
 		const char *close = strchr(paren, ')');
 
+		if (close == NULL || close[1] != '.' || close == paren + 1)
+			return fail(p, "Malformed (modifier) in \"%s\"", context);
+		if (takes_quantifier(f->op))
+			return parse_quantified(p, f, paren + 1, (size_t)(close - paren - 1),
+			    close + 2, in_group, context);
 		if (f->op != FOP_FTS && f->op != FOP_PLFTS && f->op != FOP_PHFTS &&
 		    f->op != FOP_WFTS)
 			return fail(p, "Only full-text operators take a (config): \"%s\"", context);
-		if (close == NULL || close[1] != '.' || close == paren + 1)
-			return fail(p, "Malformed text search configuration in \"%s\"", context);
 		f->fts_config = arena_strndup(p->a, paren + 1, (size_t)(close - paren - 1));
 		dot = close + 1;
 	}
@@ -561,44 +618,4 @@ query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_p
 		return -1;
 	}
 	return 0;
-}
-
-void
-query_parse_prefer(const char *header, struct prefer *p)
-{
-	char buf[512], *save = NULL;
-
-	memset(p, 0, sizeof(*p));
-	if (header == NULL)
-		return;
-	snprintf(buf, sizeof(buf), "%s", header);
-	for (char *tok = strtok_r(buf, ",;", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",;", &save)) {
-		while (isspace((unsigned char)*tok))
-			tok++;
-		for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]); e--)
-			e[-1] = '\0';
-		if (strcmp(tok, "return=minimal") == 0) {
-			p->ret = RETURN_MINIMAL;
-			p->ret_given = true;
-		} else if (strcmp(tok, "return=representation") == 0) {
-			p->ret = RETURN_REPRESENTATION;
-			p->ret_given = true;
-		} else if (strcmp(tok, "return=headers-only") == 0) {
-			p->ret = RETURN_HEADERS_ONLY;
-			p->ret_given = true;
-		} else if (strcmp(tok, "count=exact") == 0) {
-			p->count = COUNT_EXACT;
-		} else if (strcmp(tok, "count=planned") == 0) {
-			p->count = COUNT_PLANNED;
-		} else if (strcmp(tok, "count=estimated") == 0) {
-			p->count = COUNT_ESTIMATED;
-		} else if (strcmp(tok, "resolution=merge-duplicates") == 0) {
-			p->resolution = RESOLUTION_MERGE;
-		} else if (strcmp(tok, "resolution=ignore-duplicates") == 0) {
-			p->resolution = RESOLUTION_IGNORE;
-		} else if (strcmp(tok, "missing=default") == 0) {
-			p->missing_default = true;
-		}
-	}
 }

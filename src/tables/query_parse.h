@@ -41,7 +41,16 @@ enum filter_op {
 	FOP_CS,
 	FOP_CD,
 	FOP_OV,
+	FOP_SL,
+	FOP_SR,
+	FOP_NXL,
+	FOP_NXR,
+	FOP_ADJ,
 };
+
+/* eq(any).{a,b}, like(all).{a*,b*}: the operator against every value of
+ * the list, ORed (any) or ANDed (all). */
+enum filter_quant { QUANT_NONE, QUANT_ANY, QUANT_ALL };
 
 enum filter_is { IS_NULL, IS_NOT_NULL, IS_TRUE, IS_FALSE, IS_UNKNOWN };
 
@@ -54,8 +63,9 @@ struct filter {
 	int column;
 	enum filter_op op;
 	const char *value; /* like patterns already with % for * */
-	const char **list; /* in */
+	const char **list; /* in, and the values of a quantified operator */
 	int nlist;
+	enum filter_quant quant;
 	enum filter_is is;
 	const char *fts_config; /* NULL: the database default */
 	/* FILTER_AND, FILTER_OR */
@@ -101,6 +111,11 @@ struct prefer {
 	enum prefer_count count;
 	enum prefer_resolution resolution;
 	bool missing_default;
+	bool strict; /* handling=strict */
+	bool handling_given;
+	/* What handling=strict refuses: unknown or unsupported preferences,
+	 * ", "-separated ("" when none). */
+	char invalid[256];
 };
 
 #define QUERY_MAX_FILTERS 100
@@ -112,7 +127,8 @@ struct prefer {
  */
 int query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_param *params,
     size_t nparams, const char *range, struct plan *plan, const char **err);
-/* Reads a Prefer header (unknown preferences are ignored, as RFC 7240 asks). */
+/* Reads a Prefer header (query_prefer.c).  Unknown preferences are
+ * ignored, as RFC 7240 asks, but listed in p->invalid for handling=strict. */
 void query_parse_prefer(const char *header, struct prefer *p);
 const char *query_op_name(enum filter_op op);
 

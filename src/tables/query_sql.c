@@ -55,6 +55,38 @@ is_text_like(const struct sc_column *c)
 	return c->typcategory == 'S';
 }
 
+static const char *
+pattern_op(enum filter_op op)
+{
+	return op == FOP_LIKE ? " LIKE "
+	    : op == FOP_ILIKE ? " ILIKE "
+	    : op == FOP_MATCH ? " ~ "
+	                      : " ~* ";
+}
+
+/* col op ANY|ALL($n::type[]): the list is one bound array literal. */
+static void
+put_quantified(struct sql_query *q, const struct sc_table *t, const struct filter *f,
+    const char *cmp)
+{
+	const struct sc_column *c = &t->columns[f->column];
+	bool pattern = f->op >= FOP_LIKE && f->op <= FOP_IMATCH;
+	struct strbuf list;
+
+	put_column(q, t, f->column);
+	if (pattern && !is_text_like(c))
+		strbuf_puts(&q->sql, "::text");
+	if (pattern)
+		strbuf_puts(&q->sql, pattern_op(f->op));
+	else
+		strbuf_printf(&q->sql, " %s ", cmp);
+	strbuf_puts(&q->sql, f->quant == QUANT_ANY ? "ANY(" : "ALL(");
+	strbuf_init(&list, q->arena, 64);
+	strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
+	put_param(q, list.data);
+	strbuf_printf(&q->sql, "::%s[])", pattern ? "text" : c->type);
+}
+
 static void
 put_condition(struct sql_query *q, const struct sc_table *t, const struct filter *f)
 {
@@ -67,7 +99,12 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 		[FOP_LTE] = "<=",
 		[FOP_CS] = "@>",
 		[FOP_CD] = "<@",
-		[FOP_OV] = "&&" };
+		[FOP_OV] = "&&",
+		[FOP_SL] = "<<",
+		[FOP_SR] = ">>",
+		[FOP_NXL] = "&>",
+		[FOP_NXR] = "&<",
+		[FOP_ADJ] = "-|-" };
 	static const char *const tsq[] = { [FOP_FTS] = "to_tsquery",
 		[FOP_PLFTS] = "plainto_tsquery",
 		[FOP_PHFTS] = "phraseto_tsquery",
@@ -78,6 +115,10 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 		[IS_FALSE] = "IS FALSE",
 		[IS_UNKNOWN] = "IS UNKNOWN" };
 
+	if (f->quant != QUANT_NONE) {
+		put_quantified(q, t, f, cmp[f->op]);
+		return;
+	}
 	switch (f->op) {
 	case FOP_EQ:
 	case FOP_NEQ:
@@ -88,6 +129,11 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_CS:
 	case FOP_CD:
 	case FOP_OV:
+	case FOP_SL:
+	case FOP_SR:
+	case FOP_NXL:
+	case FOP_NXR:
+	case FOP_ADJ:
 		put_column(q, t, f->column);
 		strbuf_printf(&q->sql, " %s ", cmp[f->op]);
 		put_param(q, f->value);
@@ -99,11 +145,7 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 		put_column(q, t, f->column);
 		if (!is_text_like(c))
 			strbuf_puts(&q->sql, "::text");
-		strbuf_puts(&q->sql,
-		    f->op == FOP_LIKE        ? " LIKE "
-		        : f->op == FOP_ILIKE ? " ILIKE "
-		        : f->op == FOP_MATCH ? " ~ "
-		                             : " ~* ");
+		strbuf_puts(&q->sql, pattern_op(f->op));
 		put_param(q, f->value);
 		break;
 	case FOP_IN:
@@ -360,6 +402,37 @@ put_column_list(struct sql_query *q, const struct sc_table *t, const int *cols, 
 	strbuf_putc(&q->sql, ')');
 }
 
+/*
+ * One column of one inserted row: the body's value, or with
+ * missing=default the column's default when the row lacks the key.  The
+ * default comes from the catalog, never from the client; an identity
+ * column has none there (it is NOT NULL, numeric, and owns a sequence),
+ * so it draws from its sequence as its DEFAULT would.
+ */
+static void
+put_insert_value(struct sql_query *q, const struct sc_table *t, const struct sc_column *c,
+    bool missing_default)
+{
+	bool identity = c->default_expr == NULL && c->notnull && c->typcategory == 'N';
+
+	if (!missing_default || (c->default_expr == NULL && !identity)) {
+		strbuf_printf(&q->sql, "r.%s", c->quoted);
+		return;
+	}
+	strbuf_printf(&q->sql, "CASE WHEN e.j ? ");
+	put_param(q, c->name);
+	strbuf_printf(&q->sql, " THEN r.%s ELSE ", c->quoted);
+	if (identity) {
+		strbuf_puts(&q->sql, "pg_catalog.nextval(pg_catalog.pg_get_serial_sequence(");
+		put_param(q, t->qualified);
+		strbuf_puts(&q->sql, ", ");
+		put_param(q, c->name);
+		strbuf_printf(&q->sql, "))::%s END", c->type);
+	} else {
+		strbuf_printf(&q->sql, "%s END", c->default_expr);
+	}
+}
+
 int
 sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct plan *p,
     const struct sql_opts *o, const char *body_json, const int *cols, int ncols,
@@ -383,15 +456,7 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 
 			if (i > 0)
 				strbuf_puts(&q->sql, ", ");
-			if (missing_default && c->default_expr != NULL) {
-				/* The default comes from the catalog, never from the client. */
-				strbuf_printf(&q->sql, "CASE WHEN e.j ? ");
-				put_param(q, c->name);
-				strbuf_printf(&q->sql, " THEN r.%s ELSE %s END", c->quoted,
-				    c->default_expr);
-			} else {
-				strbuf_printf(&q->sql, "r.%s", c->quoted);
-			}
+			put_insert_value(q, t, c, missing_default);
 		}
 		strbuf_printf(&q->sql,
 		    " FROM _fb_body, pg_catalog.jsonb_array_elements(_fb_body.j) WITH ORDINALITY"
@@ -414,19 +479,14 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 			return -1;
 		strbuf_puts(&q->sql, " ON CONFLICT ");
 		put_column_list(q, t, target, ntarget);
-		if (resolution == RESOLUTION_MERGE) {
-			for (int i = 0; i < ncols; i++) {
-				bool in_target = false;
-
-				for (int k = 0; k < ntarget; k++)
-					in_target |= target[k] == cols[i];
-				if (in_target)
-					continue;
+		/* Every column written, the conflict target's too (as PostgREST
+		 * does): a row that conflicts is always updated, and so answered,
+		 * even when the body names nothing but its key. */
+		if (resolution == RESOLUTION_MERGE)
+			for (int i = 0; i < ncols; i++)
 				strbuf_printf(&q->sql, "%s%s = EXCLUDED.%s",
 				    updates++ ? ", " : " DO UPDATE SET ",
 				    t->columns[cols[i]].quoted, t->columns[cols[i]].quoted);
-			}
-		}
 		if (updates == 0)
 			strbuf_puts(&q->sql, " DO NOTHING");
 	}

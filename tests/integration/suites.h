@@ -40,6 +40,7 @@ void load_wait(struct load *l, int *total, int *failed);
 
 TCase *modes_tcase(void);
 TCase *tables_tcase(void);
+TCase *tables_conformance_tcase(void);
 TCase *auth_tcase(void);
 TCase *storage_tcase(void);
 TCase *openapi_tcase(void);

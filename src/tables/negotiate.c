@@ -1,0 +1,246 @@
+/*
+ * negotiate.c - profiles, plans, Location and Preference-Applied for the
+ * tables API (see negotiate.h).
+ *
+ * A plan is EXPLAIN of the very statement the request would run, with the
+ * same bound parameters, in the request's one round trip; it always runs
+ * read-only, so EXPLAIN ANALYZE of a write is refused by PostgreSQL
+ * rather than performed.  Plans show the schema's shape and its row
+ * estimates, so only the service role gets them unless [tables] plans = on.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "db.h"
+#include "tables/negotiate.h"
+
+/* Is schema one of the comma-separated list (spaces around items)?
+ * *first: whether it is the first, the default schema. */
+static bool
+schema_listed(const char *list, const char *schema, bool *first)
+{
+	size_t n = strlen(schema);
+	bool at_first = true;
+
+	for (const char *s = list; *s != '\0';) {
+		const char *e;
+		size_t len;
+
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		e = s + strcspn(s, ",");
+		len = (size_t)(e - s);
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len > 0 && len == n && strncmp(s, schema, n) == 0) {
+			*first = at_first;
+			return true;
+		}
+		if (len > 0)
+			at_first = false;
+		s = e;
+	}
+	return false;
+}
+
+int
+tables_profile(struct request *r, const char **schema)
+{
+	bool reading = r->method == HTTP_GET || r->method == HTTP_HEAD;
+	const char *h = request_header(r, reading ? "Accept-Profile" : "Content-Profile");
+	bool first;
+
+	*schema = NULL;
+	if (h == NULL || h[0] == '\0')
+		return 0;
+	if (!schema_listed(r->conf->tables_schemas, h, &first)) {
+		struct strbuf sb;
+		const char *s = r->conf->tables_schemas;
+
+		/* The list as configured, each name once separated by ", ". */
+		strbuf_init(&sb, r->arena, 64);
+		while (*s != '\0') {
+			size_t len;
+
+			while (*s == ' ' || *s == '\t' || *s == ',')
+				s++;
+			len = strcspn(s, ",");
+			while (len > 0 && isspace((unsigned char)s[len - 1]))
+				len--;
+			if (len > 0)
+				strbuf_printf(&sb, "%s%.*s", sb.len ? ", " : "", (int)len, s);
+			s += strcspn(s, ",");
+		}
+		return response_error_detail(r, 406, "PGRST106",
+		    arena_printf(r->arena, "The schema must be one of the following: %s", sb.data),
+		    NULL, NULL);
+	}
+	*schema = arena_strdup(r->arena, h);
+	response_header(r, "Content-Profile", *schema);
+	return 0;
+}
+
+const char *
+tables_profile_name(struct request *r, const char *schema, const char *name)
+{
+	bool first = false;
+
+	if (schema == NULL || (schema_listed(r->conf->tables_schemas, schema, &first) && first))
+		return name;
+	return arena_printf(r->arena, "%s.%s", schema, name);
+}
+
+/* "options=analyze|verbose" of the Accept header into SQL options. */
+static int
+plan_options(struct request *r, const char *accept, struct plan_media *pm)
+{
+	static const char *const known[] = { "analyze", "verbose", "settings", "buffers", "wal" };
+	const char *o = strstr(accept, "options=");
+	struct strbuf sb;
+
+	strbuf_init(&sb, r->arena, 64);
+	pm->options = "";
+	if (o == NULL)
+		return 0;
+	for (o += 8; *o != '\0' && *o != ';' && *o != ',';) {
+		size_t len = strcspn(o, "|;, ");
+		size_t k = 0;
+
+		while (k < sizeof(known) / sizeof(known[0]) &&
+		    !(strlen(known[k]) == len && strncasecmp(known[k], o, len) == 0))
+			k++;
+		if (len > 0 && k == sizeof(known) / sizeof(known[0]))
+			return response_error_detail(r, 400, "PGRST100",
+			    arena_printf(r->arena, "Unknown plan option \"%.*s\"", (int)len, o),
+			    "The options are analyze, verbose, settings, buffers and wal", NULL);
+		if (len > 0) {
+			strbuf_printf(&sb, ", %s", known[k]);
+			pm->analyze |= k == 0;
+		}
+		o += len;
+		while (*o == '|' || *o == ' ')
+			o++;
+	}
+	pm->options = sb.data;
+	for (char *c = sb.data; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	return 0;
+}
+
+int
+tables_plan_media(struct request *r, struct plan_media *pm)
+{
+	const char *accept = request_header(r, "Accept");
+	const char *m;
+
+	memset(pm, 0, sizeof(*pm));
+	if (accept == NULL || (m = strstr(accept, "application/vnd.pgrst.plan")) == NULL)
+		return 0;
+	pm->wanted = true;
+	pm->json = strncmp(m + 26, "+json", 5) == 0;
+	if (strcmp(r->role, "service_role") != 0 && !r->conf->tables_plans)
+		return response_error_detail(r, 406, "PGRST107",
+		    arena_printf(r->arena, "None of these media types are available: %s",
+		        pm->json ? "application/vnd.pgrst.plan+json"
+		                 : "application/vnd.pgrst.plan+text"),
+		    NULL, NULL);
+	return plan_options(r, m, pm);
+}
+
+const char *
+tables_plan_sql(struct request *r, const struct plan_media *pm, const char *sql)
+{
+	return arena_printf(r->arena, "EXPLAIN (FORMAT %s%s) %s", pm->json ? "JSON" : "TEXT",
+	    pm->options, sql);
+}
+
+void
+tables_plan_respond(struct request *r, const struct plan_media *pm, struct db_result *res)
+{
+	struct strbuf sb;
+	int rows = db_result_rows(res);
+
+	strbuf_init(&sb, r->arena, 1024);
+	for (int i = 0; i < rows; i++)
+		strbuf_printf(&sb, "%s%s", i && !pm->json ? "\n" : "", db_result_value(res, i, 0));
+	response_json(r, 200, sb.data, sb.len);
+	r->resp.content_type = pm->json
+	    ? "application/vnd.pgrst.plan+json; for=\"application/json\"; charset=utf-8"
+	    : "application/vnd.pgrst.plan+text; for=\"application/json\"; charset=utf-8";
+}
+
+/* Percent-encodes everything but RFC 3986's unreserved characters. */
+static void
+put_encoded(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (isalnum(*c) || *c == '-' || *c == '.' || *c == '_' || *c == '~')
+			strbuf_putc(sb, (char)*c);
+		else
+			strbuf_printf(sb, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
+	}
+}
+
+const char *
+tables_location(struct request *r, const char *rows_json)
+{
+	struct json_object *rows = json_tokener_parse(rows_json), *row;
+	struct strbuf sb;
+	bool first = true;
+
+	if (rows == NULL || !json_object_is_type(rows, json_type_array) ||
+	    json_object_array_length(rows) != 1 ||
+	    !json_object_is_type(row = json_object_array_get_idx(rows, 0), json_type_object)) {
+		json_object_put(rows);
+		return NULL;
+	}
+	strbuf_init(&sb, r->arena, 128);
+	strbuf_printf(&sb, "%s?", r->raw_path);
+	json_object_object_foreach(row, key, val)
+	{
+		strbuf_puts(&sb, first ? "" : "&");
+		put_encoded(&sb, key);
+		strbuf_puts(&sb, "=eq.");
+		put_encoded(&sb, val == NULL ? "null" : json_object_get_string(val));
+		first = false;
+	}
+	json_object_put(rows);
+	return first ? NULL : sb.data;
+}
+
+void
+tables_preference_applied(struct request *r, const struct prefer *p, bool insert)
+{
+	static const char *const ret[] = { [RETURN_REPRESENTATION] = "return=representation",
+		[RETURN_MINIMAL] = "return=minimal",
+		[RETURN_HEADERS_ONLY] = "return=headers-only" };
+	static const char *const count[] = { [COUNT_EXACT] = "count=exact",
+		[COUNT_PLANNED] = "count=planned",
+		[COUNT_ESTIMATED] = "count=estimated" };
+	struct strbuf sb;
+
+	strbuf_init(&sb, r->arena, 64);
+	if (insert && p->resolution != RESOLUTION_NONE)
+		strbuf_puts(&sb,
+		    p->resolution == RESOLUTION_MERGE ? "resolution=merge-duplicates"
+		                                      : "resolution=ignore-duplicates");
+	if (insert && p->missing_default)
+		strbuf_printf(&sb, "%smissing=default", sb.len ? ", " : "");
+	if (p->ret_given && r->method != HTTP_GET && r->method != HTTP_HEAD)
+		strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", ret[p->ret]);
+	if (p->count != COUNT_NONE)
+		strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", count[p->count]);
+	if (p->handling_given)
+		strbuf_printf(&sb, "%shandling=%s", sb.len ? ", " : "",
+		    p->strict ? "strict" : "lenient");
+	if (sb.len > 0)
+		response_header(r, "Preference-Applied", sb.data);
+}

@@ -1,0 +1,51 @@
+/*
+ * negotiate.h - what a table request asks of its answer, beyond the query:
+ * the schema (Accept-Profile / Content-Profile), a plan instead of rows
+ * (Accept: application/vnd.pgrst.plan), the Location of a created row and
+ * the Preference-Applied header.  PostgREST 12's headers, read the same way.
+ */
+#ifndef FLUXBASE_TABLES_NEGOTIATE_H
+#define FLUXBASE_TABLES_NEGOTIATE_H
+
+#include <stdbool.h>
+
+#include "http.h"
+#include "schema.h"
+#include "tables/query_parse.h"
+
+/*
+ * The schema the request names with Accept-Profile (GET, HEAD) or
+ * Content-Profile (writes), or NULL when it names none.  -1 with 406
+ * PGRST106 set for a schema that is not one of [tables] schemas.
+ */
+int tables_profile(struct request *r, const char **schema);
+/* The URL name to look up for name in schema (NULL: name itself). */
+const char *tables_profile_name(struct request *r, const char *schema, const char *name);
+
+struct plan_media {
+	bool wanted; /* Accept: application/vnd.pgrst.plan[+json|+text] */
+	bool json;
+	const char *options; /* "ANALYZE, VERBOSE", ... or "" */
+	bool analyze;
+};
+
+/*
+ * Reads Accept for a plan.  -1 with the error set when a plan is asked
+ * for but not allowed to this caller (406 PGRST107) or malformed (400).
+ */
+int tables_plan_media(struct request *r, struct plan_media *pm);
+/* The SQL that explains sql as pm asks. */
+const char *tables_plan_sql(struct request *r, const struct plan_media *pm, const char *sql);
+/* Sets the answer from EXPLAIN's rows. */
+struct db_result;
+void tables_plan_respond(struct request *r, const struct plan_media *pm, struct db_result *res);
+
+/* "path?pk=eq.v" from the JSON array of one written row's key columns,
+ * or NULL. */
+const char *tables_location(struct request *r, const char *rows_json);
+
+/* Preference-Applied: what p asked for that this request honoured;
+ * insert: resolution and missing apply (only POST takes them). */
+void tables_preference_applied(struct request *r, const struct prefer *p, bool insert);
+
+#endif
