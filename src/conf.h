@@ -62,6 +62,9 @@ struct conf {
 	int rate_limit_refresh;
 	int rate_limit_magiclink;
 	int rate_limit_verify;
+	bool confirm_email; /* signup waits for the address to be confirmed */
+	int otp_length; /* digits of a one-time code */
+	int otp_max_attempts; /* wrong codes before a link dies */
 
 	/* [storage] */
 	char *storage_root;
@@ -82,6 +85,7 @@ struct conf {
 	char *mail_smtp_password;
 	char *mail_from;
 	char *mail_magiclink_subject;
+	char *mail_templates_dir; /* TYPE.subject, TYPE.txt, TYPE.html; "" for built-ins */
 
 	/* [tables] */
 	char *tables_schemas;

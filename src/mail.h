@@ -10,6 +10,12 @@
 
 struct conf;
 
-int mail_send(const struct conf *c, const char *to, const char *subject, const char *text);
+/* text, and html when not NULL (then multipart/alternative): 0 or -1. */
+int mail_send(const struct conf *c, const char *to, const char *subject, const char *text,
+    const char *html);
+/* The same work as sending a message, for nobody: formatted and, for the
+ * dir transport, written and removed (timing of an address that gets no
+ * mail; SMTP's delivery time is not rehearsed). */
+void mail_rehearse(const struct conf *c, const char *subject, const char *text, const char *html);
 
 #endif

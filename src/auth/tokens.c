@@ -8,8 +8,11 @@
  * key derived from the JWT secret, which never reaches the database): a
  * client that retries a refresh inside the grace window gets that token
  * back rather than a theft alarm (auth.refresh in migration 0003).
- * Magic-link tokens have the same shape and are made by refresh_token_new
- * too; only their hash is stored, their box is never used.
+ * Link tokens (every type mailed) have the same shape and are made by
+ * refresh_token_new too; only their hash is stored, their box is never
+ * used.  A link's one-time code is a few digits: its hash is keyed (a
+ * plain SHA-256 of a million codes is a table away), and only that key's
+ * HMAC is stored.
  */
 #include "config.h"
 
@@ -34,18 +37,24 @@ refresh_token_hash(const char *token, char out[REFRESH_TOKEN_HASH_SIZE])
 	sodium_bin2hex(out + 2, REFRESH_TOKEN_HASH_SIZE - 2, h, sizeof(h));
 }
 
-/* The box key: the JWT secret hashed, then keyed for this one use. */
+/* A key for one use (context): the JWT secret hashed, then keyed for it. */
 static void
-refresh_token_box_key(const struct conf *c, unsigned char key[crypto_secretbox_KEYBYTES])
+tokens_derive_key(const struct conf *c, const char *context, unsigned char *key, size_t n)
 {
-	static const char context[] = "fluxbase refresh-token box v1";
 	unsigned char master[32];
 
 	crypto_generichash(master, sizeof(master), (const unsigned char *)c->jwt_secret,
 	    strlen(c->jwt_secret), NULL, 0);
-	crypto_generichash(key, crypto_secretbox_KEYBYTES, (const unsigned char *)context,
-	    sizeof(context) - 1, master, sizeof(master));
+	crypto_generichash(key, n, (const unsigned char *)context, strlen(context), master,
+	    sizeof(master));
 	sodium_memzero(master, sizeof(master));
+}
+
+/* The box key. */
+static void
+refresh_token_box_key(const struct conf *c, unsigned char key[crypto_secretbox_KEYBYTES])
+{
+	tokens_derive_key(c, "fluxbase refresh-token box v1", key, crypto_secretbox_KEYBYTES);
 }
 
 void
@@ -94,4 +103,29 @@ refresh_token_open(const struct conf *c, const char *box, char *out, size_t n)
 		return -1;
 	out[len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] = '\0';
 	return 0;
+}
+
+void
+link_code_hash(const struct conf *c, const char *code, char hash[REFRESH_TOKEN_HASH_SIZE])
+{
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES], mac[crypto_auth_hmacsha256_BYTES];
+
+	tokens_derive_key(c, "fluxbase link code v1", key, sizeof(key));
+	crypto_auth_hmacsha256(mac, (const unsigned char *)code, strlen(code), key);
+	sodium_memzero(key, sizeof(key));
+	hash[0] = '\\';
+	hash[1] = 'x';
+	sodium_bin2hex(hash + 2, REFRESH_TOKEN_HASH_SIZE - 2, mac, sizeof(mac));
+}
+
+void
+link_code_new(const struct conf *c, int len, char code[LINK_CODE_MAX + 1],
+    char hash[REFRESH_TOKEN_HASH_SIZE])
+{
+	if (len > LINK_CODE_MAX)
+		len = LINK_CODE_MAX;
+	for (int i = 0; i < len; i++)
+		code[i] = (char)('0' + randombytes_uniform(10));
+	code[len] = '\0';
+	link_code_hash(c, code, hash);
 }

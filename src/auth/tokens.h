@@ -38,4 +38,14 @@ void refresh_token_hash(const char *token, char out[REFRESH_TOKEN_HASH_SIZE]);
 /* Opens a box (bytea text \x...) into out: 0, or -1 when it does not open. */
 int refresh_token_open(const struct conf *c, const char *box, char *out, size_t n);
 
+#define LINK_CODE_MAX 10 /* digits of a one-time code, at most */
+
+/* A one-time code of len digits (libsodium's uniform random numbers) and
+ * its hash. */
+void link_code_new(const struct conf *c, int len, char code[LINK_CODE_MAX + 1],
+    char hash[REFRESH_TOKEN_HASH_SIZE]);
+/* The hash of a code: SHA-256 keyed with a key derived from the JWT
+ * secret, so a copy of the table does not give the codes away. */
+void link_code_hash(const struct conf *c, const char *code, char hash[REFRESH_TOKEN_HASH_SIZE]);
+
 #endif

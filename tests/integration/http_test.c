@@ -427,6 +427,7 @@ main(void)
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_tcase());
 	suite_add_tcase(s, auth_admin_tcase());
+	suite_add_tcase(s, auth_flows_tcase());
 	suite_add_tcase(s, hardening_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_VERBOSE);

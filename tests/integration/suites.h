@@ -42,6 +42,7 @@ TCase *modes_tcase(void);
 TCase *tables_tcase(void);
 TCase *tables_conformance_tcase(void);
 TCase *auth_tcase(void);
+TCase *auth_flows_tcase(void);
 TCase *auth_admin_tcase(void);
 TCase *storage_tcase(void);
 TCase *openapi_tcase(void);

@@ -1,0 +1,157 @@
+/*
+ * auth/reply.c - the pieces every auth flow shares (see auth/reply.h):
+ * the statement as fluxbase_auth, the rate limits, and the two answers.
+ * A session's access token carries the user's metadata and the session's
+ * amr claim (how it began: password, magiclink, otp, recovery, invite),
+ * so policies can tell a recovery session from a normal one.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "auth/ratelimit.h"
+#include "auth/reply.h"
+#include "conf.h"
+#include "http.h"
+#include "session.h"
+#include "token.h"
+
+struct db_result *
+auth_exec(struct request *r, const char *sql, int n, const char *const *values, bool read_only)
+{
+	return session_exec_as(r, AUTH_ROLE, sql, n, values, read_only);
+}
+
+const char *
+auth_user_agent(struct request *r)
+{
+	const char *ua = request_header(r, "User-Agent");
+
+	return ua ? arena_strndup(r->arena, ua, strnlen(ua, 512)) : NULL;
+}
+
+int
+auth_rate_limited(struct request *r, const char *action, const char *key, int limit)
+{
+	int wait = ratelimit_hit(action, key ? key : request_client_address(r), limit,
+	    r->conf->rate_limit_window);
+
+	if (wait == 0)
+		return 0;
+	response_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
+	return response_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
+	    wait);
+}
+
+/* The access token's claims beyond the standard ones. */
+static char *
+reply_extra_claims(struct json_object *user, const char *amr)
+{
+	struct json_object *extra = json_object_new_object(), *v;
+	char *text;
+
+	if (json_object_object_get_ex(user, "user_metadata", &v))
+		json_object_object_add(extra, "user_metadata", json_object_get(v));
+	if (json_object_object_get_ex(user, "app_metadata", &v))
+		json_object_object_add(extra, "app_metadata", json_object_get(v));
+	if (amr != NULL && (v = json_tokener_parse(amr)) != NULL)
+		json_object_object_add(extra, "amr", v);
+	text = strdup(json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN));
+	json_object_put(extra);
+	return text;
+}
+
+static char *
+reply_access_token(struct request *r, struct json_object *user, const char *sid, const char *amr,
+    time_t now)
+{
+	struct token_claims claims = { 0 };
+	struct json_object *v;
+	char *extra, *access;
+
+	claims.role = json_object_object_get_ex(user, "role", &v) ? json_object_get_string(v)
+	                                                          : "authenticated";
+	claims.sub = json_object_object_get_ex(user, "id", &v) ? json_object_get_string(v) : NULL;
+	claims.email =
+	    json_object_object_get_ex(user, "email", &v) ? json_object_get_string(v) : NULL;
+	claims.session_id = sid;
+	claims.ttl = r->conf->access_token_ttl;
+	if ((extra = reply_extra_claims(user, amr)) == NULL)
+		return NULL;
+	claims.extra_json = extra;
+	access = token_mint(&TOKEN_KEY(r->conf), &claims, now);
+	free(extra);
+	return access;
+}
+
+static void
+reply_redirect(struct request *r, const char *redirect, const char *access, const char *refresh,
+    time_t now)
+{
+	r->resp.status = 303;
+	response_header(r, "Location",
+	    arena_printf(r->arena,
+	        "%s#access_token=%s&token_type=bearer&expires_in=%d&expires_at=%ld&refresh_token=%s",
+	        redirect, access, r->conf->access_token_ttl,
+	        (long)(now + r->conf->access_token_ttl), refresh));
+	response_header(r, "Cache-Control", "no-store");
+}
+
+int
+auth_reply_session(struct request *r, int status, const char *user_json, const char *sid,
+    const char *amr, const char *refresh, const char *redirect)
+{
+	struct json_object *user = json_tokener_parse(user_json), *out;
+	time_t now = time(NULL);
+	const char *body;
+	char *access;
+
+	if (user == NULL)
+		return -1;
+	if ((access = reply_access_token(r, user, sid, amr, now)) == NULL) {
+		json_object_put(user);
+		return -1;
+	}
+	if (redirect != NULL) {
+		reply_redirect(r, redirect, access, refresh, now);
+		free(access);
+		json_object_put(user);
+		return 0;
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "access_token", json_object_new_string(access));
+	json_object_object_add(out, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(out, "expires_in", json_object_new_int(r->conf->access_token_ttl));
+	json_object_object_add(out, "expires_at",
+	    json_object_new_int64((int64_t)(now + r->conf->access_token_ttl)));
+	json_object_object_add(out, "refresh_token", json_object_new_string(refresh));
+	json_object_object_add(out, "user", user);
+	body = arena_strdup(r->arena,
+	    json_object_to_json_string_ext(out,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(out);
+	sodium_memzero(access, strlen(access));
+	free(access);
+	response_json(r, status, body, strlen(body));
+	response_header(r, "Cache-Control", "no-store");
+	return 0;
+}
+
+int
+auth_reply_message(struct request *r, const char *text)
+{
+	struct json_object *o = json_object_new_object();
+	const char *body;
+
+	json_object_object_add(o, "message", json_object_new_string(text));
+	body = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	response_json(r, 200, body, strlen(body));
+	return 0;
+}
