@@ -237,6 +237,45 @@ START_TEST(test_confirm_by_link_and_code)
 }
 END_TEST
 
+/* A squatter signs up with the owner's address; the owner signs up too
+ * and confirms: the squatter's password must not survive the proof. */
+START_TEST(test_contested_signup_drops_the_password)
+{
+	struct http_resp r;
+	struct session s;
+	struct mail m;
+
+	stack_set("auth", "confirm_email", "on");
+	post(&r, "/auth/signup", NULL, "10.0.40.7", "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    "contested@example.com", "the squatter's password");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	forget_throttle("contested@example.com");
+	post(&r, "/auth/signup", NULL, "10.0.40.8", "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    "contested@example.com", "the owner's password");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	mail_read("contested@example.com", &m);
+	ck_assert_int_eq(get_url("GET", m.link, &r), 200);
+	parse_session(&r, &s);
+	http_resp_free(&r);
+	/* Neither password works: whoever set it never proved the address. */
+	ck_assert_int_eq(signin(NULL, "contested@example.com", "the squatter's password",
+	                     "10.0.40.7"),
+	    401);
+	ck_assert_int_eq(signin(NULL, "contested@example.com", "the owner's password", "10.0.40.8"),
+	    401);
+	/* The owner, signed in by the link, sets one. */
+	auth_call(&r, "PATCH", "/auth/user", s.access, "{\"password\":\"the owner's new one\"}",
+	    "10.0.40.8");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(signin(NULL, "contested@example.com", "the owner's new one", "10.0.40.8"),
+	    200);
+	stack_set("auth", "confirm_email", "off");
+}
+END_TEST
+
 START_TEST(test_recover_by_link_and_code)
 {
 	struct session first, other, rec;
@@ -539,6 +578,7 @@ auth_flows_tcase(void)
 
 	tcase_add_checked_fixture(tc, confirm_off, NULL);
 	tcase_add_test(tc, test_confirm_by_link_and_code);
+	tcase_add_test(tc, test_contested_signup_drops_the_password);
 	tcase_add_test(tc, test_recover_by_link_and_code);
 	tcase_add_test(tc, test_email_change);
 	tcase_add_test(tc, test_invite_and_generate_link);
