@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <sodium.h>
@@ -273,6 +274,84 @@ START_TEST(test_contested_signup_drops_the_password)
 	ck_assert_int_eq(signin(NULL, "contested@example.com", "the owner's new one", "10.0.40.8"),
 	    200);
 	stack_set("auth", "confirm_email", "off");
+}
+END_TEST
+
+/* The whole .eml of the newest mail to address. */
+static char *
+mail_text(const char *address)
+{
+	struct mail m;
+	char path[1024];
+	FILE *f;
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	mail_read(address, &m);
+	ck_assert(m.count > 0);
+	snprintf(path, sizeof(path), "%s/mail/%s", getenv("FB_STACK_DIR"), m.name);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Templates from [mail] templates_dir, their values escaped in HTML. */
+START_TEST(test_mail_templates)
+{
+	static const char *const files[][2] = {
+		{ "signup.subject", "Welcome, {{email}}" },
+		{ "signup.txt",
+		    "Your code is {{code}}. Open {{link}} ({{site_url}}) as {{email}}.\n" },
+		{ "signup.html",
+		    "<p class=\"x\">Hello {{email}}: <a href=\"{{link}}\">go</a></p>" },
+	};
+	const char *addr = "o'hara&co@example.com";
+	char dir[512], path[700], *eml, *html, *p, decoded[4096];
+	unsigned char bin[4096];
+	struct http_resp r;
+	size_t n;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/templates", getenv("FB_STACK_DIR"));
+	mkdir(dir, 0755);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+		ck_assert_ptr_nonnull(f = fopen(path, "w"));
+		fputs(files[i][1], f);
+		fclose(f);
+	}
+	stack_set("mail", "templates_dir", dir);
+	stack_set("auth", "confirm_email", "on");
+	post(&r, "/auth/signup", NULL, "10.0.40.9", "{\"email\":\"%s\",\"password\":\"%s\"}", addr,
+	    PASSWORD);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	eml = mail_text(addr);
+	ck_assert_ptr_nonnull(strstr(eml, "Subject: Welcome, o'hara&co@example.com"));
+	ck_assert_ptr_nonnull(strstr(eml, "multipart/alternative"));
+	/* The text part as written, with the code and the link. */
+	ck_assert_ptr_nonnull(strstr(eml, "Your code is "));
+	ck_assert_ptr_nonnull(strstr(eml, "as o'hara&co@example.com."));
+	ck_assert_ptr_nonnull(strstr(eml, "/api/v1/auth/verify?type=signup&token="));
+	/* The HTML part, in base64: the address escaped. */
+	html = strstr(eml, "Content-Type: text/html");
+	ck_assert_ptr_nonnull(html);
+	ck_assert_ptr_nonnull(p = strstr(html, "\r\n\r\n"));
+	p += 4;
+	ck_assert_int_eq(sodium_base642bin(bin, sizeof(bin) - 1, p, strcspn(p, "-"), "\r\n", &n,
+	                     NULL, sodium_base64_VARIANT_ORIGINAL),
+	    0);
+	memcpy(decoded, bin, n);
+	decoded[n] = '\0';
+	ck_assert_msg(strstr(decoded, "Hello o&#39;hara&amp;co@example.com:") != NULL, "%s",
+	    decoded);
+	ck_assert_ptr_nonnull(strstr(decoded, "<p class=\"x\">"));
+	ck_assert_ptr_nonnull(strstr(decoded, "type=signup&amp;token="));
+	free(eml);
+	stack_set("auth", "confirm_email", "off");
+	stack_set("mail", "templates_dir", "");
 }
 END_TEST
 
@@ -579,6 +658,7 @@ auth_flows_tcase(void)
 	tcase_add_checked_fixture(tc, confirm_off, NULL);
 	tcase_add_test(tc, test_confirm_by_link_and_code);
 	tcase_add_test(tc, test_contested_signup_drops_the_password);
+	tcase_add_test(tc, test_mail_templates);
 	tcase_add_test(tc, test_recover_by_link_and_code);
 	tcase_add_test(tc, test_email_change);
 	tcase_add_test(tc, test_invite_and_generate_link);
