@@ -156,9 +156,9 @@ respond_body(struct request *r, int status, struct db_result *res)
 }
 
 /*
- * A counted read answers 206 when it holds only part of the rows and 416
- * (PGRST103) when its offset lies beyond them, as PostgREST does; not
- * counted (the total unknown), 200.
+ * A counted HEAD answers 206 when the read holds only part of the rows and
+ * 416 (PGRST103) when its offset lies beyond them, as PostgREST does; not
+ * counted (the total unknown), 200.  GET keeps /api/v1's 200.
  */
 static int
 read_status(struct request *r, const struct tctx *c, const char *id, long n, const char *total,
@@ -167,7 +167,7 @@ read_status(struct request *r, const struct tctx *c, const char *id, long n, con
 	long all;
 
 	*status = 200;
-	if (total == NULL || id != NULL || c->singular)
+	if (total == NULL || id != NULL || c->singular || r->method != HTTP_HEAD)
 		return 0;
 	all = atol(total);
 	if (c->plan.offset > all) {

@@ -167,6 +167,23 @@ like_pattern(struct parser *p, const char *v)
 	return out;
 }
 
+static int
+parse_is(struct parser *p, struct filter *f, const char *s, const char *context)
+{
+	static const char *const names[] = { [IS_NULL] = "null",
+		[IS_NOT_NULL] = "not_null",
+		[IS_TRUE] = "true",
+		[IS_FALSE] = "false",
+		[IS_UNKNOWN] = "unknown" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i]) == 0) {
+			f->is = (enum filter_is)i;
+			return 0;
+		}
+	return fail(p, "\"is\" takes null, not_null, true, false or unknown: \"%s\"", context);
+}
+
 static bool
 takes_quantifier(enum filter_op op)
 {
@@ -259,20 +276,7 @@ parse_op_expr(struct parser *p, int col, const char *expr, bool in_group, const 
 
 	switch (f->op) {
 	case FOP_IS:
-		if (strcasecmp(s, "null") == 0)
-			f->is = IS_NULL;
-		else if (strcasecmp(s, "not_null") == 0)
-			f->is = IS_NOT_NULL;
-		else if (strcasecmp(s, "true") == 0)
-			f->is = IS_TRUE;
-		else if (strcasecmp(s, "false") == 0)
-			f->is = IS_FALSE;
-		else if (strcasecmp(s, "unknown") == 0)
-			f->is = IS_UNKNOWN;
-		else
-			return fail(p,
-			    "\"is\" takes null, not_null, true, false or unknown: \"%s\"", context);
-		return 0;
+		return parse_is(p, f, s, context);
 	case FOP_IN: {
 		size_t n = strlen(s);
 		const char **items;

@@ -64,6 +64,17 @@ pattern_op(enum filter_op op)
 	                      : " ~* ";
 }
 
+/* f's list as one bound array literal. */
+static void
+put_list(struct sql_query *q, const struct filter *f)
+{
+	struct strbuf list;
+
+	strbuf_init(&list, q->arena, 64);
+	strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
+	put_param(q, list.data);
+}
+
 /* col op ANY|ALL($n::type[]): the list is one bound array literal. */
 static void
 put_quantified(struct sql_query *q, const struct sc_table *t, const struct filter *f,
@@ -71,7 +82,6 @@ put_quantified(struct sql_query *q, const struct sc_table *t, const struct filte
 {
 	const struct sc_column *c = &t->columns[f->column];
 	bool pattern = f->op >= FOP_LIKE && f->op <= FOP_IMATCH;
-	struct strbuf list;
 
 	put_column(q, t, f->column);
 	if (pattern && !is_text_like(c))
@@ -81,10 +91,39 @@ put_quantified(struct sql_query *q, const struct sc_table *t, const struct filte
 	else
 		strbuf_printf(&q->sql, " %s ", cmp);
 	strbuf_puts(&q->sql, f->quant == QUANT_ANY ? "ANY(" : "ALL(");
-	strbuf_init(&list, q->arena, 64);
-	strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
-	put_param(q, list.data);
+	put_list(q, f);
 	strbuf_printf(&q->sql, "::%s[])", pattern ? "text" : c->type);
+}
+
+/* col @@ to_tsquery(...): a column that is not a tsvector goes through
+ * to_tsvector, with the same configuration. */
+static void
+put_fts(struct sql_query *q, const struct sc_table *t, const struct filter *f)
+{
+	static const char *const tsq[] = { [FOP_FTS] = "to_tsquery",
+		[FOP_PLFTS] = "plainto_tsquery",
+		[FOP_PHFTS] = "phraseto_tsquery",
+		[FOP_WFTS] = "websearch_to_tsquery" };
+	const struct sc_column *c = &t->columns[f->column];
+
+	if (strcmp(c->typname, "tsvector") == 0) {
+		put_column(q, t, f->column);
+	} else {
+		strbuf_puts(&q->sql, "to_tsvector(");
+		if (f->fts_config != NULL) {
+			put_param(q, f->fts_config);
+			strbuf_puts(&q->sql, "::regconfig, ");
+		}
+		put_column(q, t, f->column);
+		strbuf_puts(&q->sql, "::text)");
+	}
+	strbuf_printf(&q->sql, " @@ %s(", tsq[f->op]);
+	if (f->fts_config != NULL) {
+		put_param(q, f->fts_config);
+		strbuf_puts(&q->sql, "::regconfig, ");
+	}
+	put_param(q, f->value);
+	strbuf_putc(&q->sql, ')');
 }
 
 static void
@@ -105,10 +144,6 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 		[FOP_NXL] = "&>",
 		[FOP_NXR] = "&<",
 		[FOP_ADJ] = "-|-" };
-	static const char *const tsq[] = { [FOP_FTS] = "to_tsquery",
-		[FOP_PLFTS] = "plainto_tsquery",
-		[FOP_PHFTS] = "phraseto_tsquery",
-		[FOP_WFTS] = "websearch_to_tsquery" };
 	static const char *const is_sql[] = { [IS_NULL] = "IS NULL",
 		[IS_NOT_NULL] = "IS NOT NULL",
 		[IS_TRUE] = "IS TRUE",
@@ -151,13 +186,7 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_IN:
 		put_column(q, t, f->column);
 		strbuf_puts(&q->sql, " = ANY(");
-		{
-			struct strbuf list;
-
-			strbuf_init(&list, q->arena, 64);
-			strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
-			put_param(q, list.data);
-		}
+		put_list(q, f);
 		strbuf_printf(&q->sql, "::%s[])", c->type);
 		break;
 	case FOP_IS:
@@ -173,24 +202,7 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_PLFTS:
 	case FOP_PHFTS:
 	case FOP_WFTS:
-		if (strcmp(c->typname, "tsvector") == 0) {
-			put_column(q, t, f->column);
-		} else {
-			strbuf_puts(&q->sql, "to_tsvector(");
-			if (f->fts_config != NULL) {
-				put_param(q, f->fts_config);
-				strbuf_puts(&q->sql, "::regconfig, ");
-			}
-			put_column(q, t, f->column);
-			strbuf_puts(&q->sql, "::text)");
-		}
-		strbuf_printf(&q->sql, " @@ %s(", tsq[f->op]);
-		if (f->fts_config != NULL) {
-			put_param(q, f->fts_config);
-			strbuf_puts(&q->sql, "::regconfig, ");
-		}
-		put_param(q, f->value);
-		strbuf_putc(&q->sql, ')');
+		put_fts(q, t, f);
 		break;
 	}
 }

@@ -352,8 +352,9 @@ START_TEST(test_head_counts)
 	ck_assert_uint_eq(r.len, 0);
 	expect_header(&r, "Content-Range", "0-1/4");
 	http_resp_free(&r);
+	/* GET keeps /api/v1's 200 for the same read. */
 	call(&r, "GET", "/tables/reservations?order=id&limit=2", service, NULL, count);
-	ck_assert_int_eq(r.status, 206);
+	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(ids_of(&r, "id"), "1,2");
 	expect_header(&r, "Content-Range", "0-1/4");
 	http_resp_free(&r);
@@ -383,12 +384,13 @@ START_TEST(test_head_counts)
 	http_resp_free(&r);
 
 	/* An offset beyond the rows. */
-	call(&r, "GET", "/tables/reservations?offset=10", service, NULL, count);
-	assert_error(&r, 416, "PGRST103");
-	expect_header(&r, "Content-Range", "*/4");
-	http_resp_free(&r);
 	call(&r, "HEAD", "/tables/reservations?offset=10", service, NULL, count);
 	ck_assert_int_eq(r.status, 416);
+	expect_header(&r, "Content-Range", "*/4");
+	http_resp_free(&r);
+	call(&r, "GET", "/tables/reservations?offset=10", service, NULL, count);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "[]");
 	http_resp_free(&r);
 }
 END_TEST

@@ -1,6 +1,7 @@
 // The tables API through postgrest-js (what supabase-js uses), pointed at
 // /api/v1/tables: selects with filters, counts, single objects, inserts,
-// upserts, updates and deletes.  FB_URL and TOKEN (a service token) come
+// upserts, updates and deletes; range and quantified operators, plans and
+// schema profiles.  FB_URL and TOKEN (a service token) come
 // from the environment; any mismatch exits non-zero with the reason.
 'use strict';
 const { PostgrestClient } = require('@supabase/postgrest-js');
@@ -50,6 +51,42 @@ async function main() {
 
   r = await db.from('categories').delete().in('id', [900, 901]).select();
   check('delete with representation', !r.error && r.data.length === 2, r);
+
+  // PostgREST 12 conformance: range operators, quantified like, upsert
+  // answers, plans, profiles.
+  r = await db.from('reservations').select('id').rangeLt('age_range', '[2,25)');
+  check('rangeLt', !r.error && r.data.length === 1 && r.data[0].id === 1, r);
+  r = await db.from('reservations').select('id').rangeGt('age_range', '[2,25)').order('id');
+  check('rangeGt', !r.error && r.data.map((x) => x.id).join() === '2,3', r);
+  r = await db.from('reservations').select('id').rangeAdjacent('age_range', '[2,25)').order('id');
+  check('rangeAdjacent', !r.error && r.data.map((x) => x.id).join() === '1,2,3', r);
+  r = await db.from('reservations').select('id').overlaps('age_range', '[2,25)');
+  check('overlaps on a range', !r.error && r.data.map((x) => x.id).join() === '4', r);
+  r = await db.from('reservations').select('id').likeAnyOf('who', ['%supa%', '%kiwi%']).order('id');
+  check('likeAnyOf', !r.error && r.data.map((x) => x.id).join() === '1,2', r);
+  r = await db.from('reservations').select('id').likeAllOf('who', ['%i%', '%w%']).order('id');
+  check('likeAllOf', !r.error && r.data.map((x) => x.id).join() === '2,3', r);
+  r = await db.from('reservations').select('id', { count: 'exact', head: true }).limit(2);
+  check('head count, partial', !r.error && r.count === 4 && r.status === 206, r);
+
+  r = await db.from('upsert_items').upsert([{ id: 900, code: 'js1', qty: 1 }]).select();
+  check('upsert inserts', !r.error && r.status === 201 && r.data[0].qty === 1, r);
+  r = await db.from('upsert_items').upsert({ id: 901, code: 'js1', qty: 2 }, { onConflict: 'code' }).select();
+  check('upsert on another key answers the row', !r.error && r.data.length === 1 && r.data[0].id === 901 && r.data[0].qty === 2, r);
+  r = await db.from('upsert_items').upsert({ id: 901, code: 'js1', qty: 3 }, { ignoreDuplicates: true }).select();
+  check('ignoreDuplicates answers no row', !r.error && r.data.length === 0, r);
+  r = await db.from('upsert_items').delete({ count: 'exact' }).eq('code', 'js1');
+  check('delete counts', !r.error && r.count === 1, r);
+
+  r = await db.from('reservations').select('id').eq('who', 'supabot').explain();
+  check('explain (text)', !r.error && typeof r.data === 'string' && r.data.includes('reservation'), r);
+  r = await db.from('reservations').select('id').explain({ format: 'json', analyze: true });
+  check('explain (json, analyze)', !r.error && Array.isArray(r.data) && r.data[0].Plan !== undefined, r);
+
+  r = await db.schema('extra').from('thing').select('id,v');
+  check('schema profile', !r.error && r.data.length >= 1 && r.data[0].v === 'elsewhere', r);
+  r = await db.schema('nope').from('thing').select('id');
+  check('unknown schema profile', r.error && r.error.code === 'PGRST106' && r.status === 406, r);
 
   r = await db.from('no_such_table').select();
   check('unknown table is an error', r.error && r.status === 404, r);
