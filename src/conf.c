@@ -120,7 +120,8 @@ static const struct conf_key conf_keys[] = {
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },
 	{ "cors", "allowed_headers", T_STRING, F(cors_allowed_headers),
 	    "Authorization, Content-Type, Prefer, Range, Accept, X-Request-Id, "
-	    "X-Client-Info, Apikey, X-Upsert, X-Metadata, Cache-Control",
+	    "X-Client-Info, Apikey, X-Upsert, X-Metadata, Cache-Control, Accept-Profile, "
+	    "Content-Profile",
 	    0, 1024 },
 	{ "cors", "max_age", T_INT, F(cors_max_age), "600", 0, 86400 },
 	{ "cors", "allow_credentials", T_BOOL, F(cors_allow_credentials), "false", 0, 0 },
