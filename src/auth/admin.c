@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "auth/body.h"
+#include "auth/reply.h"
 #include "auth/password.h"
 #include "db.h"
 #include "handlers.h"
@@ -31,7 +32,6 @@
 #include "token.h"
 
 /* The role the auth functions run as (migration 0003). */
-#define AUTH_ROLE "fluxbase_auth"
 /* Longest e-mail filter of a listing: an address is at most 254 bytes. */
 #define ADMIN_FILTER_MAX 254
 

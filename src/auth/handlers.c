@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/body.h"
 #include "auth/fields.h"
 #include "auth/linkmail.h"
 #include "auth/password.h"
@@ -39,95 +40,6 @@ static const struct conflict user_exists = {
 };
 
 /* ---- request pieces ------------------------------------------------------ */
-
-static void
-put_json(void *o)
-{
-	json_object_put(o);
-}
-
-/*
- * The JSON object body (see jsonbody.h); freed with the request.  NULL
- * when the answer is already set.
- */
-static struct json_object *
-auth_body(struct request *r, const char *const *allowed, const char *const *forbidden)
-{
-	const char *body;
-	size_t len;
-	struct json_object *o;
-	struct body_error e;
-
-	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
-		return NULL;
-	if ((o = json_body_object(body, len, allowed, forbidden, &e)) == NULL) {
-		response_body_error(r, &e);
-		return NULL;
-	}
-	arena_on_reset(r->arena, put_json, o);
-	return o;
-}
-
-/* A string field: 1 present, 0 absent, -1 wrong type (400 set). */
-static int
-field_string(struct request *r, struct json_object *o, const char *key, const char **out,
-    size_t *len)
-{
-	struct body_error e;
-	int rc = json_body_string(o, key, out, len, &e);
-
-	if (rc < 0)
-		response_body_error(r, &e);
-	return rc;
-}
-
-/* The user_metadata field as JSON text: 1 present, 0 absent, -1 bad. */
-static int
-field_metadata(struct request *r, struct json_object *o, const char **out)
-{
-	struct body_error e;
-	const char *text;
-	int rc = json_body_object_text(o, "user_metadata", JSON_METADATA_MAX, &text, &e);
-
-	*out = NULL;
-	if (rc < 0)
-		response_body_error(r, &e);
-	else if (rc > 0)
-		*out = arena_strdup(r->arena, text);
-	return rc;
-}
-
-static int
-email_field(struct request *r, struct json_object *o, const char **email, bool required)
-{
-	int rc = field_string(r, o, "email", email, NULL);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		if (!required)
-			return 0;
-		response_error(r, 400, "VALIDATION", "email is required");
-		return -1;
-	}
-	if (!auth_email_is_valid(*email)) {
-		response_error(r, 400, "VALIDATION", "email is not a valid address");
-		return -1;
-	}
-	return 1;
-}
-
-/* A new password must be strong enough: 0, or -1 with 400 set. */
-static int
-new_password_check(struct request *r, const char *password, size_t len)
-{
-	const char *why = password_check_strength(r->conf, password, len);
-
-	if (why == NULL)
-		return 0;
-	return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
-	    r->conf->password_min_length);
-}
 
 /* What an email and a password are for: a new account, or signing in. */
 enum credentials_use { CREDENTIALS_SIGNUP, CREDENTIALS_SIGNIN };
@@ -159,15 +71,15 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 		return -1;
 	if (signup && !r->conf->signup_enabled)
 		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
-	if ((c->body = auth_body(r, signup ? signup_fields : signin_fields, NULL)) == NULL ||
-	    email_field(r, c->body, &c->email, true) < 0)
+	if ((c->body = auth_body_read(r, signup ? signup_fields : signin_fields, NULL)) == NULL ||
+	    auth_body_email(r, c->body, &c->email, true) < 0)
 		return -1;
-	if ((rc = field_string(r, c->body, "password", &c->password, &c->password_len)) < 0)
+	if ((rc = auth_body_string(r, c->body, "password", &c->password, &c->password_len)) < 0)
 		return -1;
 	if (rc == 0)
 		return response_error(r, 400, "VALIDATION", "password is required");
 	if (signup)
-		return new_password_check(r, c->password, c->password_len);
+		return auth_body_new_password(r, c->password, c->password_len);
 	if (c->password_len > PASSWORD_MAX_BYTES)
 		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	return 0;
@@ -189,7 +101,7 @@ signup_unconfirmed(struct request *r, const struct credentials *c, const char *m
 	struct db_result *res;
 	struct link l;
 
-	if (field_string(r, c->body, "redirect_to", &redirect, NULL) < 0 ||
+	if (auth_body_string(r, c->body, "redirect_to", &redirect, NULL) < 0 ||
 	    (redirect != NULL && !auth_redirect_allowed(r->conf->redirect_allow_list, redirect)))
 		return redirect != NULL
 		    ? response_error(r, 400, "VALIDATION", "redirect_to is not an allowed URL")
@@ -232,7 +144,8 @@ auth_signup(struct request *r)
 	struct db_result *res;
 	int rc;
 
-	if (auth_credentials(r, CREDENTIALS_SIGNUP, &c) < 0 || field_metadata(r, c.body, &meta) < 0)
+	if (auth_credentials(r, CREDENTIALS_SIGNUP, &c) < 0 ||
+	    auth_body_metadata(r, c.body, "user_metadata", &meta) < 0)
 		return -1;
 	if (password_hash(r->conf, c.password, c.password_len, hash) < 0)
 		return -1;
@@ -340,8 +253,8 @@ auth_refresh(struct request *r)
 
 	if (auth_rate_limited(r, "refresh", NULL, r->conf->rate_limit_refresh) < 0)
 		return -1;
-	if ((o = auth_body(r, allowed, NULL)) == NULL ||
-	    (rc = field_string(r, o, "refresh_token", &token, NULL)) < 0)
+	if ((o = auth_body_read(r, allowed, NULL)) == NULL ||
+	    (rc = auth_body_string(r, o, "refresh_token", &token, NULL)) < 0)
 		return -1;
 	if (rc == 0)
 		return response_error(r, 400, "VALIDATION", "refresh_token is required");
@@ -424,7 +337,7 @@ auth_user_update(struct request *r)
 	static const char *const allowed[] = { "email", "password", "user_metadata", NULL };
 	static const char *const forbidden[] = { "role", "app_metadata", "email_verified", "id",
 		NULL };
-	struct json_object *o = auth_body(r, allowed, forbidden);
+	struct json_object *o = auth_body_read(r, allowed, forbidden);
 	const char *email = NULL, *password, *meta;
 	char hash[crypto_pwhash_STRBYTES], ttl[16], interval[16];
 	struct db_result *res;
@@ -432,12 +345,13 @@ auth_user_update(struct request *r)
 	size_t plen;
 	int has_pw;
 
-	if (o == NULL || email_field(r, o, &email, false) < 0 ||
-	    (has_pw = field_string(r, o, "password", &password, &plen)) < 0 ||
-	    field_metadata(r, o, &meta) < 0 || (email != NULL && link_public_url_check(r) < 0))
+	if (o == NULL || auth_body_email(r, o, &email, false) < 0 ||
+	    (has_pw = auth_body_string(r, o, "password", &password, &plen)) < 0 ||
+	    auth_body_metadata(r, o, "user_metadata", &meta) < 0 ||
+	    (email != NULL && link_public_url_check(r) < 0))
 		return -1;
 	if (has_pw) {
-		if (new_password_check(r, password, plen) < 0 ||
+		if (auth_body_new_password(r, password, plen) < 0 ||
 		    password_hash(r->conf, password, plen, hash) < 0)
 			return -1;
 	}
