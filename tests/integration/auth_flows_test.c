@@ -567,22 +567,30 @@ enum_call(struct http_resp *r, const char *path, const char *email, const char *
 		post(r, path, NULL, ip, "{\"email\":\"%s\"}", email);
 }
 
-/* Known and unknown: the same answer, medians of interleaved pairs within 20 %. */
-static void
-same_answer(const char *path, const char *unknown_prefix, int subnet)
+/*
+ * Known and unknown: the same answer, and the same time: the median of the
+ * ratios of interleaved pairs within 20 % (a pair shares the machine's
+ * load of its moment).  Requests of a few milliseconds on a machine that
+ * runs other suites at the same time can be pushed past that by chance:
+ * up to three attempts, each with fresh unknown addresses and the links'
+ * throttle reset; a real difference fails them all.
+ */
+static double
+pairs_ratio(const char *path, const char *unknown_prefix, int subnet, int attempt)
 {
 	enum { ROUNDS = 21 };
-	double ta[ROUNDS], tb[ROUNDS];
+	double ta[ROUNDS], tb[ROUNDS], ratio[ROUNDS];
 	struct http_resp a, b;
 
 	for (int i = 0; i < ROUNDS; i++) {
 		char ip[32], known[128], unknown[128];
 
 		snprintf(known, sizeof(known), "enum-%02d@example.com", i);
-		snprintf(unknown, sizeof(unknown), "%s-%02d@example.com", unknown_prefix, i);
-		snprintf(ip, sizeof(ip), "10.%d.1.%d", subnet, i + 1);
+		snprintf(unknown, sizeof(unknown), "%s%d-%02d@example.com", unknown_prefix, attempt,
+		    i);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", subnet, 1 + 2 * attempt, i + 1);
 		enum_call(&a, path, known, ip);
-		snprintf(ip, sizeof(ip), "10.%d.2.%d", subnet, i + 1);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", subnet, 2 + 2 * attempt, i + 1);
 		enum_call(&b, path, unknown, ip);
 		ck_assert_msg(a.status == 200 && b.status == 200, "%s: %ld vs %ld", path, a.status,
 		    b.status);
@@ -595,16 +603,35 @@ same_answer(const char *path, const char *unknown_prefix, int subnet)
 			    "%s\n%s", a.body, b.body);
 		ta[i] = a.seconds;
 		tb[i] = b.seconds;
+		ratio[i] = b.seconds / (a.seconds > 0 ? a.seconds : 1e-6);
 		http_resp_free(&a);
 		http_resp_free(&b);
 	}
 	qsort(ta, ROUNDS, sizeof(double), cmp_double);
 	qsort(tb, ROUNDS, sizeof(double), cmp_double);
-	fprintf(stderr, "%s medians: known %.4f s, unknown %.4f s\n", path, ta[ROUNDS / 2],
-	    tb[ROUNDS / 2]);
-	ck_assert_msg(tb[ROUNDS / 2] > ta[ROUNDS / 2] * 0.8 &&
-	        tb[ROUNDS / 2] < ta[ROUNDS / 2] * 1.2,
-	    "%s: median known %.4fs, unknown %.4fs", path, ta[ROUNDS / 2], tb[ROUNDS / 2]);
+	qsort(ratio, ROUNDS, sizeof(double), cmp_double);
+	fprintf(stderr, "%s medians: known %.4f s, unknown %.4f s, unknown/known %.2f\n", path,
+	    ta[ROUNDS / 2], tb[ROUNDS / 2], ratio[ROUNDS / 2]);
+	return ratio[ROUNDS / 2];
+}
+
+static void
+same_answer(const char *path, const char *unknown_prefix, int subnet)
+{
+	double ratios[3];
+	int n = 0;
+
+	do {
+		if (n > 0)
+			psql(
+			    "UPDATE auth.magic_links SET created_at = created_at - interval '1 hour'"
+			    " WHERE email LIKE 'enum-%'");
+		ratios[n] = pairs_ratio(path, unknown_prefix, subnet, n);
+		if (ratios[n] > 0.8 && ratios[n] < 1.2)
+			return;
+	} while (++n < 3);
+	ck_abort_msg("%s: median ratio unknown/known %.2f, %.2f, %.2f", path, ratios[0], ratios[1],
+	    ratios[2]);
 }
 
 START_TEST(test_no_enumeration)
