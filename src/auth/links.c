@@ -87,44 +87,45 @@ links_request(struct request *r, const char *type, const char *email, const char
 	return 0;
 }
 
-int
-auth_magiclink(struct request *r)
+/*
+ * A link asked for by address ({email, redirect_to?}): the client's rate
+ * limit, the body, the target address's rate limit, then the link of
+ * type, mailed or not; the answer is message either way.
+ */
+static int
+links_by_address(struct request *r, const char *action, const char *type,
+    enum throttled_answer throttled, const char *message)
 {
 	static const char *const allowed[] = { "email", "redirect_to", NULL };
 	struct json_object *o;
 	const char *email, *redirect;
+	char per_address[32];
 
-	if (auth_rate_limited(r, "magiclink", NULL, r->conf->rate_limit_magiclink) < 0)
+	if (auth_rate_limited(r, action, NULL, r->conf->rate_limit_magiclink) < 0)
 		return -1;
 	if ((o = auth_body_read(r, allowed, NULL)) == NULL ||
 	    auth_body_email(r, o, &email, true) < 0 ||
 	    auth_body_string(r, o, "redirect_to", &redirect, NULL) < 0 ||
 	    links_redirect_check(r, redirect) < 0 || link_public_url_check(r) < 0)
 		return -1;
-	if (auth_rate_limited(r, "magiclink@", email, r->conf->rate_limit_magiclink) < 0 ||
-	    links_request(r, "magiclink", email, redirect, THROTTLED_429) < 0)
+	snprintf(per_address, sizeof(per_address), "%s@", action);
+	if (auth_rate_limited(r, per_address, email, r->conf->rate_limit_magiclink) < 0 ||
+	    links_request(r, type, email, redirect, throttled) < 0)
 		return -1;
-	return auth_reply_message(r, sent_text);
+	return auth_reply_message(r, message);
+}
+
+int
+auth_magiclink(struct request *r)
+{
+	return links_by_address(r, "magiclink", "magiclink", THROTTLED_429, sent_text);
 }
 
 int
 auth_recover(struct request *r)
 {
-	static const char *const allowed[] = { "email", "redirect_to", NULL };
-	struct json_object *o;
-	const char *email, *redirect;
-
-	if (auth_rate_limited(r, "recover", NULL, r->conf->rate_limit_magiclink) < 0)
-		return -1;
-	if ((o = auth_body_read(r, allowed, NULL)) == NULL ||
-	    auth_body_email(r, o, &email, true) < 0 ||
-	    auth_body_string(r, o, "redirect_to", &redirect, NULL) < 0 ||
-	    links_redirect_check(r, redirect) < 0 || link_public_url_check(r) < 0)
-		return -1;
-	if (auth_rate_limited(r, "recover@", email, r->conf->rate_limit_magiclink) < 0 ||
-	    links_request(r, "recovery", email, redirect, THROTTLED_SILENT) < 0)
-		return -1;
-	return auth_reply_message(r, "If this address has an account, a link is on its way");
+	return links_by_address(r, "recover", "recovery", THROTTLED_SILENT,
+	    "If this address has an account, a link is on its way");
 }
 
 int
