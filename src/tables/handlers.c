@@ -196,6 +196,10 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	c->opts.id = id;
 	if (id != NULL)
 		c->opts.body = SQL_BODY_OBJECT;
+	if (tables_geojson_media(r, c->t, &c->plan, &c->opts.geojson_fn) < 0)
+		return -1;
+	if (c->opts.geojson_fn != NULL)
+		c->opts.body = SQL_BODY_GEOJSON;
 	sql_init(&q, r->arena);
 	sql_build_read(&q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
@@ -215,6 +219,8 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 		    arena_printf(r->arena, "*/%s", total ? total : "*"));
 	tables_preference_applied(r, &c->prefer, false);
 	respond_body(r, status, res);
+	if (c->opts.body == SQL_BODY_GEOJSON)
+		r->resp.content_type = TABLES_GEOJSON_TYPE;
 	return 0;
 }
 

@@ -175,6 +175,55 @@ tables_plan_respond(struct request *r, const struct plan_media *pm, struct db_re
 	    : "application/vnd.pgrst.plan+text; for=\"application/json\"; charset=utf-8";
 }
 
+static bool
+is_geo(const struct sc_column *c)
+{
+	return strcmp(c->typname, "geometry") == 0 || strcmp(c->typname, "geography") == 0;
+}
+
+/* The first geometry or geography column p reads, or -1. */
+static int
+geo_column(const struct sc_table *t, const struct plan *p)
+{
+	for (int i = 0; i < t->ncolumns; i++) {
+		bool read = p->select == NULL;
+
+		for (int k = 0; k < p->nselect && !read; k++)
+			read = p->select[k].column < 0 || p->select[k].column == i;
+		if (read && is_geo(&t->columns[i]))
+			return i;
+	}
+	return -1;
+}
+
+int
+tables_geojson_media(struct request *r, const struct sc_table *t, const struct plan *p,
+    const char **fn)
+{
+	const char *accept = request_header(r, "Accept");
+	const char *type, *dot = NULL;
+	int col;
+
+	*fn = NULL;
+	if (accept == NULL || strstr(accept, "application/geo+json") == NULL)
+		return 0;
+	if ((col = geo_column(t, p)) < 0)
+		return response_error_detail(r, 406, "PGRST107",
+		    "None of these media types are available: application/geo+json",
+		    arena_printf(r->arena, "The columns read of %s hold no geometry or geography",
+		        t->url_name),
+		    NULL);
+	/* format_type() qualifies the type when its schema is off the search
+	 * path; PostGIS's functions live in the same schema as its types. */
+	type = t->columns[col].type;
+	for (size_t i = 0, n = strcspn(type, "("); i < n; i++)
+		if (type[i] == '.')
+			dot = type + i;
+	*fn = dot == NULL ? "st_asgeojson"
+	                  : arena_printf(r->arena, "%.*s.st_asgeojson", (int)(dot - type), type);
+	return 0;
+}
+
 /* Percent-encodes everything but RFC 3986's unreserved characters. */
 static void
 put_encoded(struct strbuf *sb, const char *s)

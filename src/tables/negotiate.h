@@ -1,8 +1,9 @@
 /*
  * negotiate.h - what a table request asks of its answer, beyond the query:
  * the schema (Accept-Profile / Content-Profile), a plan instead of rows
- * (Accept: application/vnd.pgrst.plan), the Location of a created row and
- * the Preference-Applied header.  PostgREST 12's headers, read the same way.
+ * (Accept: application/vnd.pgrst.plan), GeoJSON (application/geo+json),
+ * the Location of a created row and the Preference-Applied header.
+ * PostgREST 12's headers, read the same way.
  */
 #ifndef FLUXBASE_TABLES_NEGOTIATE_H
 #define FLUXBASE_TABLES_NEGOTIATE_H
@@ -39,6 +40,17 @@ const char *tables_plan_sql(struct request *r, const struct plan_media *pm, cons
 /* Sets the answer from EXPLAIN's rows. */
 struct db_result;
 void tables_plan_respond(struct request *r, const struct plan_media *pm, struct db_result *res);
+
+#define TABLES_GEOJSON_TYPE "application/geo+json; charset=utf-8"
+
+/*
+ * Accept: application/geo+json.  *fn: NULL when not asked for, else
+ * PostGIS's ST_AsGeoJSON in the schema of the geometry column's type.
+ * -1 with 406 PGRST107 set when the columns read hold no geometry or
+ * geography (a table without one, or a database without PostGIS).
+ */
+int tables_geojson_media(struct request *r, const struct sc_table *t, const struct plan *p,
+    const char **fn);
 
 /* "path?pk=eq.v" from the JSON array of one written row's key columns,
  * or NULL. */

@@ -297,6 +297,15 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 	case SQL_BODY_NONE:
 		strbuf_puts(&q->sql, "NULL::text AS body FROM _fb_src");
 		break;
+	case SQL_BODY_GEOJSON:
+		/* As PostgREST 12: PostGIS makes each row a Feature (its first
+		 * geometry column the geometry, the others its properties). */
+		strbuf_printf(&q->sql,
+		    "pg_catalog.json_build_object('type', 'FeatureCollection', 'features',"
+		    " coalesce(pg_catalog.json_agg(%s(_fb_src)::json), '[]'))::text AS body"
+		    " FROM _fb_src",
+		    o->geojson_fn);
+		break;
 	}
 }
 

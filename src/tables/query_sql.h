@@ -6,7 +6,8 @@
  * Every statement answers one row of three columns:
  *   total  the count asked for with Prefer: count=..., or NULL
  *   n      the rows read or written
- *   body   the JSON text to send (an array, or one object)
+ *   body   the JSON text to send (an array, one object, or a GeoJSON
+ *          FeatureCollection PostGIS renders)
  */
 #ifndef FLUXBASE_TABLES_QUERY_SQL_H
 #define FLUXBASE_TABLES_QUERY_SQL_H
@@ -25,7 +26,7 @@ struct sql_query {
 	int cap;
 };
 
-enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE };
+enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE, SQL_BODY_GEOJSON };
 
 struct sql_opts {
 	enum sql_body body;
@@ -33,6 +34,9 @@ struct sql_opts {
 	enum prefer_count count;
 	long max_rows;
 	const char *id; /* primary-key value from /{id}, or NULL */
+	/* SQL_BODY_GEOJSON: PostGIS's ST_AsGeoJSON, qualified from the
+	 * schema cache (tables_geojson_media). */
+	const char *geojson_fn;
 };
 
 void sql_init(struct sql_query *q, struct arena *a);

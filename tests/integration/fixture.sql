@@ -127,3 +127,25 @@ CREATE TABLE ident_item (
   qty integer DEFAULT 7
 );
 CREATE TABLE upsert_item (id integer PRIMARY KEY, code text UNIQUE NOT NULL, qty integer DEFAULT 0);
+
+-- GeoJSON (application/geo+json, tables_conformance_test.c): a table with a
+-- PostGIS geometry column, when PostGIS can be loaded (script/setup
+-- installs it; without it the test skips).
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') THEN
+    CREATE EXTENSION IF NOT EXISTS postgis;
+    CREATE TABLE place (
+      id integer PRIMARY KEY,
+      name text NOT NULL,
+      kind text,
+      loc geometry(Point, 4326)
+    );
+    INSERT INTO place VALUES
+      (1, 'harbour', 'port', 'SRID=4326;POINT(1 2)'),
+      (2, 'lighthouse', 'tower', 'SRID=4326;POINT(3 4)'),
+      (3, 'mill', 'tower', 'SRID=4326;POINT(5 6)'),
+      (4, 'nowhere', NULL, NULL);
+    GRANT SELECT ON place TO anon;
+  END IF;
+END $$;

@@ -2,8 +2,9 @@
  * The tables API against PostgREST 12's documented behaviour, through
  * nginx: range and quantified operators (both filter grammars), upsert
  * answers, missing=default with identity and serial keys, counts on
- * writes and HEAD, Prefer semantics, profiles and plans.  The fixture's
- * reservation table is only read here, so its counts are stable.
+ * writes and HEAD, Prefer semantics, profiles, plans and GeoJSON.  The
+ * fixture's reservation and place tables are only read here, so their
+ * counts are stable.
  */
 #include "config.h"
 
@@ -590,6 +591,122 @@ START_TEST(test_plans)
 }
 END_TEST
 
+/* The features of a GeoJSON answer (200, application/geo+json, a
+ * FeatureCollection); the caller puts the array. */
+static struct json_object *
+geojson_features(struct http_resp *r, struct json_object **root)
+{
+	struct json_object *type, *features;
+
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	expect_header(r, "Content-Type", "application/geo+json; charset=utf-8");
+	*root = json_tokener_parse(r->body);
+	ck_assert_msg(*root != NULL && json_object_object_get_ex(*root, "type", &type) &&
+	        strcmp(json_object_get_string(type), "FeatureCollection") == 0 &&
+	        json_object_object_get_ex(*root, "features", &features) &&
+	        json_object_is_type(features, json_type_array),
+	    "not a FeatureCollection: %s", r->body);
+	return features;
+}
+
+/* Feature i: its properties as JSON text (keys sorted by json-c as given)
+ * and its geometry's. */
+static void
+expect_feature(struct json_object *features, size_t i, const char *properties, const char *geometry)
+{
+	struct json_object *f = json_object_array_get_idx(features, i), *v;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert(json_object_object_get_ex(f, "type", &v));
+	ck_assert_str_eq(json_object_get_string(v), "Feature");
+	ck_assert(json_object_object_get_ex(f, "properties", &v));
+	ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), properties);
+	ck_assert(json_object_object_get_ex(f, "geometry", &v));
+	/* No geometry: PostGIS 3.3 renders {"type":null}, later ones null. */
+	if (strcmp(geometry, "null") == 0 && v != NULL)
+		geometry = "{\"type\":null}";
+	ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), geometry);
+}
+
+/* place: 1 harbour port (1 2)  2 lighthouse tower (3 4)  3 mill tower (5 6)
+ * 4 nowhere, no kind, no location. */
+START_TEST(test_geojson)
+{
+	const char *geo[] = { "Accept: application/geo+json", NULL };
+	const char *paths[] = { "/tables/places?kind=eq.tower&order=id.desc",
+		"/tables/places?kind.eq=tower&order=id.desc" };
+	struct json_object *root, *features;
+	struct http_resp r;
+
+	tokens();
+	call(&r, "GET", "/tables/places?limit=1", service, NULL, NULL);
+	if (r.status == 404) {
+		/* No PostGIS on this machine: the fixture made no place table. */
+		fprintf(stderr, "tables_conformance: no PostGIS, GeoJSON not tested\n");
+		http_resp_free(&r);
+		return;
+	}
+	http_resp_free(&r);
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		call(&r, "GET", paths[i], alice, NULL, geo);
+		features = geojson_features(&r, &root);
+		ck_assert_uint_eq(json_object_array_length(features), 2);
+		expect_feature(features, 0, "{\"id\":3,\"name\":\"mill\",\"kind\":\"tower\"}",
+		    "{\"type\":\"Point\",\"coordinates\":[5,6]}");
+		expect_feature(features, 1, "{\"id\":2,\"name\":\"lighthouse\",\"kind\":\"tower\"}",
+		    "{\"type\":\"Point\",\"coordinates\":[3,4]}");
+		json_object_put(root);
+		expect_header(&r, "Content-Range", "0-1/*");
+		http_resp_free(&r);
+	}
+	/* select, limit and offset as for JSON; a row without a location. */
+	call(&r, "GET", "/tables/places?select=id,loc&order=id&limit=2&offset=2", service, NULL,
+	    geo);
+	features = geojson_features(&r, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 2);
+	expect_feature(features, 0, "{\"id\":3}", "{\"type\":\"Point\",\"coordinates\":[5,6]}");
+	expect_feature(features, 1, "{\"id\":4}", "null");
+	json_object_put(root);
+	http_resp_free(&r);
+	/* Nothing read: an empty collection. */
+	call(&r, "GET", "/tables/places?name=eq.atlantis", service, NULL, geo);
+	features = geojson_features(&r, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 0);
+	json_object_put(root);
+	http_resp_free(&r);
+	/* By key: one feature, or no row. */
+	call(&r, "GET", "/tables/places/1", service, NULL, geo);
+	features = geojson_features(&r, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 1);
+	expect_feature(features, 0, "{\"id\":1,\"name\":\"harbour\",\"kind\":\"port\"}",
+	    "{\"type\":\"Point\",\"coordinates\":[1,2]}");
+	json_object_put(root);
+	http_resp_free(&r);
+	call(&r, "GET", "/tables/places/99", service, NULL, geo);
+	assert_error(&r, 404, "NOT_FOUND");
+	http_resp_free(&r);
+
+	/* No geometry read: nothing PostGIS could make a Feature of. */
+	call(&r, "GET", "/tables/reservations", service, NULL, geo);
+	assert_error(&r, 406, "PGRST107");
+	http_resp_free(&r);
+	call(&r, "GET", "/tables/places?select=id,name", service, NULL, geo);
+	assert_error(&r, 406, "PGRST107");
+	http_resp_free(&r);
+
+	/* The JSON answer of the same table is unchanged. */
+	call(&r, "GET", "/tables/places?id=eq.2", service, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	expect_header(&r, "Content-Type", "application/json; charset=utf-8");
+	ck_assert_str_eq(r.body,
+	    "[{\"id\":2,\"name\":\"lighthouse\",\"kind\":\"tower\",\"loc\":{\"type\":\"Point\","
+	    "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4326\"}},"
+	    "\"coordinates\":[3,4]}}]");
+	http_resp_free(&r);
+}
+END_TEST
+
 TCase *
 tables_conformance_tcase(void)
 {
@@ -604,5 +721,6 @@ tables_conformance_tcase(void)
 	tcase_add_test(tc, test_prefer_semantics);
 	tcase_add_test(tc, test_profiles);
 	tcase_add_test(tc, test_plans);
+	tcase_add_test(tc, test_geojson);
 	return tc;
 }

@@ -1,7 +1,7 @@
 // The tables API through postgrest-js (what supabase-js uses), pointed at
 // /api/v1/tables: selects with filters, counts, single objects, inserts,
-// upserts, updates and deletes; range and quantified operators, plans and
-// schema profiles.  FB_URL and TOKEN (a service token) come
+// upserts, updates and deletes; range and quantified operators, plans,
+// GeoJSON and schema profiles.  FB_URL and TOKEN (a service token) come
 // from the environment; any mismatch exits non-zero with the reason.
 'use strict';
 const { PostgrestClient } = require('@supabase/postgrest-js');
@@ -82,6 +82,19 @@ async function main() {
   check('explain (text)', !r.error && typeof r.data === 'string' && r.data.includes('reservation'), r);
   r = await db.from('reservations').select('id').explain({ format: 'json', analyze: true });
   check('explain (json, analyze)', !r.error && Array.isArray(r.data) && r.data[0].Plan !== undefined, r);
+
+  // GeoJSON: the fixture's place table exists where PostGIS does.
+  r = await db.from('places').select('id').limit(1);
+  if (r.status === 404) {
+    console.log('skip geojson (no PostGIS)');
+  } else {
+    r = await db.from('places').select('id,name,loc').eq('kind', 'tower').order('id').geojson();
+    check('geojson', !r.error && r.data.type === 'FeatureCollection' && r.data.features.length === 2 &&
+      r.data.features[0].properties.name === 'lighthouse' &&
+      r.data.features[0].geometry.coordinates.join() === '3,4', r);
+    r = await db.from('reservations').select('id').geojson();
+    check('geojson without a geometry column', r.error && r.error.code === 'PGRST107' && r.status === 406, r);
+  }
 
   r = await db.schema('extra').from('thing').select('id,v');
   check('schema profile', !r.error && r.data.length >= 1 && r.data[0].v === 'elsewhere', r);
