@@ -423,6 +423,7 @@ main(void)
 	suite_add_tcase(s, modes_tcase());
 	suite_add_tcase(s, tables_tcase());
 	suite_add_tcase(s, tables_conformance_tcase());
+	suite_add_tcase(s, tables_media_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_tcase());

@@ -41,6 +41,7 @@ void load_wait(struct load *l, int *total, int *failed);
 TCase *modes_tcase(void);
 TCase *tables_tcase(void);
 TCase *tables_conformance_tcase(void);
+TCase *tables_media_tcase(void);
 TCase *auth_tcase(void);
 TCase *auth_flows_tcase(void);
 TCase *auth_admin_tcase(void);

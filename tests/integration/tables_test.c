@@ -17,20 +17,7 @@
 
 #include "client.h"
 #include "suites.h"
-
-static char service[2048], alice[2048], bob[2048];
-#define ALICE "11111111-1111-4111-8111-111111111111"
-#define BOB "22222222-2222-4222-8222-222222222222"
-
-static void
-tokens(void)
-{
-	if (service[0] == '\0') {
-		mint_token(service, sizeof(service), "service_role", NULL);
-		mint_token(alice, sizeof(alice), "authenticated", ALICE);
-		mint_token(bob, sizeof(bob), "authenticated", BOB);
-	}
-}
+#include "tables_client.h"
 
 /* psql as the owner; returns the first line of output. */
 static char *
@@ -50,84 +37,6 @@ sql(const char *query)
 	ck_assert_int_eq(pclose(p), 0);
 	out[strcspn(out, "\n")] = '\0';
 	return out;
-}
-
-/* One request; extra is a NULL-terminated header list (may be NULL). */
-static void
-call(struct http_resp *r, const char *method, const char *path, const char *token, const char *body,
-    const char *const *extra)
-{
-	const char *h[16];
-	char auth[2100];
-	int n = 0;
-
-	if (token != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		h[n++] = auth;
-	}
-	if (body != NULL)
-		h[n++] = "Content-Type: application/json";
-	for (; extra != NULL && *extra != NULL && n < 15; extra++)
-		h[n++] = *extra;
-	h[n] = NULL;
-	http_do(method, api_url(path), h, body, body ? strlen(body) : 0, r);
-}
-
-/* Sorted "id" values of a JSON array body, as "1,2,3". */
-static char *
-ids(const struct http_resp *r, const char *key)
-{
-	static char out[1024];
-	struct json_object *o = json_tokener_parse(r->body);
-	long v[256];
-	size_t n;
-
-	ck_assert_msg(o != NULL && json_object_is_type(o, json_type_array), "not an array: %s",
-	    r->body);
-	n = json_object_array_length(o);
-	ck_assert_uint_le(n, 256);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(o, i), *x;
-
-		ck_assert(json_object_object_get_ex(e, key, &x));
-		v[i] = json_object_get_int64(x);
-	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (v[j] < v[i]) {
-				long t = v[i];
-
-				v[i] = v[j];
-				v[j] = t;
-			}
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%ld", i ? "," : "", v[i]);
-	json_object_put(o);
-	return out;
-}
-
-static char *
-get_ids(const char *path)
-{
-	struct http_resp r;
-	static char out[1024];
-
-	call(&r, "GET", path, service, NULL, NULL);
-	ck_assert_msg(r.status == 200, "%s: %ld %s", path, r.status, r.body);
-	snprintf(out, sizeof(out), "%s", ids(&r, "id"));
-	http_resp_free(&r);
-	return out;
-}
-
-static void
-expect_header(const struct http_resp *r, const char *name, const char *value)
-{
-	char *v = http_header(r, name);
-
-	ck_assert_msg(v != NULL && strcmp(v, value) == 0, "%s: got %s, wanted %s", name,
-	    v ? v : "(none)", value);
-	free(v);
 }
 
 START_TEST(test_read_select_order_paging)
@@ -151,12 +60,12 @@ START_TEST(test_read_select_order_paging)
 	http_resp_free(&r);
 
 	call(&r, "GET", "/tables/products?order=id&limit=2&offset=1", service, NULL, count);
-	ck_assert_str_eq(ids(&r, "id"), "2,3");
+	ck_assert_str_eq(ids_of(&r, "id"), "2,3");
 	expect_header(&r, "Content-Range", "1-2/4");
 	http_resp_free(&r);
 
 	call(&r, "GET", "/tables/products?order=id", service, NULL, range);
-	ck_assert_str_eq(ids(&r, "id"), "2,3");
+	ck_assert_str_eq(ids_of(&r, "id"), "2,3");
 	expect_header(&r, "Content-Range", "1-2/*");
 	http_resp_free(&r);
 
@@ -376,13 +285,13 @@ START_TEST(test_inserts_and_batches)
 		call(&r, "POST", "/tables/categories", service, "{\"id\": 17, \"title\": \"bean\"}",
 		    rep);
 		ck_assert_int_eq(r.status, 201);
-		ck_assert_str_eq(ids(&r, "id"), "17");
+		ck_assert_str_eq(ids_of(&r, "id"), "17");
 		http_resp_free(&r);
 	}
 	call(&r, "POST", "/tables/categories", service,
 	    "[{\"id\": 11, \"title\": \"grain\"}, {\"id\": 12, \"title\": \"herb\"}]", NULL);
 	ck_assert_int_eq(r.status, 201);
-	ck_assert_str_eq(ids(&r, "id"), "11,12");
+	ck_assert_str_eq(ids_of(&r, "id"), "11,12");
 	http_resp_free(&r);
 
 	call(&r, "POST", "/tables/categories", service, "{\"id\": 13, \"title\": \"seed\"}",
@@ -427,7 +336,7 @@ START_TEST(test_inserts_and_batches)
 	call(&r, "POST", "/tables/categories", service,
 	    "[{\"id\": 10, \"title\": \"nuts3\"}, {\"id\": 16, \"title\": \"root\"}]", ignore);
 	ck_assert_int_eq(r.status, 201);
-	ck_assert_str_eq(ids(&r, "id"), "16");
+	ck_assert_str_eq(ids_of(&r, "id"), "16");
 	http_resp_free(&r);
 	ck_assert_str_eq(sql("SELECT title FROM category WHERE id = 10"), "nuts2");
 
