@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <sodium.h>
@@ -220,10 +221,19 @@ mailed_link(const char *address)
 long
 get_url(const char *method, const char *url, struct http_resp *keep)
 {
+	static unsigned calls;
+	char fwd[64];
+	const char *h[] = { fwd, NULL };
 	struct http_resp r;
 	long st;
 
-	http_do(method, url, NULL, NULL, 0, &r);
+	/* A client address of its own for each link followed: the verify
+	 * rate limit of one address is not what these tests are about (and
+	 * the docs' examples, run last from 127.0.0.1, must not meet it). */
+	calls++;
+	snprintf(fwd, sizeof(fwd), "X-Forwarded-For: 10.250.%u.%u", (unsigned)getpid() % 250,
+	    calls % 250 + 1);
+	http_do(method, url, h, NULL, 0, &r);
 	st = r.status;
 	if (keep != NULL)
 		*keep = r;
