@@ -135,21 +135,6 @@ content_disposition(struct request *r, const char *name)
 	return sb.data;
 }
 
-/* Whether bucket allows active content (an HTML page served inline, say):
- * 0 with *ok set, or -1 with the answer set. */
-static int
-bucket_allows_active(struct request *r, const char *bucket, bool *ok)
-{
-	const char *values[] = { bucket };
-	struct db_result *res = session_exec(r,
-	    "SELECT b.allow_active_content FROM storage.bucket_info($1) b", 1, values, true);
-
-	if (res == NULL)
-		return -1;
-	*ok = db_result_rows(res) == 1 && strcmp(db_result_value(res, 0, 0), "t") == 0;
-	return 0;
-}
-
 /* The object's metadata as the caller may see it: from the cache for an
  * anonymous caller when allowed, else from the database (then cached).
  * 1 when the caller sees no such object; -1 when an error answer is made. */
@@ -165,7 +150,7 @@ object_meta(struct request *r, bool anonymous, const char *bucket, const char *k
 		return 0;
 	res = session_exec(r,
 	    "SELECT size, content_type, etag, cache_control,"
-	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id"
+	    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id, active_ok"
 	    " FROM storage.objects WHERE bucket_id = $1 AND key = $2",
 	    2, values, true);
 	if (res == NULL)
@@ -178,12 +163,8 @@ object_meta(struct request *r, bool anonymous, const char *bucket, const char *k
 	m->cache_control = db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3);
 	m->updated = (time_t)strtoll(db_result_value(res, 0, 4), NULL, 10);
 	m->blob_id = db_result_value(res, 0, 5);
-	/* Whether the bucket lets it run matters only for a type a browser
-	 * would run: asked then, not for every download (it costs the
-	 * database a function call and its plan). */
-	m->active_ok = false;
-	if (!mime_is_passive(m->content_type) && bucket_allows_active(r, bucket, &m->active_ok) < 0)
-		return -1;
+	/* The bucket's allow_active_content, kept on the row (migration 0018). */
+	m->active_ok = strcmp(db_result_value(res, 0, 6), "t") == 0;
 	if (cacheable)
 		storage_public_cache_put(bucket, key, m, r->conf->storage_public_cache_ttl);
 	return 0;

@@ -228,6 +228,16 @@ START_TEST(test_no_html_served_from_the_api_origin)
 	ck_assert_int_eq(put_object("/storage/h-site/index.html", "text/html", "<p>site</p>", NULL),
 	    201);
 	expect_served("/storage/h-site/index.html", "text/html", false);
+	/* An operator who changes a bucket's setting in SQL changes how its
+	 * objects are served, at once. */
+	ck_assert_int_eq(stack_cmd("psql -q -c \"UPDATE storage.buckets SET allow_active_content ="
+	                           " true WHERE id = 'h-docs'\""),
+	    0);
+	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", false);
+	ck_assert_int_eq(stack_cmd("psql -q -c \"UPDATE storage.buckets SET allow_active_content ="
+	                           " false WHERE id = 'h-docs'\""),
+	    0);
+	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
 	/* The same headers go with an answer nginx sends (offload). */
 	stack_set("storage", "offload", "x-accel-redirect");
 	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
