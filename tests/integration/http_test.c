@@ -424,8 +424,10 @@ main(void)
 	suite_add_tcase(s, tables_tcase());
 	suite_add_tcase(s, tables_conformance_tcase());
 	suite_add_tcase(s, tables_media_tcase());
+	suite_add_tcase(s, tables_session_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
+	suite_add_tcase(s, auth_smtp_tcase());
 	suite_add_tcase(s, auth_tcase());
 	suite_add_tcase(s, auth_admin_tcase());
 	suite_add_tcase(s, auth_flows_tcase());

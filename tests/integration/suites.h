@@ -42,6 +42,8 @@ TCase *modes_tcase(void);
 TCase *tables_tcase(void);
 TCase *tables_conformance_tcase(void);
 TCase *tables_media_tcase(void);
+TCase *tables_session_tcase(void);
+TCase *auth_smtp_tcase(void);
 TCase *auth_tcase(void);
 TCase *auth_flows_tcase(void);
 TCase *auth_admin_tcase(void);

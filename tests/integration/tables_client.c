@@ -99,3 +99,23 @@ expect_header(const struct http_resp *r, const char *name, const char *value)
 	    v ? v : "(none)", value);
 	free(v);
 }
+
+/* psql as the owner; returns the first line of output. */
+const char *
+sql(const char *query)
+{
+	static char out[4096];
+	char cmd[8192];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -tA -c \"%s\"", getenv("FB_STACK"),
+	    getenv("FB_STACK_DIR"), query);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}

@@ -21,5 +21,7 @@ const char *ids_of(const struct http_resp *r, const char *key);
 /* The ids a service-role GET answers (200 expected; static). */
 const char *get_ids(const char *path);
 void expect_header(const struct http_resp *r, const char *name, const char *value);
+/* psql as the owner; the first line of its output (static). */
+const char *sql(const char *query);
 
 #endif

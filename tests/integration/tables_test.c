@@ -1,7 +1,8 @@
 /*
  * The tables API through nginx against the fixture schema (fixture.sql):
  * both filter grammars, every route, counts, singular objects, row-level
- * security, hostile input, schema reload and the one round trip.
+ * security and hostile input (views, schemas, reloads, the one round trip
+ * and the request identity: tables_session_test.c).
  */
 #include "config.h"
 
@@ -18,26 +19,6 @@
 #include "client.h"
 #include "suites.h"
 #include "tables_client.h"
-
-/* psql as the owner; returns the first line of output. */
-static char *
-sql(const char *query)
-{
-	static char out[4096];
-	char cmd[8192];
-	FILE *p;
-	size_t n;
-
-	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -tA -c \"%s\"", getenv("FB_STACK"),
-	    getenv("FB_STACK_DIR"), query);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	ck_assert_int_eq(pclose(p), 0);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
-}
 
 START_TEST(test_read_select_order_paging)
 {
@@ -536,216 +517,6 @@ START_TEST(test_hostile_input)
 }
 END_TEST
 
-START_TEST(test_views)
-{
-	struct http_resp r;
-	char *allow;
-
-	tokens();
-	call(&r, "GET", "/tables/product_stats", service, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_nonnull(strstr(r.body, "avg_price"));
-	http_resp_free(&r);
-	call(&r, "POST", "/tables/product_stats", service, "{\"n\": 1}", NULL);
-	assert_error(&r, 405, "METHOD_NOT_ALLOWED");
-	allow = http_header(&r, "Allow");
-	ck_assert_str_eq(allow, "GET, HEAD, OPTIONS");
-	free(allow);
-	http_resp_free(&r);
-}
-END_TEST
-
-START_TEST(test_other_schema_max_rows_read_only)
-{
-	struct http_resp r;
-	struct json_object *o;
-
-	tokens();
-	call(&r, "GET", "/tables/extra.things", service, NULL, NULL);
-	ck_assert_msg(r.status == 200 && strstr(r.body, "elsewhere"), "%ld %s", r.status, r.body);
-	http_resp_free(&r);
-	call(&r, "GET", "/tables/extra.thing/1", service, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	http_resp_free(&r);
-	/* Not exposed: a schema missing from [tables] schemas. */
-	call(&r, "GET", "/tables/auth.users", service, NULL, NULL);
-	assert_error(&r, 404, "NOT_FOUND");
-	http_resp_free(&r);
-
-	/* max_rows caps reads whatever limit is asked. */
-	sql("INSERT INTO event_log (message) SELECT 'm' || g FROM generate_series(1, 1100) g");
-	call(&r, "GET", "/tables/event_logs?limit=5000", service, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	o = json_body(&r);
-	ck_assert_int_eq((int)json_object_array_length(o), 1000);
-	json_object_put(o);
-	http_resp_free(&r);
-	sql("DELETE FROM event_log");
-
-	/* Reads run in a read-only transaction. */
-	call(&r, "GET", "/tables/sneaky_view", service, NULL, NULL);
-	ck_assert_msg(r.status >= 400 && strstr(r.body, "25006"), "%ld %s", r.status, r.body);
-	http_resp_free(&r);
-	ck_assert_str_eq(sql("SELECT count(*) FROM write_log"), "0");
-}
-END_TEST
-
-START_TEST(test_schema_reload_without_restart)
-{
-	pid_t master = master_pid();
-	struct http_resp r;
-
-	tokens();
-	sql("CREATE TABLE widget (id serial PRIMARY KEY, label text)");
-	sql("INSERT INTO widget (label) VALUES ('w1')");
-	/* Every worker sees it (the NOTIFY reaches each at its next request). */
-	for (int i = 0; i < 6; i++) {
-		call(&r, "GET", "/tables/widgets", service, NULL, NULL);
-		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
-		ck_assert_ptr_nonnull(strstr(r.body, "w1"));
-		http_resp_free(&r);
-	}
-	sql("ALTER TABLE widget ADD COLUMN color text DEFAULT 'blue'");
-	for (int i = 0; i < 6; i++) {
-		call(&r, "GET", "/tables/widgets?select=label,color", service, NULL, NULL);
-		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
-		ck_assert_ptr_nonnull(strstr(r.body, "blue"));
-		http_resp_free(&r);
-	}
-	sql("DROP TABLE widget");
-	call(&r, "GET", "/tables/widgets", service, NULL, NULL);
-	assert_error(&r, 404, "NOT_FOUND");
-	http_resp_free(&r);
-	ck_assert_int_eq(master_pid(), master);
-}
-END_TEST
-
-/* strace on the workers: one traced GET by id; returns the sends to
- * PostgreSQL, or -1 when a worker (re)connected meanwhile (a recycled
- * worker's first request also connects and loads its schema cache). */
-static int
-traced_sends(void)
-{
-	pid_t workers[16], st;
-	int n, sends = 0;
-	bool connected = false;
-	char trace[512], line[1024];
-	FILE *f;
-
-	n = worker_pids(workers, 16);
-	ck_assert_int_eq(n, 2);
-	snprintf(trace, sizeof(trace), "%s/log/strace.txt", getenv("FB_STACK_DIR"));
-	unlink(trace);
-	st = fork();
-	if (st == 0) {
-		char p1[16], p2[16];
-
-		snprintf(p1, sizeof(p1), "%ld", (long)workers[0]);
-		snprintf(p2, sizeof(p2), "%ld", (long)workers[1]);
-		execlp("strace", "strace", "-q", "-e", "trace=sendto,sendmsg,connect", "-o", trace,
-		    "-p", p1, "-p", p2, (char *)NULL);
-		_exit(127);
-	}
-	sleep_ms(1000);
-	{
-		struct http_resp r;
-
-		call(&r, "GET", "/tables/products/2", service, NULL, NULL);
-		ck_assert_int_eq(r.status, 200);
-		ck_assert_ptr_nonnull(strstr(r.body, "banana"));
-		http_resp_free(&r);
-	}
-	sleep_ms(300);
-	kill(st, SIGINT);
-	waitpid(st, NULL, 0);
-	f = fopen(trace, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strstr(line, "sendto(") != NULL)
-			sends++;
-		if (strstr(line, "connect(") != NULL)
-			connected = true;
-	}
-	fclose(f);
-	return connected ? -1 : sends;
-}
-
-START_TEST(test_get_by_id_is_one_round_trip)
-{
-	int sends = -1;
-
-	tokens();
-	for (int i = 0; i < 12; i++) {
-		struct http_resp r;
-
-		call(&r, "GET", "/tables/products/1", service, NULL, NULL);
-		ck_assert_int_eq(r.status, 200);
-		http_resp_free(&r);
-	}
-	/* Steady state: a worker that had not yet served a request since the
-	 * last DDL reloads its schema cache first (a second round trip, once);
-	 * a few more traced requests reach every worker warm. */
-	for (int attempt = 0; attempt < 4 && sends != 1; attempt++)
-		sends = traced_sends();
-	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one GET", sends);
-}
-END_TEST
-
-/* db_role and sub of /tables/whoami as the caller with token (NULL: anon). */
-static void
-expect_identity(const char *token, const char *role, const char *sub)
-{
-	struct http_resp r;
-	struct json_object *o, *row;
-
-	call(&r, "GET", "/tables/whoami", token, NULL, NULL);
-	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
-	o = json_body(&r);
-	ck_assert_int_eq(json_object_array_length(o), 1);
-	row = json_object_array_get_idx(o, 0);
-	ck_assert_msg(strcmp(jstr(row, "db_role"), role) == 0 && strcmp(jstr(row, "sub"), sub) == 0,
-	    "wanted %s/%s, got %s", role, sub, r.body);
-	json_object_put(o);
-	http_resp_free(&r);
-}
-
-START_TEST(test_identity_never_passes_between_requests)
-{
-	struct {
-		const char *token, *role, *sub;
-	} who[4];
-	struct http_resp r;
-	unsigned seed = 7;
-
-	tokens();
-	who[0].token = alice, who[0].role = "authenticated", who[0].sub = ALICE;
-	who[1].token = bob, who[1].role = "authenticated", who[1].sub = BOB;
-	who[2].token = NULL, who[2].role = "anon", who[2].sub = "";
-	who[3].token = service, who[3].role = "service_role", who[3].sub = "";
-	/* Runs of the same caller (reused) and changes of caller, mixed. */
-	for (int i = 0; i < 80; i++) {
-		int k = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 4;
-
-		expect_identity(who[k].token, who[k].role, who[k].sub);
-		if (i % 3 == 0)
-			expect_identity(who[k].token, who[k].role, who[k].sub);
-	}
-	/* A request's SQL that makes the session service_role and Bob: the
-	 * next anonymous request on that connection is still anonymous. */
-	for (int i = 0; i < 40; i++) {
-		call(&r, "GET", "/tables/become_service", NULL, NULL, NULL);
-		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
-		http_resp_free(&r);
-		expect_identity(NULL, "anon", "");
-		call(&r, "GET", "/tables/notes", NULL, NULL, NULL);
-		assert_error(&r, 401, "42501");
-		http_resp_free(&r);
-		expect_identity(alice, "authenticated", ALICE);
-	}
-	ck_assert(log_contains("request identity was changed"));
-}
-END_TEST
-
 TCase *
 tables_tcase(void)
 {
@@ -759,10 +530,5 @@ tables_tcase(void)
 	tcase_add_test(tc, test_inserts_and_batches);
 	tcase_add_test(tc, test_row_level_security);
 	tcase_add_test(tc, test_hostile_input);
-	tcase_add_test(tc, test_views);
-	tcase_add_test(tc, test_other_schema_max_rows_read_only);
-	tcase_add_test(tc, test_schema_reload_without_restart);
-	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
-	tcase_add_test(tc, test_identity_never_passes_between_requests);
 	return tc;
 }
