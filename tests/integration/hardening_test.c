@@ -514,9 +514,21 @@ START_TEST(test_slow_clients_hold_no_worker)
 		slow_feed(mine, 3);
 		sleep_ms(500);
 	}
-	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(slow_answer(mine[i], 5), 408);
-		close(mine[i]);
+	/* Each is cut: 408 from its worker.  When the worker ends a request
+	 * while nginx is still forwarding the trickle, nginx can fail its
+	 * next write before it reads the answer and says 503 instead (seen
+	 * on a loaded CI machine); either way the worker is free. */
+	{
+		int cut = 0;
+
+		for (int i = 0; i < 3; i++) {
+			int st = slow_answer(mine[i], 5);
+
+			ck_assert_msg(st == 408 || st == 503, "slow upload %d: %d", i, st);
+			cut += st == 408;
+			close(mine[i]);
+		}
+		ck_assert_int_gt(cut, 0);
 	}
 	ck_assert_int_eq(call(&r, "GET", "/storage/h-docs/slow-0", service, NULL, NULL), 404);
 	http_resp_free(&r);
