@@ -425,6 +425,11 @@ request_read_failed(struct request *r)
 bool
 request_input_done(struct request *r)
 {
+	/* A stream that failed (a body cut by its deadline, say) reports
+	 * end of input too, while the web server may still be sending: its
+	 * body is not done. */
+	if (r->body_timed_out || FCGX_GetError(r->fcgx->in) != 0)
+		return false;
 	if (FCGX_HasSeenEOF(r->fcgx->in) == EOF)
 		return true;
 	/* The whole announced body is read (or there is none): all that

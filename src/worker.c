@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -189,32 +188,6 @@ worker_dispatch(struct request *r)
 		response_internal(r);
 }
 
-/* The answer and its end written, then at most a second of reading what
- * still comes until the web server closes; the connection is then closed
- * without libfcgi's wait. */
-static void
-worker_linger(FCGX_Request *fcgx)
-{
-	struct timespec start;
-	char trash[4096];
-
-	FCGX_FClose(fcgx->err);
-	FCGX_FClose(fcgx->out);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (fcgx->ipcFd >= 0 && shutdown(fcgx->ipcFd, SHUT_WR) == 0) {
-		long long left;
-
-		while ((left = 1000 - elapsed_us(&start) / 1000) > 0) {
-			struct pollfd pfd = { .fd = fcgx->ipcFd, .events = POLLIN };
-
-			if (poll(&pfd, 1, (int)left) <= 0 ||
-			    read(fcgx->ipcFd, trash, sizeof(trash)) <= 0)
-				break;
-		}
-	}
-	fcgx->detached = 1;
-}
-
 static void
 worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf, struct db *db,
     struct sb_slot *slot)
@@ -261,13 +234,8 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf, 
 	/* libfcgi ends a connection by waiting for the web server to close
 	 * its side, reading whatever it still sends, so that it never gets a
 	 * reset instead of the answer.  When it has sent all there is, close
-	 * at once: no wait, no wake-up for the worker when nginx closes.  A
-	 * body cut by its deadline is still coming: the answer goes out, then
-	 * a bounded wait for nginx to take it and close (libfcgi's own wait
-	 * lasts as long as a trickle keeps coming). */
-	if (r.body_timed_out)
-		worker_linger(fcgx);
-	else if (!fcgx->keepConnection && request_input_done(&r))
+	 * at once: no wait, no wake-up for the worker when nginx closes. */
+	if (!fcgx->keepConnection && request_input_done(&r))
 		fcgx->detached = 1;
 }
 

@@ -50,11 +50,11 @@ auth_rate_limited(struct request *r, const char *action, const char *key, int li
 }
 
 /* The access token's claims beyond the standard ones. */
-static char *
-reply_extra_claims(struct json_object *user, const char *amr)
+static const char *
+reply_extra_claims(struct request *r, struct json_object *user, const char *amr)
 {
 	struct json_object *extra = json_object_new_object(), *v;
-	char *text;
+	const char *text;
 
 	if (json_object_object_get_ex(user, "user_metadata", &v))
 		json_object_object_add(extra, "user_metadata", json_object_get(v));
@@ -62,7 +62,8 @@ reply_extra_claims(struct json_object *user, const char *amr)
 		json_object_object_add(extra, "app_metadata", json_object_get(v));
 	if (amr != NULL && (v = json_tokener_parse(amr)) != NULL)
 		json_object_object_add(extra, "amr", v);
-	text = strdup(json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN));
+	text =
+	    arena_strdup(r->arena, json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN));
 	json_object_put(extra);
 	return text;
 }
@@ -73,7 +74,8 @@ reply_access_token(struct request *r, struct json_object *user, const char *sid,
 {
 	struct token_claims claims = { 0 };
 	struct json_object *v;
-	char *extra, *access;
+	const char *extra;
+	char *access;
 
 	claims.role = json_object_object_get_ex(user, "role", &v) ? json_object_get_string(v)
 	                                                          : "authenticated";
@@ -82,11 +84,10 @@ reply_access_token(struct request *r, struct json_object *user, const char *sid,
 	    json_object_object_get_ex(user, "email", &v) ? json_object_get_string(v) : NULL;
 	claims.session_id = sid;
 	claims.ttl = r->conf->access_token_ttl;
-	if ((extra = reply_extra_claims(user, amr)) == NULL)
+	if ((extra = reply_extra_claims(r, user, amr)) == NULL)
 		return NULL;
 	claims.extra_json = extra;
 	access = token_mint(&TOKEN_KEY(r->conf), &claims, now);
-	free(extra);
 	return access;
 }
 

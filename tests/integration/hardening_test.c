@@ -514,8 +514,8 @@ START_TEST(test_slow_clients_hold_no_worker)
 		slow_feed(mine, 3);
 		sleep_ms(500);
 	}
-	/* Each is cut: 408 from its worker, which then waits (a second at
-	 * most) for nginx to take the answer.  Before that wait, nginx could
+	/* Each is cut: 408 from its worker, which then waits for nginx to
+	 * take the answer and close.  Before that wait, nginx could
 	 * fail its next write of the trickle before it read the answer and
 	 * say 503 (seen once on a loaded CI machine); 503 stays allowed so
 	 * that a machine slower still cannot fail the run, and at least one
