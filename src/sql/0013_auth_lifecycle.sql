@@ -46,7 +46,13 @@ CREATE FUNCTION auth.is_banned(u auth.users) RETURNS boolean
   AS $$ SELECT u.banned_until IS NOT NULL AND u.banned_until > clock_timestamp() $$;
 GRANT EXECUTE ON FUNCTION auth.is_banned(auth.users) TO fluxbase_auth;
 
--- The first proof of an address (0009) also confirms it.
+-- The first proof of an address ends what was done before it.  Without
+-- confirmation anyone can sign up with someone else's address and a
+-- password of their choosing.  When the address is later proven (a magic
+-- link opened: the mail reached its owner) and the account was not
+-- verified before, every session of the account ends and the unproven
+-- password is dropped (the owner sets one with PATCH /auth/user); the
+-- proof also confirms the address.  A banned account's link is refused.
 CREATE OR REPLACE FUNCTION auth.magic_verify(p_hash bytea, p_consume boolean, p_token_hash bytea,
     p_token_box bytea, p_user_agent text, p_ip text)
     RETURNS TABLE (outcome text, user_json json, session_id uuid, redirect_to text)

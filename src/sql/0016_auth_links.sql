@@ -9,6 +9,16 @@
 -- same for known and unknown addresses (the worker answers the same too):
 -- an outcome tells the worker whether to mail, never the client.
 
+-- A contested sign-up.  With [auth] confirm_email on, someone may sign up
+-- with another person's address and a password of their own; the account
+-- waits unconfirmed.  When a second sign-up comes for that address before
+-- it is confirmed, nobody can tell whose password is set, so the
+-- confirmation (whoever follows the link proved only the address) ends
+-- every session and drops the password, as a first proof by magic link
+-- does; the owner sets one through recovery.  A single sign-up keeps its
+-- password: the one who chose it is the one the mail reached.
+ALTER TABLE auth.users ADD COLUMN signup_contested boolean NOT NULL DEFAULT false;
+
 -- Equality of two hashes without an early exit.
 CREATE FUNCTION auth.hash_equal(a bytea, b bytea) RETURNS boolean
   LANGUAGE sql IMMUTABLE
@@ -97,6 +107,11 @@ CREATE FUNCTION auth.signup_unconfirmed(p_email text, p_hash text, p_meta jsonb,
       RETURN QUERY SELECT auth.user_json(u), true;
       RETURN;
     END IF;
+    -- Someone signs up again with an address not confirmed yet: who set
+    -- the password is in doubt, so the confirmation drops it.
+    IF u.confirmed_at IS NULL THEN
+      UPDATE auth.users SET signup_contested = true WHERE id = u.id;
+    END IF;
     RETURN QUERY SELECT auth.user_json_unsaved(p_email, p_meta),
       u.confirmed_at IS NULL AND NOT auth.is_banned(u) AND
       auth.issue_link('signup', u.email, u.id, NULL, p_link_hash, p_code_hash, p_ttl,
@@ -122,6 +137,10 @@ CREATE FUNCTION auth.link_request(p_type text, p_email text, p_hash bytea, p_cod
         (u.id IS NOT NULL AND auth.is_banned(u)) OR
         (p_type = 'signup' AND u.confirmed_at IS NOT NULL) OR
         (p_type = 'email_change' AND u.new_email IS NULL) THEN
+      -- The work a link costs, for a link nobody can use (expired at once):
+      -- an address that gets no mail takes as long as one that does.
+      PERFORM auth.issue_link(p_type, p_email, NULL, NULL, p_hash, p_code_hash, 0, NULL,
+        p_interval);
       RETURN QUERY SELECT 'skip', 0, NULL::text;
       RETURN;
     END IF;
@@ -141,7 +160,7 @@ CREATE FUNCTION auth.link_request(p_type text, p_email text, p_hash bytea, p_cod
   END
   $$;
 
--- The first proof of an address (0009): when the account was not verified
+-- The first proof of an address (0013): when the account was not verified
 -- before, its sessions end and its password goes.  Then it is confirmed.
 CREATE FUNCTION auth.prove_address(p_user uuid, p_keep_password boolean) RETURNS auth.users
   LANGUAGE plpgsql
@@ -242,7 +261,8 @@ CREATE FUNCTION auth.link_verify(p_type text, p_hash bytea, p_email text, p_code
       INSERT INTO auth.users (email, email_verified, confirmed_at)
         VALUES (l.email, true, now()) RETURNING * INTO u;
     END IF;
-    u := auth.prove_address(u.id, p_type IN ('signup', 'invite'));
+    u := auth.prove_address(u.id,
+      (p_type = 'signup' AND NOT u.signup_contested) OR p_type = 'invite');
     how := CASE WHEN p_type IN ('recovery', 'invite') THEN p_type
                    WHEN p_hash IS NULL OR p_type = 'signup' THEN 'otp'
                    ELSE 'magiclink' END;
