@@ -114,10 +114,11 @@ link_url(struct request *r, const char *type, const char *token)
 	    type, token);
 }
 
-/* A template file of the operator's, or NULL (malloc'ed). */
+/* A template file of the operator's (in the request's arena), or NULL. */
 static char *
-linkmail_file(const struct conf *c, const char *type, const char *ext)
+linkmail_file(struct request *r, const char *type, const char *ext)
 {
+	const struct conf *c = r->conf;
 	char path[4200], *text;
 	FILE *f;
 	size_t n;
@@ -127,11 +128,10 @@ linkmail_file(const struct conf *c, const char *type, const char *ext)
 	snprintf(path, sizeof(path), "%s/%s.%s", c->mail_templates_dir, type, ext);
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
-	text = malloc(TEMPLATE_MAX + 1);
-	n = text ? fread(text, 1, TEMPLATE_MAX, f) : 0;
+	text = arena_alloc(r->arena, TEMPLATE_MAX + 1);
+	n = fread(text, 1, TEMPLATE_MAX, f);
 	fclose(f);
-	if (text != NULL)
-		text[n] = '\0';
+	text[n] = '\0';
 	return text;
 }
 
@@ -203,11 +203,9 @@ static char *
 linkmail_part(struct request *r, const char *type, const char *ext, const char *def,
     const struct placeholders *p)
 {
-	char *file = linkmail_file(r->conf, type, ext), *out;
+	char *file = linkmail_file(r, type, ext);
 
-	out = linkmail_render(r, file ? file : def, p, strcmp(ext, "html") == 0);
-	free(file);
-	return out;
+	return linkmail_render(r, file ? file : def, p, strcmp(ext, "html") == 0);
 }
 
 void
