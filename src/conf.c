@@ -115,6 +115,8 @@ static const struct conf_key conf_keys[] = {
 	{ "tables", "schemas", T_STRING, F(tables_schemas), "public", 1, 1024 },
 	{ "tables", "max_rows", T_LONG, F(tables_max_rows), "1000", 1, 1000000 },
 	{ "tables", "plans", T_BOOL, F(tables_plans), "false", 0, 0 },
+	{ "tables", "aggregates", T_BOOL, F(tables_aggregates), "true", 0, 0 },
+	{ "tables", "statement_timeout", T_LONG, F(tables_statement_timeout), "10", 0, 3600 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
 	{ "cors", "allowed_methods", T_STRING, F(cors_allowed_methods),
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },

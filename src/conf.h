@@ -91,6 +91,8 @@ struct conf {
 	char *tables_schemas;
 	long tables_max_rows;
 	bool tables_plans;
+	bool tables_aggregates;
+	long tables_statement_timeout; /* seconds; 0: none */
 
 	/* [cors] */
 	char *cors_allowed_origins;

@@ -39,11 +39,23 @@ struct sc_column {
 	const char **enum_values; /* NULL-terminated, or NULL */
 };
 
+struct sc_table;
+
 struct sc_fk {
+	const char *name; /* the constraint's name */
 	const char **columns; /* NULL-terminated */
 	const char *ref_schema;
 	const char *ref_table;
 	const char **ref_columns;
+	int ncolumns;
+	int *cols; /* the columns' indexes in the owning table */
+	/* The referenced table when it is in the cache (an exposed schema),
+	 * with the referenced columns' indexes in it; else NULL. */
+	const struct sc_table *ref;
+	int *ref_cols;
+	/* Its columns are exactly the owning table's primary key or one of
+	 * its unique constraints: at most one row per referenced row. */
+	bool unique;
 };
 
 struct sc_table {

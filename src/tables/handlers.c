@@ -26,21 +26,11 @@
 #include "tables/negotiate.h"
 #include "tables/query_parse.h"
 #include "tables/query_sql.h"
-
-struct tctx {
-	const struct sc_table *t;
-	struct plan plan;
-	struct prefer prefer;
-	bool singular; /* Accept: application/vnd.pgrst.object+json */
-	const char *body_key; /* the primary key's value in an object body */
-	struct sql_opts opts;
-	struct plan_media pm; /* Accept: application/vnd.pgrst.plan */
-	const char *profile; /* Accept-Profile or Content-Profile, or NULL */
-};
+#include "tables/tables.h"
 
 static time_t last_miss_reload;
 
-static const struct sc_table *
+const struct sc_table *
 tables_lookup(struct request *r, const char *name)
 {
 	const struct sc_table *t;
@@ -59,7 +49,7 @@ tables_lookup(struct request *r, const char *name)
 
 /* Prefer with handling=strict, the profile and the plan media type:
  * what is settled before the table is looked up. */
-static int
+int
 tables_negotiate(struct request *r, struct tctx *c, const char **name)
 {
 	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
@@ -76,8 +66,10 @@ tables_negotiate(struct request *r, struct tctx *c, const char **name)
 static int
 tables_begin(struct request *r, struct tctx *c, bool reading)
 {
-	const char *accept = request_header(r, "Accept"), *err = NULL;
+	const char *accept = request_header(r, "Accept");
 	const char *name = r->path_params[0];
+	struct parse_opts po = { 0 };
+	struct query_error err;
 
 	memset(c, 0, sizeof(*c));
 	if (tables_negotiate(r, c, &name) < 0)
@@ -94,11 +86,12 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 		return -1;
 	}
 	c->singular = accept != NULL && strstr(accept, "application/vnd.pgrst.object+json") != NULL;
-	if (query_parse_plan(r->arena, c->t, r->params, r->nparams,
-	        reading ? request_header(r, "Range") : NULL, &c->plan, &err) < 0) {
-		response_error_detail(r, 400, "PGRST100", err, NULL, NULL);
-		return -1;
-	}
+	po.sc = r->schema;
+	po.aggregates = r->conf->tables_aggregates;
+	po.range = reading ? request_header(r, "Range") : NULL;
+	if (query_parse_plan(r->arena, c->t, r->params, r->nparams, &po, &c->plan, &err) < 0)
+		return response_error_detail(r, err.status, err.code, err.message, err.details,
+		    err.hint);
 	c->opts.max_rows = r->conf->tables_max_rows;
 	c->opts.singular = c->singular;
 	c->opts.body = c->singular ? SQL_BODY_OBJECT : SQL_BODY_ARRAY;
@@ -183,7 +176,7 @@ read_status(struct request *r, const struct tctx *c, const char *id, long n, con
 	return 0;
 }
 
-static int
+int
 tables_read(struct request *r, struct tctx *c, const char *id)
 {
 	struct sql_query q;
@@ -346,11 +339,13 @@ select_key_columns(struct request *r, struct tctx *c)
 	c->plan.select =
 	    arena_calloc(r->arena, (size_t)c->t->ncolumns + 1, sizeof(*c->plan.select));
 	for (int i = 0; i < c->t->ncolumns; i++)
-		if (c->t->columns[i].pk)
-			c->plan.select[n++].column = i;
+		if (c->t->columns[i].pk) {
+			c->plan.select[n].kind = SEL_COLUMN;
+			c->plan.select[n++].ref.column = i;
+		}
 	c->plan.nselect = n;
 	if (n == 0)
-		c->plan.select[n++].column = -1;
+		c->plan.select[n++].kind = SEL_STAR;
 }
 
 static int

@@ -189,7 +189,8 @@ geo_column(const struct sc_table *t, const struct plan *p)
 		bool read = p->select == NULL;
 
 		for (int k = 0; k < p->nselect && !read; k++)
-			read = p->select[k].column < 0 || p->select[k].column == i;
+			read = p->select[k].kind == SEL_STAR ||
+			    (p->select[k].kind == SEL_COLUMN && p->select[k].ref.column == i);
 		if (read && is_geo(&t->columns[i]))
 			return i;
 	}

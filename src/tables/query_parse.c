@@ -242,7 +242,7 @@ parse_op_expr(struct parser *p, int col, const char *expr, bool in_group, const 
 	int op = -1;
 
 	f->kind = FILTER_COND;
-	f->column = col;
+	f->ref.column = col;
 	if (strncmp(s, "not.", 4) == 0) {
 		f->negate = true;
 		s += 4;
@@ -431,7 +431,7 @@ parse_select(struct parser *p, const char *value, struct plan *plan)
 		struct select_item *s = &plan->select[i];
 
 		if (strcmp(item, "*") == 0) {
-			s->column = -1;
+			s->kind = SEL_STAR;
 			continue;
 		}
 		colon = strchr(item, ':');
@@ -444,7 +444,8 @@ parse_select(struct parser *p, const char *value, struct plan *plan)
 			item = trim(p, colon + 1);
 		}
 		item = unquote(p, item);
-		if ((s->column = column_or_fail(p, item, strlen(item), value)) < 0)
+		s->kind = SEL_COLUMN;
+		if ((s->ref.column = column_or_fail(p, item, strlen(item), value)) < 0)
 			return -1;
 	}
 	plan->nselect = n;
@@ -468,7 +469,7 @@ parse_order(struct parser *p, const char *value, struct plan *plan)
 		if (part == NULL)
 			return fail(p, "Empty item in order=%s", value);
 		part = (char *)unquote(p, part);
-		if ((o->column = column_or_fail(p, part, strlen(part), value)) < 0)
+		if ((o->ref.column = column_or_fail(p, part, strlen(part), value)) < 0)
 			return -1;
 		while ((part = strtok_r(NULL, ".", &save)) != NULL) {
 			if (strcmp(part, "asc") == 0)
@@ -565,9 +566,10 @@ parse_filter_param(struct parser *p, struct plan *plan, const struct query_param
 
 int
 query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_param *params,
-    size_t nparams, const char *range, struct plan *plan, const char **err)
+    size_t nparams, const struct parse_opts *o, struct plan *plan, struct query_error *err)
 {
 	struct parser p = { .a = a, .t = t };
+	const char *range = o->range;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->limit = -1;
@@ -612,14 +614,16 @@ query_parse_plan(struct arena *a, const struct sc_table *t, const struct query_p
 		} else {
 			rc = parse_filter_param(&p, plan, qp);
 		}
-		if (rc < 0) {
-			*err = p.err;
-			return -1;
-		}
+		if (rc < 0)
+			goto refused;
 	}
-	if (range != NULL && range[0] != '\0' && parse_range(&p, range, plan) < 0) {
-		*err = p.err;
-		return -1;
-	}
+	if (range != NULL && range[0] != '\0' && parse_range(&p, range, plan) < 0)
+		goto refused;
 	return 0;
+refused:
+	memset(err, 0, sizeof(*err));
+	err->status = 400;
+	err->code = "PGRST100";
+	err->message = p.err;
+	return -1;
 }

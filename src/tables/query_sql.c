@@ -80,10 +80,10 @@ static void
 put_quantified(struct sql_query *q, const struct sc_table *t, const struct filter *f,
     const char *cmp)
 {
-	const struct sc_column *c = &t->columns[f->column];
+	const struct sc_column *c = &t->columns[f->ref.column];
 	bool pattern = f->op >= FOP_LIKE && f->op <= FOP_IMATCH;
 
-	put_column(q, t, f->column);
+	put_column(q, t, f->ref.column);
 	if (pattern && !is_text_like(c))
 		strbuf_puts(&q->sql, "::text");
 	if (pattern)
@@ -104,17 +104,17 @@ put_fts(struct sql_query *q, const struct sc_table *t, const struct filter *f)
 		[FOP_PLFTS] = "plainto_tsquery",
 		[FOP_PHFTS] = "phraseto_tsquery",
 		[FOP_WFTS] = "websearch_to_tsquery" };
-	const struct sc_column *c = &t->columns[f->column];
+	const struct sc_column *c = &t->columns[f->ref.column];
 
 	if (strcmp(c->typname, "tsvector") == 0) {
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 	} else {
 		strbuf_puts(&q->sql, "to_tsvector(");
 		if (f->fts_config != NULL) {
 			put_param(q, f->fts_config);
 			strbuf_puts(&q->sql, "::regconfig, ");
 		}
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		strbuf_puts(&q->sql, "::text)");
 	}
 	strbuf_printf(&q->sql, " @@ %s(", tsq[f->op]);
@@ -129,7 +129,7 @@ put_fts(struct sql_query *q, const struct sc_table *t, const struct filter *f)
 static void
 put_condition(struct sql_query *q, const struct sc_table *t, const struct filter *f)
 {
-	const struct sc_column *c = &t->columns[f->column];
+	const struct sc_column *c = &t->columns[f->ref.column];
 	static const char *const cmp[] = { [FOP_EQ] = "=",
 		[FOP_NEQ] = "<>",
 		[FOP_GT] = ">",
@@ -169,7 +169,7 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_NXL:
 	case FOP_NXR:
 	case FOP_ADJ:
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		strbuf_printf(&q->sql, " %s ", cmp[f->op]);
 		put_param(q, f->value);
 		break;
@@ -177,24 +177,24 @@ put_condition(struct sql_query *q, const struct sc_table *t, const struct filter
 	case FOP_ILIKE:
 	case FOP_MATCH:
 	case FOP_IMATCH:
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		if (!is_text_like(c))
 			strbuf_puts(&q->sql, "::text");
 		strbuf_puts(&q->sql, pattern_op(f->op));
 		put_param(q, f->value);
 		break;
 	case FOP_IN:
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		strbuf_puts(&q->sql, " = ANY(");
 		put_list(q, f);
 		strbuf_printf(&q->sql, "::%s[])", c->type);
 		break;
 	case FOP_IS:
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		strbuf_printf(&q->sql, " %s", is_sql[f->is]);
 		break;
 	case FOP_ISDISTINCT:
-		put_column(q, t, f->column);
+		put_column(q, t, f->ref.column);
 		strbuf_puts(&q->sql, " IS DISTINCT FROM ");
 		put_param(q, f->value);
 		break;
@@ -260,11 +260,11 @@ put_select(struct sql_query *q, const struct sc_table *t, const struct plan *p, 
 
 		if (i > 0)
 			strbuf_puts(&q->sql, ", ");
-		if (s->column < 0) {
+		if (s->kind == SEL_STAR) {
 			strbuf_printf(&q->sql, "%s.*", source);
 			continue;
 		}
-		strbuf_printf(&q->sql, "%s.%s", source, t->columns[s->column].quoted);
+		strbuf_printf(&q->sql, "%s.%s", source, t->columns[s->ref.column].quoted);
 		if (s->alias != NULL)
 			strbuf_printf(&q->sql, " AS %s", schema_quote_ident(q->arena, s->alias));
 	}
@@ -295,6 +295,7 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 		    "max(pg_catalog.row_to_json(_fb_src)::text) AS body FROM _fb_src");
 		break;
 	case SQL_BODY_NONE:
+	case SQL_BODY_CSV: /* not yet */
 		strbuf_puts(&q->sql, "NULL::text AS body FROM _fb_src");
 		break;
 	case SQL_BODY_GEOJSON:
@@ -385,7 +386,7 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 		const struct order_item *ord = &p->order[i];
 
 		strbuf_puts(&q->sql, i == 0 ? " ORDER BY " : ", ");
-		put_column(q, t, ord->column);
+		put_column(q, t, ord->ref.column);
 		strbuf_puts(&q->sql, ord->desc ? " DESC" : " ASC");
 		if (ord->nulls != NULLS_DEFAULT)
 			strbuf_puts(&q->sql,

@@ -26,7 +26,7 @@ struct sql_query {
 	int cap;
 };
 
-enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE, SQL_BODY_GEOJSON };
+enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE, SQL_BODY_GEOJSON, SQL_BODY_CSV };
 
 struct sql_opts {
 	enum sql_body body;
@@ -37,6 +37,12 @@ struct sql_opts {
 	/* SQL_BODY_GEOJSON: PostGIS's ST_AsGeoJSON, qualified from the
 	 * schema cache (tables_geojson_media). */
 	const char *geojson_fn;
+	/* Reads: the FROM item instead of t->qualified (RPC: a function call
+	 * whose parameters are already in the query), or NULL. */
+	const char *from;
+	/* Writes: more rows affected than this fails with PT124 (mapped to
+	 * 400 PGRST124) and so rolls back; 0: no limit. */
+	long max_affected;
 };
 
 void sql_init(struct sql_query *q, struct arena *a);

@@ -133,7 +133,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct arena a;
 	struct query_param *params;
 	struct plan p;
-	const char *bad = NULL, *err = NULL, *id;
+	const char *bad = NULL, *id;
+	struct query_error err;
+	struct parse_opts o = { .aggregates = true };
 	char *qs, *nl;
 	size_t n;
 
@@ -148,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	arena_init(&a, 4096);
 	if (query_string_split(&a, qs, &params, &n, &bad) == 0 &&
-	    query_parse_plan(&a, &table, params, n, NULL, &p, &err) == 0) {
+	    query_parse_plan(&a, &table, params, n, &o, &p, &err) == 0) {
 		enum kind k = (enum kind)(data[0] % NKINDS);
 		struct sql_query q1, q2;
 		int rc1 = build(&a, &q1, k, &p, id), rc2;

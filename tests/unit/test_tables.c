@@ -32,9 +32,14 @@ plan_of(const char *qs, const char *range, struct plan *p, const char **err)
 	struct query_param *params;
 	size_t n;
 	const char *bad;
+	struct parse_opts o = { .range = range, .aggregates = true };
+	struct query_error e;
+	int rc;
 
 	ck_assert_int_eq(query_string_split(&a, qs, &params, &n, &bad), 0);
-	return query_parse_plan(&a, &table, params, n, range, p, err);
+	rc = query_parse_plan(&a, &table, params, n, &o, p, &e);
+	*err = rc < 0 ? e.message : NULL;
+	return rc;
 }
 
 static struct filter *
@@ -56,7 +61,7 @@ START_TEST(test_both_spellings)
 	for (int i = 0; i < 2; i++) {
 		f = only_filter(same[i]);
 		ck_assert_int_eq(f->kind, FILTER_COND);
-		ck_assert_int_eq(f->column, 2);
+		ck_assert_int_eq(f->ref.column, 2);
 		ck_assert_int_eq(f->op, FOP_GT);
 		ck_assert_str_eq(f->value, "5");
 		ck_assert(!f->negate);
@@ -156,8 +161,8 @@ START_TEST(test_select_order_limit_range)
 	    0);
 	ck_assert_int_eq(p.nselect, 3);
 	ck_assert_str_eq(p.select[1].alias, "n");
-	ck_assert_int_eq(p.select[1].column, 1);
-	ck_assert_int_eq(p.select[2].column, -1);
+	ck_assert_int_eq(p.select[1].ref.column, 1);
+	ck_assert_int_eq(p.select[2].kind, SEL_STAR);
 	ck_assert_int_eq(p.norder, 2);
 	ck_assert(p.order[0].desc);
 	ck_assert_int_eq(p.order[0].nulls, NULLS_LAST);
@@ -171,7 +176,7 @@ START_TEST(test_select_order_limit_range)
 	    0);
 	ck_assert_int_eq(p.ncolumns, 2);
 	ck_assert_int_eq(p.columns[1], 2);
-	ck_assert_int_eq(p.select[1].column, 1);
+	ck_assert_int_eq(p.select[1].ref.column, 1);
 	ck_assert_int_eq(plan_of("", "0-9", &p, &err), 0);
 	ck_assert_int_eq(p.limit, 10);
 	ck_assert_int_eq(plan_of("limit=3", "items=20-29", &p, &err), 0);
