@@ -425,6 +425,9 @@ main(void)
 	suite_add_tcase(s, tables_conformance_tcase());
 	suite_add_tcase(s, tables_media_tcase());
 	suite_add_tcase(s, tables_session_tcase());
+	suite_add_tcase(s, tables_embed_tcase());
+	suite_add_tcase(s, tables_rpc_tcase());
+	suite_add_tcase(s, tables_formats_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_smtp_tcase());

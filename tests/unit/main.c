@@ -22,6 +22,8 @@ main(void)
 	srunner_add_suite(sr, router_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, tables_suite());
+	srunner_add_suite(sr, tables_select_suite());
+	srunner_add_suite(sr, tables_sql_suite());
 	srunner_add_suite(sr, storage_suite());
 	srunner_add_suite(sr, openapi_suite());
 	srunner_add_suite(sr, auth_suite());

@@ -10,6 +10,8 @@ Suite *response_suite(void);
 Suite *router_suite(void);
 Suite *token_suite(void);
 Suite *tables_suite(void);
+Suite *tables_select_suite(void);
+Suite *tables_sql_suite(void);
 Suite *storage_suite(void);
 Suite *openapi_suite(void);
 Suite *auth_suite(void);

@@ -1,0 +1,5 @@
+/*
+ * tables/rpc.c - POST/GET /rpc/{function}.
+ * (placeholder: being written)
+ */
+#include "config.h"

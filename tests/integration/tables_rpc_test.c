@@ -1,0 +1,12 @@
+/* tables_rpc_test.c - (placeholder: being written) */
+#include "config.h"
+
+#include <check.h>
+
+#include "suites.h"
+
+TCase *
+tables_rpc_tcase(void)
+{
+	return tcase_create("tables_rpc");
+}
