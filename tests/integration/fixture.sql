@@ -149,3 +149,120 @@ BEGIN
     GRANT SELECT ON place TO anon;
   END IF;
 END $$;
+
+-- Embedding (tables_embed_test.c, postgrest-js, docs/API.md): users,
+-- posts with two foreign keys to users (author, editor: disambiguation),
+-- comments, tags through the post_tags junction (its primary key holds
+-- both foreign keys: many-to-many), a self-referencing employees table
+-- and profiles, one-to-one with users.  Row-level security hides some rows
+-- of each table from some callers, so every embed must apply the caller's
+-- policies: alice (users.id 1) and bob (users.id 2) are the test tokens'
+-- subjects; service_role bypasses RLS and sees everything.
+--   users      dave (4, hidden) is invisible to anon
+--   posts      drafts (5, bob's) are visible to their author only
+--   comments   unapproved ones (2 carol's, 4 bob's) to their author only
+--   tags       'secret' (4) is invisible to anon
+--   post_tags  anon sees only the links of posts it can see
+--   employees  ivan (5) is invisible to anon
+--   profiles   bob's (not public) is invisible to anon
+CREATE TABLE users (
+  id integer PRIMARY KEY,
+  uid uuid UNIQUE,
+  name text NOT NULL,
+  hidden boolean NOT NULL DEFAULT false
+);
+CREATE TABLE posts (
+  id integer PRIMARY KEY,
+  title text NOT NULL,
+  author_id integer NOT NULL,
+  editor_id integer,
+  draft boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL,
+  meta jsonb,
+  price numeric(10,2),
+  CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES users (id),
+  CONSTRAINT posts_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES users (id)
+);
+CREATE TABLE comments (
+  id integer PRIMARY KEY,
+  post_id integer NOT NULL REFERENCES posts (id),
+  user_id integer NOT NULL REFERENCES users (id),
+  body text NOT NULL,
+  approved boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL
+);
+CREATE TABLE tags (id integer PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE post_tags (
+  post_id integer REFERENCES posts (id),
+  tag_id integer REFERENCES tags (id),
+  PRIMARY KEY (post_id, tag_id)
+);
+CREATE TABLE employees (
+  id integer PRIMARY KEY,
+  name text NOT NULL,
+  manager_id integer REFERENCES employees (id)
+);
+CREATE TABLE profiles (
+  user_id integer NOT NULL UNIQUE REFERENCES users (id),
+  bio text,
+  public boolean NOT NULL DEFAULT true
+);
+GRANT SELECT ON users, posts, comments, tags, post_tags, employees, profiles TO anon;
+
+INSERT INTO users VALUES
+  (1, '11111111-1111-4111-8111-111111111111', 'Alice', false),
+  (2, '22222222-2222-4222-8222-222222222222', 'Bob', false),
+  (3, NULL, 'Carol', false),
+  (4, NULL, 'Dave', true);
+INSERT INTO posts VALUES
+  (1, 'Hello', 1, 2, false, '2026-01-01T10:00:00Z',
+   '{"color": "red", "size": "M", "tags": ["a", "b"], "dims": {"w": 10, "h": 20}}', 10.00),
+  (2, 'Second', 1, NULL, false, '2026-01-02T10:00:00Z',
+   '{"color": "blue", "size": "L", "tags": ["c"]}', 20.50),
+  (3, 'By Bob', 2, 1, false, '2026-01-03T10:00:00Z',
+   '{"color": "red", "size": "S", "tags": []}', 5.25),
+  (4, 'Dave writes', 4, NULL, false, '2026-01-04T10:00:00Z', NULL, NULL),
+  (5, 'Draft', 2, NULL, true, '2026-01-05T10:00:00Z', '{"color": "green"}', 1.00);
+INSERT INTO comments VALUES
+  (1, 1, 2, 'Nice', true, '2026-02-01T10:00:00Z'),
+  (2, 1, 3, 'Spam', false, '2026-02-02T10:00:00Z'),
+  (3, 1, 1, 'Thanks', true, '2026-02-03T10:00:00Z'),
+  (4, 2, 2, 'Pending', false, '2026-02-04T10:00:00Z'),
+  (5, 3, 1, 'Great', true, '2026-02-05T10:00:00Z'),
+  (6, 5, 1, 'On a draft', true, '2026-02-06T10:00:00Z');
+INSERT INTO tags VALUES (1, 'news'), (2, 'tech'), (3, 'life'), (4, 'secret');
+INSERT INTO post_tags VALUES (1, 1), (1, 2), (1, 4), (2, 2), (3, 3), (5, 1);
+INSERT INTO employees VALUES
+  (1, 'Eve', NULL), (2, 'Frank', 1), (3, 'Grace', 1), (4, 'Heidi', 2), (5, 'Ivan', 2);
+INSERT INTO profiles VALUES (1, 'Alice writes', true), (2, 'Bob reads', false), (4, 'Dave hides', true);
+
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_anon ON users FOR SELECT TO anon USING (NOT hidden);
+CREATE POLICY users_auth ON users FOR SELECT TO authenticated USING (true);
+ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_anon ON posts FOR SELECT TO anon USING (NOT draft);
+CREATE POLICY posts_auth ON posts FOR SELECT TO authenticated
+  USING (NOT draft OR author_id = (SELECT u.id FROM users u WHERE u.uid = (SELECT auth.uid())));
+ALTER TABLE comments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY comments_anon ON comments FOR SELECT TO anon USING (approved);
+CREATE POLICY comments_auth ON comments FOR SELECT TO authenticated
+  USING (approved OR user_id = (SELECT u.id FROM users u WHERE u.uid = (SELECT auth.uid())));
+ALTER TABLE tags ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tags_anon ON tags FOR SELECT TO anon USING (name <> 'secret');
+CREATE POLICY tags_auth ON tags FOR SELECT TO authenticated USING (true);
+ALTER TABLE post_tags ENABLE ROW LEVEL SECURITY;
+CREATE POLICY post_tags_anon ON post_tags FOR SELECT TO anon
+  USING (post_id IN (SELECT p.id FROM posts p));
+CREATE POLICY post_tags_auth ON post_tags FOR SELECT TO authenticated USING (true);
+ALTER TABLE employees ENABLE ROW LEVEL SECURITY;
+CREATE POLICY employees_anon ON employees FOR SELECT TO anon USING (name <> 'Ivan');
+CREATE POLICY employees_auth ON employees FOR SELECT TO authenticated USING (true);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_anon ON profiles FOR SELECT TO anon USING (public);
+CREATE POLICY profiles_auth ON profiles FOR SELECT TO authenticated USING (true);
+
+-- Functions for RPC through postgrest-js and the docs' examples.
+CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE
+  AS $$ SELECT a + b $$;
+CREATE FUNCTION posts_by(author integer) RETURNS SETOF posts LANGUAGE sql STABLE
+  AS $$ SELECT * FROM posts WHERE author_id = author $$;
