@@ -1,8 +1,11 @@
 // The tables API through postgrest-js (what supabase-js uses), pointed at
 // /api/v1/tables: selects with filters, counts, single objects, inserts,
 // upserts, updates and deletes; range and quantified operators, plans,
-// GeoJSON and schema profiles.  FB_URL and TOKEN (a service token) come
-// from the environment; any mismatch exits non-zero with the reason.
+// GeoJSON and schema profiles; embedding (aliases, !inner, nesting,
+// embedded filters, order and limit, spread), RPC (POST and GET, rows
+// filtered and ordered), CSV, JSON paths and aggregates.  FB_URL and
+// TOKEN (a service token) come from the environment; any mismatch exits
+// non-zero with the reason.
 'use strict';
 const { PostgrestClient } = require('@supabase/postgrest-js');
 
@@ -100,6 +103,54 @@ async function main() {
   check('schema profile', !r.error && r.data.length >= 1 && r.data[0].v === 'elsewhere', r);
   r = await db.schema('nope').from('thing').select('id');
   check('unknown schema profile', r.error && r.error.code === 'PGRST106' && r.status === 406, r);
+
+  // Embedding, RPC, CSV, JSON paths and aggregates (issue 19), on the
+  // fixture's users/posts/comments/tags schema, as supabase-js writes them.
+  const ids = (rows) => rows.map((x) => x.id).join();
+  r = await db.from('posts').select('id, title, author:users!author_id(name), comments(id, body)')
+    .eq('id', 1).order('id', { referencedTable: 'comments' });
+  check('embedding with an alias', !r.error && r.data.length === 1 && r.data[0].author.name === 'Alice' &&
+    ids(r.data[0].comments) === '1,2,3' && r.data[0].comments[0].body === 'Nice', r);
+  r = await db.from('posts').select('id, comments!inner(id)').eq('comments.approved', false).order('id');
+  check('!inner with an embedded filter', !r.error && ids(r.data) === '1,2' &&
+    ids(r.data[0].comments) === '2', r);
+  r = await db.from('users').select('name, posts!author_id(id, title, comments(body))').eq('id', 2)
+    .order('id', { referencedTable: 'posts' });
+  check('nested embedding', !r.error && r.data[0].name === 'Bob' && ids(r.data[0].posts) === '3,5' &&
+    r.data[0].posts[0].comments[0].body === 'Great', r);
+  r = await db.from('posts').select('id, comments(id)').eq('id', 1)
+    .order('created_at', { referencedTable: 'comments', ascending: false }).limit(1, { referencedTable: 'comments' });
+  check('embedded order and limit', !r.error && ids(r.data[0].comments) === '3', r);
+  r = await db.from('posts').select('id, tags(name)').eq('id', 2);
+  check('many-to-many', !r.error && r.data[0].tags.length === 1 && r.data[0].tags[0].name === 'tech', r);
+  r = await db.from('comments').select('id, ...users(name)').eq('id', 1);
+  check('spread', !r.error && r.data[0].name === 'Bob' && r.data[0].users === undefined, r);
+  r = await db.from('posts').select('id, users(name)');
+  check('ambiguous embedding', r.error && r.error.code === 'PGRST201' && r.status === 300, r);
+
+  r = await db.rpc('add', { a: 1, b: 2 });
+  check('rpc (POST)', !r.error && r.data === 3, r);
+  r = await db.rpc('add', { a: 1, b: 2 }, { get: true });
+  check('rpc (GET)', !r.error && r.data === 3, r);
+  r = await db.rpc('posts_by', { author: 1 }, { get: true }).select('id, title').order('id');
+  check('rpc returning rows, with select and order', !r.error && ids(r.data) === '1,2' && r.data[0].title === 'Hello', r);
+  r = await db.rpc('posts_by', { author: 1 }).eq('id', 2);
+  check('rpc returning rows, filtered', !r.error && ids(r.data) === '2', r);
+  r = await db.rpc('no_such_function', { a: 1 });
+  check('rpc of an unknown function', r.error && r.error.code === 'PGRST202' && r.status === 404, r);
+
+  r = await db.from('tags').select('id,name').order('id').csv();
+  check('csv', !r.error && typeof r.data === 'string' &&
+    r.data.split(/\r?\n/).filter((l) => l !== '').join('|') === 'id,name|1,news|2,tech|3,life|4,secret', r);
+
+  r = await db.from('posts').select('id, color:meta->>color').eq('meta->>color', 'red').order('id');
+  check('JSON paths', !r.error && ids(r.data) === '1,3' && r.data[0].color === 'red', r);
+  r = await db.from('posts').select('author_id, count()').order('author_id');
+  check('aggregates', !r.error && r.data.map((x) => x.author_id + ':' + x.count).join() === '1:2,2:2,4:1', r);
+  r = await db.from('posts').select('price.sum()').in('id', [1, 2]);
+  check('sum', !r.error && r.data.length === 1 && Number(r.data[0].sum) === 30.5, r);
+  r = await db.from('posts').select('id, comments(id)').explain();
+  check('explain of an embedded read', !r.error && typeof r.data === 'string' && r.data.includes('comments'), r);
 
   r = await db.from('no_such_table').select();
   check('unknown table is an error', r.error && r.status === 404, r);
