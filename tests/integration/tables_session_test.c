@@ -1,7 +1,8 @@
 /*
  * The tables API through nginx, beyond the rows: views, other exposed
  * schemas and max_rows, reads that would write, the schema reloaded
- * without a restart, a read by key in one round trip, and the request
+ * without a restart, a read by key and an embedded read (to-one, to-many,
+ * many-to-many, nested) each in one round trip, and the request
  * identity never passing from one caller to the next.
  */
 #include "config.h"
@@ -104,11 +105,12 @@ START_TEST(test_schema_reload_without_restart)
 }
 END_TEST
 
-/* strace on the workers: one traced GET by id; returns the sends to
- * PostgreSQL, or -1 when a worker (re)connected meanwhile (a recycled
- * worker's first request also connects and loads its schema cache). */
+/* strace on the workers: one traced GET of path, whose body must hold
+ * want; returns the sends to PostgreSQL, or -1 when a worker (re)connected
+ * meanwhile (a recycled worker's first request also connects and loads
+ * its schema cache). */
 static int
-traced_sends(void)
+traced_sends(const char *path, const char *want)
 {
 	pid_t workers[16], st;
 	int n, sends = 0;
@@ -134,9 +136,9 @@ traced_sends(void)
 	{
 		struct http_resp r;
 
-		call(&r, "GET", "/tables/products/2", service, NULL, NULL);
-		ck_assert_int_eq(r.status, 200);
-		ck_assert_ptr_nonnull(strstr(r.body, "banana"));
+		call(&r, "GET", path, service, NULL, NULL);
+		ck_assert_msg(r.status == 200 && strstr(r.body, want) != NULL, "%s: %ld %s", path,
+		    r.status, r.body);
 		http_resp_free(&r);
 	}
 	sleep_ms(300);
@@ -154,7 +156,9 @@ traced_sends(void)
 	return connected ? -1 : sends;
 }
 
-START_TEST(test_get_by_id_is_one_round_trip)
+/* One GET of path, traced until every worker is warm: 1 send expected. */
+static void
+expect_one_round_trip(const char *path, const char *want)
 {
 	int sends = -1;
 
@@ -162,7 +166,7 @@ START_TEST(test_get_by_id_is_one_round_trip)
 	for (int i = 0; i < 12; i++) {
 		struct http_resp r;
 
-		call(&r, "GET", "/tables/products/1", service, NULL, NULL);
+		call(&r, "GET", path, service, NULL, NULL);
 		ck_assert_int_eq(r.status, 200);
 		http_resp_free(&r);
 	}
@@ -170,8 +174,22 @@ START_TEST(test_get_by_id_is_one_round_trip)
 	 * last DDL reloads its schema cache first (a second round trip, once);
 	 * a few more traced requests reach every worker warm. */
 	for (int attempt = 0; attempt < 4 && sends != 1; attempt++)
-		sends = traced_sends();
-	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one GET", sends);
+		sends = traced_sends(path, want);
+	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one GET %s", sends, path);
+}
+
+START_TEST(test_get_by_id_is_one_round_trip)
+{
+	expect_one_round_trip("/tables/products/2", "banana");
+}
+END_TEST
+
+/* Embedding (to-one, to-many, many-to-many, nested) stays one statement. */
+START_TEST(test_embedded_read_is_one_round_trip)
+{
+	expect_one_round_trip("/tables/posts?select=id,title,author:users!author_id(name),"
+	                      "comments(id,body,users(name)),tags(name)&order=id.desc&limit=20",
+	    "\"tags\"");
 }
 END_TEST
 
@@ -239,6 +257,7 @@ tables_session_tcase(void)
 	tcase_add_test(tc, test_other_schema_max_rows_read_only);
 	tcase_add_test(tc, test_schema_reload_without_restart);
 	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
+	tcase_add_test(tc, test_embedded_read_is_one_round_trip);
 	tcase_add_test(tc, test_identity_never_passes_between_requests);
 	return tc;
 }
