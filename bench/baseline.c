@@ -10,7 +10,13 @@
  *   POST /b/items           INSERT ... RETURNING          (S3)
  *   GET  /b/accel/<name>    X-Accel-Redirect to /static/<name>, no query:
  *                           the floor of an offloaded download (S5o)
- * Usage: baseline SOCKET WORKERS CONNINFO
+ *   GET  /b/posts?...       20 posts with author and comments (S8): one
+ *                           hand-written statement building the same JSON,
+ *                           on a second connection that is the signed-in
+ *                           user (role authenticated, request.jwt.claim.sub
+ *                           set once for the session), so the same
+ *                           row-level security policies apply
+ * Usage: baseline SOCKET WORKERS CONNINFO [S8-USER-UUID]
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +40,14 @@ static const char s3_sql[] =
     "INSERT INTO items (owner, status, title) SELECT r.owner, r.status, r.title FROM"
     " json_populate_record(NULL::items, $1::json) r RETURNING row_to_json(items)::text";
 
+static const char s8_sql[] =
+    "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT p.id, p.title,"
+    " (SELECT row_to_json(a) FROM (SELECT u.name FROM users u WHERE u.id = p.author_id) a)"
+    " AS author,"
+    " coalesce((SELECT json_agg(c) FROM (SELECT c.id, c.body FROM comments c"
+    " WHERE c.post_id = p.id) c), '[]') AS comments"
+    " FROM posts p ORDER BY p.id DESC LIMIT 20) t";
+
 static void
 reply(FCGX_Request *rq, int status, const char *body)
 {
@@ -45,10 +59,36 @@ reply(FCGX_Request *rq, int status, const char *body)
 	FCGX_PutStr(body, (int)strlen(body), rq->out);
 }
 
-static void
-serve(int fd, const char *conninfo)
+/* The S8 connection: the user's identity for the whole session. */
+static PGconn *
+connect_as_user(const char *conninfo, const char *user)
 {
 	PGconn *db = PQconnectdb(conninfo);
+	const char *v[1] = { user };
+	PGresult *res;
+
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "baseline: %s", PQerrorMessage(db));
+		exit(1);
+	}
+	res = PQexecParams(db,
+	    "SELECT set_config('role', 'authenticated', false),"
+	    " set_config('request.jwt.claim.sub', $1, false),"
+	    " set_config('request.jwt.claim.role', 'authenticated', false)",
+	    1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "baseline: %s", PQerrorMessage(db));
+		exit(1);
+	}
+	PQclear(res);
+	PQclear(PQprepare(db, "s8", s8_sql, 0, NULL));
+	return db;
+}
+
+static void
+serve(int fd, const char *conninfo, const char *user)
+{
+	PGconn *db = PQconnectdb(conninfo), *db8 = NULL;
 	FCGX_Request rq;
 	char body[65536];
 
@@ -59,6 +99,8 @@ serve(int fd, const char *conninfo)
 	PQclear(PQprepare(db, "s1", s1_sql, 1, NULL));
 	PQclear(PQprepare(db, "s2", s2_sql, 0, NULL));
 	PQclear(PQprepare(db, "s3", s3_sql, 1, NULL));
+	if (user != NULL)
+		db8 = connect_as_user(conninfo, user);
 	FCGX_Init();
 	FCGX_InitRequest(&rq, fd, 0);
 	while (FCGX_Accept_r(&rq) >= 0) {
@@ -78,6 +120,8 @@ serve(int fd, const char *conninfo)
 
 			body[n > 0 ? n : 0] = '\0';
 			res = PQexecPrepared(db, "s3", 1, v, NULL, NULL, 0);
+		} else if (db8 != NULL && uri != NULL && strncmp(uri, "/b/posts", 8) == 0) {
+			res = PQexecPrepared(db8, "s8", 0, NULL, NULL, NULL, 0);
 		} else if (uri != NULL && strchr(uri, '?') != NULL) {
 			res = PQexecPrepared(db, "s2", 0, NULL, NULL, NULL, 0);
 		} else {
@@ -103,8 +147,8 @@ main(int argc, char **argv)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, workers;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: baseline SOCKET WORKERS CONNINFO\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: baseline SOCKET WORKERS CONNINFO [S8-USER-UUID]\n");
 		return 2;
 	}
 	workers = atoi(argv[2]);
@@ -119,7 +163,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < workers; i++)
 		if (fork() == 0)
-			serve(fd, argv[3]);
+			serve(fd, argv[3], argc == 5 ? argv[4] : NULL);
 	/* Until told to stop; the workers go with the process group. */
 	while (wait(NULL) > 0 || errno == EINTR)
 		;

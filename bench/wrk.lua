@@ -1,5 +1,5 @@
 -- One wrk script for every scenario: arguments after "--" are
---   scenario (s1 s2 s3 s4 get), path prefix, bearer token (or "-"),
+--   scenario (s1 s2 s3 s4 s8 get), path prefix, bearer token (or "-"),
 --   and for s3 the owner's UUID.
 -- At the end it prints one JSON line: requests/s, p50 and p99 in ms, and
 -- the count of non-2xx answers and socket errors.
@@ -22,6 +22,9 @@ function request()
   elseif scenario == "s3" then
     body = '{"owner":"' .. owner .. '","status":"new","title":"bench ' .. math.random(1, 1e9) .. '"}'
     return wrk.format("POST", prefix, headers, body)
+  elseif scenario == "s8" then
+    return wrk.format("GET", prefix ..
+      "?select=id,title,author:users(name),comments(id,body)&order=id.desc&limit=20", headers)
   elseif scenario == "s4" then
     return wrk.format("POST", prefix, headers,
       '{"email":"bench@example.com","password":"bench password 1"}')
