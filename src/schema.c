@@ -63,13 +63,18 @@ static const char schema_sql[] =
     "   AND a.attnum = ANY(i.indkey)"
     "  WHERE i.indrelid = r.oid AND i.indisprimary),"
     " 'fks', (SELECT json_agg(json_build_object("
+    "   'name', co.conname,"
+    "   'unique', EXISTS (SELECT 1 FROM pg_index ui WHERE ui.indrelid = co.conrelid"
+    "     AND ui.indisunique AND ui.indpred IS NULL AND ui.indexprs IS NULL"
+    "     AND (SELECT array_agg(x ORDER BY x) FROM unnest(ui.indkey::int2[]) x)"
+    "      = (SELECT array_agg(y ORDER BY y) FROM unnest(co.conkey) y)),"
     "   'columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.conkey)"
     "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.conrelid"
     "     AND a.attnum = k.n),"
     "   'ref_schema', fn.nspname, 'ref_table', fc.relname,"
     "   'ref_columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.confkey)"
     "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.confrelid"
-    "     AND a.attnum = k.n)))"
+    "     AND a.attnum = k.n)) ORDER BY co.conname)"
     "  FROM pg_constraint co JOIN pg_class fc ON fc.oid = co.confrelid"
     "  JOIN pg_namespace fn ON fn.oid = fc.relnamespace"
     "  WHERE co.conrelid = r.oid AND co.contype = 'f')"
@@ -253,10 +258,56 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 		for (int i = 0; i < t->nfks; i++) {
 			struct json_object *f = json_object_array_get_idx(fks, (size_t)i);
 
-			t->fks[i].columns = jstrings(a, f, "columns");
-			t->fks[i].ref_schema = jstring(a, f, "ref_schema");
-			t->fks[i].ref_table = jstring(a, f, "ref_table");
-			t->fks[i].ref_columns = jstrings(a, f, "ref_columns");
+			struct sc_fk *fk = &t->fks[i];
+
+			fk->name = jstring(a, f, "name");
+			fk->unique = jbool(f, "unique");
+			fk->columns = jstrings(a, f, "columns");
+			fk->ref_schema = jstring(a, f, "ref_schema");
+			fk->ref_table = jstring(a, f, "ref_table");
+			fk->ref_columns = jstrings(a, f, "ref_columns");
+			fk->ncolumns = 0;
+			while (fk->columns != NULL && fk->columns[fk->ncolumns] != NULL)
+				fk->ncolumns++;
+			fk->cols = arena_calloc(a, (size_t)fk->ncolumns + 1, sizeof(*fk->cols));
+			for (int k = 0; k < fk->ncolumns; k++)
+				fk->cols[k] = schema_column(t, fk->columns[k]);
+		}
+	}
+}
+
+/*
+ * Once every table is loaded: each foreign key's referenced table when it
+ * is in the cache, with the referenced columns' indexes.  A key whose
+ * columns cannot all be found (never expected) keeps ref NULL, so no
+ * relationship is built on it.
+ */
+static void
+schema_link_fks(struct schema_cache *sc)
+{
+	for (int i = 0; i < sc->ntables; i++) {
+		struct sc_table *t = &sc->tables[i];
+
+		for (int j = 0; j < t->nfks; j++) {
+			struct sc_fk *fk = &t->fks[j];
+			const struct sc_table *ref = NULL;
+			bool ok = fk->ref_schema != NULL && fk->ref_table != NULL &&
+			    fk->ref_columns != NULL;
+
+			for (int k = 0; ok && ref == NULL && k < sc->ntables; k++)
+				if (strcmp(sc->tables[k].schema, fk->ref_schema) == 0 &&
+				    strcmp(sc->tables[k].name, fk->ref_table) == 0)
+					ref = &sc->tables[k];
+			if (ref == NULL)
+				continue;
+			fk->ref_cols = arena_calloc(&sc->arena, (size_t)fk->ncolumns + 1,
+			    sizeof(*fk->ref_cols));
+			for (int k = 0; k < fk->ncolumns; k++) {
+				ok = ok && fk->cols[k] >= 0 && fk->ref_columns[k] != NULL;
+				fk->ref_cols[k] = ok ? schema_column(ref, fk->ref_columns[k]) : -1;
+				ok = ok && fk->ref_cols[k] >= 0;
+			}
+			fk->ref = ok && fk->ncolumns > 0 ? ref : NULL;
 		}
 	}
 }
@@ -313,6 +364,7 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 		    default_schema ? default_schema : "public");
 	json_object_put(root);
 	arena_destroy(&tmp);
+	schema_link_fks(sc);
 
 	/* Two tables on one URL name: the exact name wins; say so once. */
 	for (int i = 0; i < n; i++) {
