@@ -1,10 +1,13 @@
 /*
- * query_sql.c - SQL text for reads and writes.
+ * query_sql.c - SQL text for reads and writes: the statements' frame.
  *
  * The target table is always aliased _fb_t and every column reference is
- * qualified with it, so nothing the client names can be mistaken for
- * anything else.  The rows to answer with go through a CTE _fb_src, whose
- * order json_agg keeps (a read by key: a subquery of that name, no CTE).
+ * qualified with its level's alias (embed_sql.c renders what belongs to a
+ * level: columns, filters, order, select lists, embeds), so nothing the
+ * client names can be mistaken for anything else.  The rows to answer
+ * with go through a CTE _fb_src, whose order json_agg keeps (a read by
+ * key: a subquery of that name, no CTE); the final SELECT counts them and
+ * renders the body (JSON, CSV, GeoJSON).
  */
 #include "config.h"
 
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "tables/query_sql.h"
+#include "tables/sql_internal.h"
 
 void
 sql_init(struct sql_query *q, struct arena *a)
@@ -37,252 +41,87 @@ sql_param(struct sql_query *q, const char *value)
 	return q->nparams;
 }
 
-static void
-put_param(struct sql_query *q, const char *value)
+void
+sql_put_param(struct sql_query *q, const char *value)
 {
 	strbuf_printf(&q->sql, "$%d", sql_param(q, value));
 }
 
-static void
-put_column(struct sql_query *q, const struct sc_table *t, int col)
+const char *
+sql_alias(struct sql_query *q, const char *prefix)
 {
-	strbuf_printf(&q->sql, "_fb_t.%s", t->columns[col].quoted);
+	return arena_printf(q->arena, "%s%d", prefix, ++q->naliases);
 }
 
-static bool
-is_text_like(const struct sc_column *c)
+/* The request's table at the top level: _fb_t, in writes too (the DML's
+ * alias). */
+static const struct sql_scope *
+top_scope(const struct sc_table *t, struct sql_scope *s)
 {
-	return c->typcategory == 'S';
-}
-
-static const char *
-pattern_op(enum filter_op op)
-{
-	return op == FOP_LIKE ? " LIKE "
-	    : op == FOP_ILIKE ? " ILIKE "
-	    : op == FOP_MATCH ? " ~ "
-	                      : " ~* ";
-}
-
-/* f's list as one bound array literal. */
-static void
-put_list(struct sql_query *q, const struct filter *f)
-{
-	struct strbuf list;
-
-	strbuf_init(&list, q->arena, 64);
-	strbuf_put_array_literal(&list, (const char *const *)f->list, f->nlist);
-	put_param(q, list.data);
-}
-
-/* col op ANY|ALL($n::type[]): the list is one bound array literal. */
-static void
-put_quantified(struct sql_query *q, const struct sc_table *t, const struct filter *f,
-    const char *cmp)
-{
-	const struct sc_column *c = &t->columns[f->ref.column];
-	bool pattern = f->op >= FOP_LIKE && f->op <= FOP_IMATCH;
-
-	put_column(q, t, f->ref.column);
-	if (pattern && !is_text_like(c))
-		strbuf_puts(&q->sql, "::text");
-	if (pattern)
-		strbuf_puts(&q->sql, pattern_op(f->op));
-	else
-		strbuf_printf(&q->sql, " %s ", cmp);
-	strbuf_puts(&q->sql, f->quant == QUANT_ANY ? "ANY(" : "ALL(");
-	put_list(q, f);
-	strbuf_printf(&q->sql, "::%s[])", pattern ? "text" : c->type);
-}
-
-/* col @@ to_tsquery(...): a column that is not a tsvector goes through
- * to_tsvector, with the same configuration. */
-static void
-put_fts(struct sql_query *q, const struct sc_table *t, const struct filter *f)
-{
-	static const char *const tsq[] = { [FOP_FTS] = "to_tsquery",
-		[FOP_PLFTS] = "plainto_tsquery",
-		[FOP_PHFTS] = "phraseto_tsquery",
-		[FOP_WFTS] = "websearch_to_tsquery" };
-	const struct sc_column *c = &t->columns[f->ref.column];
-
-	if (strcmp(c->typname, "tsvector") == 0) {
-		put_column(q, t, f->ref.column);
-	} else {
-		strbuf_puts(&q->sql, "to_tsvector(");
-		if (f->fts_config != NULL) {
-			put_param(q, f->fts_config);
-			strbuf_puts(&q->sql, "::regconfig, ");
-		}
-		put_column(q, t, f->ref.column);
-		strbuf_puts(&q->sql, "::text)");
-	}
-	strbuf_printf(&q->sql, " @@ %s(", tsq[f->op]);
-	if (f->fts_config != NULL) {
-		put_param(q, f->fts_config);
-		strbuf_puts(&q->sql, "::regconfig, ");
-	}
-	put_param(q, f->value);
-	strbuf_putc(&q->sql, ')');
-}
-
-static void
-put_condition(struct sql_query *q, const struct sc_table *t, const struct filter *f)
-{
-	const struct sc_column *c = &t->columns[f->ref.column];
-	static const char *const cmp[] = { [FOP_EQ] = "=",
-		[FOP_NEQ] = "<>",
-		[FOP_GT] = ">",
-		[FOP_GTE] = ">=",
-		[FOP_LT] = "<",
-		[FOP_LTE] = "<=",
-		[FOP_CS] = "@>",
-		[FOP_CD] = "<@",
-		[FOP_OV] = "&&",
-		[FOP_SL] = "<<",
-		[FOP_SR] = ">>",
-		[FOP_NXL] = "&>",
-		[FOP_NXR] = "&<",
-		[FOP_ADJ] = "-|-" };
-	static const char *const is_sql[] = { [IS_NULL] = "IS NULL",
-		[IS_NOT_NULL] = "IS NOT NULL",
-		[IS_TRUE] = "IS TRUE",
-		[IS_FALSE] = "IS FALSE",
-		[IS_UNKNOWN] = "IS UNKNOWN" };
-
-	if (f->quant != QUANT_NONE) {
-		put_quantified(q, t, f, cmp[f->op]);
-		return;
-	}
-	switch (f->op) {
-	case FOP_EQ:
-	case FOP_NEQ:
-	case FOP_GT:
-	case FOP_GTE:
-	case FOP_LT:
-	case FOP_LTE:
-	case FOP_CS:
-	case FOP_CD:
-	case FOP_OV:
-	case FOP_SL:
-	case FOP_SR:
-	case FOP_NXL:
-	case FOP_NXR:
-	case FOP_ADJ:
-		put_column(q, t, f->ref.column);
-		strbuf_printf(&q->sql, " %s ", cmp[f->op]);
-		put_param(q, f->value);
-		break;
-	case FOP_LIKE:
-	case FOP_ILIKE:
-	case FOP_MATCH:
-	case FOP_IMATCH:
-		put_column(q, t, f->ref.column);
-		if (!is_text_like(c))
-			strbuf_puts(&q->sql, "::text");
-		strbuf_puts(&q->sql, pattern_op(f->op));
-		put_param(q, f->value);
-		break;
-	case FOP_IN:
-		put_column(q, t, f->ref.column);
-		strbuf_puts(&q->sql, " = ANY(");
-		put_list(q, f);
-		strbuf_printf(&q->sql, "::%s[])", c->type);
-		break;
-	case FOP_IS:
-		put_column(q, t, f->ref.column);
-		strbuf_printf(&q->sql, " %s", is_sql[f->is]);
-		break;
-	case FOP_ISDISTINCT:
-		put_column(q, t, f->ref.column);
-		strbuf_puts(&q->sql, " IS DISTINCT FROM ");
-		put_param(q, f->value);
-		break;
-	case FOP_FTS:
-	case FOP_PLFTS:
-	case FOP_PHFTS:
-	case FOP_WFTS:
-		put_fts(q, t, f);
-		break;
-	}
-}
-
-static void
-put_filter(struct sql_query *q, const struct sc_table *t, const struct filter *f)
-{
-	if (f->negate)
-		strbuf_puts(&q->sql, "NOT ");
-	strbuf_putc(&q->sql, '(');
-	if (f->kind == FILTER_COND) {
-		put_condition(q, t, f);
-	} else if (f->nchildren == 0) {
-		strbuf_puts(&q->sql, f->kind == FILTER_AND ? "true" : "false");
-	} else {
-		for (int i = 0; i < f->nchildren; i++) {
-			if (i > 0)
-				strbuf_puts(&q->sql, f->kind == FILTER_AND ? " AND " : " OR ");
-			put_filter(q, t, f->children[i]);
-		}
-	}
-	strbuf_putc(&q->sql, ')');
+	s->t = t;
+	s->alias = "_fb_t";
+	return s;
 }
 
 static void
 put_where(struct sql_query *q, const struct sc_table *t, const struct plan *p,
     const struct sql_opts *o)
 {
+	struct sql_scope s;
 	bool any = false;
 
 	if (o->id != NULL && t->pk >= 0) {
-		strbuf_puts(&q->sql, " WHERE ");
-		put_column(q, t, t->pk);
-		strbuf_puts(&q->sql, " = ");
-		put_param(q, o->id);
+		strbuf_printf(&q->sql, " WHERE _fb_t.%s = ", t->columns[t->pk].quoted);
+		sql_put_param(q, o->id);
 		any = true;
 	}
-	for (int i = 0; i < p->nfilters; i++) {
-		strbuf_puts(&q->sql, any ? " AND " : " WHERE ");
-		put_filter(q, t, p->filters[i]);
-		any = true;
-	}
+	sql_put_filters(q, top_scope(t, &s), p->filters, p->nfilters, any);
 }
 
-/* The select list over source (_fb_t for reads, _fb_w for writes). */
+/* The n column: the rows read or written, checked against singular and
+ * max-affected (either failure fails the statement, so a write rolls
+ * back). */
 static void
-put_select(struct sql_query *q, const struct sc_table *t, const struct plan *p, const char *source)
+put_row_count(struct sql_query *q, const struct sql_opts *o)
 {
-	if (p->select == NULL) {
-		strbuf_printf(&q->sql, "%s.*", source);
-		return;
-	}
-	for (int i = 0; i < p->nselect; i++) {
-		const struct select_item *s = &p->select[i];
+	/* count(*), not count(_fb_src): that would build each row's composite
+	 * value once more than json_agg does (a whole-row value is never null,
+	 * so both count the same). */
+	if (o->singular)
+		strbuf_puts(&q->sql, "fluxbase.assert_singular(");
+	if (o->max_affected > 0)
+		strbuf_puts(&q->sql, "fluxbase.assert_max_affected(");
+	strbuf_puts(&q->sql, "pg_catalog.count(*)");
+	if (o->max_affected > 0)
+		strbuf_printf(&q->sql, ", %ld)", o->max_affected);
+	if (o->singular)
+		strbuf_putc(&q->sql, ')');
+	strbuf_puts(&q->sql, " AS n, ");
+}
 
-		if (i > 0)
-			strbuf_puts(&q->sql, ", ");
-		if (s->kind == SEL_STAR) {
-			strbuf_printf(&q->sql, "%s.*", source);
-			continue;
-		}
-		strbuf_printf(&q->sql, "%s.%s", source, t->columns[s->ref.column].quoted);
-		if (s->alias != NULL)
-			strbuf_printf(&q->sql, " AS %s", schema_quote_ident(q->arena, s->alias));
-	}
+/*
+ * CSV (migration 0019's helpers, RFC 4180 fields): the header from the keys
+ * of a row of NULLs (the left join of one row to no row of _fb_src), so
+ * there is one even when no row is; then each row's values in key order
+ * (row_to_json keeps it), lines separated by LF, as PostgREST does.
+ */
+static void
+put_csv_body(struct sql_query *q)
+{
+	strbuf_puts(&q->sql,
+	    "coalesce((SELECT fluxbase.csv_header(pg_catalog.row_to_json(_fb_h)) FROM (SELECT"
+	    " _fb_s.* FROM (SELECT 1) _fb_d LEFT JOIN _fb_src _fb_s ON false) _fb_h), '')"
+	    " || coalesce(pg_catalog.chr(10) || pg_catalog.string_agg("
+	    "fluxbase.csv_line(pg_catalog.row_to_json(_fb_src)), pg_catalog.chr(10)), '')"
+	    " AS body FROM _fb_src");
 }
 
 /* The final SELECT over _fb_src: total, n, body. */
 static void
 put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 {
-	/* count(*), not count(_fb_src): that would build each row's composite
-	 * value once more than json_agg does (a whole-row value is never null,
-	 * so both count the same). */
 	strbuf_printf(&q->sql, " SELECT %s AS total, ", total ? total : "NULL::bigint");
-	if (o->singular)
-		strbuf_puts(&q->sql, "fluxbase.assert_singular(pg_catalog.count(*))");
-	else
-		strbuf_puts(&q->sql, "pg_catalog.count(*)");
-	strbuf_puts(&q->sql, " AS n, ");
+	put_row_count(q, o);
 	switch (o->body) {
 	case SQL_BODY_ARRAY:
 		strbuf_puts(&q->sql,
@@ -295,8 +134,10 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 		    "max(pg_catalog.row_to_json(_fb_src)::text) AS body FROM _fb_src");
 		break;
 	case SQL_BODY_NONE:
-	case SQL_BODY_CSV: /* not yet */
 		strbuf_puts(&q->sql, "NULL::text AS body FROM _fb_src");
+		break;
+	case SQL_BODY_CSV:
+		put_csv_body(q);
 		break;
 	case SQL_BODY_GEOJSON:
 		/* As PostgREST 12: PostGIS makes each row a Feature (its first
@@ -310,54 +151,64 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 	}
 }
 
-static bool
-has_filters(const struct plan *p)
+/* The count from the table's statistics or the read's plan (planned,
+ * estimated), given the exact count to fall back on. */
+static const char *
+estimated_count(struct sql_query *q, const struct sc_table *t, const struct sql_opts *o,
+    const char *exact)
 {
-	return p->nfilters > 0;
+	const char *planned;
+	int rel;
+
+	/* The plan of the read, made as the caller (its policies shape the
+	 * estimate; migration 0011); a table never analysed has no
+	 * statistics to plan with: count it. */
+	strbuf_init(&q->sql, q->arena, 256);
+	rel = sql_param(q, t->qualified);
+	strbuf_printf(&q->sql,
+	    "(SELECT CASE WHEN c.reltuples < 0 THEN %s ELSE fluxbase.plan_rows(c.oid) END"
+	    " FROM pg_catalog.pg_class c WHERE c.oid = $%d::regclass)",
+	    exact, rel);
+	planned = q->sql.data;
+	if (o->count == COUNT_PLANNED)
+		return planned;
+	/* estimated: exact up to max_rows, the statistics beyond. */
+	strbuf_init(&q->sql, q->arena, 256);
+	strbuf_printf(&q->sql,
+	    "(SELECT CASE WHEN s.n > %ld THEN %s ELSE s.n END FROM (SELECT"
+	    " pg_catalog.count(*) AS n FROM (SELECT 1 FROM %s LIMIT %ld) l) s)",
+	    o->max_rows, planned, t->qualified, o->max_rows + 1);
+	return q->sql.data;
 }
 
-/* The count asked for, with its own copy of the WHERE and its own
- * parameters. */
+/*
+ * The count asked for, with its own copy of the WHERE and its own
+ * parameters: the parent rows, so the !inner embeds that drop parents are
+ * joined (existence only).  Filters, inner embeds and a function's rows
+ * have no estimate: counted exactly.
+ */
 static const char *
 count_expr(struct sql_query *q, const struct sc_table *t, const struct plan *p,
     const struct sql_opts *o)
 {
 	struct strbuf saved = q->sql;
-	const char *exact, *planned, *out;
-	int rel;
+	struct sql_scope s;
+	const char *exact, *out, *joins;
 
 	if (o->count == COUNT_NONE)
 		return NULL;
+	joins = sql_inner_joins(q, top_scope(t, &s), p);
 	strbuf_init(&q->sql, q->arena, 256);
-	strbuf_printf(&q->sql, "(SELECT pg_catalog.count(*) FROM %s AS _fb_t", t->qualified);
+	strbuf_printf(&q->sql, "(SELECT pg_catalog.count(*) FROM %s AS _fb_t%s",
+	    o->from != NULL ? o->from : t->qualified, joins);
 	put_where(q, t, p, o);
 	strbuf_putc(&q->sql, ')');
 	exact = q->sql.data;
-	if (o->count == COUNT_EXACT || has_filters(p) || o->id != NULL) {
+	if (o->count == COUNT_EXACT || p->nfilters > 0 || o->id != NULL || o->from != NULL ||
+	    *joins != '\0')
 		out = exact;
-	} else {
-		/* The plan of the read, made as the caller (its policies shape
-		 * the estimate; migration 0011); a table never analysed has no
-		 * statistics to plan with: count it. */
-		strbuf_init(&q->sql, q->arena, 256);
-		rel = sql_param(q, t->qualified);
-		strbuf_printf(&q->sql,
-		    "(SELECT CASE WHEN c.reltuples < 0 THEN %s ELSE fluxbase.plan_rows(c.oid) END"
-		    " FROM pg_catalog.pg_class c WHERE c.oid = $%d::regclass)",
-		    exact, rel);
-		planned = q->sql.data;
-		if (o->count == COUNT_PLANNED) {
-			out = planned;
-		} else {
-			/* estimated: exact up to max_rows, the statistics beyond. */
-			strbuf_init(&q->sql, q->arena, 256);
-			strbuf_printf(&q->sql,
-			    "(SELECT CASE WHEN s.n > %ld THEN %s ELSE s.n END FROM (SELECT"
-			    " pg_catalog.count(*) AS n FROM (SELECT 1 FROM %s LIMIT %ld) l) s)",
-			    o->max_rows, planned, t->qualified, o->max_rows + 1);
-			out = q->sql.data;
-		}
-	}
+	else
+		out = estimated_count(q, t, o, exact);
 	q->sql = saved;
 	return out;
 }
@@ -371,6 +222,8 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 	/* One row by its key: no aggregate to set up and run (a tenth of the
 	 * server's time for such a read); no row at all means not found. */
 	bool by_key = o->id != NULL && t->pk >= 0 && o->body == SQL_BODY_OBJECT && !o->singular;
+	struct sql_scope s;
+	const char *joins, *group;
 
 	if (by_key)
 		strbuf_printf(&q->sql,
@@ -379,19 +232,12 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 		    total ? total : "NULL::bigint");
 	else
 		strbuf_puts(&q->sql, "WITH _fb_src AS (SELECT ");
-	put_select(q, t, p, "_fb_t");
-	strbuf_printf(&q->sql, " FROM %s AS _fb_t", t->qualified);
+	joins = sql_put_select(q, top_scope(t, &s), p, &group);
+	strbuf_printf(&q->sql, " FROM %s AS _fb_t%s", o->from != NULL ? o->from : t->qualified,
+	    joins);
 	put_where(q, t, p, o);
-	for (int i = 0; i < p->norder; i++) {
-		const struct order_item *ord = &p->order[i];
-
-		strbuf_puts(&q->sql, i == 0 ? " ORDER BY " : ", ");
-		put_column(q, t, ord->ref.column);
-		strbuf_puts(&q->sql, ord->desc ? " DESC" : " ASC");
-		if (ord->nulls != NULLS_DEFAULT)
-			strbuf_puts(&q->sql,
-			    ord->nulls == NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
-	}
+	strbuf_puts(&q->sql, group);
+	sql_put_order(q, &s, p);
 	strbuf_printf(&q->sql, " LIMIT %ld", limit);
 	if (p->offset > 0)
 		strbuf_printf(&q->sql, " OFFSET %ld", p->offset);
@@ -404,14 +250,18 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 	return 0;
 }
 
-/* _fb_src from the rows written (RETURNING _fb_t.* as _fb_w). */
+/* _fb_src from the rows written (RETURNING _fb_t.* as _fb_w), embeds
+ * joined to them as to a read's rows. */
 static void
 put_written(struct sql_query *q, const struct sc_table *t, const struct plan *p,
     const struct sql_opts *o)
 {
+	struct sql_scope s = { t, "_fb_w" };
+	const char *joins, *group;
+
 	strbuf_puts(&q->sql, " RETURNING _fb_t.*), _fb_src AS (SELECT ");
-	put_select(q, t, p, "_fb_w");
-	strbuf_puts(&q->sql, " FROM _fb_w)");
+	joins = sql_put_select(q, &s, p, &group);
+	strbuf_printf(&q->sql, " FROM _fb_w%s%s)", joins, group);
 	put_result(q, o, NULL);
 }
 
@@ -442,13 +292,13 @@ put_insert_value(struct sql_query *q, const struct sc_table *t, const struct sc_
 		return;
 	}
 	strbuf_printf(&q->sql, "CASE WHEN e.j ? ");
-	put_param(q, c->name);
+	sql_put_param(q, c->name);
 	strbuf_printf(&q->sql, " THEN r.%s ELSE ", c->quoted);
 	if (identity) {
 		strbuf_puts(&q->sql, "pg_catalog.nextval(pg_catalog.pg_get_serial_sequence(");
-		put_param(q, t->qualified);
+		sql_put_param(q, t->qualified);
 		strbuf_puts(&q->sql, ", ");
-		put_param(q, c->name);
+		sql_put_param(q, c->name);
 		strbuf_printf(&q->sql, "))::%s END", c->type);
 	} else {
 		strbuf_printf(&q->sql, "%s END", c->default_expr);

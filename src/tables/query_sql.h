@@ -7,7 +7,9 @@
  *   total  the count asked for with Prefer: count=..., or NULL
  *   n      the rows read or written
  *   body   the JSON text to send (an array, one object, or a GeoJSON
- *          FeatureCollection PostGIS renders)
+ *          FeatureCollection PostGIS renders), or CSV text (SQL_BODY_CSV:
+ *          a header line of the keys, then a line per row, LF-separated
+ *          as PostgREST does, no final LF)
  */
 #ifndef FLUXBASE_TABLES_QUERY_SQL_H
 #define FLUXBASE_TABLES_QUERY_SQL_H
@@ -24,6 +26,7 @@ struct sql_query {
 	const char **values;
 	int nparams;
 	int cap;
+	int naliases; /* the scopes' and joins' aliases numbered so far */
 };
 
 enum sql_body { SQL_BODY_ARRAY, SQL_BODY_OBJECT, SQL_BODY_NONE, SQL_BODY_GEOJSON, SQL_BODY_CSV };
