@@ -388,17 +388,20 @@ db_session_reset(struct db *db)
 enum pipe_kind {
 	PIPE_FLUSH,
 	PIPE_RESET,
+	PIPE_BEGIN,
 	PIPE_PREPARE_SETUP,
 	PIPE_SETUP,
 	PIPE_PREPARE_MAIN,
-	PIPE_MAIN
+	PIPE_MAIN,
+	PIPE_ROLLBACK
 };
 
 /* What one request's pipeline sent, in order, and what came back. */
 struct pipeline {
 	const struct db_stmt *setup;
 	const char *name; /* the handler statement's prepared name */
-	enum pipe_kind sent[6];
+	bool rollback; /* DB_ROLLBACK: all of it undone once it answered */
+	enum pipe_kind sent[8];
 	int nsent;
 	PGresult *failed; /* the first error, or NULL */
 	PGresult *main_res; /* the handler statement's rows */
@@ -424,6 +427,10 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 		pl->sent[pl->nsent++] = PIPE_RESET;
 	}
 	db->session_used = true;
+	if (pl->rollback) {
+		ok = ok && PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+		pl->sent[pl->nsent++] = PIPE_BEGIN;
+	}
 	if (setup_fresh) {
 		ok = ok &&
 		    PQsendPrepare(db->conn, pl->setup->name, pl->setup->sql, pl->setup->nparams,
@@ -440,6 +447,10 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 	}
 	ok = ok && PQsendQueryPrepared(db->conn, pl->name, nparams, values, NULL, NULL, 0);
 	pl->sent[pl->nsent++] = PIPE_MAIN;
+	if (pl->rollback) {
+		ok = ok && PQsendQueryParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
+		pl->sent[pl->nsent++] = PIPE_ROLLBACK;
+	}
 	return ok && PQpipelineSync(db->conn);
 }
 
@@ -458,7 +469,9 @@ db_pipeline_collect(struct db *db, struct pipeline *pl)
 		case PGRES_TUPLES_OK:
 			if (pl->sent[i] == PIPE_FLUSH)
 				db->cache_flush = false;
-			if (pl->sent[i] == PIPE_RESET) {
+			/* A reset inside the transaction rolled back is undone
+			 * with it: the next request's pipeline resets again. */
+			if (pl->sent[i] == PIPE_RESET && !pl->rollback) {
 				db->session_reset = false;
 				db->session_epoch++;
 			}
@@ -491,11 +504,33 @@ db_pipeline_collect(struct db *db, struct pipeline *pl)
 	}
 }
 
+/*
+ * A failure inside the explicit transaction of DB_ROLLBACK leaves it open
+ * and aborted after the Sync (an implicit one would have ended): it is
+ * rolled back now, one more round trip on that error path only, so the
+ * connection is idle between requests and notifications keep coming.
+ */
+static void
+db_end_failed_block(struct db *db)
+{
+	PGresult *res;
+
+	if (PQtransactionStatus(db->conn) != PQTRANS_INERROR)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_set_error(db, PQerrorMessage(db->conn));
+		log_warn("db: cannot end a failed transaction: %s", db->last_error);
+		db_drop(db);
+	}
+	PQclear(res);
+}
+
 struct db_result *
 db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
-    const char *sql, int nparams, const char *const *values)
+    const char *sql, int nparams, const char *const *values, enum db_end end)
 {
-	struct pipeline pl = { .setup = setup };
+	struct pipeline pl = { .setup = setup, .rollback = end == DB_ROLLBACK };
 	bool setup_fresh = true, main_fresh = false;
 
 	if (db->conn == NULL && db_check(db) < 0)
@@ -524,6 +559,8 @@ db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *s
 	}
 	if (pl.failed != NULL) {
 		PQclear(pl.main_res);
+		if (pl.rollback)
+			db_end_failed_block(db);
 		return db_wrap(db, pl.failed);
 	}
 	return pl.main_res != NULL ? db_wrap(db, pl.main_res) : db_unavailable();

@@ -53,9 +53,15 @@ struct db_result *db_exec(struct db *db, const char *sql, int nparams, const cha
  * implicit transaction (an error in either rolls both back).  The main
  * statement is prepared once per connection, keyed by its text.  Returns
  * the first failing result, or the main statement's.
+ *
+ * DB_ROLLBACK (Prefer: tx=rollback) wraps them in BEGIN ... ROLLBACK in
+ * the same pipeline: the main statement's rows come back and nothing of
+ * the transaction stays, session-level settings it made included.
  */
+enum db_end { DB_COMMIT, DB_ROLLBACK };
 struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
-    const char *const *setup_values, const char *sql, int nparams, const char *const *values);
+    const char *const *setup_values, const char *sql, int nparams, const char *const *values,
+    enum db_end end);
 /*
  * Request statements may leave settings (the role, the claims) on the
  * connection's session for the next request to reuse.  db_exec runs as the

@@ -36,53 +36,61 @@
  *
  * Every transaction also gets its read-only flag (going read-only is
  * allowed at any point of a transaction, so it rides here rather than in a
- * BEGIN) and, for a token with a session, the check that the session is
- * still alive: every time, whatever is reused.  Without a session
- * (anonymous, or a service token) there is nothing to check: statements of
- * their own, since one statement for both would be planned anew for every
- * anonymous request (its plan for a NULL session is cheaper than the
- * generic one, so PostgreSQL never settles on the generic plan).
+ * BEGIN), its statement_timeout ([tables] statement_timeout in
+ * milliseconds, "0" for none; transaction-local, so nothing to reset, and
+ * PostgreSQL arms the timer at each statement, so it bounds the handler's
+ * statement right behind: of every request that runs one, not only the
+ * tables API's; a runaway one is cancelled with 57014, answered 504, and
+ * the worker and its connection are free at once) and, for a token with a
+ * session, the check that the session is still alive: every time,
+ * whatever is reused.  Without a session (anonymous, or a service token)
+ * there is nothing to check: statements of their own, since one statement
+ * for both would be planned anew for every anonymous request (its plan
+ * for a NULL session is cheaper than the generic one, so PostgreSQL never
+ * settles on the generic plan).
  *
- * Parameters: $1 read-only, $2 role, $3 claims, $4 sub, $5 email, $6 session.
+ * Parameters: $1 read-only, $2 role, $3 claims, $4 sub, $5 email, then
+ * $6 session and $7 the timeout, or (no session) $6 the timeout.
  */
 #define SESSION_CHECK \
 	", CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s" \
 	"  WHERE s.id = $6::uuid AND s.revoked_at IS NULL) THEN true" \
 	"  ELSE fluxbase.session_ended() END"
+#define TX_SETTINGS(timeout) \
+	" set_config('transaction_read_only', $1, true)," \
+	" set_config('statement_timeout', $" timeout ", true)"
 #define IDENTITY_SET \
 	"SELECT set_config('role', $2, false), set_config('request.jwt.claims', $3, false)," \
 	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
 	" set_config('request.jwt.claim.role', $2, false)," \
-	" set_config('request.jwt.claim.email', coalesce($5, ''), false)," \
-	" set_config('transaction_read_only', $1, true)"
+	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
 #define IDENTITY_REUSE \
 	"SELECT CASE WHEN current_user = $2::name" \
 	"  AND current_setting('request.jwt.claims', true) = $3" \
 	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
 	"  AND current_setting('request.jwt.claim.role', true) = $2" \
 	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
-	"  THEN true ELSE fluxbase.identity_lost() END," \
-	" set_config('transaction_read_only', $1, true)"
+	"  THEN true ELSE fluxbase.identity_lost() END,"
 
 static const struct db_stmt identity_set_stmt = {
 	"fb_identity",
-	IDENTITY_SET SESSION_CHECK,
-	6,
+	IDENTITY_SET TX_SETTINGS("7") SESSION_CHECK,
+	7,
 };
 static const struct db_stmt identity_set_ns_stmt = {
 	"fb_identity_ns",
-	IDENTITY_SET,
-	5,
+	IDENTITY_SET TX_SETTINGS("6"),
+	6,
 };
 static const struct db_stmt identity_reuse_stmt = {
 	"fb_reuse",
-	IDENTITY_REUSE SESSION_CHECK,
-	6,
+	IDENTITY_REUSE TX_SETTINGS("7") SESSION_CHECK,
+	7,
 };
 static const struct db_stmt identity_reuse_ns_stmt = {
 	"fb_reuse_ns",
-	IDENTITY_REUSE,
-	5,
+	IDENTITY_REUSE TX_SETTINGS("6"),
+	6,
 };
 
 /* The identity this worker's connection holds, valid while the
@@ -389,22 +397,43 @@ failed_with(const struct db_result *res, const char *state)
 	    strcmp(s, state) == 0;
 }
 
+/* The opening statement's parameters (see above): the session's $6 and
+ * the timeout's $7, or the timeout's $6 without a session. */
+static int
+identity_values(struct request *r, const char *role, bool read_only, const char **v)
+{
+	long ms = r->conf->tables_statement_timeout * 1000;
+	int n = 0;
+
+	v[n++] = read_only ? "on" : "off";
+	v[n++] = role;
+	v[n++] = r->claims ? r->claims : "{}";
+	v[n++] = r->user_id;
+	v[n++] = r->email;
+	if (r->session_id != NULL)
+		v[n++] = r->session_id;
+	v[n++] = arena_printf(r->arena, "%ld", ms);
+	return n;
+}
+
 /* The handler's statement behind the opening statement: the identity is
- * reused when the connection holds it, set otherwise. */
+ * reused when the connection holds it, set otherwise.  Rolled back (end),
+ * an identity set is undone with the rest: the next request sets it. */
 static struct db_result *
 identity_exec(struct request *r, const char *role, const char *sql, int nparams,
-    const char *const *values, bool read_only)
+    const char *const *values, bool read_only, enum db_end end)
 {
-	const char *claims = r->claims ? r->claims : "{}";
-	const char *v[6] = { read_only ? "on" : "off", role, claims, r->user_id, r->email,
-		r->session_id };
+	const char *v[7];
+	const char *claims;
 	bool with_session = r->session_id != NULL;
 	struct db_result *res;
 
+	identity_values(r, role, read_only, v);
+	claims = v[2];
 	if (identity_is_applied(r->db, role, claims, r->user_id, r->email)) {
 		res = db_exec_request(r->db,
 		    with_session ? &identity_reuse_stmt : &identity_reuse_ns_stmt, v, sql, nparams,
-		    values);
+		    values, end);
 		if (res != NULL && db_result_status(res) == DB_OK)
 			r->session_checked = with_session;
 		if (res == NULL || !failed_with(res, "FB001"))
@@ -422,10 +451,13 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		db_session_reset(r->db);
 	}
 	res = db_exec_request(r->db, with_session ? &identity_set_stmt : &identity_set_ns_stmt, v,
-	    sql, nparams, values);
+	    sql, nparams, values, end);
 	if (res != NULL && db_result_status(res) == DB_OK) {
 		r->session_checked = with_session;
-		identity_remember(r->db, role, claims, r->user_id, r->email);
+		if (end == DB_COMMIT)
+			identity_remember(r->db, role, claims, r->user_id, r->email);
+		else
+			identity_forget();
 	} else {
 		/* Rolled back: the session holds whatever it held before, maybe
 		 * something a request's SQL left.  The next one starts afresh. */
@@ -438,6 +470,28 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 /* The one place a database error becomes an answer: PostgreSQL's words
  * and SQLSTATE (sqlstate.c decides the status), or the endpoint's own for
  * a conflict when it named one. */
+/* RAISE SQLSTATE 'PTxyz' in SQL: PostgREST's convention for an HTTP status. */
+static bool
+raised_status(const char *state)
+{
+	return strncmp(state, "PT", 2) == 0 && state[2] >= '1' && state[2] <= '5' &&
+	    isdigit((unsigned char)state[3]) && isdigit((unsigned char)state[4]) &&
+	    state[5] == '\0';
+}
+
+/* The database cannot serve at all (connection, shutdown, resources), as
+ * opposed to an error of this request's statement. */
+static bool
+unavailable(const char *state)
+{
+	return strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0 ||
+	    strncmp(state, "53", 2) == 0;
+}
+
+/* The one place a database error becomes an answer: PostgreSQL's words
+ * and SQLSTATE (sqlstate.c decides the status), or the endpoint's own for
+ * a conflict when it named one.  A status raised with PTxyz keeps the
+ * function's message, details and hint, whatever xyz is. */
 static int
 session_error_answer(struct request *r, const struct db_result *res,
     const struct conflict *conflict)
@@ -450,11 +504,11 @@ session_error_answer(struct request *r, const struct db_result *res,
 	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL)
 		return response_db_unavailable(r);
 	status = sqlstate_status(state, r->has_token);
-	if (status == 503)
+	if (!raised_status(state) && status == 503 && unavailable(state))
 		return response_db_unavailable(r);
 	if (strcmp(state, "PT401") == 0)
 		return response_error(r, 401, "INVALID_TOKEN", "The session has ended");
-	if (status == 500) {
+	if (!raised_status(state) && (status == 500 || status == 503)) {
 		/* Our bug or the server's trouble: the detail goes to the log. */
 		log_err("db: %s %s (request %s)", state, msg, r->request_id);
 		return response_internal(r);
@@ -465,6 +519,9 @@ session_error_answer(struct request *r, const struct db_result *res,
 	if (strcmp(state, "PT116") == 0) {
 		code = "PGRST116";
 		msg = "JSON object requested, multiple (or no) rows returned";
+	} else if (strcmp(state, "PT124") == 0) {
+		code = "PGRST124";
+		msg = "Query result exceeds max-affected preference constraint";
 	}
 	return response_error_detail(r, status, code, msg, db_result_detail(res),
 	    db_result_hint(res));
@@ -472,9 +529,9 @@ session_error_answer(struct request *r, const struct db_result *res,
 
 static struct db_result *
 session_run(struct request *r, const char *role, const char *sql, int nparams,
-    const char *const *values, bool read_only, const struct conflict *conflict)
+    const char *const *values, bool read_only, enum db_end end, const struct conflict *conflict)
 {
-	struct db_result *res = identity_exec(r, role, sql, nparams, values, read_only);
+	struct db_result *res = identity_exec(r, role, sql, nparams, values, read_only, end);
 
 	if (res == NULL) {
 		response_internal(r);
@@ -492,12 +549,21 @@ struct db_result *
 session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, bool read_only)
 {
-	return session_run(r, role, sql, nparams, values, read_only, NULL);
+	return session_run(r, role, sql, nparams, values, read_only, DB_COMMIT, NULL);
+}
+
+struct db_result *
+session_exec_tx(struct request *r, const char *sql, int nparams, const char *const *values,
+    bool read_only, bool rollback)
+{
+	return session_run(r, r->role, sql, nparams, values, read_only,
+	    rollback ? DB_ROLLBACK : DB_COMMIT, NULL);
 }
 
 struct db_result *
 session_write(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, const struct conflict *conflict)
 {
-	return session_run(r, role ? role : r->role, sql, nparams, values, false, conflict);
+	return session_run(r, role ? role : r->role, sql, nparams, values, false, DB_COMMIT,
+	    conflict);
 }

@@ -7,7 +7,8 @@
  * session_exec() runs one statement of a handler as one transaction in one
  * round trip: an opening statement (the identity — role and claims — set,
  * or reused when the worker's connection already holds it; read-only; the
- * session check) and the handler's statement, pipelined.
+ * statement timeout; the session check) and the handler's statement,
+ * pipelined.
  * A database error becomes an answer in one place, once: PostgreSQL's
  * words and SQLSTATE, or a conflict named by the endpoint up front.
  */
@@ -38,6 +39,13 @@ void session_assume_signed(struct request *r);
  */
 struct db_result *session_exec(struct request *r, const char *sql, int nparams,
     const char *const *values, bool read_only);
+/*
+ * session_exec, and with rollback (Prefer: tx=rollback) undone once it has
+ * answered: BEGIN and ROLLBACK ride in the same round trip, the result is
+ * the statement's as usual, nothing it wrote stays.
+ */
+struct db_result *session_exec_tx(struct request *r, const char *sql, int nparams,
+    const char *const *values, bool read_only, bool rollback);
 /* The same in another role (fluxbase_auth for the auth endpoints). */
 struct db_result *session_exec_as(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, bool read_only);

@@ -2,8 +2,11 @@
  * tables/handlers.c - the eight routes of /api/v1/tables.
  *
  * Each request: who is calling (session.c), which table (schema cache),
- * what is asked (query_parse.c), the SQL (query_sql.c), one round trip
- * (session_exec), and PostgreSQL's JSON text written straight out.
+ * what is asked (query_parse.c) in which media type (negotiate.c), the
+ * SQL (query_sql.c), one round trip (session_exec_tx: rolled back there
+ * with Prefer: tx=rollback), and PostgreSQL's text (JSON, or CSV) written
+ * straight out.  A POST body is JSON, or CSV (csv.c) read into the same
+ * JSON rows.
  */
 #include "config.h"
 
@@ -23,6 +26,7 @@
 #include "router.h"
 #include "schema.h"
 #include "session.h"
+#include "tables/csv.h"
 #include "tables/negotiate.h"
 #include "tables/query_parse.h"
 #include "tables/query_sql.h"
@@ -52,13 +56,20 @@ tables_lookup(struct request *r, const char *name)
 int
 tables_negotiate(struct request *r, struct tctx *c, const char **name)
 {
+	enum tables_media media;
+
 	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
 	if (c->prefer.strict && c->prefer.invalid[0] != '\0')
 		return response_error_detail(r, 400, "PGRST122",
 		    "Invalid preferences given with handling=strict",
 		    arena_printf(r->arena, "Invalid preferences: %s", c->prefer.invalid), NULL);
-	if (tables_profile(r, &c->profile) < 0 || tables_plan_media(r, &c->pm) < 0)
+	if (tables_accept(r, &media) < 0 || tables_profile(r, &c->profile) < 0 ||
+	    tables_plan_media(r, &c->pm) < 0)
 		return -1;
+	c->singular = c->opts.singular = media == MEDIA_OBJECT;
+	c->opts.body = media == MEDIA_CSV ? SQL_BODY_CSV
+	    : c->singular                 ? SQL_BODY_OBJECT
+	                                  : SQL_BODY_ARRAY;
 	*name = tables_profile_name(r, c->profile, *name);
 	return 0;
 }
@@ -66,7 +77,6 @@ tables_negotiate(struct request *r, struct tctx *c, const char **name)
 static int
 tables_begin(struct request *r, struct tctx *c, bool reading)
 {
-	const char *accept = request_header(r, "Accept");
 	const char *name = r->path_params[0];
 	struct parse_opts po = { 0 };
 	struct query_error err;
@@ -85,7 +95,6 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 			    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
 		return -1;
 	}
-	c->singular = accept != NULL && strstr(accept, "application/vnd.pgrst.object+json") != NULL;
 	po.sc = r->schema;
 	po.aggregates = r->conf->tables_aggregates;
 	po.range = reading ? request_header(r, "Range") : NULL;
@@ -93,9 +102,15 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 		return response_error_detail(r, err.status, err.code, err.message, err.details,
 		    err.hint);
 	c->opts.max_rows = r->conf->tables_max_rows;
-	c->opts.singular = c->singular;
-	c->opts.body = c->singular ? SQL_BODY_OBJECT : SQL_BODY_ARRAY;
 	return 0;
+}
+
+/* One row answers as one object, or as CSV when that was asked for. */
+static void
+one_row_body(struct tctx *c)
+{
+	if (c->opts.body != SQL_BODY_CSV)
+		c->opts.body = SQL_BODY_OBJECT;
 }
 
 static int
@@ -105,12 +120,15 @@ no_row(struct request *r, const struct tctx *c, const char *id)
 	    arena_printf(r->arena, "No row of %s has the key %s", c->t->url_name, id), NULL, NULL);
 }
 
-/* Runs q; on success *n, *total (NULL when not counted) and *body.  A read
- * by key answers no row at all when there is none. */
+/* Runs q (rolled back with Prefer: tx=rollback); on success *n, *total
+ * (NULL when not counted) and *body.  A read by key answers no row at all
+ * when there is none. */
 static struct db_result *
-tables_run(struct request *r, struct sql_query *q, bool read_only, long *n, const char **total)
+tables_run(struct request *r, const struct tctx *c, struct sql_query *q, bool read_only, long *n,
+    const char **total)
 {
-	struct db_result *res = session_exec(r, q->sql.data, q->nparams, q->values, read_only);
+	struct db_result *res = session_exec_tx(r, q->sql.data, q->nparams, q->values, read_only,
+	    c->prefer.tx_rollback);
 
 	if (res == NULL)
 		return NULL;
@@ -138,14 +156,19 @@ tables_explain(struct request *r, const struct tctx *c, const struct sql_query *
 	return 0;
 }
 
+/* The rows PostgreSQL rendered, in the media type asked for. */
 static void
-respond_body(struct request *r, int status, struct db_result *res)
+respond_body(struct request *r, const struct tctx *c, int status, struct db_result *res)
 {
 	if (db_result_rows(res) == 0 || db_result_isnull(res, 0, 2)) {
 		r->resp.status = status;
 		return;
 	}
 	response_json(r, status, db_result_value(res, 0, 2), db_result_length(res, 0, 2));
+	if (c->opts.body == SQL_BODY_GEOJSON)
+		r->resp.content_type = TABLES_GEOJSON_TYPE;
+	else if (c->opts.body == SQL_BODY_CSV)
+		r->resp.content_type = TABLES_CSV_TYPE;
 }
 
 /*
@@ -188,7 +211,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	c->opts.count = c->prefer.count;
 	c->opts.id = id;
 	if (id != NULL)
-		c->opts.body = SQL_BODY_OBJECT;
+		one_row_body(c);
 	if (tables_geojson_media(r, c->t, &c->plan, &c->opts.geojson_fn) < 0)
 		return -1;
 	if (c->opts.geojson_fn != NULL)
@@ -197,7 +220,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 	sql_build_read(&q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
 		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, &q, true, &n, &total)) == NULL)
+	if ((res = tables_run(r, c, &q, true, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
@@ -211,9 +234,7 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 		response_header(r, "Content-Range",
 		    arena_printf(r->arena, "*/%s", total ? total : "*"));
 	tables_preference_applied(r, &c->prefer, false);
-	respond_body(r, status, res);
-	if (c->opts.body == SQL_BODY_GEOJSON)
-		r->resp.content_type = TABLES_GEOJSON_TYPE;
+	respond_body(r, c, status, res);
 	return 0;
 }
 
@@ -226,10 +247,48 @@ struct write_body {
 	size_t nrows;
 };
 
+static int
+unknown_column(struct request *r, const struct tctx *c, const char *name)
+{
+	return response_error_detail(r, 400, "PGRST204",
+	    arena_printf(r->arena, "Could not find the '%s' column of '%s'", name, c->t->url_name),
+	    NULL, NULL);
+}
+
+static bool
+is_csv(const char *content_type)
+{
+	return content_type != NULL && strncasecmp(content_type, "text/csv", 8) == 0 &&
+	    strchr(" ;", content_type[8]) != NULL; /* also its '\0' */
+}
+
+/* A CSV body (POST only): its header names the columns, each record a row. */
+static int
+tables_csv_body(struct request *r, struct tctx *c, const char *body, size_t len,
+    struct write_body *b)
+{
+	struct csv_rows rows;
+	struct csv_error e;
+
+	if (csv_to_json(r->arena, body, len, &rows, &e) < 0)
+		return response_error_detail(r, 400, "PGRST102",
+		    arena_printf(r->arena, "Invalid CSV body: line %ld: %s", e.line, e.message),
+		    NULL, NULL);
+	b->cols = arena_calloc(r->arena, (size_t)rows.nnames, sizeof(*b->cols));
+	for (int i = 0; i < rows.nnames; i++)
+		if ((b->cols[i] = schema_column(c->t, rows.names[i])) < 0)
+			return unknown_column(r, c, rows.names[i]);
+	b->json = rows.json;
+	b->ncols = rows.nnames;
+	b->is_array = true;
+	b->nrows = rows.nrows;
+	return 0;
+}
+
 /*
  * Reads the JSON body: an object, or (when arrays are allowed) an array
- * of objects.  Collects the columns named by its keys, each checked
- * against the table, in order of first appearance.
+ * of objects, or (then too) CSV.  Collects the columns named by its keys,
+ * each checked against the table, in order of first appearance.
  */
 static int
 tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_body *b)
@@ -244,6 +303,8 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_bo
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return -1;
+	if (allow_array && is_csv(request_header(r, "Content-Type")))
+		return tables_csv_body(r, c, body, len, b);
 	if ((root = json_body_parse(body, len, &e)) == NULL)
 		return response_body_error(r, &e);
 	b->is_array = json_object_is_type(root, json_type_array);
@@ -271,10 +332,7 @@ tables_body(struct request *r, struct tctx *c, bool allow_array, struct write_bo
 			bool seen = false;
 
 			if (col < 0) {
-				response_error_detail(r, 400, "PGRST204",
-				    arena_printf(r->arena, "Could not find the '%s' column of '%s'",
-				        key, c->t->url_name),
-				    NULL, NULL);
+				unknown_column(r, c, key);
 				json_object_put(root);
 				return -1;
 			}
@@ -376,14 +434,14 @@ tables_insert(struct request *r, struct tctx *c)
 	else if (c->prefer.ret == RETURN_HEADERS_ONLY && !c->singular)
 		select_key_columns(r, c);
 	else if (!b.is_array && !c->prefer.ret_given)
-		c->opts.body = SQL_BODY_OBJECT;
+		one_row_body(c);
 	sql_init(&q, r->arena);
 	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols,
 	        c->prefer.resolution, c->prefer.missing_default) < 0)
 		return response_error(r, 400, "VALIDATION", "Nothing to upsert on");
 	if (c->pm.wanted)
 		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+	if ((res = tables_run(r, c, &q, false, &n, &total)) == NULL)
 		return -1;
 	tables_preference_applied(r, &c->prefer, true);
 	response_header(r, "Content-Range", arena_printf(r->arena, "*/%ld", n));
@@ -398,7 +456,7 @@ tables_insert(struct request *r, struct tctx *c)
 		r->resp.status = 201;
 		return 0;
 	}
-	respond_body(r, 201, res);
+	respond_body(r, c, 201, res);
 	return 0;
 }
 
@@ -415,7 +473,7 @@ write_answer(struct request *r, const struct tctx *c, struct db_result *res, lon
 		r->resp.status = 204;
 		return 0;
 	}
-	respond_body(r, 200, res);
+	respond_body(r, c, 200, res);
 	return 0;
 }
 
@@ -434,15 +492,16 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	if (b.ncols == 0)
 		return response_error(r, 400, "VALIDATION", "The body names no column to update");
 	c->opts.id = id;
+	c->opts.max_affected = tables_max_affected(r, &c->prefer);
 	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
-		c->opts.body = SQL_BODY_OBJECT;
+		one_row_body(c);
 	sql_init(&q, r->arena);
 	sql_build_update(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if (c->pm.wanted)
 		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+	if ((res = tables_run(r, c, &q, false, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
@@ -467,15 +526,16 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	want_body = c->singular ||
 	    (c->prefer.ret == RETURN_REPRESENTATION && (id == NULL || c->prefer.ret_given));
 	c->opts.id = id;
+	c->opts.max_affected = tables_max_affected(r, &c->prefer);
 	if (!want_body)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
-		c->opts.body = SQL_BODY_OBJECT;
+		one_row_body(c);
 	sql_init(&q, r->arena);
 	sql_build_delete(&q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
 		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+	if ((res = tables_run(r, c, &q, false, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);
@@ -495,8 +555,10 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	        &b) < 0)
 		return -1;
 	c->opts.id = id;
-	c->opts.body = c->prefer.ret != RETURN_REPRESENTATION && !c->singular ? SQL_BODY_NONE
-	                                                                      : SQL_BODY_OBJECT;
+	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular)
+		c->opts.body = SQL_BODY_NONE;
+	else
+		one_row_body(c);
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
 		return response_error(r, 400, "VALIDATION",
@@ -506,14 +568,14 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	sql_build_put(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if (c->pm.wanted)
 		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, &q, false, &n, &total)) == NULL)
+	if ((res = tables_run(r, c, &q, false, &n, &total)) == NULL)
 		return -1;
 	tables_preference_applied(r, &c->prefer, false);
 	if (c->opts.body == SQL_BODY_NONE) {
 		r->resp.status = 204;
 		return 0;
 	}
-	respond_body(r, 200, res);
+	respond_body(r, c, 200, res);
 	return 0;
 }
 

@@ -2,6 +2,11 @@
  * negotiate.c - profiles, plans, Location and Preference-Applied for the
  * tables API (see negotiate.h).
  *
+ * Accept is read once for all media types (tables_media_of): the media
+ * range with the highest q among those the tables API produces, the
+ * first listed between equals, as RFC 9110 asks; q=0 refuses a type.  A
+ * header naming none of them answers 406 PGRST107, as PostgREST does.
+ *
  * A plan is EXPLAIN of the very statement the request would run, with the
  * same bound parameters, in the request's one round trip; it always runs
  * read-only, so EXPLAIN ANALYZE of a write is refused by PostgreSQL
@@ -11,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -133,17 +139,137 @@ plan_options(struct request *r, const char *accept, struct plan_media *pm)
 	return 0;
 }
 
+/* Is the media range [s, s+n) the type name (case-insensitive)? */
+static bool
+media_is(const char *s, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
+
+/* What one media range of Accept names, or MEDIA_NONE. */
+static enum tables_media
+media_of_range(const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		enum tables_media media;
+	} known[] = {
+		{ "application/json", MEDIA_JSON },
+		{ "application/vnd.pgrst.array+json", MEDIA_JSON },
+		{ "application/*", MEDIA_JSON },
+		{ "*/*", MEDIA_JSON },
+		{ "application/vnd.pgrst.object+json", MEDIA_OBJECT },
+		{ "application/vnd.pgrst.object", MEDIA_OBJECT },
+		{ "text/csv", MEDIA_CSV },
+		{ "application/geo+json", MEDIA_GEOJSON },
+		{ "application/vnd.pgrst.plan", MEDIA_PLAN },
+		{ "application/vnd.pgrst.plan+json", MEDIA_PLAN },
+		{ "application/vnd.pgrst.plan+text", MEDIA_PLAN },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (media_is(s, n, known[i].name))
+			return known[i].media;
+	return MEDIA_NONE;
+}
+
+/* The q parameter of a media range's parameters [p, e): 1 when absent or
+ * malformed, as RFC 9110 leaves it to the server. */
+static double
+media_q(const char *p, const char *e)
+{
+	for (; p < e; p++) {
+		char *end;
+		double q;
+
+		if (*p != ';')
+			continue;
+		while (p + 1 < e && (p[1] == ' ' || p[1] == '\t'))
+			p++;
+		if (e - p < 3 || strncasecmp(p + 1, "q=", 2) != 0)
+			continue;
+		q = strtod(p + 3, &end);
+		return end == p + 3 || q < 0 || q > 1 ? 1 : q;
+	}
+	return 1;
+}
+
+/* The end of the media range starting at s: its comma, or the end
+ * (a comma inside a quoted parameter value does not count). */
+static const char *
+media_range_end(const char *s)
+{
+	bool quoted = false;
+
+	for (; *s != '\0' && (quoted || *s != ','); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (*s == '\\' && quoted && s[1] != '\0')
+			s++;
+	}
+	return s;
+}
+
+enum tables_media
+tables_media_of(const char *accept, const char **range)
+{
+	enum tables_media best = MEDIA_NONE;
+	double best_q = 0;
+
+	if (range != NULL)
+		*range = NULL;
+	if (accept == NULL || accept[strspn(accept, " \t")] == '\0')
+		return MEDIA_JSON;
+	for (const char *s = accept; *s != '\0';) {
+		const char *e = media_range_end(s);
+		size_t n;
+		enum tables_media m;
+		double q;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		n = strcspn(s, ";,");
+		if (s + n > e)
+			n = (size_t)(e - s);
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		m = media_of_range(s, n);
+		q = media_q(s + n, e);
+		/* The highest q wins; between equals, the first listed. */
+		if (m != MEDIA_NONE && q > best_q) {
+			best = m;
+			best_q = q;
+			if (range != NULL)
+				*range = s;
+		}
+		s = *e == ',' ? e + 1 : e;
+	}
+	return best;
+}
+
+int
+tables_accept(struct request *r, enum tables_media *media)
+{
+	const char *accept = request_header(r, "Accept");
+
+	*media = tables_media_of(accept, NULL);
+	if (*media != MEDIA_NONE)
+		return 0;
+	return response_error_detail(r, 406, "PGRST107",
+	    arena_printf(r->arena, "None of these media types are available: %s", accept), NULL,
+	    NULL);
+}
+
 int
 tables_plan_media(struct request *r, struct plan_media *pm)
 {
-	const char *accept = request_header(r, "Accept");
 	const char *m;
 
 	memset(pm, 0, sizeof(*pm));
-	if (accept == NULL || (m = strstr(accept, "application/vnd.pgrst.plan")) == NULL)
+	if (tables_media_of(request_header(r, "Accept"), &m) != MEDIA_PLAN)
 		return 0;
 	pm->wanted = true;
-	pm->json = strncmp(m + 26, "+json", 5) == 0;
+	pm->json = strncasecmp(m + 26, "+json", 5) == 0;
 	if (strcmp(r->role, "service_role") != 0 && !r->conf->tables_plans)
 		return response_error_detail(r, 406, "PGRST107",
 		    arena_printf(r->arena, "None of these media types are available: %s",
@@ -201,12 +327,11 @@ int
 tables_geojson_media(struct request *r, const struct sc_table *t, const struct plan *p,
     const char **fn)
 {
-	const char *accept = request_header(r, "Accept");
 	const char *type, *dot = NULL;
 	int col;
 
 	*fn = NULL;
-	if (accept == NULL || strstr(accept, "application/geo+json") == NULL)
+	if (tables_media_of(request_header(r, "Accept"), NULL) != MEDIA_GEOJSON)
 		return 0;
 	if ((col = geo_column(t, p)) < 0)
 		return response_error_detail(r, 406, "PGRST107",
@@ -266,6 +391,13 @@ tables_location(struct request *r, const char *rows_json)
 	return first ? NULL : sb.data;
 }
 
+long
+tables_max_affected(const struct request *r, const struct prefer *p)
+{
+	return p->strict && (r->method == HTTP_PATCH || r->method == HTTP_DELETE) ? p->max_affected
+	                                                                          : 0;
+}
+
 void
 tables_preference_applied(struct request *r, const struct prefer *p, bool insert)
 {
@@ -288,9 +420,14 @@ tables_preference_applied(struct request *r, const struct prefer *p, bool insert
 		strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", ret[p->ret]);
 	if (p->count != COUNT_NONE)
 		strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", count[p->count]);
+	if (p->tx_given)
+		strbuf_printf(&sb, "%stx=%s", sb.len ? ", " : "",
+		    p->tx_rollback ? "rollback" : "commit");
 	if (p->handling_given)
 		strbuf_printf(&sb, "%shandling=%s", sb.len ? ", " : "",
 		    p->strict ? "strict" : "lenient");
+	if (tables_max_affected(r, p) > 0)
+		strbuf_printf(&sb, "%smax-affected=%ld", sb.len ? ", " : "", p->max_affected);
 	if (sb.len > 0)
 		response_header(r, "Preference-Applied", sb.data);
 }

@@ -1,8 +1,8 @@
 /*
  * negotiate.h - what a table request asks of its answer, beyond the query:
- * the schema (Accept-Profile / Content-Profile), a plan instead of rows
- * (Accept: application/vnd.pgrst.plan), GeoJSON (application/geo+json),
- * the Location of a created row and the Preference-Applied header.
+ * the schema (Accept-Profile / Content-Profile), the media type of the
+ * answer (JSON, one object, CSV, GeoJSON or a plan instead of rows), the
+ * Location of a created row and the Preference-Applied header.
  * PostgREST 12's headers, read the same way.
  */
 #ifndef FLUXBASE_TABLES_NEGOTIATE_H
@@ -22,6 +22,27 @@
 int tables_profile(struct request *r, const char **schema);
 /* The URL name to look up for name in schema (NULL: name itself). */
 const char *tables_profile_name(struct request *r, const char *schema, const char *name);
+
+/* The media types a table request may answer with. */
+enum tables_media {
+	MEDIA_NONE, /* none the client accepts */
+	MEDIA_JSON, /* application/json, vnd.pgrst.array+json, the wildcards; no Accept */
+	MEDIA_OBJECT, /* application/vnd.pgrst.object[+json] */
+	MEDIA_CSV, /* text/csv */
+	MEDIA_GEOJSON, /* application/geo+json */
+	MEDIA_PLAN, /* application/vnd.pgrst.plan[+json|+text] */
+};
+
+/*
+ * The media type Accept prefers among those above: the highest q (q=0
+ * refuses), the first listed between equals; MEDIA_JSON without Accept.
+ * *range (may be NULL): where the chosen media range starts in accept.
+ */
+enum tables_media tables_media_of(const char *accept, const char **range);
+/* The same for r's Accept; -1 with 406 PGRST107 set for MEDIA_NONE. */
+int tables_accept(struct request *r, enum tables_media *media);
+
+#define TABLES_CSV_TYPE "text/csv; charset=utf-8"
 
 struct plan_media {
 	bool wanted; /* Accept: application/vnd.pgrst.plan[+json|+text] */
@@ -56,6 +77,9 @@ int tables_geojson_media(struct request *r, const struct sc_table *t, const stru
  * or NULL. */
 const char *tables_location(struct request *r, const char *rows_json);
 
+/* Prefer: max-affected=N as honoured: N on PATCH and DELETE with
+ * handling=strict (PostgREST 12), else 0. */
+long tables_max_affected(const struct request *r, const struct prefer *p);
 /* Preference-Applied: what p asked for that this request honoured;
  * insert: resolution and missing apply (only POST takes them). */
 void tables_preference_applied(struct request *r, const struct prefer *p, bool insert);

@@ -4,15 +4,20 @@
  *
  * Preferences are separated by commas (semicolons are taken alike).  What
  * is known sets a field of struct prefer; anything else, or a known
- * preference with a value this server does not fulfil (tx=, max-affected=,
- * timezone=, params=), is ignored, as RFC 7240 asks, unless the client
- * sent handling=strict: then the handler answers 400 PGRST122 naming
- * p->invalid.
+ * preference with a value this server does not fulfil (timezone=,
+ * params= other than single-object, tx= other than commit or rollback,
+ * max-affected= that is not a positive integer), is ignored, as RFC 7240
+ * asks, unless the client sent handling=strict: then the handler answers
+ * 400 PGRST122 naming p->invalid.  Whether a preference read here is
+ * honoured is the handler's business (max-affected only on PATCH and
+ * DELETE with handling=strict, as PostgREST 12).
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tables/query_parse.h"
@@ -23,6 +28,23 @@ note_invalid(struct prefer *p, const char *tok)
 	size_t n = strlen(p->invalid);
 
 	snprintf(p->invalid + n, sizeof(p->invalid) - n, "%s%s", n ? ", " : "", tok);
+}
+
+/* max-affected=N: N a positive integer of digits only. */
+static bool
+prefer_max_affected(struct prefer *p, const char *value)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)value[0]))
+		return false;
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return false;
+	p->max_affected = n;
+	return true;
 }
 
 /* One preference; false when it is not one this server fulfils. */
@@ -62,6 +84,12 @@ prefer_token(struct prefer *p, const char *tok)
 		p->missing_default = false;
 	else if (strcmp(tok, "handling=strict") == 0 || strcmp(tok, "handling=lenient") == 0)
 		p->strict = tok[9] == 's', p->handling_given = true;
+	else if (strcmp(tok, "tx=commit") == 0 || strcmp(tok, "tx=rollback") == 0)
+		p->tx_rollback = tok[3] == 'r', p->tx_given = true;
+	else if (strcmp(tok, "params=single-object") == 0)
+		p->params_single = true;
+	else if (strncmp(tok, "max-affected=", 13) == 0)
+		return prefer_max_affected(p, tok + 13);
 	else
 		return false;
 	return true;
