@@ -6,6 +6,7 @@
 
 #include "handlers.h"
 #include "router.h"
+#include "tables/functions.h"
 
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", health_get, 0, ACCESS_ANYONE },
@@ -38,6 +39,11 @@ const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/storage/{bucket}", storage_list, 0, ACCESS_ANYONE },
 	{ HTTP_GET | HTTP_POST | HTTP_DELETE, "/api/v1/storage/{bucket}/{key*}", storage_object,
 	    ROUTE_STREAM_BODY, ACCESS_ANYONE },
+	/* RPC: EXECUTE is PostgreSQL's to decide, as the caller.  The second
+	 * path serves clients whose base URL is /api/v1/tables (postgrest-js);
+	 * it comes before /tables/{table}/{id}, which would take it. */
+	{ HTTP_GET | HTTP_POST, "/api/v1/rpc/{function}", tables_rpc, 0, ACCESS_ANYONE },
+	{ HTTP_GET | HTTP_POST, "/api/v1/tables/rpc/{function}", tables_rpc, 0, ACCESS_ANYONE },
 	{ HTTP_GET | HTTP_POST | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}",
 	    tables_collection, 0, ACCESS_ANYONE },
 	{ HTTP_GET | HTTP_PUT | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}",

@@ -68,8 +68,9 @@ START_TEST(test_static_document_matches_routes)
 
 		if (strncmp(rt->pattern, "/api/v1/", 8) != 0)
 			continue; /* the /openapi.json alias */
-		if (strncmp(rt->pattern, "/api/v1/tables/", 15) == 0)
-			continue;
+		if (strncmp(rt->pattern, "/api/v1/tables/", 15) == 0 ||
+		    strncmp(rt->pattern, "/api/v1/rpc/", 12) == 0)
+			continue; /* documented from the schema and function caches */
 		snprintf(path, sizeof(path), "%s", rt->pattern + 7);
 		if (strstr(path, "{key*}") != NULL)
 			strcpy(strstr(path, "{key*}"), "{key}");
