@@ -4,7 +4,7 @@
  * One pass over the body: a field is quoted ("a, ""b""" holds a comma, a
  * doubled quote and maybe line breaks) or not (anything up to the next
  * comma or line end; a quote there is an error rather than a guess);
- * records end with CRLF or LF; a UTF-8 byte order mark before the header
+ * records end with CRLF or LF (a last CR alone too); a UTF-8 byte order mark before the header
  * and empty lines are skipped.  Like PostgREST (its csvToJson), every
  * field becomes a JSON string except the literal NULL, quoted or not,
  * which becomes null: so an empty field is the empty string, and there is
@@ -56,8 +56,10 @@ csv_fail(struct csv_error *e, long line, const char *fmt, ...)
 static enum csv_stop
 csv_separator(struct csv_reader *rd, struct csv_error *e)
 {
-	if (rd->p == rd->end)
+	if (rd->p == rd->end || (*rd->p == '\r' && rd->p + 1 == rd->end)) {
+		rd->p = rd->end;
 		return CSV_END;
+	}
 	if (*rd->p == ',') {
 		rd->p++;
 		return CSV_FIELD;
@@ -108,7 +110,7 @@ csv_field(struct csv_reader *rd, struct csv_error *e)
 	if (rd->p < rd->end && *rd->p == '"')
 		return csv_quoted(rd, e);
 	while (rd->p < rd->end && *rd->p != ',' && *rd->p != '\n' &&
-	    !(*rd->p == '\r' && rd->p + 1 < rd->end && rd->p[1] == '\n')) {
+	    !(*rd->p == '\r' && (rd->p + 1 == rd->end || rd->p[1] == '\n'))) {
 		if (*rd->p == '"') {
 			csv_fail(e, rd->line,
 			    "a quote inside a field that does not start with one");
@@ -225,8 +227,8 @@ csv_to_json(struct arena *a, const char *body, size_t len, struct csv_rows *out,
 	while ((n = csv_record(&rd, e)) > 0) {
 		if (n != out->nnames) {
 			json_object_put(rows);
-			return csv_fail(e, rd.record_line, "%d fields where the header has %d", n,
-			    out->nnames);
+			return csv_fail(e, rd.record_line, "%d field%s where the header has %d", n,
+			    n == 1 ? "" : "s", out->nnames);
 		}
 		json_object_array_add(rows, csv_object(&rd, out));
 		out->nrows++;
