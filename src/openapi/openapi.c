@@ -1,5 +1,9 @@
 /*
- * openapi/openapi.c - building and serving the document.
+ * openapi/openapi.c - building and serving the document: the static part,
+ * then a path per table and view the role may use (its row schema a
+ * component) and a /rpc/{name} path per function it may execute (POST,
+ * and GET for STABLE and IMMUTABLE ones), built once per generation of
+ * the schema cache (the function cache follows it) and role.
  */
 #include "config.h"
 
@@ -19,6 +23,7 @@
 #include "openapi/openapi.h"
 #include "schema.h"
 #include "session.h"
+#include "tables/functions.h"
 
 int
 openapi_role_index(const char *role)
@@ -84,18 +89,31 @@ type_schema(const char *typname, const char **enum_values)
 }
 
 static struct json_object *
+array_of(struct json_object *items)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "type", jstr("array"));
+	json_object_object_add(a, "items", items);
+	return a;
+}
+
+/* The JSON Schema of a type (an array's of its elements'). */
+static struct json_object *
+typed_schema(const char *typname, char typcategory, const char *elemtype, const char **enum_values)
+{
+	if (typcategory == 'A' && elemtype != NULL)
+		return array_of(type_schema(elemtype, NULL));
+	return type_schema(typname, enum_values);
+}
+
+static struct json_object *
 column_schema(const struct sc_table *t, const struct sc_column *c)
 {
 	struct json_object *s;
 	char desc[1200] = "";
 
-	if (c->typcategory == 'A' && c->elemtype != NULL) {
-		s = json_object_new_object();
-		json_object_object_add(s, "type", jstr("array"));
-		json_object_object_add(s, "items", type_schema(c->elemtype, NULL));
-	} else {
-		s = type_schema(c->typname, c->enum_values);
-	}
+	s = typed_schema(c->typname, c->typcategory, c->elemtype, c->enum_values);
 	if (!c->notnull)
 		json_object_object_add(s, "nullable", json_object_new_boolean(1));
 	if (c->pk)
@@ -179,16 +197,6 @@ json_response(const char *desc, struct json_object *schema)
 	json_object_object_add(content, "application/json", media);
 	json_object_object_add(r, "content", content);
 	return r;
-}
-
-static struct json_object *
-array_of(struct json_object *items)
-{
-	struct json_object *a = json_object_new_object();
-
-	json_object_object_add(a, "type", jstr("array"));
-	json_object_object_add(a, "items", items);
-	return a;
 }
 
 static bool
@@ -443,8 +451,140 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
 	json_object_object_add(paths, path, table_item_ops(t, priv, cname));
 }
 
+/* What f answers: rows (an array, or one object) of the component
+ * schema of its columns, a value, or SETOF values. */
+static struct json_object *
+rpc_result_schema(const struct sc_function *f, struct json_object *schemas)
+{
+	struct json_object *s;
+	char cname[320];
+
+	if (f->returns == FN_RETURNS_SCALAR) {
+		s = typed_schema(f->rettypname, f->rettypcategory, f->retelemtype, NULL);
+		return f->retset ? array_of(s) : s;
+	}
+	memcpy(cname, "rpc_", 5);
+	safe_name(f->url_name, cname + 4, sizeof(cname) - 4);
+	if (!json_object_object_get_ex(schemas, cname, NULL))
+		add_table_schema(f->table, cname, schemas);
+	s = ref_schema(cname);
+	return f->retset ? array_of(s) : s;
+}
+
+/* The body of a POST: an object of the named arguments (any JSON for the
+ * one unnamed json argument). */
+static struct json_object *
+rpc_args_schema(const struct sc_function *f)
+{
+	struct json_object *s = json_object_new_object(), *props = json_object_new_object(),
+	                   *required = json_object_new_array();
+
+	json_object_object_add(s, "type", jstr("object"));
+	for (int i = 0; i < f->nargs; i++) {
+		const struct fn_arg *a = &f->args[i];
+
+		if (a->name[0] == '\0')
+			continue;
+		json_object_object_add(props, a->name,
+		    typed_schema(a->typname, a->typcategory, a->elemtype, NULL));
+		if (!a->has_default)
+			json_object_array_add(required, jstr(a->name));
+	}
+	json_object_object_add(s, "properties", props);
+	if (json_object_array_length(required) > 0)
+		json_object_object_add(s, "required", required);
+	else
+		json_object_put(required);
+	return s;
+}
+
+/* An operation on /rpc/{name}: POST with a body, or GET with the
+ * arguments as query parameters; rows take what a table read takes. */
+static struct json_object *
+rpc_op(const struct sc_function *f, bool get, struct json_object *schemas)
+{
+	bool rows = f->returns == FN_RETURNS_ROWS;
+	struct json_object *op, *params, *tags = json_object_new_array(),
+	                                 *responses = json_object_new_object();
+	char opid[320], summary[700];
+
+	snprintf(summary, sizeof(summary), "%s%s", f->comment ? "" : "Call ",
+	    f->comment ? f->comment : f->url_name);
+	memcpy(opid, "rpc_", 5);
+	safe_name(f->url_name, opid + 4, sizeof(opid) - 8);
+	strcat(opid, get ? "_get" : "");
+	if (f->returns == FN_RETURNS_VOID) {
+		struct json_object *none = json_object_new_object();
+
+		json_object_object_add(none, "description",
+		    jstr("Done: the function returns void"));
+		json_object_object_add(responses, "204", none);
+	} else {
+		json_object_object_add(responses, "200",
+		    json_response("Result", rpc_result_schema(f, schemas)));
+	}
+	op = table_op(f->table, summary, opid, rows, rows, get ? NULL : rpc_args_schema(f),
+	    responses);
+	json_object_array_add(tags, jstr("rpc"));
+	json_object_object_add(op, "tags", tags);
+	params = json_object_object_get(op, "parameters");
+	for (int i = 0; get && i < f->nargs; i++) {
+		const struct fn_arg *a = &f->args[i];
+		struct json_object *p;
+
+		if (a->name[0] == '\0' || reserved_param(a->name))
+			continue;
+		/* An argument named as a result column: the argument it is. */
+		for (size_t k = 0; k < json_object_array_length(params); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(params, k), "name",
+			        &p) &&
+			    strcmp(json_object_get_string(p), a->name) == 0)
+				json_object_array_del_idx(params, k--, 1);
+		p = json_object_new_object();
+		json_object_object_add(p, "name", jstr(a->name));
+		json_object_object_add(p, "in", jstr("query"));
+		json_object_object_add(p, "required", json_object_new_boolean(!a->has_default));
+		json_object_object_add(p, "schema",
+		    typed_schema(a->typname, a->typcategory, a->elemtype, NULL));
+		json_object_array_add(params, p);
+	}
+	return op;
+}
+
+/* /rpc/{name} for the functions role may execute: POST (the first such
+ * overload's arguments) and GET (the first STABLE or IMMUTABLE one's). */
+static void
+add_functions(const struct fn_cache *fc, int role, struct json_object *paths,
+    struct json_object *schemas)
+{
+	for (int i = 0, n; fc != NULL && i < fc->nfns; i += n) {
+		const struct sc_function *post = NULL, *get = NULL;
+		struct json_object *item;
+		char path[400];
+
+		for (n = 0;
+		     i + n < fc->nfns && strcmp(fc->fns[i + n].url_name, fc->fns[i].url_name) == 0;
+		     n++) {
+			const struct sc_function *f = &fc->fns[i + n];
+
+			if (f->executable[role] && post == NULL)
+				post = f;
+			if (f->executable[role] && get == NULL && f->volatility != 'v')
+				get = f;
+		}
+		if (post == NULL)
+			continue;
+		item = json_object_new_object();
+		json_object_object_add(item, "post", rpc_op(post, false, schemas));
+		if (get != NULL)
+			json_object_object_add(item, "get", rpc_op(get, true, schemas));
+		snprintf(path, sizeof(path), "/rpc/%s", fc->fns[i].url_name);
+		json_object_object_add(paths, path, item);
+	}
+}
+
 char *
-openapi_build(const struct schema_cache *sc, int role, size_t *len)
+openapi_build(const struct schema_cache *sc, const struct fn_cache *fc, int role, size_t *len)
 {
 	struct json_object *root = json_tokener_parse(openapi_static_json), *paths, *components,
 	                   *schemas, *info;
@@ -464,6 +604,7 @@ openapi_build(const struct schema_cache *sc, int role, size_t *len)
 	for (int i = 0; sc != NULL && i < sc->ntables; i++)
 		if (sc->tables[i].privileges[role] != 0)
 			add_table(sc, &sc->tables[i], role, paths, schemas);
+	add_functions(fc, role, paths, schemas);
 	text = json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(text);
@@ -506,16 +647,18 @@ int
 openapi_get(struct request *r)
 {
 	int role;
+	const struct fn_cache *fc;
 	struct json_object *servers, *s;
 	const char *tail;
 	struct strbuf sb;
 
 	role = openapi_role_index(r->role);
-	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
+	/* The functions follow the schema cache (loading it first). */
+	if ((fc = functions_get(r)) == NULL)
 		return response_db_unavailable(r);
 	if (cache[role].doc == NULL || cache[role].generation != r->schema->generation) {
 		free(cache[role].doc);
-		cache[role].doc = openapi_build(r->schema, role, &cache[role].len);
+		cache[role].doc = openapi_build(r->schema, fc, role, &cache[role].len);
 		cache[role].generation = r->schema->generation;
 		if (cache[role].doc == NULL)
 			return -1;

@@ -1,7 +1,8 @@
 /*
  * The live OpenAPI document: valid for anon, a user and the service role
- * (checked by swagger-parser), no drift from what the server answers, the
- * /openapi.json alias, and the explorer page rendered in headless Chromium.
+ * (checked by swagger-parser), tables and functions (/rpc) as each role
+ * may use them, no drift from what the server answers, the /openapi.json
+ * alias, and the explorer page rendered in headless Chromium.
  */
 #include "config.h"
 
@@ -85,6 +86,12 @@ START_TEST(test_valid_for_each_role)
 	ck_assert(has_path(doc[2], "/tables/event_logs", "get"));
 	ck_assert(!has_path(doc[2], "/tables/event_logs/{id}", NULL));
 	ck_assert(has_path(doc[2], "/tables/extra.things", "get"));
+	/* Functions at /rpc/{name}: POST, and GET when not VOLATILE. */
+	ck_assert(has_path(doc[0], "/rpc/add", "post"));
+	ck_assert(has_path(doc[0], "/rpc/add", "get"));
+	ck_assert(has_path(doc[1], "/rpc/posts_by", "get"));
+	ck_assert(has_path(doc[2], "/rpc/sneaky", "post"));
+	ck_assert(!has_path(doc[2], "/rpc/sneaky", "get"));
 	/* Every auth and storage path for everyone. */
 	ck_assert(has_path(doc[0], "/auth/signup", "post"));
 	ck_assert(has_path(doc[0], "/storage/{bucket}/{key}", "get"));

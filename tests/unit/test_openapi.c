@@ -18,6 +18,7 @@
 #include "router.h"
 #include "schema.h"
 #include "suites.h"
+#include "tables/functions.h"
 
 static const struct {
 	int method;
@@ -165,7 +166,7 @@ START_TEST(test_tables_follow_privileges)
 	} };
 	struct schema_cache sc = { .tables = tables, .ntables = 1, .loaded = true };
 	size_t len;
-	char *doc = openapi_build(&sc, 0, &len), *full;
+	char *doc = openapi_build(&sc, NULL, 0, &len), *full;
 	struct json_object *o, *paths, *item, *schema, *v;
 
 	ck_assert_ptr_nonnull(doc);
@@ -203,10 +204,150 @@ START_TEST(test_tables_follow_privileges)
 	free(full);
 	free(doc);
 
-	doc = openapi_build(&sc, 1, &len);
+	doc = openapi_build(&sc, NULL, 1, &len);
 	ck_assert_ptr_nonnull(strstr(doc, "\"post_item\""));
 	ck_assert_ptr_nonnull(strstr(doc, "\"put_item_by_id\""));
 	free(doc);
+}
+END_TEST
+
+static const char *
+plain(struct json_object *o)
+{
+	return json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* The functions a role may execute, at /rpc/{name}: POST with a body of
+ * the arguments, GET for STABLE and IMMUTABLE ones, routed both. */
+START_TEST(test_functions_follow_execute)
+{
+	static struct fn_arg add_args[] = {
+		{ .name = "a", .quoted = "\"a\"", .type = "integer", .typname = "int4" },
+		{ .name = "b",
+		    .quoted = "\"b\"",
+		    .type = "integer",
+		    .typname = "int4",
+		    .has_default = true },
+	};
+	static struct fn_arg tag_args[] = {
+		{ .name = "tags",
+		    .quoted = "\"tags\"",
+		    .type = "text[]",
+		    .typname = "_text",
+		    .typcategory = 'A',
+		    .elemtype = "text" },
+	};
+	static struct sc_column cols[] = {
+		{ .name = "id", .quoted = "\"id\"", .type = "bigint", .typname = "int8" },
+	};
+	static struct sc_table item = { .schema = "public",
+		.name = "item",
+		.url_name = "item",
+		.qualified = "\"public\".\"item\"",
+		.columns = cols,
+		.ncolumns = 1,
+		.pk = -1 };
+	static struct sc_function fns[] = {
+		{ .schema = "public",
+		    .name = "add",
+		    .url_name = "add",
+		    .args = add_args,
+		    .nargs = 2,
+		    .returns = FN_RETURNS_SCALAR,
+		    .rettypname = "int4",
+		    .volatility = 'i',
+		    .executable = { true, true, true } },
+		{ .schema = "public",
+		    .name = "items_tagged",
+		    .url_name = "items_tagged",
+		    .args = tag_args,
+		    .nargs = 1,
+		    .returns = FN_RETURNS_ROWS,
+		    .retset = true,
+		    .table = &item,
+		    .volatility = 's',
+		    .executable = { true, true, true } },
+		{ .schema = "public",
+		    .name = "touch",
+		    .url_name = "touch",
+		    .returns = FN_RETURNS_VOID,
+		    .rettypname = "void",
+		    .volatility = 'v',
+		    .executable = { false, false, true } },
+	};
+	struct fn_cache fc = { .fns = fns, .nfns = 3, .loaded = true };
+	struct schema_cache sc = { .loaded = true };
+	struct json_object *o, *paths, *item_path, *v;
+	struct arena a;
+	char *doc, *full;
+	size_t len;
+
+	doc = openapi_build(&sc, &fc, 0, &len);
+	ck_assert_ptr_nonnull(doc);
+	full = malloc(len + 32);
+	snprintf(full, len + 32, "%s,\"servers\":[]}", doc);
+	o = json_tokener_parse(full);
+	ck_assert_ptr_nonnull(o);
+	paths = json_object_object_get(o, "paths");
+	/* anon may not execute touch. */
+	ck_assert(!json_object_object_get_ex(paths, "/rpc/touch", NULL));
+	ck_assert(json_object_object_get_ex(paths, "/rpc/add", &item_path));
+	v = json_object_object_get(
+	    json_object_object_get(
+	        json_object_object_get(json_object_object_get(json_object_object_get(item_path,
+	                                                          "post"),
+	                                   "requestBody"),
+	            "content"),
+	        "application/json"),
+	    "schema");
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(v, "required"),
+	                     JSON_C_TO_STRING_PLAIN),
+	    "[\"a\"]");
+	ck_assert_str_eq(json_object_get_string(
+	                     json_object_object_get(json_object_object_get(json_object_object_get(v,
+	                                                                       "properties"),
+	                                                "b"),
+	                         "format")),
+	    "int32");
+	/* GET takes the arguments as query parameters. */
+	v = json_object_object_get(json_object_object_get(item_path, "get"), "parameters");
+	ck_assert_ptr_nonnull(strstr(plain(v), "\"name\":\"a\""));
+	ck_assert_ptr_nonnull(strstr(plain(v), "\"required\":true"));
+	/* Rows: shaped like a table read, an array of the result's component. */
+	ck_assert(json_object_object_get_ex(paths, "/rpc/items_tagged", &item_path));
+	v = json_object_object_get(json_object_object_get(item_path, "get"), "parameters");
+	ck_assert_ptr_nonnull(strstr(plain(v), "#/components/parameters/select"));
+	ck_assert_ptr_nonnull(strstr(plain(v), "\"name\":\"tags\""));
+	ck_assert_ptr_nonnull(
+	    strstr(plain(item_path), "\"#/components/schemas/rpc_items_tagged\""));
+	json_object_put(o);
+	free(full);
+	free(doc);
+
+	/* The service role may execute touch: POST only, 204. */
+	doc = openapi_build(&sc, &fc, 2, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"/rpc/touch\":{\"post\""));
+	ck_assert_ptr_null(strstr(doc, "rpc_touch_get"));
+	free(doc);
+
+	/* Every /rpc path is routed, under both prefixes. */
+	arena_init(&a, 4096);
+	for (int i = 0; i < 2; i++) {
+		struct request r;
+		unsigned allowed = 0;
+
+		memset(&r, 0, sizeof(r));
+		r.arena = &a;
+		r.method = i == 0 ? HTTP_POST : HTTP_GET;
+		r.raw_path = i == 0 ? "/api/v1/rpc/add" : "/api/v1/tables/rpc/add";
+		ck_assert_int_eq(router_match(app_routes, app_routes_count, &r, &allowed),
+		    ROUTE_FOUND);
+		ck_assert_str_eq(r.route->pattern + strlen(r.route->pattern) - 15,
+		    "/rpc/{function}");
+		ck_assert_str_eq(r.path_params[0], "add");
+	}
+	arena_destroy(&a);
 }
 END_TEST
 
@@ -218,6 +359,7 @@ openapi_suite(void)
 
 	tcase_add_test(tc, test_static_document_matches_routes);
 	tcase_add_test(tc, test_tables_follow_privileges);
+	tcase_add_test(tc, test_functions_follow_execute);
 	suite_add_tcase(s, tc);
 	return s;
 }
