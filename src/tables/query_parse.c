@@ -454,17 +454,17 @@ is_operator_word(const char *s, size_t len)
  * resource the select does not embed (PostgREST's PGRST108).
  */
 static int
-check_embedded(struct parser *p, const char *k)
+check_embedded(struct parser *p, const char *k, const struct query_param *qp)
 {
 	const char *dot = strchr(k, '.'), *next;
 	struct query_error e = { .status = 400, .code = "PGRST108" };
 	char *name;
 
-	if (dot == NULL || strstr(k, "->") != NULL || k[0] == '"')
+	if (dot == NULL || k[0] == '"' || (qp->has_value && schema_column(p->t, k) >= 0))
 		return 0;
 	name = arena_strndup(p->a, k, (size_t)(dot - k));
 	next = strchr(dot + 1, '.');
-	if (schema_column(p->t, name) >= 0 ||
+	if (strstr(name, "->") != NULL || schema_column(p->t, name) >= 0 ||
 	    is_operator_word(dot + 1, next ? (size_t)(next - dot - 1) : strlen(dot + 1)))
 		return 0;
 	e.message = arena_printf(p->a, "'%s' is not an embedded resource in this request", name);
@@ -501,7 +501,7 @@ parse_param(struct parser *p, struct plan *plan, const char *k, const struct que
 		return parse_columns(p, v, &plan->on_conflict, &plan->non_conflict);
 	if (top && strcmp(k, "columns") == 0)
 		return parse_columns(p, v, &plan->columns, &plan->ncolumns);
-	if (check_embedded(p, k) < 0)
+	if (check_embedded(p, k, qp) < 0)
 		return -1;
 	return parse_filter_param(p, plan, k, qp);
 }

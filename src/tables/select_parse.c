@@ -160,10 +160,21 @@ at_cast(const char *s)
 	return s[0] == ':' && s[1] == ':';
 }
 
+/* What a bare name or key may hold (PostgREST's): letters, digits, _, $,
+ * spaces, and - when it does not start an arrow. */
+static bool
+bare_char(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+
+	return isalnum(c) || c >= 0x80 || c == '_' || c == '$' || c == ' ' ||
+	    (c == '-' && s[1] != '>');
+}
+
 /*
- * A name or JSON key at s, "quoted" (with \ escapes) or bare up to a '.',
- * '->' or '::'.  *out is its text; returns where it ended, or NULL for an
- * unterminated quote.
+ * A name or JSON key at s, "quoted" (with \ escapes) or bare (bare_char).
+ * *out is its text; returns where it ended, or NULL for an unterminated
+ * quote.
  */
 static const char *
 scan_name(struct parser *p, const char *s, const char **out)
@@ -184,7 +195,7 @@ scan_name(struct parser *p, const char *s, const char **out)
 		*out = sb.data;
 		return s + 1;
 	}
-	while (*s != '\0' && *s != '.' && !at_arrow(s) && !at_cast(s))
+	while (bare_char(s))
 		s++;
 	*out = arena_strndup(p->a, start, (size_t)(s - start));
 	return s;
@@ -295,6 +306,9 @@ parser_colref(struct parser *p, const char *s, bool allow_cast, const char *cont
 			return -1;
 		c += strlen(c);
 	}
+	if (*c != '\0' && *c != '.')
+		return parser_fail(p,
+		    "Unexpected \"%c\" in \"%s\" (quote names and keys holding it)", *c, context);
 	if (end != NULL)
 		*end = c;
 	return 0;

@@ -28,7 +28,7 @@ static const struct {
 	const char *cols[8];
 	const char *pk[3];
 } tdefs[] = {
-	{ "users", 'r', { "id", "name", "email" }, { "id" } },
+	{ "users", 'r', { "id", "name", "email", "a.b" }, { "id" } },
 	{ "posts", 'r', { "id", "title", "author_id", "editor_id", "meta", "tags", "price" },
 	    { "id" } },
 	{ "comments", 'r', { "id", "post_id", "body", "approved", "created_at" }, { "id" } },
@@ -173,11 +173,12 @@ col(const char *table, const char *name)
 
 START_TEST(test_columns_and_json_paths)
 {
-	struct plan *p = posts("select=*,id,t:title,%22title%22,meta->color,size:meta->>size,"
-	                       "tags->0,meta->a->>b,meta->>-1,%20meta->%22x%20y%22%20");
+	struct plan *p =
+	    posts("select=*,id,t:title,%22title%22,meta->color,size:meta->>size,"
+	          "tags->0,meta->a->>b,meta->>-1,%20meta->%22x;y%22%20,meta->a-b%20c$");
 	struct select_item *s = p->select;
 
-	ck_assert_int_eq(p->nselect, 10);
+	ck_assert_int_eq(p->nselect, 11);
 	ck_assert_int_eq(s[0].kind, SEL_STAR);
 	ck_assert_int_eq(s[1].ref.column, col("posts", "id"));
 	ck_assert_str_eq(s[2].alias, "t");
@@ -196,7 +197,8 @@ START_TEST(test_columns_and_json_paths)
 	ck_assert_str_eq(s[7].ref.path[1].key, "b");
 	ck_assert(s[8].ref.path[0].index && s[8].ref.path[0].text);
 	ck_assert_str_eq(s[8].ref.path[0].key, "-1");
-	ck_assert_str_eq(s[9].ref.path[0].key, "x y");
+	ck_assert_str_eq(s[9].ref.path[0].key, "x;y");
+	ck_assert_str_eq(s[10].ref.path[0].key, "a-b c$");
 	ck_assert(!s[9].ref.path[0].index);
 	ck_assert(!p->aggregated);
 }
@@ -379,6 +381,9 @@ START_TEST(test_hostile_select)
 		{ "select=meta->>%22x", "quotes" },
 		{ "select=a.b", "\"a\"" },
 		{ "select=id.x", "Unexpected" },
+		{ "select=meta->nope;x", "Unexpected \";\"" },
+		{ "select=title;x", "Unexpected" },
+		{ "meta->a)b=eq.1", "Unexpected" },
 		{ "select=", "Empty item" },
 		{ "select=id&select=id", "more than once" },
 	};
@@ -506,6 +511,17 @@ START_TEST(test_embedded_parameters)
 	refused("select=id,comments(id)&comments.users.name=eq.x", 400, "PGRST108", "'users'");
 	refused("select=id,comments(id)&comments.nope=eq.x", 400, "PGRST100", "\"nope\"");
 	refused("select=id,comments(id)&comments.limit=x", 400, "PGRST100", "limit");
+	/* A column whose name has a dot, in PostgREST's spelling, is no embed. */
+	{
+		struct plan q;
+		struct query_error e;
+
+		ck_assert_int_eq(parse_on("users", "a.b=eq.1&select=a.b", true, &q, &e), -1);
+		ck_assert_int_eq(parse_on("users", "a.b=eq.1&select=%22a.b%22", true, &q, &e), 0);
+		ck_assert_int_eq(q.filters[0]->ref.column, col("users", "a.b"));
+		ck_assert_int_eq(parse_on("users", "%22a.b%22.eq=1", true, &q, &e), 0);
+		ck_assert_int_eq(q.filters[0]->ref.column, col("users", "a.b"));
+	}
 	/* Unknown column with an operator is still the column's error. */
 	refused("nope.eq=1", 400, "PGRST100", "\"nope\"");
 }
