@@ -67,6 +67,10 @@ static const char *const setup_sql[] = {
 	" AS 'SELECT (doc ->> k) || array_length(tags, 1)::text'",
 	"CREATE OR REPLACE FUNCTION rpc_len(tags text[]) RETURNS integer LANGUAGE sql STABLE"
 	" AS 'SELECT array_length(tags, 1)'",
+	"CREATE OR REPLACE FUNCTION rpc_log_add(labels text[]) RETURNS SETOF rpc_log LANGUAGE sql"
+	" VOLATILE AS 'INSERT INTO rpc_log SELECT unnest(labels) RETURNING *'",
+	"CREATE OR REPLACE FUNCTION extra.rpc_hello(who text DEFAULT 'you') RETURNS text"
+	" LANGUAGE sql STABLE AS 'SELECT ''hello '' || who'",
 	"CREATE OR REPLACE FUNCTION rpc_pay() RETURNS void LANGUAGE plpgsql AS"
 	" 'BEGIN RAISE SQLSTATE ''PT402'' USING MESSAGE = ''Payment required'',"
 	" DETAIL = ''Your plan is used up'', HINT = ''Top up on the billing page''; END'",
@@ -352,6 +356,43 @@ START_TEST(test_errors_and_privileges)
 }
 END_TEST
 
+/* A VOLATILE function returning rows writes on POST (tx=rollback undoes
+ * it, max-affected refuses it); other schemas by name or profile; CSV. */
+START_TEST(test_writes_profiles_and_media)
+{
+	static const struct rcase cases[] = {
+		{ ALICE_T, "POST", "/rpc/rpc_log_add?select=label&order=label",
+		    "{'labels': ['w1', 'w2']}", NULL, 200, "[{'label': 'w1'}, {'label': 'w2'}]" },
+		{ ALICE_T, "POST", "/rpc/rpc_log_add", "{'labels': ['r1']}", "Prefer: tx=rollback",
+		    200, "[{'label': 'r1'}]", NULL, NULL, "Preference-Applied: tx=rollback" },
+		{ ALICE_T, "POST", "/rpc/rpc_log_add", "{'labels': ['m1', 'm2', 'm3']}",
+		    "Prefer: handling=strict, max-affected=2", 400, NULL, "PGRST124" },
+		{ ALICE_T, "GET", "/rpc/rpc_log_add?labels=%7Bg1%7D", NULL, NULL, 405, NULL,
+		    "PGRST101" },
+		{ ANON, "GET", "/rpc/extra.rpc_hello", NULL, NULL, 200, "'hello you'" },
+		{ ANON, "GET", "/rpc/rpc_hello?who=ann", NULL, "Accept-Profile: extra", 200,
+		    "'hello ann'" },
+		{ ANON, "POST", "/tables/rpc/rpc_hello", "{'who': 'bo'}", "Content-Profile: extra",
+		    200, "'hello bo'" },
+		{ ANON, "GET", "/rpc/rpc_hello", NULL, NULL, 404, NULL, "PGRST202",
+		    "Could not find the function public.rpc_hello without parameters in the schema"
+		    " cache" },
+		{ ANON, "GET", "/rpc/rpc_table?n=2", NULL, "Accept: text/csv", 200, NULL, NULL,
+		    NULL, "Content-Type: text/csv; charset=utf-8" },
+	};
+	struct http_resp r;
+	const char *csv[] = { "Accept: text/csv", NULL };
+
+	RUN(cases);
+	ck_assert_str_eq(sql("SELECT count(*) FROM rpc_log WHERE label IN ('w1', 'w2')"), "2");
+	ck_assert_str_eq(sql("SELECT count(*) FROM rpc_log WHERE label IN ('r1', 'm1', 'g1')"),
+	    "0");
+	call(&r, "GET", "/rpc/rpc_table?n=2", NULL, NULL, csv);
+	ck_assert_str_eq(r.body, "x,label\n1,n1\n2,n2");
+	http_resp_free(&r);
+}
+END_TEST
+
 /* A function created a moment ago is called at once (the NOTIFY of the
  * event trigger, or the reload on a miss). */
 START_TEST(test_new_function_seen)
@@ -397,6 +438,7 @@ tables_rpc_tcase(void)
 	tcase_add_test(tc, test_result_shapes);
 	tcase_add_test(tc, test_overloads_and_arguments);
 	tcase_add_test(tc, test_errors_and_privileges);
+	tcase_add_test(tc, test_writes_profiles_and_media);
 	tcase_add_test(tc, test_new_function_seen);
 	tcase_add_test(tc, test_embedding_from_a_function);
 	return tc;
