@@ -71,8 +71,6 @@ arg_index(const struct sc_function *f, const char *name)
 static bool
 rpc_matches(const struct rpc_call *c, const struct sc_function *f)
 {
-	int given = 0;
-
 	if (c->single)
 		return f->nargs == 1 && is_json_type(&f->args[0]);
 	if (c->not_object)
@@ -84,13 +82,11 @@ rpc_matches(const struct rpc_call *c, const struct sc_function *f)
 		bool named = false;
 
 		for (int k = 0; k < c->nkeys && !named; k++)
-			named =
-			    f->args[i].name[0] != '\0' && strcmp(f->args[i].name, c->keys[k]) == 0;
+			named = arg_index(f, c->keys[k]) == i;
 		if (!named && !f->args[i].has_default)
 			return false;
-		given += named;
 	}
-	return given == c->nkeys;
+	return true;
 }
 
 /* A POST body for the one unnamed json/jsonb argument (PostgREST's fallback). */
@@ -113,7 +109,8 @@ sorted_list(struct request *r, const char **names, int n)
 	const char **copy = arena_calloc(r->arena, (size_t)n + 1, sizeof(*copy));
 	struct strbuf sb;
 
-	memcpy(copy, names, (size_t)n * sizeof(*copy));
+	if (n > 0)
+		memcpy(copy, names, (size_t)n * sizeof(*copy));
 	qsort(copy, (size_t)n, sizeof(*copy), cmp_str);
 	strbuf_init(&sb, r->arena, 64);
 	strbuf_puts(&sb, "");
@@ -170,7 +167,7 @@ rpc_not_found(struct request *r, const struct rpc_call *c)
 
 /* 300 PGRST203: several overloads take these arguments. */
 static int
-rpc_ambiguous(struct request *r, const struct rpc_call *c, const struct sc_function **found, int n)
+rpc_ambiguous(struct request *r, const struct sc_function **found, int n)
 {
 	struct strbuf sb;
 
@@ -183,7 +180,6 @@ rpc_ambiguous(struct request *r, const struct rpc_call *c, const struct sc_funct
 			    found[i]->args[k].type);
 		strbuf_putc(&sb, ')');
 	}
-	(void)c;
 	return response_error_detail(r, 300, "PGRST203", sb.data, NULL,
 	    "Try renaming the parameters or the function itself in the database so function"
 	    " overloading can be resolved");
@@ -209,7 +205,7 @@ rpc_choose(struct request *r, struct rpc_call *c)
 	if (n == 0)
 		return rpc_not_found(r, c);
 	if (n > 1)
-		return rpc_ambiguous(r, c, found, n);
+		return rpc_ambiguous(r, found, n);
 	c->fn = found[0];
 	c->positional = c->single || (c->fn->nargs == 1 && c->fn->args[0].name[0] == '\0');
 	return 0;
