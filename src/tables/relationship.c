@@ -25,7 +25,9 @@
  *
  * A hint keeps the candidates whose constraint name equals it, whose key
  * columns on either side include it, or (many-to-many) whose junction
- * table or one of its two keys has that name.  Exactly one candidate
+ * table has that name, or the junction's key to the target (which tells
+ * apart two paths through one junction, as a self-referencing junction
+ * items_links(a, b) has).  Exactly one candidate
  * wins; none is 400 PGRST200 and several 300 PGRST201 with each candidate
  * in details, in PostgREST's words.
  */
@@ -184,7 +186,7 @@ hint_matches(const struct relationship *r, const char *hint)
 {
 	if (r->kind == REL_MANY_TO_MANY)
 		return same(r->junction->name, hint) || same(r->junction->url_name, hint) ||
-		    same(r->junction_parent->name, hint) || same(r->junction_target->name, hint);
+		    same(r->junction_target->name, hint);
 	return fk_matches(r->fk, hint);
 }
 
@@ -218,6 +220,20 @@ describe(struct strbuf *sb, const struct sc_table *parent, const struct relation
 	strbuf_putc(sb, ')');
 }
 
+/* What a hint names r by: its key, or its junction unless another
+ * candidate goes through the same junction, then the key to the target. */
+static const char *
+hint_name(const struct cands *c, const struct relationship *r)
+{
+	if (r->kind != REL_MANY_TO_MANY)
+		return r->fk->name;
+	for (int i = 0; i < c->n; i++)
+		if (&c->r[i] != r && c->r[i].kind == REL_MANY_TO_MANY &&
+		    c->r[i].junction == r->junction)
+			return r->junction_target->name;
+	return r->junction->url_name;
+}
+
 static int
 ambiguous(struct arena *a, const struct sc_table *parent, const char *name, const struct cands *c,
     struct query_error *err)
@@ -235,8 +251,7 @@ ambiguous(struct arena *a, const struct sc_table *parent, const char *name, cons
 			strbuf_puts(&hint, ", ");
 		}
 		describe(&details, parent, r);
-		strbuf_printf(&hint, "'%s!%s'", name,
-		    r->kind == REL_MANY_TO_MANY ? r->junction->url_name : r->fk->name);
+		strbuf_printf(&hint, "'%s!%s'", name, hint_name(c, r));
 	}
 	strbuf_puts(&hint, ". Find the desired relationship in the 'details' key.");
 	err->status = 300;

@@ -5,7 +5,8 @@
  * by hand as schema.c would fill it: users; posts with author_id and
  * editor_id -> users; comments -> posts; tags; post_tags (PK post_id,
  * tag_id) -> posts and tags; employees.manager_id -> employees; profiles
- * with user_id UNIQUE -> users; and a view user_names (no keys).
+ * with user_id UNIQUE -> users; follows (PK follower_id, followed_id), both
+ * -> users; and a view user_names (no keys).
  */
 #include "config.h"
 
@@ -37,6 +38,7 @@ static const struct {
 	{ "employees", 'r', { "id", "name", "manager_id" }, { "id" } },
 	{ "profiles", 'r', { "id", "user_id", "bio" }, { "id" } },
 	{ "user_names", 'v', { "id", "name" }, { NULL } },
+	{ "follows", 'r', { "follower_id", "followed_id" }, { "follower_id", "followed_id" } },
 };
 
 static const struct {
@@ -50,6 +52,8 @@ static const struct {
 	{ "post_tags", "post_tags_tag_id_fkey", "tag_id", "tags", "id", false },
 	{ "employees", "employees_manager_id_fkey", "manager_id", "employees", "id", false },
 	{ "profiles", "profiles_user_id_fkey", "user_id", "users", "id", true },
+	{ "follows", "follows_follower_id_fkey", "follower_id", "users", "id", false },
+	{ "follows", "follows_followed_id_fkey", "followed_id", "users", "id", false },
 };
 
 #define NT ((int)(sizeof(tdefs) / sizeof(tdefs[0])))
@@ -583,6 +587,19 @@ START_TEST(test_relationships)
 	ck_assert_int_eq(resolve("employees", "manager_id", NULL, &r, &e), 0);
 	ck_assert_int_eq(r.kind, REL_MANY_TO_ONE);
 	ck_assert_ptr_eq(r.target, T("employees"));
+	/* Through a self-referencing junction: two paths, told apart by the key to the target. */
+	ck_assert_int_eq(resolve("users", "users", NULL, &r, &e), -1);
+	ck_assert_int_eq(e.status, 300);
+	ck_assert_str_eq(e.hint,
+	    "Try changing 'users' to one of the following: 'users!follows_followed_id_fkey', "
+	    "'users!follows_follower_id_fkey'. Find the desired relationship in the 'details' "
+	    "key.");
+	ck_assert_ptr_nonnull(strstr(e.details,
+	    "many-to-many using follows (follows_follower_id_fkey(follower_id) and "
+	    "follows_followed_id_fkey(followed_id))"));
+	ck_assert_int_eq(resolve("users", "users", "follows_followed_id_fkey", &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_MANY_TO_MANY);
+	ck_assert_str_eq(r.junction_parent->name, "follows_follower_id_fkey");
 	/* None. */
 	ck_assert_int_eq(resolve("users", "tags", NULL, &r, &e), -1);
 	ck_assert_int_eq(e.status, 400);
