@@ -315,7 +315,7 @@ START_TEST(test_prefer_semantics)
 	const char *minimal[] = { "Prefer: return=minimal", NULL };
 	const char *headers_only[] = { "Prefer: return=headers-only", NULL };
 	const char *strict_bad[] = { "Prefer: handling=strict, foo, bar", NULL };
-	const char *strict_tx[] = { "Prefer: handling=strict, tx=rollback", NULL };
+	const char *strict_tx[] = { "Prefer: handling=strict, tx=maybe", NULL };
 	const char *strict_ok[] = { "Prefer: handling=strict, count=exact", NULL };
 	const char *lenient[] = { "Prefer: handling=lenient, foo, bar", NULL };
 	struct http_resp r;

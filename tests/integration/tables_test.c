@@ -152,7 +152,8 @@ START_TEST(test_bad_queries_are_400)
 		"/tables/products?or=(id.eq.1",
 		"/tables/products?id=eq.notanumber",
 		"/tables/products?id=in.1,2",
-		"/tables/products?select=category(*)",
+		"/tables/products?select=nosuchtable(*)",
+		"/tables/products?select=name::no-such-type",
 	};
 	struct http_resp r;
 
