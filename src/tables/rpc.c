@@ -293,17 +293,33 @@ overload_arg(const struct rpc_call *c, const char *key)
 	return NULL;
 }
 
+/* A parameter that shapes rows: reserved, an embedded resource's or the
+ * Fluxbase grammar's (a dot), or a filter on a result column (maybe
+ * through a JSON path). */
+static bool
+shapes_rows(struct request *r, const struct rpc_call *c, const char *key)
+{
+	const char *arrow = strstr(key, "->");
+	const char *name =
+	    arena_printf(r->arena, "%.*s", (int)(arrow ? (size_t)(arrow - key) : strlen(key)), key);
+	bool found = false;
+
+	if (reserved_param(key) || strchr(key, '.') != NULL)
+		return true;
+	for (int i = c->first; !found && i < c->first + c->count; i++)
+		found = c->fc->fns[i].returns == FN_RETURNS_ROWS &&
+		    schema_column(c->fc->fns[i].table, name) >= 0;
+	return found;
+}
+
 /* GET, HEAD: the parameters that name an argument are arguments (a
- * VARIADIC one repeated makes an array); the rest shape the result.  A
- * function without rows to shape takes every parameter as an argument. */
+ * VARIADIC one repeated makes an array), and so is any other that does
+ * not shape the result's rows (PostgREST: 404 then). */
 static void
 rpc_query_args(struct request *r, struct rpc_call *c)
 {
 	struct json_object *args = json_object_new_object();
-	bool rows = false;
 
-	for (int i = c->first; c->count > 0 && i < c->first + c->count; i++)
-		rows |= c->fc->fns[i].returns == FN_RETURNS_ROWS;
 	c->keys = arena_calloc(r->arena, r->nparams + 1, sizeof(*c->keys));
 	c->rest = arena_calloc(r->arena, r->nparams + 1, sizeof(*c->rest));
 	for (size_t i = 0; i < r->nparams; i++) {
@@ -311,7 +327,7 @@ rpc_query_args(struct request *r, struct rpc_call *c)
 		const struct fn_arg *a = reserved_param(p->key) ? NULL : overload_arg(c, p->key);
 		struct json_object *old;
 
-		if (a == NULL && (rows || reserved_param(p->key))) {
+		if (a == NULL && shapes_rows(r, c, p->key)) {
 			c->rest[c->nrest++] = *p;
 			continue;
 		}

@@ -235,6 +235,8 @@ START_TEST(test_setof_table)
 		{ SVC, "HEAD", "/rpc/rpc_items?min=25", NULL, "Prefer: count=exact", 200, NULL,
 		    NULL, NULL, "Content-Range: 0-2/3" },
 		{ SVC, "GET", "/rpc/rpc_items?select=nope", NULL, NULL, 400 },
+		{ SVC, "GET", "/rpc/rpc_items?nope=1", NULL, NULL, 404, NULL, "PGRST202",
+		    "Could not find the function public.rpc_items(nope) in the schema cache" },
 		/* The caller's policies apply inside a SECURITY INVOKER function. */
 		{ ANON, "POST", "/rpc/rpc_items?select=id&order=id", "{}", NULL, 200,
 		    "[{'id': 1}, {'id': 4}]" },
