@@ -142,6 +142,10 @@ static const struct ecase kinds[] = {
 	{ SVC, "/tables/employees?select=name,reports:employees(name)&reports.order=id&id=eq.2",
 	    NULL, 200, "[{'name':'Frank','reports':[{'name':'Heidi'},{'name':'Ivan'}]}]", NULL,
 	    NULL },
+	/* ... and the key's column as the target is the many-to-one side */
+	{ SVC, "/tables/employees?select=name,manager:manager_id(name)&id=in.(1,4)&order=id", NULL,
+	    200, "[{'name':'Eve','manager':null},{'name':'Heidi','manager':{'name':'Frank'}}]",
+	    NULL, NULL },
 	/* by key: one object */
 	{ SVC, "/tables/posts/3?select=id,comments(body)", NULL, 200,
 	    "{'id':3,'comments':[{'body':'Great'}]}", NULL, NULL },
