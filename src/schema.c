@@ -185,12 +185,41 @@ jstrings(struct arena *a, struct json_object *o, const char *key)
 	return out;
 }
 
+/* A table's foreign keys, their columns' indexes in it (ref waits for schema_link_fks). */
+static void
+schema_fill_fks(struct arena *a, struct sc_table *t, struct json_object *o)
+{
+	struct json_object *fks;
+
+	if (json_object_object_get_ex(o, "fks", &fks) && fks != NULL) {
+		t->nfks = (int)json_object_array_length(fks);
+		t->fks = arena_calloc(a, (size_t)t->nfks, sizeof(*t->fks));
+		for (int i = 0; i < t->nfks; i++) {
+			struct json_object *f = json_object_array_get_idx(fks, (size_t)i);
+			struct sc_fk *fk = &t->fks[i];
+
+			fk->name = jstring(a, f, "name");
+			fk->unique = jbool(f, "unique");
+			fk->columns = jstrings(a, f, "columns");
+			fk->ref_schema = jstring(a, f, "ref_schema");
+			fk->ref_table = jstring(a, f, "ref_table");
+			fk->ref_columns = jstrings(a, f, "ref_columns");
+			fk->ncolumns = 0;
+			while (fk->columns != NULL && fk->columns[fk->ncolumns] != NULL)
+				fk->ncolumns++;
+			fk->cols = arena_calloc(a, (size_t)fk->ncolumns + 1, sizeof(*fk->cols));
+			for (int k = 0; k < fk->ncolumns; k++)
+				fk->cols[k] = schema_column(t, fk->columns[k]);
+		}
+	}
+}
+
 static void
 schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_object *o,
     const char *default_schema)
 {
 	struct arena *a = &sc->arena;
-	struct json_object *cols, *fks;
+	struct json_object *cols;
 	const char **pk;
 	const char *kind;
 
@@ -252,28 +281,7 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 				t->pk = i;
 		}
 	}
-	if (json_object_object_get_ex(o, "fks", &fks) && fks != NULL) {
-		t->nfks = (int)json_object_array_length(fks);
-		t->fks = arena_calloc(a, (size_t)t->nfks, sizeof(*t->fks));
-		for (int i = 0; i < t->nfks; i++) {
-			struct json_object *f = json_object_array_get_idx(fks, (size_t)i);
-
-			struct sc_fk *fk = &t->fks[i];
-
-			fk->name = jstring(a, f, "name");
-			fk->unique = jbool(f, "unique");
-			fk->columns = jstrings(a, f, "columns");
-			fk->ref_schema = jstring(a, f, "ref_schema");
-			fk->ref_table = jstring(a, f, "ref_table");
-			fk->ref_columns = jstrings(a, f, "ref_columns");
-			fk->ncolumns = 0;
-			while (fk->columns != NULL && fk->columns[fk->ncolumns] != NULL)
-				fk->ncolumns++;
-			fk->cols = arena_calloc(a, (size_t)fk->ncolumns + 1, sizeof(*fk->cols));
-			for (int k = 0; k < fk->ncolumns; k++)
-				fk->cols[k] = schema_column(t, fk->columns[k]);
-		}
-	}
+	schema_fill_fks(a, t, o);
 }
 
 /*
