@@ -264,6 +264,80 @@ ambiguous(struct arena *a, const struct sc_table *parent, const char *name, cons
 	return -1;
 }
 
+#define SIMILAR_MAX 64
+
+/* Levenshtein distance of two short names, or SIMILAR_MAX when either is long. */
+static int
+distance(const char *x, const char *y)
+{
+	size_t n = strlen(x), m = strlen(y);
+	int row[SIMILAR_MAX + 1];
+
+	if (n >= SIMILAR_MAX || m >= SIMILAR_MAX)
+		return SIMILAR_MAX;
+	for (size_t j = 0; j <= m; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= n; i++) {
+		int diag = row[0];
+
+		row[0] = (int)i;
+		for (size_t j = 1; j <= m; j++) {
+			int up = row[j], best = diag + (x[i - 1] != y[j - 1]);
+
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[m];
+}
+
+/* The name of a table related to parent closest to name (a typo), or NULL. */
+static const char *
+similar_table(const struct schema_cache *sc, const struct sc_table *parent, const char *name)
+{
+	const char *best = NULL;
+	int best_d = (int)strlen(name) / 3 > 2 ? (int)strlen(name) / 3 : 2;
+	struct cands c;
+
+	for (int i = 0; i < sc->ntables; i++) {
+		int d = distance(sc->tables[i].url_name, name);
+
+		if (d > best_d || (d == best_d && best != NULL))
+			continue;
+		c.n = 0;
+		by_table(&c, sc, parent, &sc->tables[i]);
+		if (c.n > 0) {
+			best = sc->tables[i].url_name;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* 400 PGRST200 in PostgREST 12's words, with a suggestion for a typo. */
+static int
+not_found(struct arena *a, const struct schema_cache *sc, const struct sc_table *parent,
+    const char *name, const char *hint, const struct sc_table *target, struct query_error *err)
+{
+	const char *like = target == NULL && sc != NULL ? similar_table(sc, parent, name) : NULL;
+
+	err->status = 400;
+	err->code = "PGRST200";
+	err->message = arena_printf(a,
+	    "Could not find a relationship between '%s' and '%s' in the schema cache",
+	    parent->url_name, name);
+	err->details = arena_printf(a,
+	    "Searched for a foreign key relationship between '%s' and '%s'%s%s%s in the schema "
+	    "'%s', but no matches were found.",
+	    parent->url_name, name, hint ? " using the hint '" : "", hint ? hint : "",
+	    hint ? "'" : "", parent->schema);
+	if (like != NULL)
+		err->hint = arena_printf(a, "Perhaps you meant '%s' instead of '%s'.", like, name);
+	return -1;
+}
+
 int
 rel_resolve(struct arena *a, const struct schema_cache *sc, const struct sc_table *parent,
     const char *name, const char *hint, struct relationship *out, struct query_error *err)
@@ -287,15 +361,5 @@ rel_resolve(struct arena *a, const struct schema_cache *sc, const struct sc_tabl
 	}
 	if (c->n > 1)
 		return ambiguous(a, parent, name, c, err);
-	err->status = 400;
-	err->code = "PGRST200";
-	err->message = arena_printf(a,
-	    "Could not find a relationship between '%s' and '%s' in the schema cache",
-	    parent->url_name, name);
-	err->hint = arena_printf(a,
-	    "Verify that '%s' and '%s' exist in the schema '%s' and that there is a foreign key "
-	    "relationship between them. If a new relationship was created, try reloading the "
-	    "schema cache.",
-	    parent->url_name, name, parent->schema);
-	return -1;
+	return not_found(a, sc, parent, name, hint, target, err);
 }

@@ -354,7 +354,14 @@ START_TEST(test_embedding_errors)
 	    "'users!posts_editor_id_fkey'. Find the desired relationship in the 'details' key.");
 	e = refused("select=nope(*)", 400, "PGRST200",
 	    "Could not find a relationship between 'posts' and 'nope' in the schema cache");
-	ck_assert_ptr_nonnull(e.hint);
+	ck_assert_str_eq(e.details,
+	    "Searched for a foreign key relationship between 'posts' and 'nope' in the schema "
+	    "'public', but no matches were found.");
+	ck_assert_ptr_null(e.hint);
+	e = refused("select=coments(*)", 400, "PGRST200", "'coments'");
+	ck_assert_str_eq(e.hint, "Perhaps you meant 'comments' instead of 'coments'.");
+	e = refused("select=users!nosuch(*)", 400, "PGRST200", "'users'");
+	ck_assert_ptr_nonnull(strstr(e.details, "using the hint 'nosuch' in the schema 'public'"));
 	refused("select=users!nope(*)", 400, "PGRST200", "'users'");
 	refused("select=user_names(*)", 400, "PGRST200", "'user_names'"); /* views: no keys */
 	refused("select=users!a!b(id)", 400, "PGRST100", "More than one hint");
