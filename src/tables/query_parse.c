@@ -1,5 +1,19 @@
 /*
- * query_parse.c - the filter grammars, select, order, limit and friends.
+ * query_parse.c - the filter grammars, order, limit and friends, and the
+ * routing of each parameter to the plan it belongs to.
+ *
+ * select is read first (tables/select_parse.c), wherever it stands in the
+ * query string, because the other parameters may name its embedded
+ * resources: comments.approved=eq.true, comments.order=id.desc,
+ * comments.limit=3, comments.or=(...), comments.author.name=eq.x go to the
+ * embed's own plan, read with its target as the table in scope (see
+ * route_param for the rule when an embed and a column share a name).
+ * Every filter and order item starts with a column reference, maybe with
+ * a JSON path (meta->>color=eq.red, meta->>color.eq=red, order=
+ * meta->>size.desc), never with a cast.  A refusal names the offending
+ * piece: PGRST100 for the grammar, or the code the piece's own rule has
+ * (PGRST108 a resource not embedded, PGRST200/201 relationships, PGRST119
+ * spreads, PGRST123 aggregates turned off).
  */
 #include "config.h"
 
