@@ -266,3 +266,10 @@ CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE
   AS $$ SELECT a + b $$;
 CREATE FUNCTION posts_by(author integer) RETURNS SETOF posts LANGUAGE sql STABLE
   AS $$ SELECT * FROM posts WHERE author_id = author $$;
+
+-- A view over posts: embedding works through views as PostgREST's does,
+-- their columns traced to the base table's foreign keys.  Its rows are
+-- read as the caller (security_invoker), so posts' policies still apply.
+CREATE VIEW published_posts WITH (security_invoker = true) AS
+  SELECT id, title, author_id FROM posts WHERE NOT draft;
+GRANT SELECT ON published_posts TO anon;

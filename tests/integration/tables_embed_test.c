@@ -1,7 +1,7 @@
 /*
  * Embedding, JSON paths, casts and aggregates through nginx, against the
  * fixture's users/posts/comments/tags/post_tags/employees/profiles schema
- * (fixture.sql) and its row-level security policies.
+ * (fixture.sql), a view over posts, and their row-level security policies.
  *
  * Each check is one row of a table: who asks (anon, alice, bob or the
  * service role), the path, maybe a request header, and what a user sees —
@@ -419,6 +419,25 @@ START_TEST(test_row_level_security_in_every_embed)
 }
 END_TEST
 
+/* Views: their columns traced to the base table's keys, both ways. */
+static const struct ecase views[] = {
+	{ SVC, "/tables/published_posts?select=id,comments(id)&comments.order=id&id=eq.1", NULL,
+	    200, "[{'id':1,'comments':[{'id':1},{'id':2},{'id':3}]}]", NULL, NULL },
+	{ SVC, "/tables/published_posts?select=id,users(name)&id=eq.3", NULL, 200,
+	    "[{'id':3,'users':{'name':'Bob'}}]", NULL, NULL },
+	{ SVC, "/tables/comments?select=id,published_posts(title)&id.in=(1,6)&order=id", NULL, 200,
+	    "[{'id':1,'published_posts':{'title':'Hello'}},{'id':6,'published_posts':null}]", NULL,
+	    NULL },
+	{ ANON, "/tables/users?select=name,published_posts(id)&published_posts.order=id&id=eq.1",
+	    NULL, 200, "[{'name':'Alice','published_posts':[{'id':1},{'id':2}]}]", NULL, NULL },
+};
+
+START_TEST(test_views_embed)
+{
+	RUN(views);
+}
+END_TEST
+
 TCase *
 tables_embed_tcase(void)
 {
@@ -431,5 +450,6 @@ tables_embed_tcase(void)
 	tcase_add_test(tc, test_json_paths_and_casts);
 	tcase_add_test(tc, test_aggregates_and_counts);
 	tcase_add_test(tc, test_row_level_security_in_every_embed);
+	tcase_add_test(tc, test_views_embed);
 	return tc;
 }
