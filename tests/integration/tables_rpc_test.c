@@ -4,7 +4,8 @@
  * the owner, once per run) next to the fixture's add(): a scalar, SETOF a
  * table under row-level security, RETURNS TABLE, OUT arguments, SETOF
  * scalars, void, overloads, json arguments, params=single-object, RAISE
- * with a PT status, EXECUTE revoked, and a function created a moment ago.
+ * with a PT status, EXECUTE revoked, a function created a moment ago, and
+ * the OpenAPI document that lists them.
  *
  * Each check is one row: who asks, the method and path, maybe a body and
  * a request header, and what a user sees — the status and the exact body
@@ -429,6 +430,51 @@ START_TEST(test_embedding_from_a_function)
 }
 END_TEST
 
+/* The functions this file made are in the OpenAPI document, as each role
+ * may execute them, and the document stays valid with them. */
+START_TEST(test_openapi_knows_them)
+{
+	const char *roles[] = { "anon", "service_role" };
+
+	tokens();
+	for (int i = 0; i < 2; i++) {
+		const char *h[2] = { NULL, NULL };
+		char auth[2100], file[512], cmd[1200];
+		struct http_resp r;
+		struct json_object *doc, *paths, *item;
+		FILE *f;
+
+		if (i == 1) {
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s", service);
+			h[0] = auth;
+		}
+		http_do("GET", api_url("/openapi.json"), h, NULL, 0, &r);
+		ck_assert_int_eq(r.status, 200);
+		snprintf(file, sizeof(file), "%s/openapi-rpc-%s.json", getenv("FB_STACK_DIR"),
+		    roles[i]);
+		f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		fwrite(r.body, 1, r.len, f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "node '%s/validate.js' '%s' >/dev/null",
+		    getenv("FB_JS_DIR"), file);
+		ck_assert_msg(system(cmd) == 0, "the document for %s is not valid OpenAPI",
+		    roles[i]);
+		doc = json_tokener_parse(r.body);
+		paths = json_object_object_get(doc, "paths");
+		ck_assert(json_object_object_get_ex(paths, "/rpc/rpc_items", &item));
+		ck_assert(json_object_object_get_ex(item, "get", NULL));
+		ck_assert(json_object_object_get_ex(paths, "/rpc/rpc_touch", &item));
+		ck_assert(!json_object_object_get_ex(item, "get", NULL));
+		ck_assert(json_object_object_get_ex(paths, "/rpc/extra.rpc_hello", NULL));
+		/* EXECUTE revoked from anon: not in anon's document. */
+		ck_assert(json_object_object_get_ex(paths, "/rpc/rpc_secret", NULL) == (i == 1));
+		json_object_put(doc);
+		http_resp_free(&r);
+	}
+}
+END_TEST
+
 TCase *
 tables_rpc_tcase(void)
 {
@@ -443,5 +489,6 @@ tables_rpc_tcase(void)
 	tcase_add_test(tc, test_writes_profiles_and_media);
 	tcase_add_test(tc, test_new_function_seen);
 	tcase_add_test(tc, test_embedding_from_a_function);
+	tcase_add_test(tc, test_openapi_knows_them);
 	return tc;
 }
