@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
