@@ -305,70 +305,69 @@ add_table_schema(const struct sc_table *t, const char *cname, struct json_object
 	json_object_object_add(schemas, cname, schema);
 }
 
+/* {"<status>": the response}, with a JSON body of schema (NULL: none). */
+static struct json_object *
+responses_of(const char *status, const char *desc, struct json_object *schema)
+{
+	struct json_object *r = json_object_new_object(), *one;
+
+	if (schema != NULL) {
+		one = json_response(desc, schema);
+	} else {
+		one = json_object_new_object();
+		json_object_object_add(one, "description", jstr(desc));
+	}
+	json_object_object_add(r, status, one);
+	return r;
+}
+
 /* /tables/{name}: the operations role may use on the collection. */
 static struct json_object *
 table_collection_ops(const struct sc_table *t, unsigned priv, const char *cname)
 {
 	char opid[400], summary[700];
-	struct json_object *coll;
+	struct json_object *coll = json_object_new_object();
 
-	coll = json_object_new_object();
 	if (priv & PRIV_SELECT) {
 		snprintf(opid, sizeof(opid), "get_%s", cname);
 		snprintf(summary, sizeof(summary), "Read rows of %s", t->url_name);
 		json_object_object_add(coll, "get",
-		    table_op(t, summary, opid, true, true, NULL, json_object_new_object()));
-		json_object_object_add(json_object_object_get(json_object_object_get(coll, "get"),
-		                           "responses"),
-		    "200", json_response("Rows", array_of(ref_schema(cname))));
+		    table_op(t, summary, opid, true, true, NULL,
+		        responses_of("200", "Rows", array_of(ref_schema(cname)))));
 	}
 	if ((priv & PRIV_INSERT) && t->insertable) {
 		struct json_object *body = json_object_new_object(),
-		                   *one_of = json_object_new_array(),
-		                   *resp = json_object_new_object();
+		                   *one_of = json_object_new_array(), *op, *params;
 
 		json_object_array_add(one_of, ref_schema(cname));
 		json_object_array_add(one_of, array_of(ref_schema(cname)));
 		json_object_object_add(body, "oneOf", one_of);
 		snprintf(opid, sizeof(opid), "post_%s", cname);
 		snprintf(summary, sizeof(summary), "Insert (or upsert) rows into %s", t->url_name);
-		json_object_object_add(resp, "201",
-		    json_response("Inserted rows", array_of(ref_schema(cname))));
-		{
-			struct json_object *op =
-			                       table_op(t, summary, opid, false, false, body, resp),
-			                   *params = json_object_object_get(op, "parameters");
-
-			json_object_array_add(params, ref_param("on_conflict"));
-			json_object_array_add(params, ref_param("columns"));
-			json_object_object_add(coll, "post", op);
-		}
+		op = table_op(t, summary, opid, false, false, body,
+		    responses_of("201", "Inserted rows", array_of(ref_schema(cname))));
+		params = json_object_object_get(op, "parameters");
+		json_object_array_add(params, ref_param("on_conflict"));
+		json_object_array_add(params, ref_param("columns"));
+		json_object_object_add(coll, "post", op);
 	}
 	if ((priv & PRIV_UPDATE) && t->updatable) {
-		struct json_object *resp = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "patch_%s", cname);
 		snprintf(summary, sizeof(summary),
-		    "Update the rows of %s that match the filters"
-		    " (at least one filter)",
+		    "Update the rows of %s that match the filters (at least one filter)",
 		    t->url_name);
-		json_object_object_add(resp, "200",
-		    json_response("Updated rows", array_of(ref_schema(cname))));
 		json_object_object_add(coll, "patch",
-		    table_op(t, summary, opid, true, false, ref_schema(cname), resp));
+		    table_op(t, summary, opid, true, false, ref_schema(cname),
+		        responses_of("200", "Updated rows", array_of(ref_schema(cname)))));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
-		struct json_object *resp = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "delete_%s", cname);
 		snprintf(summary, sizeof(summary),
-		    "Delete the rows of %s that match the filters"
-		    " (at least one filter)",
+		    "Delete the rows of %s that match the filters (at least one filter)",
 		    t->url_name);
-		json_object_object_add(resp, "200",
-		    json_response("Deleted rows", array_of(ref_schema(cname))));
 		json_object_object_add(coll, "delete",
-		    table_op(t, summary, opid, true, false, NULL, resp));
+		    table_op(t, summary, opid, true, false, NULL,
+		        responses_of("200", "Deleted rows", array_of(ref_schema(cname)))));
 	}
 	return coll;
 }
@@ -378,55 +377,38 @@ static struct json_object *
 table_item_ops(const struct sc_table *t, unsigned priv, const char *cname)
 {
 	char opid[400], summary[700];
-	struct json_object *item;
+	struct json_object *item = json_object_new_object(), *params = json_object_new_array();
 
-	item = json_object_new_object();
-	{
-		struct json_object *params = json_object_new_array();
-
-		json_object_array_add(params, ref_param("id"));
-		json_object_object_add(item, "parameters", params);
-	}
+	json_object_array_add(params, ref_param("id"));
+	json_object_object_add(item, "parameters", params);
 	if (priv & PRIV_SELECT) {
-		struct json_object *resp = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "get_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Read one row of %s by its key", t->url_name);
-		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
 		json_object_object_add(item, "get",
-		    table_op(t, summary, opid, false, false, NULL, resp));
+		    table_op(t, summary, opid, false, false, NULL,
+		        responses_of("200", "The row", ref_schema(cname))));
 	}
 	if ((priv & PRIV_INSERT) && (priv & PRIV_UPDATE) && t->insertable && t->updatable) {
-		struct json_object *resp = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "put_%s_by_id", cname);
 		snprintf(summary, sizeof(summary),
-		    "Replace one row of %s (absent columns take their"
-		    " default)",
-		    t->url_name);
-		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
+		    "Replace one row of %s (absent columns take their default)", t->url_name);
 		json_object_object_add(item, "put",
-		    table_op(t, summary, opid, false, false, ref_schema(cname), resp));
+		    table_op(t, summary, opid, false, false, ref_schema(cname),
+		        responses_of("200", "The row", ref_schema(cname))));
 	}
 	if ((priv & PRIV_UPDATE) && t->updatable) {
-		struct json_object *resp = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "patch_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Update one row of %s", t->url_name);
-		json_object_object_add(resp, "200", json_response("The row", ref_schema(cname)));
 		json_object_object_add(item, "patch",
-		    table_op(t, summary, opid, false, false, ref_schema(cname), resp));
+		    table_op(t, summary, opid, false, false, ref_schema(cname),
+		        responses_of("200", "The row", ref_schema(cname))));
 	}
 	if ((priv & PRIV_DELETE) && t->deletable) {
-		struct json_object *resp = json_object_new_object(),
-		                   *gone = json_object_new_object();
-
 		snprintf(opid, sizeof(opid), "delete_%s_by_id", cname);
 		snprintf(summary, sizeof(summary), "Delete one row of %s", t->url_name);
-		json_object_object_add(gone, "description", jstr("Deleted"));
-		json_object_object_add(resp, "204", gone);
 		json_object_object_add(item, "delete",
-		    table_op(t, summary, opid, false, false, NULL, resp));
+		    table_op(t, summary, opid, false, false, NULL,
+		        responses_of("204", "Deleted", NULL)));
 	}
 	return item;
 }
@@ -504,8 +486,7 @@ static struct json_object *
 rpc_op(const struct sc_function *f, bool get, struct json_object *schemas)
 {
 	bool rows = f->returns == FN_RETURNS_ROWS;
-	struct json_object *op, *params, *tags = json_object_new_array(),
-	                                 *responses = json_object_new_object();
+	struct json_object *op, *params, *tags = json_object_new_array(), *responses;
 	char opid[320], summary[700];
 
 	snprintf(summary, sizeof(summary), "%s%s", f->comment ? "" : "Call ",
@@ -513,16 +494,9 @@ rpc_op(const struct sc_function *f, bool get, struct json_object *schemas)
 	memcpy(opid, "rpc_", 5);
 	safe_name(f->url_name, opid + 4, sizeof(opid) - 8);
 	strcat(opid, get ? "_get" : "");
-	if (f->returns == FN_RETURNS_VOID) {
-		struct json_object *none = json_object_new_object();
-
-		json_object_object_add(none, "description",
-		    jstr("Done: the function returns void"));
-		json_object_object_add(responses, "204", none);
-	} else {
-		json_object_object_add(responses, "200",
-		    json_response("Result", rpc_result_schema(f, schemas)));
-	}
+	responses = f->returns == FN_RETURNS_VOID
+	    ? responses_of("204", "Done: the function returns void", NULL)
+	    : responses_of("200", "Result", rpc_result_schema(f, schemas));
 	op = table_op(f->table, summary, opid, rows, rows, get ? NULL : rpc_args_schema(f),
 	    responses);
 	json_object_array_add(tags, jstr("rpc"));
