@@ -18,6 +18,8 @@ struct request;
 int health_get(struct request *r);
 int tables_collection(struct request *r);
 int tables_item(struct request *r);
+/* POST, GET and HEAD of /rpc/{function} (tables/rpc.c). */
+int tables_rpc(struct request *r);
 int auth_signup(struct request *r);
 int auth_signin(struct request *r);
 int auth_signout(struct request *r);

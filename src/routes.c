@@ -6,7 +6,6 @@
 
 #include "handlers.h"
 #include "router.h"
-#include "tables/functions.h"
 
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", health_get, 0, ACCESS_ANYONE },

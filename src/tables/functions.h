@@ -85,7 +85,5 @@ const struct fn_cache *functions_get(struct request *r);
  * are adjacent); -1 when none. */
 int functions_find(const struct fn_cache *fc, const char *url_name, int *count);
 
-/* POST, GET and HEAD of /rpc/{function} (rpc.c). */
-int tables_rpc(struct request *r);
 
 #endif

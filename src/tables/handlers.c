@@ -203,6 +203,15 @@ int
 tables_read(struct request *r, struct tctx *c, const char *id)
 {
 	struct sql_query q;
+
+	sql_init(&q, r->arena);
+	return tables_read_query(r, c, id, &q, true);
+}
+
+int
+tables_read_query(struct request *r, struct tctx *c, const char *id, struct sql_query *q,
+    bool read_only)
+{
 	struct db_result *res;
 	const char *total;
 	long n;
@@ -216,11 +225,10 @@ tables_read(struct request *r, struct tctx *c, const char *id)
 		return -1;
 	if (c->opts.geojson_fn != NULL)
 		c->opts.body = SQL_BODY_GEOJSON;
-	sql_init(&q, r->arena);
-	sql_build_read(&q, c->t, &c->plan, &c->opts);
+	sql_build_read(q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
-		return tables_explain(r, c, &q);
-	if ((res = tables_run(r, c, &q, true, &n, &total)) == NULL)
+		return tables_explain(r, c, q);
+	if ((res = tables_run(r, c, q, read_only, &n, &total)) == NULL)
 		return -1;
 	if (id != NULL && n == 0)
 		return no_row(r, c, id);

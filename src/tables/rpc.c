@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "handlers.h"
 #include "http.h"
 #include "jsonbody.h"
 #include "schema.h"
@@ -393,18 +394,6 @@ rpc_call_sql(struct request *r, const struct rpc_call *c, struct sql_query *q, c
 	return call.data;
 }
 
-static int
-rpc_explain(struct request *r, const struct tctx *t, const struct sql_query *q)
-{
-	struct db_result *res =
-	    session_exec(r, tables_plan_sql(r, &t->pm, q->sql.data), q->nparams, q->values, true);
-
-	if (res == NULL)
-		return -1;
-	tables_plan_respond(r, &t->pm, res);
-	return 0;
-}
-
 /* A result of rows: read like a table whose FROM is the call. */
 static int
 rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_only)
@@ -412,9 +401,7 @@ rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_
 	struct parse_opts po = { .sc = r->schema, .aggregates = r->conf->tables_aggregates };
 	struct query_error err;
 	struct sql_query q;
-	struct db_result *res;
-	const char *record, *call, *total;
-	long n;
+	const char *record, *call;
 
 	t->t = c->fn->table;
 	po.range = request_header(r, "Range");
@@ -429,37 +416,12 @@ rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_
 	    : arena_printf(r->arena, "(SELECT _fb_f.* FROM %s CROSS JOIN LATERAL %s AS _fb_f)",
 	          record, call);
 	t->opts.max_rows = r->conf->tables_max_rows;
-	t->opts.count = t->prefer.count;
 	/* max-affected with handling=strict: the rows a POST's call returns. */
 	t->opts.max_affected = c->post && t->prefer.strict ? t->prefer.max_affected : 0;
 	/* One row (not SETOF) is an object, as PostgREST 12 answers it. */
 	if (t->opts.body == SQL_BODY_ARRAY && !c->fn->retset)
 		t->opts.body = SQL_BODY_OBJECT;
-	sql_build_read(&q, t->t, &t->plan, &t->opts);
-	if (t->pm.wanted)
-		return rpc_explain(r, t, &q);
-	if ((res = session_exec_tx(r, q.sql.data, q.nparams, q.values, read_only,
-	         t->prefer.tx_rollback)) == NULL)
-		return -1;
-	n = db_result_rows(res) > 0 ? atol(db_result_value(res, 0, 1)) : 0;
-	total = db_result_rows(res) > 0 && !db_result_isnull(res, 0, 0) ? db_result_value(res, 0, 0)
-	                                                                : NULL;
-	if (n > 0)
-		response_header(r, "Content-Range",
-		    arena_printf(r->arena, "%ld-%ld/%s", t->plan.offset, t->plan.offset + n - 1,
-		        total ? total : "*"));
-	else
-		response_header(r, "Content-Range",
-		    arena_printf(r->arena, "*/%s", total ? total : "*"));
-	tables_preference_applied(r, &t->prefer, false);
-	if (db_result_rows(res) == 0 || db_result_isnull(res, 0, 2)) {
-		response_json(r, 200, "null", 4);
-		return 0;
-	}
-	response_json(r, 200, db_result_value(res, 0, 2), db_result_length(res, 0, 2));
-	if (t->opts.body == SQL_BODY_CSV)
-		r->resp.content_type = TABLES_CSV_TYPE;
-	return 0;
+	return tables_read_query(r, t, NULL, &q, read_only);
 }
 
 /* A scalar (the JSON value), SETOF scalars (an array), or void (204). */

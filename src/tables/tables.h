@@ -35,5 +35,9 @@ int tables_negotiate(struct request *r, struct tctx *c, const char **name);
 /* GET/HEAD of c->t (or of c->opts.from when set) with c->plan: rows or
  * one object by id, counts, Content-Range, plans, GeoJSON. */
 int tables_read(struct request *r, struct tctx *c, const char *id);
+/* The same with q already holding what c->opts.from binds (RPC's
+ * arguments), and run read-only or not (a VOLATILE function's call). */
+int tables_read_query(struct request *r, struct tctx *c, const char *id, struct sql_query *q,
+    bool read_only);
 
 #endif
