@@ -1,101 +1,30 @@
 /*
- * tables/embed_sql.c - what renders against a scope: column references
- * (JSON paths, casts), filters, order, select lists and embedded resources.
+ * tables/embed_sql.c - what renders against a scope: filters, order,
+ * select lists and embedded resources (column references and casts are
+ * query_sql.c's).  A filter or an order on a JSON path compares text after
+ * ->> and jsonb after -> (a json column's path made jsonb).
  *
- * A JSON path's keys and indexes are bound parameters (->$2::text,
- * ->$3::int); a cast's type name is the one piece of client text that
- * reaches the SQL, as a quoted identifier (SQL keyword spellings mapped to
- * catalog names first: int -> "int4").
- *
- * Each embed is a lateral subquery joined to its parent's level, so
- * PostgreSQL builds the JSON in the request's one statement:
- *   to-one   LEFT JOIN LATERAL (SELECT row_to_json(x) AS j FROM
- *              (SELECT ... WHERE <join> AND <filters> LIMIT 1) x) AS _fb_eN ON true
- *   to-many  LEFT JOIN LATERAL (SELECT json_agg(x) AS j FROM (SELECT ...
- *              ORDER BY ... LIMIT ...) x) AS _fb_eN ON true, read as
- *              coalesce(_fb_eN.j, '[]')
+ * PostgreSQL builds each embed's JSON in the request's one statement:
+ *   to-one   (SELECT row_to_json(x) FROM (SELECT ... WHERE <join> AND
+ *              <filters> LIMIT 1) x): an object or null
+ *   to-many  coalesce((SELECT json_agg(x) FROM (SELECT ... ORDER BY ...
+ *              LIMIT ...) x), '[]')
+ * A plain embed is that scalar subquery in the select list (planned
+ * faster than a join, run for the page's rows only).  One that must join
+ * is a lateral subquery in the level's FROM, read as _fb_eN.j:
+ *   !inner   drops parents without a match (JOIN LATERAL, and for a
+ *            to-many ON _fb_eN.j IS NOT NULL: json_agg of no row is NULL)
  *   spread   the sub's own columns (_fb_eN.*) rather than j
- * !inner makes the join drop parents without a match (a JOIN, and for a
- * to-many ON _fb_eN.j IS NOT NULL: json_agg of no row is NULL).  An embed that only filters
- * (hidden, !inner) and the count's copy of the !inner embeds ask for
- * existence only: JOIN LATERAL (SELECT 1 ... LIMIT 1) ON true.
+ *   grouped  an aggregated level groups by _fb_eN.j::text
+ * An embed that only filters (hidden, !inner) and the count's copy of the
+ * !inner embeds ask for existence only: JOIN LATERAL (SELECT 1 ... LIMIT
+ * 1) ON true.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "tables/sql_internal.h"
-
-/* SQL's spellings of built-in types, and their catalog names: a quoted
- * type name is not folded ("int" is no type, "char" is another one). */
-static const char *const type_names[][2] = {
-	{ "int", "int4" },
-	{ "integer", "int4" },
-	{ "smallint", "int2" },
-	{ "bigint", "int8" },
-	{ "real", "float4" },
-	{ "float", "float8" },
-	{ "double", "float8" },
-	{ "boolean", "bool" },
-	{ "decimal", "numeric" },
-	{ "dec", "numeric" },
-	{ "char", "bpchar" },
-	{ "character", "bpchar" },
-	{ "timestamptz", "timestamptz" },
-};
-
-/* A cast's type: "int4", "public"."mood", "text"[]. */
-static void
-put_type(struct sql_query *q, const char *cast)
-{
-	size_t n = strlen(cast);
-	int dims = 0;
-	char *name, *dot;
-
-	while (n >= 2 && cast[n - 2] == '[' && cast[n - 1] == ']') {
-		n -= 2;
-		dims++;
-	}
-	/* Unquoted, as a client writes it: folded to lower case. */
-	name = arena_strndup(q->arena, cast, n);
-	for (char *c = name; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	if ((dot = strchr(name, '.')) != NULL) {
-		*dot = '\0';
-		strbuf_printf(&q->sql, "%s.", schema_quote_ident(q->arena, name));
-		name = dot + 1;
-	} else {
-		for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-			if (strcmp(name, type_names[i][0]) == 0)
-				name = (char *)type_names[i][1];
-	}
-	strbuf_puts(&q->sql, schema_quote_ident(q->arena, name));
-	while (dims-- > 0)
-		strbuf_puts(&q->sql, "[]");
-}
-
-void
-sql_put_colref(struct sql_query *q, const struct sql_scope *s, const struct colref *r)
-{
-	/* :: binds tighter than -> and ->>: a cast applies to the whole path. */
-	bool paren = r->npath > 0 && r->cast != NULL;
-
-	if (paren)
-		strbuf_putc(&q->sql, '(');
-	strbuf_printf(&q->sql, "%s.%s", s->alias, s->t->columns[r->column].quoted);
-	for (int i = 0; i < r->npath; i++) {
-		strbuf_puts(&q->sql, r->path[i].text ? "->>" : "->");
-		sql_put_param(q, r->path[i].key);
-		strbuf_puts(&q->sql, r->path[i].index ? "::int" : "::text");
-	}
-	if (paren)
-		strbuf_putc(&q->sql, ')');
-	if (r->cast != NULL) {
-		strbuf_puts(&q->sql, "::");
-		put_type(q, r->cast);
-	}
-}
 
 static bool
 ends_in_json(const struct colref *r)
@@ -410,30 +339,34 @@ put_sub_from(struct sql_query *q, const struct sql_scope *parent, const struct s
 	sql_put_filters(q, sub, e->sub->filters, e->sub->nfilters, true);
 }
 
-enum embed_mode { EMBED_FULL, EMBED_EXISTS };
-
-/* One embed's lateral join, as ealias, appended to the parent level's
- * FROM. */
+/* Whether a row matches, past the offset of a to-many: the lateral of a
+ * hidden !inner embed and of the count's copy of the !inner embeds. */
 static void
-put_embed(struct sql_query *q, const struct sql_scope *parent, const struct embed *e,
-    enum embed_mode mode, const char *ealias)
+put_embed_exists(struct sql_query *q, const struct sql_scope *parent, const struct embed *e,
+    const char *ealias)
+{
+	const struct plan *sp = e->sub;
+	struct sql_scope sub = { e->rel.target, sql_alias(q, "_fb_t") };
+	bool to_one = REL_TO_ONE(&e->rel) || e->spread;
+
+	strbuf_puts(&q->sql, " JOIN LATERAL (SELECT 1");
+	put_sub_from(q, parent, &sub, e, sql_inner_joins(q, &sub, sp));
+	if (!to_one && sp->offset > 0)
+		strbuf_printf(&q->sql, " OFFSET %ld", sp->offset);
+	strbuf_printf(&q->sql, " LIMIT %d) AS %s ON true", !to_one && sp->limit == 0 ? 0 : 1,
+	    ealias);
+}
+
+/* The embed's rows: SELECT row_to_json(x) (to-one) or json_agg(x) (to-many)
+ * AS j FROM (its level) x; a spread's level alone. */
+static void
+put_embed_rows(struct sql_query *q, const struct sql_scope *parent, const struct embed *e)
 {
 	const struct plan *sp = e->sub;
 	struct sql_scope sub = { e->rel.target, sql_alias(q, "_fb_t") };
 	bool to_one = REL_TO_ONE(&e->rel) || e->spread;
 	const char *x = NULL, *joins, *group;
 
-	if (mode == EMBED_EXISTS) {
-		/* Whether a row matches, past the offset of a to-many. */
-		strbuf_puts(&q->sql, " JOIN LATERAL (SELECT 1");
-		put_sub_from(q, parent, &sub, e, sql_inner_joins(q, &sub, sp));
-		if (!to_one && sp->offset > 0)
-			strbuf_printf(&q->sql, " OFFSET %ld", sp->offset);
-		strbuf_printf(&q->sql, " LIMIT %d) AS %s ON true",
-		    !to_one && sp->limit == 0 ? 0 : 1, ealias);
-		return;
-	}
-	strbuf_puts(&q->sql, e->inner ? " JOIN LATERAL (" : " LEFT JOIN LATERAL (");
 	if (!e->spread) {
 		x = sql_alias(q, "_fb_x");
 		strbuf_printf(&q->sql, "SELECT pg_catalog.%s(%s) AS j FROM (",
@@ -454,11 +387,29 @@ put_embed(struct sql_query *q, const struct sql_scope *parent, const struct embe
 	}
 	if (!e->spread)
 		strbuf_printf(&q->sql, ") AS %s", x);
+}
+
+/* The lateral join of an embed read as ealias.j (or ealias.* spread). */
+static void
+put_embed_join(struct sql_query *q, const struct sql_scope *parent, const struct embed *e,
+    const char *ealias)
+{
+	strbuf_puts(&q->sql, e->inner ? " JOIN LATERAL (" : " LEFT JOIN LATERAL (");
+	put_embed_rows(q, parent, e);
 	strbuf_printf(&q->sql, ") AS %s ON ", ealias);
-	if (e->inner && !to_one)
+	if (e->inner && !REL_TO_ONE(&e->rel) && !e->spread)
 		strbuf_printf(&q->sql, "%s.j IS NOT NULL", ealias);
 	else
 		strbuf_puts(&q->sql, "true");
+}
+
+/* A plain embed (not !inner, spread or grouped) is a scalar subquery in
+ * the select list: PostgreSQL plans it faster than a lateral join, and
+ * runs it for the level's page only. */
+static bool
+embed_inline(const struct plan *p, const struct embed *e)
+{
+	return !e->inner && !e->spread && !e->hidden && !p->aggregated;
 }
 
 static void
@@ -475,22 +426,30 @@ put_column_item(struct sql_query *q, const struct sql_scope *s, const struct sel
 	strbuf_putc(&q->sql, ')');
 	if (it->agg_cast != NULL) {
 		strbuf_puts(&q->sql, ")::");
-		put_type(q, it->agg_cast);
+		sql_put_type(q, it->agg_cast);
 	}
 }
 
 /* An embed's value.  Grouped (an aggregated level), json has no equality:
  * the level groups by its text, and the value is that text read back. */
 static void
-put_embed_item(struct sql_query *q, const struct embed *e, const char *ealias, bool grouped)
+put_embed_item(struct sql_query *q, const struct sql_scope *s, const struct embed *e,
+    const char *ealias, bool grouped)
 {
-	if (e->spread)
+	bool to_one = REL_TO_ONE(&e->rel);
+
+	if (ealias == NULL) {
+		strbuf_puts(&q->sql, to_one ? "(" : "coalesce((");
+		put_embed_rows(q, s, e);
+		strbuf_puts(&q->sql, to_one ? ")" : "), '[]')");
+	} else if (e->spread) {
 		strbuf_printf(&q->sql, "%s.*", ealias);
-	else if (REL_TO_ONE(&e->rel))
+	} else if (to_one) {
 		strbuf_printf(&q->sql, grouped ? "(%s.j::text)::json" : "%s.j", ealias);
-	else
+	} else {
 		strbuf_printf(&q->sql,
 		    grouped ? "coalesce(%s.j::text, '[]')::json" : "coalesce(%s.j, '[]')", ealias);
+	}
 }
 
 static bool
@@ -527,7 +486,7 @@ put_items(struct sql_query *q, const struct sql_scope *s, const struct plan *p,
 			named |= it->agg != AGG_NONE || it->ref.npath > 0;
 			break;
 		case SEL_EMBED:
-			put_embed_item(q, it->embed, ealias[i], p->aggregated);
+			put_embed_item(q, s, it->embed, ealias[i], p->aggregated);
 			named = true;
 			break;
 		}
@@ -607,10 +566,14 @@ sql_put_select(struct sql_query *q, const struct sql_scope *s, const struct plan
 	for (int i = 0; i < p->nselect; i++) {
 		const struct embed *e = p->select[i].embed;
 
-		if (p->select[i].kind != SEL_EMBED || (e->hidden && !e->inner))
+		if (p->select[i].kind != SEL_EMBED || (e->hidden && !e->inner) ||
+		    embed_inline(p, e))
 			continue;
 		ealias[i] = sql_alias(q, "_fb_e");
-		put_embed(q, s, e, e->hidden ? EMBED_EXISTS : EMBED_FULL, ealias[i]);
+		if (e->hidden)
+			put_embed_exists(q, s, e, ealias[i]);
+		else
+			put_embed_join(q, s, e, ealias[i]);
 	}
 	joins = q->sql.data;
 	q->sql = saved;
@@ -638,7 +601,7 @@ sql_inner_joins(struct sql_query *q, const struct sql_scope *s, const struct pla
 	strbuf_init(&q->sql, q->arena, 128);
 	for (int i = 0; i < p->nselect; i++)
 		if (p->select[i].kind == SEL_EMBED && p->select[i].embed->inner)
-			put_embed(q, s, p->select[i].embed, EMBED_EXISTS, sql_alias(q, "_fb_e"));
+			put_embed_exists(q, s, p->select[i].embed, sql_alias(q, "_fb_e"));
 	joins = q->sql.data;
 	q->sql = saved;
 	return joins;

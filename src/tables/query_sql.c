@@ -8,9 +8,15 @@
  * with go through a CTE _fb_src, whose order json_agg keeps (a read by
  * key: a subquery of that name, no CTE); the final SELECT counts them and
  * renders the body (JSON, CSV, GeoJSON).
+ *
+ * A JSON path's keys and indexes are bound parameters (->$2::text,
+ * ->$3::int); a cast's type name is the one piece of client text that
+ * reaches the SQL, as a quoted identifier (SQL keyword spellings mapped to
+ * catalog names first: int -> "int4").
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +57,76 @@ const char *
 sql_alias(struct sql_query *q, const char *prefix)
 {
 	return arena_printf(q->arena, "%s%d", prefix, ++q->naliases);
+}
+
+/* SQL's spellings of built-in types, and their catalog names: a quoted
+ * type name is not folded ("int" is no type, "char" is another one). */
+static const char *const type_names[][2] = {
+	{ "int", "int4" },
+	{ "integer", "int4" },
+	{ "smallint", "int2" },
+	{ "bigint", "int8" },
+	{ "real", "float4" },
+	{ "float", "float8" },
+	{ "double", "float8" },
+	{ "boolean", "bool" },
+	{ "decimal", "numeric" },
+	{ "dec", "numeric" },
+	{ "char", "bpchar" },
+	{ "character", "bpchar" },
+	{ "timestamptz", "timestamptz" },
+};
+
+/* A cast's type: "int4", "public"."mood", "text"[]. */
+void
+sql_put_type(struct sql_query *q, const char *cast)
+{
+	size_t n = strlen(cast);
+	int dims = 0;
+	char *name, *dot;
+
+	while (n >= 2 && cast[n - 2] == '[' && cast[n - 1] == ']') {
+		n -= 2;
+		dims++;
+	}
+	/* Unquoted, as a client writes it: folded to lower case. */
+	name = arena_strndup(q->arena, cast, n);
+	for (char *c = name; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if ((dot = strchr(name, '.')) != NULL) {
+		*dot = '\0';
+		strbuf_printf(&q->sql, "%s.", schema_quote_ident(q->arena, name));
+		name = dot + 1;
+	} else {
+		for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+			if (strcmp(name, type_names[i][0]) == 0)
+				name = (char *)type_names[i][1];
+	}
+	strbuf_puts(&q->sql, schema_quote_ident(q->arena, name));
+	while (dims-- > 0)
+		strbuf_puts(&q->sql, "[]");
+}
+
+void
+sql_put_colref(struct sql_query *q, const struct sql_scope *s, const struct colref *r)
+{
+	/* :: binds tighter than -> and ->>: a cast applies to the whole path. */
+	bool paren = r->npath > 0 && r->cast != NULL;
+
+	if (paren)
+		strbuf_putc(&q->sql, '(');
+	strbuf_printf(&q->sql, "%s.%s", s->alias, s->t->columns[r->column].quoted);
+	for (int i = 0; i < r->npath; i++) {
+		strbuf_puts(&q->sql, r->path[i].text ? "->>" : "->");
+		sql_put_param(q, r->path[i].key);
+		strbuf_puts(&q->sql, r->path[i].index ? "::int" : "::text");
+	}
+	if (paren)
+		strbuf_putc(&q->sql, ')');
+	if (r->cast != NULL) {
+		strbuf_puts(&q->sql, "::");
+		sql_put_type(q, r->cast);
+	}
 }
 
 /* The request's table at the top level: _fb_t, in writes too (the DML's

@@ -26,6 +26,8 @@ void sql_put_param(struct sql_query *q, const char *value);
 /* prefix followed by the statement's next alias number: _fb_t3. */
 const char *sql_alias(struct sql_query *q, const char *prefix);
 
+/* A cast's type name, quoted: "int4", "public"."mood", "text"[]. */
+void sql_put_type(struct sql_query *q, const char *cast);
 /* A column of s, its JSON path (keys and indexes bound) and its cast. */
 void sql_put_colref(struct sql_query *q, const struct sql_scope *s, const struct colref *r);
 /* The filters, ANDed, each after " WHERE " (any false) or " AND ". */

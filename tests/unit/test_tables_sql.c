@@ -306,19 +306,20 @@ START_TEST(test_embed_to_one_and_to_many)
 	cs->sub->offset = 1;
 	sql = build_read(&posts, p, &o, &q);
 	assert_bound(&q, values, 1);
-	/* Many-to-one: an object or null, joined on the parent's key. */
+	/* Many-to-one: an object or null, tied to the parent's key; a plain
+	 * embed is a scalar subquery in the select list. */
 	HAS(sql,
-	    "_fb_t.\"id\", _fb_e1.j AS \"author\", coalesce(_fb_e4.j, '[]') AS \"comments\""
-	    " FROM \"public\".\"posts\" AS _fb_t LEFT JOIN LATERAL (SELECT"
-	    " pg_catalog.row_to_json(_fb_x3) AS j FROM (SELECT _fb_t2.\"name\" FROM"
-	    " \"public\".\"users\" AS _fb_t2 WHERE _fb_t2.\"id\" = _fb_t.\"author_id\" LIMIT"
-	    " 1) AS _fb_x3) AS _fb_e1 ON true");
+	    "SELECT _fb_t.\"id\", (SELECT pg_catalog.row_to_json(_fb_x2) AS j FROM (SELECT"
+	    " _fb_t1.\"name\" FROM \"public\".\"users\" AS _fb_t1 WHERE _fb_t1.\"id\" ="
+	    " _fb_t.\"author_id\" LIMIT 1) AS _fb_x2) AS \"author\", ");
 	/* One-to-many: an array in the embed's order, its filters, its page. */
 	HAS(sql,
-	    "LEFT JOIN LATERAL (SELECT pg_catalog.json_agg(_fb_x6) AS j FROM (SELECT"
-	    " _fb_t5.\"id\", _fb_t5.\"body\" AS \"text\" FROM \"public\".\"comments\" AS"
-	    " _fb_t5 WHERE _fb_t5.\"post_id\" = _fb_t.\"id\" AND (_fb_t5.\"approved\" = $1)"
-	    " ORDER BY _fb_t5.\"id\" DESC LIMIT 3 OFFSET 1) AS _fb_x6) AS _fb_e4 ON true");
+	    "coalesce((SELECT pg_catalog.json_agg(_fb_x4) AS j FROM (SELECT _fb_t3.\"id\","
+	    " _fb_t3.\"body\" AS \"text\" FROM \"public\".\"comments\" AS _fb_t3 WHERE"
+	    " _fb_t3.\"post_id\" = _fb_t.\"id\" AND (_fb_t3.\"approved\" = $1) ORDER BY"
+	    " _fb_t3.\"id\" DESC LIMIT 3 OFFSET 1) AS _fb_x4), '[]') AS \"comments\" FROM"
+	    " \"public\".\"posts\" AS _fb_t LIMIT 100");
+	HASNT(sql, "LATERAL");
 }
 END_TEST
 
@@ -341,13 +342,14 @@ START_TEST(test_embed_many_to_many_and_one_to_one)
 	sql = build_read(&posts, p, &o, &q);
 	/* The target joined with the junction, whose other key is the parent's. */
 	HAS(sql,
-	    "FROM \"public\".\"tags\" AS _fb_t2 JOIN \"public\".\"post_tags\" AS _fb_j4 ON"
-	    " _fb_j4.\"tag_id\" = _fb_t2.\"id\" WHERE _fb_j4.\"post_id\" = _fb_t.\"id\")");
-	HAS(sql, "_fb_t.*, coalesce(_fb_e1.j, '[]') AS \"tags\", _fb_e5.j AS \"editor\"");
+	    "_fb_t.*, coalesce((SELECT pg_catalog.json_agg(_fb_x2) AS j FROM (SELECT"
+	    " _fb_t1.\"name\" FROM \"public\".\"tags\" AS _fb_t1 JOIN \"public\".\"post_tags\""
+	    " AS _fb_j3 ON _fb_j3.\"tag_id\" = _fb_t1.\"id\" WHERE _fb_j3.\"post_id\" ="
+	    " _fb_t.\"id\") AS _fb_x2), '[]') AS \"tags\", ");
 	/* The second key to users, chosen by the hint, joins on its column. */
 	HAS(sql,
-	    "(SELECT _fb_t6.* FROM \"public\".\"users\" AS _fb_t6 WHERE _fb_t6.\"id\" ="
-	    " _fb_t.\"editor_id\" LIMIT 1)");
+	    "(SELECT _fb_t4.* FROM \"public\".\"users\" AS _fb_t4 WHERE _fb_t4.\"id\" ="
+	    " _fb_t.\"editor_id\" LIMIT 1) AS _fb_x5) AS \"editor\"");
 
 	/* One-to-one from the referenced side: the key is the target's; a
 	 * self-reference: the parent's own table under another alias. */
@@ -355,14 +357,19 @@ START_TEST(test_embed_many_to_many_and_one_to_one)
 	add_col(p, U_ID, NULL);
 	e = add_embed(p, "profiles", NULL, REL_ONE_TO_ONE, &profiles, &fk_profile, false);
 	add_col(e->sub, PR_BIO, NULL);
+	e->inner = true;
 	e = add_embed(p, "users", "manager", REL_MANY_TO_ONE, &users, &fk_manager, true);
 	add_col(e->sub, U_NAME, NULL);
 	sql = build_read(&users, p, &o, &q);
+	/* !inner on a to-one: a lateral join that drops users without one. */
 	HAS(sql,
-	    "pg_catalog.row_to_json(_fb_x3) AS j FROM (SELECT _fb_t2.\"bio\" FROM"
-	    " \"public\".\"profiles\" AS _fb_t2 WHERE _fb_t2.\"user_id\" = _fb_t.\"id\" LIMIT 1)");
-	HAS(sql, "_fb_e1.j AS \"profiles\", _fb_e4.j AS \"manager\"");
-	HAS(sql, "WHERE _fb_t5.\"id\" = _fb_t.\"manager_id\" LIMIT 1");
+	    "SELECT _fb_t.\"id\", _fb_e1.j AS \"profiles\", (SELECT"
+	    " pg_catalog.row_to_json(_fb_x5) AS j FROM (SELECT _fb_t4.\"name\" FROM"
+	    " \"public\".\"users\" AS _fb_t4 WHERE _fb_t4.\"id\" = _fb_t.\"manager_id\" LIMIT 1)"
+	    " AS _fb_x5) AS \"manager\" FROM \"public\".\"users\" AS _fb_t JOIN LATERAL (SELECT"
+	    " pg_catalog.row_to_json(_fb_x3) AS j FROM (SELECT _fb_t2.\"bio\" FROM"
+	    " \"public\".\"profiles\" AS _fb_t2 WHERE _fb_t2.\"user_id\" = _fb_t.\"id\" LIMIT 1)"
+	    " AS _fb_x3) AS _fb_e1 ON true LIMIT 100");
 }
 END_TEST
 
@@ -528,8 +535,9 @@ START_TEST(test_csv_max_affected_and_from)
 	HAS(sql, "fluxbase.assert_singular(fluxbase.assert_max_affected(pg_catalog.count(*), 5))");
 	HAS(sql,
 	    "WHERE (_fb_t.\"id\" > $1) RETURNING _fb_t.*), _fb_src AS (SELECT _fb_w.\"title\","
-	    " _fb_e1.j AS \"author\" FROM _fb_w LEFT JOIN LATERAL (SELECT");
-	HAS(sql, "WHERE _fb_t2.\"id\" = _fb_w.\"author_id\" LIMIT 1");
+	    " (SELECT pg_catalog.row_to_json(_fb_x2) AS j FROM (SELECT _fb_t1.\"name\" FROM"
+	    " \"public\".\"users\" AS _fb_t1 WHERE _fb_t1.\"id\" = _fb_w.\"author_id\" LIMIT 1)"
+	    " AS _fb_x2) AS \"author\" FROM _fb_w)");
 }
 END_TEST
 
