@@ -110,12 +110,18 @@ sql_put_type(struct sql_query *q, const char *cast)
 void
 sql_put_colref(struct sql_query *q, const struct sql_scope *s, const struct colref *r)
 {
+	const struct sc_column *c = &s->t->columns[r->column];
 	/* :: binds tighter than -> and ->>: a cast applies to the whole path. */
 	bool paren = r->npath > 0 && r->cast != NULL;
+	/* A path into an array or a composite value reads its JSON, as
+	 * PostgREST does (numbers->0, num->i). */
+	bool to_jsonb =
+	    r->npath > 0 && strcmp(c->typname, "json") != 0 && strcmp(c->typname, "jsonb") != 0;
 
 	if (paren)
 		strbuf_putc(&q->sql, '(');
-	strbuf_printf(&q->sql, "%s.%s", s->alias, s->t->columns[r->column].quoted);
+	strbuf_printf(&q->sql, to_jsonb ? "pg_catalog.to_jsonb(%s.%s)" : "%s.%s", s->alias,
+	    c->quoted);
 	for (int i = 0; i < r->npath; i++) {
 		strbuf_puts(&q->sql, r->path[i].text ? "->>" : "->");
 		sql_put_param(q, r->path[i].key);

@@ -220,6 +220,7 @@ START_TEST(test_paths_and_casts)
 	add_col(p, P_ID, NULL)->cast = "bigint[]";
 	add_col(p, P_STATUS, NULL)->cast = "public.mood";
 	add_col(p, P_ID, NULL)->cast = "double";
+	set_path(add_col(p, P_TITLE, "t"), (const char *[]){ "->>0", NULL });
 	sql = build_read(&posts, p, &o, &q);
 	/* The keys are bound; the last one names the output too, quoted. */
 	for (int i = 0; i < 3; i++) {
@@ -242,6 +243,9 @@ START_TEST(test_paths_and_casts)
 	HAS(sql, "_fb_t.\"id\"::\"int8\"[]");
 	HAS(sql, "_fb_t.\"status\"::\"public\".\"mood\"");
 	HAS(sql, "_fb_t.\"id\"::\"float8\"");
+	/* A path into a value that is not JSON (an array, a composite) reads
+	 * its JSON. */
+	HAS(sql, "pg_catalog.to_jsonb(_fb_t.\"title\")->>$6::int AS \"t\"");
 }
 END_TEST
 
