@@ -245,14 +245,24 @@ sql_put_filters(struct sql_query *q, const struct sql_scope *s, struct filter *c
 	}
 }
 
+static int grouped_position(const struct sql_scope *s, const struct plan *p,
+    const struct colref *r);
+
+/* An aggregated level orders by a grouped item's position: its JSON path's
+ * keys are bound again in ORDER BY, which PostgreSQL could not match. */
 void
 sql_put_order(struct sql_query *q, const struct sql_scope *s, const struct plan *p)
 {
 	for (int i = 0; i < p->norder; i++) {
 		const struct order_item *ord = &p->order[i];
 
+		int pos = p->aggregated ? grouped_position(s, p, &ord->ref) : 0;
+
 		strbuf_puts(&q->sql, i == 0 ? " ORDER BY " : ", ");
-		put_operand(q, s, &ord->ref);
+		if (pos > 0)
+			strbuf_printf(&q->sql, "%d", pos);
+		else
+			put_operand(q, s, &ord->ref);
 		strbuf_puts(&q->sql, ord->desc ? " DESC" : " ASC");
 		if (ord->nulls != NULLS_DEFAULT)
 			strbuf_puts(&q->sql,
@@ -516,6 +526,45 @@ width(const struct sc_table *t, const struct plan *p)
 	return n;
 }
 
+/* How many columns an item makes. */
+static int
+item_width(const struct sql_scope *s, const struct select_item *it)
+{
+	if (it->kind == SEL_STAR)
+		return s->t->ncolumns;
+	if (it->kind == SEL_EMBED && it->embed->spread)
+		return width(it->embed->rel.target, it->embed->sub);
+	return item_shown(it);
+}
+
+static bool
+same_colref(const struct colref *a, const struct colref *b)
+{
+	if (a->column != b->column || a->npath != b->npath || a->cast != NULL || b->cast != NULL)
+		return false;
+	for (int i = 0; i < a->npath; i++)
+		if (a->path[i].text != b->path[i].text || a->path[i].index != b->path[i].index ||
+		    strcmp(a->path[i].key, b->path[i].key) != 0)
+			return false;
+	return true;
+}
+
+/* The position of the plain item reading r, or 0. */
+static int
+grouped_position(const struct sql_scope *s, const struct plan *p, const struct colref *r)
+{
+	int pos = 0;
+
+	for (int i = 0; i < p->nselect; i++) {
+		const struct select_item *it = &p->select[i];
+
+		if (it->kind == SEL_COLUMN && it->agg == AGG_NONE && same_colref(&it->ref, r))
+			return pos + 1;
+		pos += item_width(s, it);
+	}
+	return 0;
+}
+
 /* GROUP BY the plain items, by ordinal (a JSON path's bound keys need not
  * be matched twice); an embed by its text. */
 static const char *
@@ -528,10 +577,7 @@ group_by(struct sql_query *q, const struct sql_scope *s, const struct plan *p,
 	strbuf_init(&g, q->arena, 64);
 	for (int i = 0; i < p->nselect; i++) {
 		const struct select_item *it = &p->select[i];
-		int w = it->kind == SEL_STAR ? s->t->ncolumns
-		    : it->kind == SEL_EMBED && it->embed->spread
-		    ? width(it->embed->rel.target, it->embed->sub)
-		    : item_shown(it);
+		int w = item_width(s, it);
 
 		if (it->kind == SEL_COUNT || (it->kind == SEL_COLUMN && it->agg != AGG_NONE)) {
 			pos += w;
@@ -581,15 +627,6 @@ sql_put_select(struct sql_query *q, const struct sql_scope *s, const struct plan
 	if (p->aggregated)
 		*group = group_by(q, s, p, ealias);
 	return joins;
-}
-
-bool
-sql_has_inner(const struct plan *p)
-{
-	for (int i = 0; i < p->nselect; i++)
-		if (p->select[i].kind == SEL_EMBED && p->select[i].embed->inner)
-			return true;
-	return false;
 }
 
 const char *

@@ -46,6 +46,5 @@ const char *sql_put_select(struct sql_query *q, const struct sql_scope *s, const
 /* The joins that drop parents without a match (!inner embeds, their filters
  * and nested !inner embeds), for the count: "" when none. */
 const char *sql_inner_joins(struct sql_query *q, const struct sql_scope *s, const struct plan *p);
-bool sql_has_inner(const struct plan *p);
 
 #endif

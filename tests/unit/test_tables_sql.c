@@ -477,14 +477,21 @@ START_TEST(test_aggregates)
 	set_path(add_col(p, P_META, NULL), (const char *[]){ "->>color", NULL });
 	e = add_embed(p, "users", "author", REL_MANY_TO_ONE, &users, &fk_author, true);
 	add_col(e->sub, U_NAME, NULL);
+	p->order = arena_calloc(&a, 2, sizeof(*p->order));
+	p->norder = 2;
+	p->order[0].ref.column = P_META;
+	set_path(&p->order[0].ref, (const char *[]){ "->>color", NULL });
+	p->order[1].ref.column = P_STATUS;
 	sql = build_read(&posts, p, &o, &q);
 	HAS(sql,
 	    "SELECT _fb_t.\"status\", pg_catalog.count(*) AS \"count\","
 	    " pg_catalog.sum(_fb_t.\"amount\") AS \"sum\", (pg_catalog.max(_fb_t.\"amount\"))"
 	    "::\"int4\" AS \"top\", _fb_t.\"meta\"->>$1::text AS \"color\","
 	    " (_fb_e1.j::text)::json AS \"author\" FROM");
-	/* Grouped by the plain items' ordinals, an embed by its text. */
-	HAS(sql, "ON true GROUP BY 1, 5, _fb_e1.j::text LIMIT 100");
+	/* Grouped by the plain items' ordinals, an embed by its text; ordered
+	 * by a grouped path's ordinal (its key bound once). */
+	HAS(sql, "ON true GROUP BY 1, 5, _fb_e1.j::text ORDER BY 5 ASC, 1 ASC LIMIT 100");
+	ck_assert_int_eq(q.nparams, 1);
 
 	/* count() alone: no grouping. */
 	p = new_plan();
