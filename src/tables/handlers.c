@@ -500,7 +500,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 	if (b.ncols == 0)
 		return response_error(r, 400, "VALIDATION", "The body names no column to update");
 	c->opts.id = id;
-	c->opts.max_affected = tables_max_affected(r, &c->prefer);
+	c->opts.max_affected = tables_max_affected(r, &c->prefer, false);
 	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
@@ -534,7 +534,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 	want_body = c->singular ||
 	    (c->prefer.ret == RETURN_REPRESENTATION && (id == NULL || c->prefer.ret_given));
 	c->opts.id = id;
-	c->opts.max_affected = tables_max_affected(r, &c->prefer);
+	c->opts.max_affected = tables_max_affected(r, &c->prefer, false);
 	if (!want_body)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)

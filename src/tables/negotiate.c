@@ -392,10 +392,13 @@ tables_location(struct request *r, const char *rows_json)
 }
 
 long
-tables_max_affected(const struct request *r, const struct prefer *p)
+tables_max_affected(const struct request *r, const struct prefer *p, bool insert)
 {
-	return p->strict && (r->method == HTTP_PATCH || r->method == HTTP_DELETE) ? p->max_affected
-	                                                                          : 0;
+	/* PATCH, DELETE, and a function's call: a POST that is no insert. */
+	bool applies = r->method == HTTP_PATCH || r->method == HTTP_DELETE ||
+	    (r->method == HTTP_POST && !insert);
+
+	return p->strict && applies ? p->max_affected : 0;
 }
 
 void
@@ -426,7 +429,7 @@ tables_preference_applied(struct request *r, const struct prefer *p, bool insert
 	if (p->handling_given)
 		strbuf_printf(&sb, "%shandling=%s", sb.len ? ", " : "",
 		    p->strict ? "strict" : "lenient");
-	if (tables_max_affected(r, p) > 0)
+	if (tables_max_affected(r, p, insert) > 0)
 		strbuf_printf(&sb, "%smax-affected=%ld", sb.len ? ", " : "", p->max_affected);
 	if (sb.len > 0)
 		response_header(r, "Preference-Applied", sb.data);

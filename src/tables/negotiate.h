@@ -77,9 +77,9 @@ int tables_geojson_media(struct request *r, const struct sc_table *t, const stru
  * or NULL. */
 const char *tables_location(struct request *r, const char *rows_json);
 
-/* Prefer: max-affected=N as honoured: N on PATCH and DELETE with
- * handling=strict (PostgREST 12), else 0. */
-long tables_max_affected(const struct request *r, const struct prefer *p);
+/* Prefer: max-affected=N as honoured: N with handling=strict on PATCH,
+ * DELETE and a function's call (POST, not an insert: PostgREST 12), else 0. */
+long tables_max_affected(const struct request *r, const struct prefer *p, bool insert);
 /* Preference-Applied: what p asked for that this request honoured;
  * insert: resolution and missing apply (only POST takes them). */
 void tables_preference_applied(struct request *r, const struct prefer *p, bool insert);

@@ -417,7 +417,7 @@ rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_
 	          record, call);
 	t->opts.max_rows = r->conf->tables_max_rows;
 	/* max-affected with handling=strict: the rows a POST's call returns. */
-	t->opts.max_affected = c->post && t->prefer.strict ? t->prefer.max_affected : 0;
+	t->opts.max_affected = tables_max_affected(r, &t->prefer, false);
 	/* One row (not SETOF) is an object, as PostgREST 12 answers it. */
 	if (t->opts.body == SQL_BODY_ARRAY && !c->fn->retset)
 		t->opts.body = SQL_BODY_OBJECT;
