@@ -250,6 +250,9 @@ static const struct ecase inner[] = {
 	    "/tables/posts?select=id,author:users!author_id!inner(name)&author.name=eq.Bob&order=id",
 	    NULL, 200, "[{'id':3,'author':{'name':'Bob'}},{'id':5,'author':{'name':'Bob'}}]", NULL,
 	    NULL },
+	/* an embed with nothing selected only filters */
+	{ SVC, "/tables/posts?select=id,comments!inner()&comments.body=eq.Great", NULL, 200,
+	    "[{'id':3}]", NULL, NULL },
 	/* both grammars of an embedded filter */
 	{ SVC,
 	    "/tables/posts?select=id,comments(id)&comments.approved=eq.true&comments.order=id&id=eq.1",
@@ -291,6 +294,8 @@ static const struct ecase paths[] = {
 	    "[{'id':1,'color':'red','size':'M'}]", NULL, NULL },
 	{ SVC, "/tables/posts?select=id,first:meta->tags->0,w:meta->dims->>w,d:meta->dims&id=eq.1",
 	    NULL, 200, "[{'id':1,'first':'a','w':'10','d':{'w':10,'h':20}}]", NULL, NULL },
+	{ SVC, "/tables/posts?select=id,last:meta->tags->-1&id=eq.1", NULL, 200,
+	    "[{'id':1,'last':'b'}]", NULL, NULL },
 	{ SVC, "/tables/posts?select=id,meta->>color&id=eq.4", NULL, 200, "[{'id':4,'color':null}]",
 	    NULL, NULL },
 	{ SVC, "/tables/posts?select=id&meta->>color=eq.red&order=id", NULL, 200,
