@@ -1,6 +1,14 @@
 /*
  * schema.c - the schema cache, built from one catalog query whose JSON
  * PostgreSQL renders and json-c reads.
+ *
+ * Views take part in relationships as PostgREST's do: a view column that
+ * plainly reads a table's column stands for it, so a table's foreign key
+ * whose columns a view shows is also the view's, and a key referencing
+ * columns a view shows also references the view.  The exact column map
+ * comes from each view's rewrite rule (ev_action's target entries carry
+ * resorigtbl/resorigcol; no other catalog maps view columns to their
+ * sources), parsed in the same query; see SCHEMA_VIEW_COLUMNS_SQL.
  */
 #include "config.h"
 
@@ -25,16 +33,106 @@ schema_role_index(const char *role)
 	return -1;
 }
 
+/*
+ * The columns of every view (and materialized view) traced to a column of
+ * a table: the view's rewrite rule (pg_rewrite.ev_action, a node tree)
+ * holds a TargetEntry per view column whose resorigtbl/resorigcol name the
+ * column it plainly reads (0 for an expression).  No catalog maps a view's
+ * column to its source otherwise (pg_depend says which columns the rule
+ * reads, not which view column each becomes).  The rule's text is split
+ * at each " :resno "; a piece whose start sits at brace depth 2 is one of
+ * the top-level query's target entries (nested queries' entries are
+ * deeper; escaped braces in names are dropped before counting).  Entries
+ * naming a view are followed down to a table, views on views up to 8
+ * levels.  A base column read twice keeps the view's first column.
+ */
+#define SCHEMA_VIEW_COLUMNS_SQL \
+	"vparts AS (" \
+	" SELECT rw.ev_class AS view, p.i, p.part," \
+	"  coalesce(sum(length(replace(p.part, '}', '')) - length(replace(p.part, '{', '')))" \
+	"   OVER (PARTITION BY rw.ev_class ORDER BY p.i" \
+	"    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS depth" \
+	" FROM pg_rewrite rw JOIN pg_class c ON c.oid = rw.ev_class" \
+	" JOIN pg_namespace n ON n.oid = c.relnamespace," \
+	" regexp_split_to_table(replace(replace(replace(rw.ev_action::text," \
+	"   repeat(chr(92), 2), ''), chr(92) || '{', ''), chr(92) || '}', '')," \
+	"   ' :resno ') WITH ORDINALITY p(part, i)" \
+	" WHERE c.relkind IN ('v', 'm') AND rw.rulename = '_RETURN'" \
+	"  AND n.nspname NOT IN ('pg_catalog', 'information_schema'))," \
+	"vsrc AS (" \
+	" SELECT view, substring(part FROM '^[0-9]+')::int2 AS att," \
+	"  substring(part FROM ':resorigtbl ([0-9]+)')::oid AS base," \
+	"  substring(part FROM ':resorigcol ([0-9]+)')::int2 AS base_att" \
+	" FROM vparts WHERE i > 1 AND depth = 2)," \
+	"vtrace AS (" \
+	" SELECT s.view, s.att, s.base, s.base_att, 1 AS hops" \
+	" FROM vsrc s JOIN rels r ON r.oid = s.view WHERE s.base <> 0" \
+	" UNION ALL" \
+	" SELECT t.view, t.att, s.base, s.base_att, t.hops + 1" \
+	" FROM vtrace t JOIN vsrc s ON s.view = t.base AND s.att = t.base_att" \
+	" WHERE s.base <> 0 AND t.hops < 8)," \
+	"vcols AS (" \
+	" SELECT DISTINCT ON (t.view, t.base, t.base_att) t.view, t.att, t.base, t.base_att" \
+	" FROM vtrace t JOIN pg_class b ON b.oid = t.base AND b.relkind NOT IN ('v', 'm')" \
+	" ORDER BY t.view, t.base, t.base_att, t.att),"
+
+/*
+ * Each declared foreign key (not a partition's copy) has two ends: its
+ * table's columns and the referenced table's.  A cached view whose traced
+ * columns cover an end is one more end of that key.  Every pair of a
+ * referencing end and a referenced end is a key of the referencing
+ * relation, under the constraint's name (PostgREST's view relationships:
+ * table to view, view to table, view to view); the declared pair first.
+ * unique is the declared key's: the base table's rows are the view's.
+ */
+#define SCHEMA_FKS_SQL \
+	"fkeys AS (" \
+	" SELECT co.oid, co.conname, co.conrelid, co.conkey, co.confrelid, co.confkey" \
+	" FROM pg_constraint co WHERE co.contype = 'f' AND co.conparentid = 0)," \
+	"ends AS (" \
+	" SELECT k.oid AS con, false AS ref, k.conrelid AS rel, k.conkey AS atts FROM fkeys k" \
+	" UNION ALL" \
+	" SELECT k.oid, true, k.confrelid, k.confkey FROM fkeys k" \
+	" UNION ALL" \
+	" SELECT k.oid, s.ref, v.view, array_agg(v.att ORDER BY e.i)" \
+	" FROM fkeys k CROSS JOIN (VALUES (false), (true)) s(ref)" \
+	" CROSS JOIN LATERAL unnest(CASE WHEN s.ref THEN k.confkey ELSE k.conkey END)" \
+	"  WITH ORDINALITY e(n, i)" \
+	" JOIN vcols v ON v.base = CASE WHEN s.ref THEN k.confrelid ELSE k.conrelid END" \
+	"  AND v.base_att = e.n" \
+	" GROUP BY k.oid, s.ref, v.view HAVING count(*) = max(cardinality(k.conkey)))," \
+	"fks AS (" \
+	" SELECT src.rel, json_agg(json_build_object(" \
+	"  'name', k.conname, 'derived', src.rel <> k.conrelid OR dst.rel <> k.confrelid," \
+	"  'unique', EXISTS (SELECT 1 FROM pg_index ui WHERE ui.indrelid = k.conrelid" \
+	"    AND ui.indisunique AND ui.indpred IS NULL AND ui.indexprs IS NULL" \
+	"    AND (SELECT array_agg(x ORDER BY x) FROM unnest(ui.indkey::int2[]) x)" \
+	"     = (SELECT array_agg(y ORDER BY y) FROM unnest(k.conkey) y))," \
+	"  'columns', (SELECT json_agg(a.attname ORDER BY e.i) FROM unnest(src.atts)" \
+	"    WITH ORDINALITY e(n, i) JOIN pg_attribute a ON a.attrelid = src.rel" \
+	"    AND a.attnum = e.n)," \
+	"  'ref_schema', fn.nspname, 'ref_table', fc.relname," \
+	"  'ref_columns', (SELECT json_agg(a.attname ORDER BY e.i) FROM unnest(dst.atts)" \
+	"    WITH ORDINALITY e(n, i) JOIN pg_attribute a ON a.attrelid = dst.rel" \
+	"    AND a.attnum = e.n))" \
+	"  ORDER BY src.rel <> k.conrelid OR dst.rel <> k.confrelid, k.conname, fn.nspname," \
+	"   fc.relname) AS fks" \
+	" FROM ends src JOIN fkeys k ON k.oid = src.con" \
+	" JOIN ends dst ON dst.con = src.con AND dst.ref" \
+	" JOIN pg_class fc ON fc.oid = dst.rel JOIN pg_namespace fn ON fn.oid = fc.relnamespace" \
+	" WHERE NOT src.ref AND src.rel IN (SELECT oid FROM rels)" \
+	" GROUP BY src.rel)"
+
 static const char schema_sql[] =
-    "WITH rels AS ("
+    "WITH RECURSIVE rels AS ("
     " SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,"
     "  obj_description(c.oid, 'pg_class') AS comment,"
     "  pg_relation_is_updatable(c.oid::regclass, true) AS upd,"
     "  array_position($1::text[], n.nspname::text) AS schema_pos"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r','v','m','f','p')"
-    "  AND NOT c.relispartition)"
-    "SELECT coalesce(json_agg(json_build_object("
+    "  AND NOT c.relispartition)," SCHEMA_VIEW_COLUMNS_SQL SCHEMA_FKS_SQL
+    " SELECT coalesce(json_agg(json_build_object("
     " 'schema', r.schema, 'name', r.name, 'kind', r.kind, 'comment', r.comment,"
     " 'insertable', (r.upd & 8) = 8, 'updatable', (r.upd & 4) = 4,"
     " 'deletable', (r.upd & 16) = 16,"
@@ -62,23 +160,8 @@ static const char schema_sql[] =
     "  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
     "   AND a.attnum = ANY(i.indkey)"
     "  WHERE i.indrelid = r.oid AND i.indisprimary),"
-    " 'fks', (SELECT json_agg(json_build_object("
-    "   'name', co.conname,"
-    "   'unique', EXISTS (SELECT 1 FROM pg_index ui WHERE ui.indrelid = co.conrelid"
-    "     AND ui.indisunique AND ui.indpred IS NULL AND ui.indexprs IS NULL"
-    "     AND (SELECT array_agg(x ORDER BY x) FROM unnest(ui.indkey::int2[]) x)"
-    "      = (SELECT array_agg(y ORDER BY y) FROM unnest(co.conkey) y)),"
-    "   'columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.conkey)"
-    "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.conrelid"
-    "     AND a.attnum = k.n),"
-    "   'ref_schema', fn.nspname, 'ref_table', fc.relname,"
-    "   'ref_columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(co.confkey)"
-    "     WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = co.confrelid"
-    "     AND a.attnum = k.n)) ORDER BY co.conname)"
-    "  FROM pg_constraint co JOIN pg_class fc ON fc.oid = co.confrelid"
-    "  JOIN pg_namespace fn ON fn.oid = fc.relnamespace"
-    "  WHERE co.conrelid = r.oid AND co.contype = 'f')"
-    ") ORDER BY r.schema_pos, r.name), '[]')::text FROM rels r";
+    " 'fks', f.fks"
+    ") ORDER BY r.schema_pos, r.name), '[]')::text FROM rels r LEFT JOIN fks f ON f.rel = r.oid";
 
 char *
 schema_quote_ident(struct arena *a, const char *name)
@@ -200,6 +283,7 @@ schema_fill_fks(struct arena *a, struct sc_table *t, struct json_object *o)
 
 			fk->name = jstring(a, f, "name");
 			fk->unique = jbool(f, "unique");
+			fk->derived = jbool(f, "derived");
 			fk->columns = jstrings(a, f, "columns");
 			fk->ref_schema = jstring(a, f, "ref_schema");
 			fk->ref_table = jstring(a, f, "ref_table");

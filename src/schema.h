@@ -56,6 +56,10 @@ struct sc_fk {
 	/* Its columns are exactly the owning table's primary key or one of
 	 * its unique constraints: at most one row per referenced row. */
 	bool unique;
+	/* Not declared on this pair: a declared key seen through a view's
+	 * columns on either side (the view's own key, or a key to a view);
+	 * it has the declared key's name. */
+	bool derived;
 };
 
 struct sc_table {

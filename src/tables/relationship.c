@@ -14,7 +14,10 @@
  * be one of P's keys, by constraint name or single column (select=
  * author_id(*), PostgREST's "column as target"), giving that key's
  * many-to-one side, or the constraint name of a key referencing P, giving
- * its one-to-many side.
+ * its one-to-many side.  A name that is a key finds tables only, never
+ * views (PostgREST 12 too): a view showing a table's key columns has that
+ * key under the same name (schema.c), and author_id(*) should not become
+ * ambiguous because a view over users exists.
  *
  * A self-referencing key (P == T) is one key with two directions.  Our
  * rule, PostgREST 12's convention: the table's own name gives the
@@ -146,6 +149,12 @@ same(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
+static bool
+is_view(const struct sc_table *t)
+{
+	return t->kind == 'v' || t->kind == 'm';
+}
+
 /* The candidates when name is a key's constraint name or single column. */
 static void
 by_key(struct cands *c, const struct schema_cache *sc, const struct sc_table *parent,
@@ -154,14 +163,14 @@ by_key(struct cands *c, const struct schema_cache *sc, const struct sc_table *pa
 	for (int i = 0; i < parent->nfks; i++) {
 		const struct sc_fk *fk = &parent->fks[i];
 
-		if (fk->ref != NULL &&
+		if (fk->ref != NULL && !is_view(fk->ref) &&
 		    (same(fk->name, name) || (fk->ncolumns == 1 && same(fk->columns[0], name))))
 			add_forward(c, fk->ref, fk);
 	}
 	for (int i = 0; i < sc->ntables; i++) {
 		const struct sc_table *t = &sc->tables[i];
 
-		if (t == parent)
+		if (t == parent || is_view(t))
 			continue;
 		for (int k = 0; k < t->nfks; k++)
 			if (t->fks[k].ref == parent && same(t->fks[k].name, name))
