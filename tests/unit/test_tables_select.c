@@ -6,7 +6,11 @@
  * editor_id -> users; comments -> posts; tags; post_tags (PK post_id,
  * tag_id) -> posts and tags; employees.manager_id -> employees; profiles
  * with user_id UNIQUE -> users; follows (PK follower_id, followed_id), both
- * -> users; and a view user_names (no keys).
+ * -> users; a view user_names (no keys, as if its columns were computed);
+ * and, with the keys schema.c derives for views under the declared names,
+ * a view post_titles over posts (id, title, author_id: its own key to
+ * users, and comments' and post_tags' keys to it) and a view tag_pairs over
+ * post_tags (its keys to posts and tags, but no primary key).
  */
 #include "config.h"
 
@@ -39,6 +43,8 @@ static const struct {
 	{ "profiles", 'r', { "id", "user_id", "bio" }, { "id" } },
 	{ "user_names", 'v', { "id", "name" }, { NULL } },
 	{ "follows", 'r', { "follower_id", "followed_id" }, { "follower_id", "followed_id" } },
+	{ "post_titles", 'v', { "id", "title", "author_id" }, { NULL } },
+	{ "tag_pairs", 'v', { "post_id", "tag_id" }, { NULL } },
 };
 
 static const struct {
@@ -54,6 +60,13 @@ static const struct {
 	{ "profiles", "profiles_user_id_fkey", "user_id", "users", "id", true },
 	{ "follows", "follows_follower_id_fkey", "follower_id", "users", "id", false },
 	{ "follows", "follows_followed_id_fkey", "followed_id", "users", "id", false },
+	/* Through the views, as schema.c derives them. */
+	{ "post_titles", "posts_author_id_fkey", "author_id", "users", "id", false },
+	{ "comments", "comments_post_id_fkey", "post_id", "post_titles", "id", false },
+	{ "post_tags", "post_tags_post_id_fkey", "post_id", "post_titles", "id", false },
+	{ "tag_pairs", "post_tags_post_id_fkey", "post_id", "posts", "id", false },
+	{ "tag_pairs", "post_tags_tag_id_fkey", "tag_id", "tags", "id", false },
+	{ "tag_pairs", "post_tags_post_id_fkey", "post_id", "post_titles", "id", false },
 };
 
 #define NT ((int)(sizeof(tdefs) / sizeof(tdefs[0])))
@@ -618,6 +631,51 @@ START_TEST(test_relationships)
 }
 END_TEST
 
+START_TEST(test_relationships_of_views)
+{
+	struct relationship r;
+	struct query_error e;
+
+	/* A view is a parent and a target both ways, under the declared names. */
+	ck_assert_int_eq(resolve("post_titles", "comments", NULL, &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_ONE_TO_MANY);
+	ck_assert_ptr_eq(r.fk->ref, T("post_titles"));
+	ck_assert_int_eq(resolve("comments", "post_titles", "comments_post_id_fkey", &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_MANY_TO_ONE);
+	ck_assert_ptr_eq(r.target, T("post_titles"));
+	ck_assert_int_eq(resolve("post_titles", "users", NULL, &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_MANY_TO_ONE);
+	ck_assert_int_eq(resolve("users", "post_titles", "author_id", &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_ONE_TO_MANY);
+	/* Many-to-many from a view through a table's primary key. */
+	ck_assert_int_eq(resolve("post_titles", "tags", NULL, &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_MANY_TO_MANY);
+	ck_assert_ptr_eq(r.junction, T("post_tags"));
+	ck_assert_int_eq(resolve("tags", "post_titles", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.junction_target->ref, T("post_titles"));
+	/* A view has no primary key: never a junction, posts-tags stays one path. */
+	ck_assert_int_eq(resolve("posts", "tags", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.junction, T("post_tags"));
+	ck_assert_int_eq(resolve("posts", "tag_pairs", NULL, &r, &e), 0);
+	ck_assert_int_eq(r.kind, REL_ONE_TO_MANY);
+	/* A key or column as the target finds the table, not the views showing it. */
+	ck_assert_int_eq(resolve("comments", "post_id", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.target, T("posts"));
+	ck_assert_int_eq(resolve("post_titles", "author_id", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.target, T("users"));
+	ck_assert_int_eq(resolve("users", "posts_author_id_fkey", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.target, T("posts"));
+	ck_assert_int_eq(resolve("posts", "post_tags_post_id_fkey", NULL, &r, &e), 0);
+	ck_assert_ptr_eq(r.target, T("post_tags"));
+	/* A view's name still has to be related. */
+	ck_assert_int_eq(resolve("post_titles", "employees", NULL, &r, &e), -1);
+	ck_assert_str_eq(e.code, "PGRST200");
+	ck_assert_str_eq(e.message,
+	    "Could not find a relationship between 'post_titles' and 'employees' in the schema "
+	    "cache");
+}
+END_TEST
+
 Suite *
 tables_select_suite(void)
 {
@@ -634,6 +692,7 @@ tables_select_suite(void)
 	tcase_add_test(tc, test_json_path_filters_and_order);
 	tcase_add_test(tc, test_embedded_parameters);
 	tcase_add_test(tc, test_relationships);
+	tcase_add_test(tc, test_relationships_of_views);
 	suite_add_tcase(s, tc);
 	return s;
 }
