@@ -47,18 +47,20 @@ schema_role_index(const char *role)
  * levels.  A base column read twice keeps the view's first column.
  */
 #define SCHEMA_VIEW_COLUMNS_SQL \
-	"vparts AS (" \
-	" SELECT rw.ev_class AS view, p.i, p.part," \
-	"  coalesce(sum(length(replace(p.part, '}', '')) - length(replace(p.part, '{', '')))" \
-	"   OVER (PARTITION BY rw.ev_class ORDER BY p.i" \
-	"    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS depth" \
+	"vdefs AS (" \
+	" SELECT rw.ev_class AS view, rw.ev_action::text AS def" \
 	" FROM pg_rewrite rw JOIN pg_class c ON c.oid = rw.ev_class" \
-	" JOIN pg_namespace n ON n.oid = c.relnamespace," \
-	" regexp_split_to_table(replace(replace(replace(rw.ev_action::text," \
-	"   repeat(chr(92), 2), ''), chr(92) || '{', ''), chr(92) || '}', '')," \
-	"   ' :resno ') WITH ORDINALITY p(part, i)" \
+	" JOIN pg_namespace n ON n.oid = c.relnamespace" \
 	" WHERE c.relkind IN ('v', 'm') AND rw.rulename = '_RETURN'" \
 	"  AND n.nspname NOT IN ('pg_catalog', 'information_schema'))," \
+	"vparts AS (" \
+	" SELECT d.view, p.i, p.part," \
+	"  coalesce(sum(length(replace(p.part, '}', '')) - length(replace(p.part, '{', '')))" \
+	"   OVER (PARTITION BY d.view ORDER BY p.i" \
+	"    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS depth" \
+	" FROM vdefs d, string_to_table(CASE WHEN strpos(d.def, chr(92)) = 0 THEN d.def" \
+	"   ELSE replace(replace(replace(d.def, repeat(chr(92), 2), ''), chr(92) || '{', '')," \
+	"    chr(92) || '}', '') END, ' :resno ') WITH ORDINALITY p(part, i))," \
 	"vsrc AS (" \
 	" SELECT view, substring(part FROM '^[0-9]+')::int2 AS att," \
 	"  substring(part FROM ':resorigtbl ([0-9]+)')::oid AS base," \
