@@ -121,6 +121,10 @@ column_schema(const struct sc_table *t, const struct sc_column *c)
 	for (int i = 0; i < t->nfks; i++) {
 		const struct sc_fk *fk = &t->fks[i];
 
+		/* A table's key as seen through a view names the table only. */
+		if (fk->derived && fk->ref != NULL &&
+		    (fk->ref->kind == 'v' || fk->ref->kind == 'm'))
+			continue;
 		for (int k = 0; fk->columns && fk->columns[k]; k++)
 			if (strcmp(fk->columns[k], c->name) == 0 && fk->ref_columns &&
 			    fk->ref_columns[k])
