@@ -85,5 +85,4 @@ const struct fn_cache *functions_get(struct request *r);
  * are adjacent); -1 when none. */
 int functions_find(const struct fn_cache *fc, const char *url_name, int *count);
 
-
 #endif
