@@ -60,6 +60,13 @@ struct response {
 
 struct route;
 
+/*
+ * Whose API a path belongs to: /api/v1 is Fluxbase's own; /rest/v1,
+ * /auth/v1 and /storage/v1 speak PostgREST's, GoTrue's and Supabase
+ * Storage's (compat.c), each with its error shape.
+ */
+enum api_dialect { DIALECT_FLUXBASE, DIALECT_POSTGREST, DIALECT_GOTRUE, DIALECT_STORAGE };
+
 struct request {
 	struct arena *arena;
 	struct FCGX_Request *fcgx;
@@ -83,6 +90,11 @@ struct request {
 	double body_started; /* monotonic seconds of the first read, 0 before */
 
 	char request_id[65];
+
+	/* compat.c: the API the path speaks (its error shape) and, on the
+	 * Supabase-compatible prefixes, the apikey sent. */
+	enum api_dialect dialect;
+	const char *apikey;
 
 	/* session.c: the caller */
 	bool session_resolved;

@@ -20,6 +20,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
+#include "compat.h"
 #include "http.h"
 #include "jsonbody.h"
 #include "log.h"
@@ -130,7 +131,21 @@ response_set_error(struct request *r, int status, const char *code, const char *
 		    code);
 		return -1;
 	}
-	body = response_error_body(r->arena, code, message, details, hint, postgrest_shape);
+	switch (r->dialect) {
+	case DIALECT_GOTRUE:
+		body = gotrue_error_body(r->arena, status, code, message);
+		break;
+	case DIALECT_STORAGE:
+		body = storage_compat_error_body(r->arena, status, code, message);
+		break;
+	case DIALECT_POSTGREST:
+		postgrest_shape = true;
+		/* fall through */
+	case DIALECT_FLUXBASE:
+	default:
+		body = response_error_body(r->arena, code, message, details, hint, postgrest_shape);
+		break;
+	}
 	response_json(r, status, body, strlen(body));
 	if (status == 401)
 		response_header(r, "WWW-Authenticate", "Bearer");

@@ -47,6 +47,11 @@ const struct route app_routes[] = {
 	    tables_collection, 0, ACCESS_ANYONE },
 	{ HTTP_GET | HTTP_PUT | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}",
 	    tables_item, 0, ACCESS_ANYONE },
+/* The Supabase-compatible prefixes (compat.h), each a thin translation over
+ * the handlers above, in a list of its own. */
+#include "tables/rest_routes.inc"
+#include "auth/gotrue_routes.inc"
+#include "storage/compat_routes.inc"
 };
 
 const size_t app_routes_count = sizeof(app_routes) / sizeof(app_routes[0]);

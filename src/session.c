@@ -260,6 +260,10 @@ session_resolve(struct request *r)
 	r->role = "anon";
 	r->claims = "{\"role\":\"anon\"}";
 	r->has_token = false;
+	/* On the compatibility prefixes the apikey is the caller when no
+	 * Authorization names another (compat.c checked it is a key). */
+	if ((auth == NULL || auth[0] == '\0') && r->apikey != NULL)
+		auth = arena_printf(r->arena, "Bearer %s", r->apikey);
 	if (auth == NULL || auth[0] == '\0')
 		return 0;
 	if (strncasecmp(auth, "Bearer ", 7) != 0)

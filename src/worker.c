@@ -24,6 +24,7 @@
 #include <fcgiapp.h>
 
 #include "arena.h"
+#include "compat.h"
 #include "conf.h"
 #include "cors.h"
 #include "db.h"
@@ -139,6 +140,12 @@ worker_dispatch(struct request *r)
 	bool streams;
 	int rc;
 
+	/* The prefix's error shape for every answer; on the Supabase-compatible
+	 * prefixes, the gateway's apikey before anything else (a browser's
+	 * preflight carries none). */
+	compat_classify(r);
+	if (r->method != HTTP_OPTIONS && compat_apikey(r) < 0)
+		return;
 	rr = router_match(app_routes, app_routes_count, r, &allowed);
 	/* Read no further than the limit, whatever the route turns out to be;
 	 * only routes that stream their body (uploads) set their own. */

@@ -428,6 +428,9 @@ main(void)
 	suite_add_tcase(s, tables_embed_tcase());
 	suite_add_tcase(s, tables_rpc_tcase());
 	suite_add_tcase(s, tables_formats_tcase());
+	suite_add_tcase(s, supabase_rest_tcase());
+	suite_add_tcase(s, supabase_auth_tcase());
+	suite_add_tcase(s, supabase_storage_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_smtp_tcase());

@@ -1,0 +1,4 @@
+/*
+ * auth/gotrue_admin.c - (placeholder: being written).
+ */
+#include "config.h"

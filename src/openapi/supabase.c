@@ -1,0 +1,4 @@
+/*
+ * openapi/supabase.c - (placeholder: being written).
+ */
+#include "config.h"

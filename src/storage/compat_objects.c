@@ -1,0 +1,4 @@
+/*
+ * storage/compat_objects.c - (placeholder: being written).
+ */
+#include "config.h"

@@ -1,0 +1,12 @@
+/* supabase_rest_test.c - (placeholder: being written) */
+#include "config.h"
+
+#include <check.h>
+
+#include "suites.h"
+
+TCase *
+supabase_rest_tcase(void)
+{
+	return tcase_create("supabase_rest");
+}

@@ -1,0 +1,2 @@
+// supabase-js against the stack (placeholder: being written).
+'use strict';
