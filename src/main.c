@@ -1,5 +1,5 @@
 /*
- * main.c - command line: serve, migrate, token, check-config.
+ * main.c - command line: serve, migrate, token, keys, check-config.
  *
  * Started with a listening socket on fd 0 (by a web server, spawn-fcgi or
  * mod_fcgid) the program is one worker and does not fork, whatever the
@@ -44,6 +44,9 @@ usage(FILE *f)
 	    "  token --role ROLE [--sub UUID] [--email EMAIL] [--ttl SECONDS]\n"
 	    "                        print a signed HS256 token (default ttl 3600);\n"
 	    "                        --role service_role gives a service key\n"
+	    "  keys                  print the anon key and the service key (the apikey\n"
+	    "                        of /rest/v1, /auth/v1, /storage/v1; valid 10 years)\n"
+	    "                        as FLUXBASE_ANON_KEY=... and FLUXBASE_SERVICE_KEY=...\n"
 	    "  check-config          validate the configuration and the database connection\n"
 	    "  storage-gc [--min-age SECONDS] [--check]\n"
 	    "                        remove blobs no object points to and abandoned uploads\n"
@@ -207,6 +210,40 @@ cmd_token(const struct args *a)
 	return 0;
 }
 
+/* The project's two keys, as supabase-js is given them: tokens of the anon
+ * and the service role without a user, signed like every token, for as
+ * long as `token` allows.  Shell-sourceable. */
+static int
+cmd_keys(const struct args *a)
+{
+	static const struct {
+		const char *var, *role;
+	} keys[] = { { "FLUXBASE_ANON_KEY", "anon" }, { "FLUXBASE_SERVICE_KEY", "service_role" } };
+	struct conf *c;
+	char *tok[2];
+	time_t now = time(NULL);
+
+	if ((c = load_conf(a, true)) == NULL)
+		return 1;
+	for (int i = 0; i < 2; i++) {
+		struct token_claims claims = { .role = keys[i].role, .ttl = 10L * 366 * 86400 };
+
+		tok[i] = token_mint(&TOKEN_KEY(c), &claims, now);
+	}
+	conf_free(c);
+	if (tok[0] == NULL || tok[1] == NULL) {
+		fprintf(stderr, "fluxbase-fcgi keys: could not sign the keys\n");
+		free(tok[0]);
+		free(tok[1]);
+		return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		printf("%s=%s\n", keys[i].var, tok[i]);
+		free(tok[i]);
+	}
+	return 0;
+}
+
 static int
 cmd_check_config(const struct args *a)
 {
@@ -263,6 +300,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "token") == 0)
 		return cmd_token(&a);
+	if (strcmp(a.command, "keys") == 0)
+		return cmd_keys(&a);
 	if (strcmp(a.command, "check-config") == 0)
 		return cmd_check_config(&a);
 	if (strcmp(a.command, "storage-gc") == 0) {
