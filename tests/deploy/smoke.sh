@@ -3,7 +3,9 @@
 # deploying (deploy/*) must pass, run through the web server in front:
 # health, sign-up and sign-in, the Authorization header reaching the worker,
 # a table write and read under row-level security with a user's token, an
-# upload and a byte-exact download, a JSON 404, and the web server's own
+# upload and a byte-exact download, a JSON 404, the Supabase-compatible
+# prefixes (/rest/v1, /auth/v1, /storage/v1, an upload path included)
+# reaching the pool and /rest/v1 reading as the user, and the web server's own
 # errors (headers or URI too large, a malformed request) in the JSON error
 # shape without the server's name or version.
 # Needs the table "notes" of tests/integration/fixture.sql.
@@ -81,6 +83,40 @@ req DELETE "/storage/$bucket/dir/blob.bin" -H "$user"
 expect 204 "delete object"
 req DELETE "/storage/buckets/$bucket" -H "Authorization: Bearer $svc"
 expect 204 "delete bucket"
+
+# The Supabase-compatible prefixes reach the pool, not the web server's
+# 404: without an apikey each answers the pool's 401 in its own shape, an
+# upload's path (which some servers stream) included.  The service token
+# is a key (service_role, no user): with it, /rest/v1 reads the table by
+# its exact name as the user, the key in the header or the query.
+root=${url%/api/v1}
+req_root() {
+	local api=$url
+	url=$root
+	req "$@"
+	url=$api
+}
+req_root GET /rest/v1/
+expect 401 "/rest/v1/ without an apikey"
+has '"message" *: *"No API key found in request"' "/rest/v1/ without an apikey"
+req_root GET /auth/v1/settings
+expect 401 "/auth/v1 without an apikey"
+has '"msg" *: *"No API key found in request"' "/auth/v1 without an apikey"
+req_root GET /storage/v1/bucket
+expect 401 "/storage/v1 without an apikey"
+has '"statusCode" *: *"401"' "/storage/v1 without an apikey"
+head -c 1024 /dev/urandom >"$tmp/small.bin"
+req_root POST "/storage/v1/object/b1/dir/up.bin" -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$tmp/small.bin"
+expect 401 "/storage/v1 upload without an apikey"
+has '"statusCode" *: *"401"' "/storage/v1 upload without an apikey"
+req_root GET "/rest/v1/notes?body=eq.smoke%20$name&select=owner,body" -H "$user" -H "apikey: $svc"
+expect 200 "/rest/v1 read"
+has "\"owner\" *: *\"$uid\"" "/rest/v1 read"
+[ "$(grep -o '"owner"' "$tmp/body" | wc -l)" = 1 ] || fail "/rest/v1 read: RLS let other rows through"
+req_root GET "/rest/v1/notes?apikey=$svc&body=eq.smoke%20$name&select=owner" -H "$user"
+expect 200 "/rest/v1 read, the apikey in the query"
+has "\"owner\" *: *\"$uid\"" "/rest/v1 read, the apikey in the query"
 
 # Errors are JSON too.
 req GET /no/such/route -H "$user"
