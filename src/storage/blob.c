@@ -203,3 +203,28 @@ blob_delete(const char *root, const char *id)
 	}
 	return 0;
 }
+
+int
+blob_copy(const char *root, int mode, const char *src_id, struct blob_writer *w, char etag[65])
+{
+	char buf[BLOB_CHUNK];
+	uint64_t size;
+	ssize_t got;
+	int fd = blob_open(root, src_id, &size);
+
+	if (fd < 0)
+		return -1;
+	if (blob_put_begin(w, root, mode) < 0) {
+		close(fd);
+		return -1;
+	}
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		if (blob_put_write(w, buf, (size_t)got) < 0)
+			break;
+	close(fd);
+	if (got != 0 || blob_put_commit(w, etag) < 0) {
+		blob_put_abort(w);
+		return -1;
+	}
+	return 0;
+}

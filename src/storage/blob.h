@@ -4,6 +4,8 @@
  * filesystem under [storage] root:
  *   root/tmp/<random>.part      uploads in progress
  *   root/blobs/ab/cd/<id>       finished blobs, id = 32 random hex digits
+ * A copy (an object copied to another key) is a new blob: rows never
+ * share one, so deleting a row may always delete its blob.
  * A blob is written to tmp, fsynced, renamed into place and its directory
  * fsynced, so a blob either exists whole or not at all.  Names are the
  * server's; nothing a client sends ever becomes part of a path.
@@ -36,6 +38,9 @@ int blob_put_write(struct blob_writer *w, const void *buf, size_t n);
 /* Makes the blob durable and visible; etag gets the SHA-256 in hex. */
 int blob_put_commit(struct blob_writer *w, char etag[65]);
 void blob_put_abort(struct blob_writer *w);
+
+/* A new blob (w->id) with src_id's bytes, durable when this returns 0. */
+int blob_copy(const char *root, int mode, const char *src_id, struct blob_writer *w, char etag[65]);
 
 bool blob_exists(const char *root, const char *id);
 /* The blob's file, open for reading, and its size; -1 when it is missing. */

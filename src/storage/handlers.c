@@ -3,7 +3,8 @@
  *
  * The routes land here.  storage_object checks the bucket and key names
  * and hands an object's bytes to upload.c (in) or download.c (out); delete,
- * listing, signed URLs and buckets are answered here.  Object rows are
+ * listing, signed URLs and buckets are answered here, each over a core
+ * (objects.h) that /storage/v1's translation (compat*.c) calls too.  Object rows are
  * read and written in the caller's role, so the policies on
  * storage.objects decide; a delete removes the blob after the commit.
  */
@@ -41,8 +42,8 @@ storage_not_found(struct request *r, const char *what)
 
 /* ---- delete, list, signed URLs ------------------------------------------------ */
 
-static int
-storage_delete(struct request *r, const char *bucket, const char *key)
+int
+storage_object_remove(struct request *r, const char *bucket, const char *key)
 {
 	const char *values[] = { bucket, key };
 	struct db_result *res;
@@ -57,6 +58,14 @@ storage_delete(struct request *r, const char *bucket, const char *key)
 		return storage_not_found(r, "Object");
 	/* After the commit: the row is gone, so is the blob. */
 	blob_delete(r->conf->storage_root, db_result_value(res, 0, 0));
+	return 0;
+}
+
+static int
+storage_delete(struct request *r, const char *bucket, const char *key)
+{
+	if (storage_object_remove(r, bucket, key) < 0)
+		return -1;
 	r->resp.status = 204;
 	return 0;
 }
@@ -72,24 +81,18 @@ url_encode_path(struct strbuf *sb, const char *s, bool keep_slash)
 	}
 }
 
-static int
-storage_signed_url(struct request *r, const char *bucket, const char *key)
+int
+storage_sign_version(struct request *r, const char *bucket, const char *key,
+    char version[SIGNED_VERSION_LEN + 1])
 {
-	const char *values[] = { bucket, key }, *body;
-	struct body_error e;
-	long expires_in;
-	char token[128], version[SIGNED_VERSION_LEN + 1];
-	struct strbuf url;
+	const char *values[] = { bucket, key };
 	struct db_result *res;
-	size_t len;
-	time_t expires;
 
 	if (r->conf->storage_signing_key[0] == '\0' || r->conf->public_url[0] == '\0') {
 		log_err("storage: signed URLs need [storage] signing_key and [server] public_url");
 		return response_internal(r);
 	}
-	/* Only for someone who may read the object now, and decided before a
-	 * byte of the body is read. */
+	/* Only for someone who may read the object now. */
 	res =
 	    session_exec(r, "SELECT blob_id FROM storage.objects WHERE bucket_id = $1 AND key = $2",
 	        2, values, true);
@@ -98,6 +101,23 @@ storage_signed_url(struct request *r, const char *bucket, const char *key)
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Object");
 	signed_version(db_result_value(res, 0, 0), version);
+	return 0;
+}
+
+static int
+storage_signed_url(struct request *r, const char *bucket, const char *key)
+{
+	const char *body;
+	struct body_error e;
+	long expires_in;
+	char token[128], version[SIGNED_VERSION_LEN + 1];
+	struct strbuf url;
+	size_t len;
+	time_t expires;
+
+	/* Decided before a byte of the body is read. */
+	if (storage_sign_version(r, bucket, key, version) < 0)
+		return -1;
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return -1;
 	if (storage_signed_url_body(body, len, r->conf->storage_max_signed_url_ttl, &expires_in,
@@ -218,39 +238,47 @@ storage_buckets_list(struct request *r)
 	return 0;
 }
 
+int
+storage_bucket_insert(struct request *r, const char *bucket, const struct bucket_opts *b,
+    const char **json)
+{
+	const char *values[] = { bucket, b->public, b->file_size_limit, b->allowed_mime_types,
+		b->allow_active_content };
+	struct db_result *res;
+
+	res = session_write(r, NULL,
+	    "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
+	    " allowed_mime_types, allow_active_content) VALUES ($1,"
+	    " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
+	    " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
+	    " RETURNING storage.bucket_json(b)::text",
+	    5, values, &(const struct conflict){ "ALREADY_EXISTS", "The bucket exists" });
+	if (res == NULL)
+		return -1;
+	*json = db_result_value(res, 0, 0);
+	return 0;
+}
+
 static int
 bucket_create(struct request *r, const char *bucket)
 {
-	const char *body;
+	const char *body, *json;
 	struct bucket_opts b;
 	struct body_error e;
-	struct db_result *res;
 	size_t len;
 
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return -1;
 	if (storage_bucket_body(body, len, r->arena, &b, &e) < 0)
 		return response_body_error(r, &e);
-	{
-		const char *values[] = { bucket, b.public, b.file_size_limit, b.allowed_mime_types,
-			b.allow_active_content };
-
-		res = session_write(r, NULL,
-		    "INSERT INTO storage.buckets AS b (id, public, file_size_limit,"
-		    " allowed_mime_types, allow_active_content) VALUES ($1,"
-		    " coalesce($2::boolean, false), $3::bigint, (SELECT array_agg(x) FROM"
-		    " json_array_elements_text($4::json) x), coalesce($5::boolean, false))"
-		    " RETURNING storage.bucket_json(b)::text",
-		    5, values, &(const struct conflict){ "ALREADY_EXISTS", "The bucket exists" });
-	}
-	if (res == NULL)
+	if (storage_bucket_insert(r, bucket, &b, &json) < 0)
 		return -1;
-	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	response_json(r, 201, json, strlen(json));
 	return 0;
 }
 
-static int
-bucket_delete(struct request *r, const char *bucket)
+int
+storage_bucket_remove(struct request *r, const char *bucket)
 {
 	const char *values[] = { bucket };
 	struct db_result *res;
@@ -263,14 +291,21 @@ bucket_delete(struct request *r, const char *bucket)
 	    1, values, &bucket_not_empty);
 	if (res == NULL)
 		return -1;
-	if (strcmp(db_result_value(res, 0, 0), "1") == 0) {
-		r->resp.status = 204;
+	if (strcmp(db_result_value(res, 0, 0), "1") == 0)
 		return 0;
-	}
 	if (strcmp(db_result_value(res, 0, 1), "t") == 0)
 		return response_error(r, 409, bucket_not_empty.code, "%s",
 		    bucket_not_empty.message);
 	return storage_not_found(r, "Bucket");
+}
+
+static int
+bucket_delete(struct request *r, const char *bucket)
+{
+	if (storage_bucket_remove(r, bucket) < 0)
+		return -1;
+	r->resp.status = 204;
+	return 0;
 }
 
 int

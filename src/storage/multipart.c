@@ -55,6 +55,7 @@ multipart_init(struct multipart *m, struct arena *a, const char *boundary)
 	memcpy(m->buf, "\r\n", 2);
 	m->len = 2;
 	m->state = MP_PREAMBLE;
+	m->arena = a;
 }
 
 static void
@@ -127,7 +128,15 @@ parse_headers(struct multipart *m, const char *h, size_t n)
 	}
 	/* Only the file part's headers describe the upload: a later part
 	 * never changes the type that was checked. */
-	m->in_file = strcmp(name, "file") == 0 && !m->seen_file;
+	m->in_file =
+	    (strcmp(name, "file") == 0 || (m->any_file && fname[0] != '\0')) && !m->seen_file;
+	m->in_field = NULL;
+	for (size_t i = 0; !m->in_file && i < m->nfields; i++)
+		if (strcmp(name, m->fields[i].name) == 0 && m->fields[i].value == NULL) {
+			m->in_field = &m->fields[i];
+			m->in_field->value = arena_alloc(m->arena, m->in_field->max + 1);
+			m->in_field->value[0] = '\0';
+		}
 	if (m->in_file) {
 		m->seen_file = true;
 		memcpy(m->content_type, ctype, sizeof(ctype));
@@ -142,6 +151,29 @@ parse_headers(struct multipart *m, const char *h, size_t n)
  * malformed body or when the sink refused.
  */
 
+/* n bytes of a part's data: the file's to the sink, a kept field's to its
+ * value, anything else dropped. */
+static int
+deliver(struct multipart *m, size_t n, multipart_sink sink, void *arg)
+{
+	struct multipart_field *f = m->in_field;
+
+	if (m->state != MP_DATA || n == 0)
+		return 0;
+	if (m->in_file)
+		return sink(arg, m->buf, n);
+	if (f != NULL) {
+		if (f->len + n > f->max) {
+			f->too_long = true;
+			return 0;
+		}
+		memcpy(f->value + f->len, m->buf, n);
+		f->len += n;
+		f->value[f->len] = '\0';
+	}
+	return 0;
+}
+
 /* Preamble or data: hands on all that cannot be the start of a delimiter
  * (the file part's data to the sink), up to the next delimiter. */
 static int
@@ -149,13 +181,12 @@ scan_data(struct multipart *m, multipart_sink sink, void *arg)
 {
 	char *hit = memmem(m->buf, m->len, m->boundary, m->blen);
 	size_t keep = m->blen + 1, emit, after;
-	bool to_sink = m->state == MP_DATA && m->in_file;
 
 	if (hit == NULL) {
 		if (m->len <= keep)
 			return 0;
 		emit = m->len - keep;
-		if (to_sink && sink(arg, m->buf, emit) < 0)
+		if (deliver(m, emit, sink, arg) < 0)
 			return -1;
 		consume(m, emit);
 		return 0;
@@ -164,7 +195,7 @@ scan_data(struct multipart *m, multipart_sink sink, void *arg)
 	after = emit + m->blen;
 	if (m->len < after + 2) {
 		/* Cannot tell yet whether it is a delimiter. */
-		if (to_sink && emit > 0 && sink(arg, m->buf, emit) < 0)
+		if (deliver(m, emit, sink, arg) < 0)
 			return -1;
 		consume(m, emit);
 		return 0;
@@ -174,12 +205,12 @@ scan_data(struct multipart *m, multipart_sink sink, void *arg)
 	if (memcmp(m->buf + after, "--", 2) != 0 && memcmp(m->buf + after, "\r\n", 2) != 0 &&
 	    m->buf[after] != ' ' && m->buf[after] != '\t') {
 		emit++;
-		if (to_sink && sink(arg, m->buf, emit) < 0)
+		if (deliver(m, emit, sink, arg) < 0)
 			return -1;
 		consume(m, emit);
 		return 1;
 	}
-	if (to_sink && emit > 0 && sink(arg, m->buf, emit) < 0)
+	if (deliver(m, emit, sink, arg) < 0)
 		return -1;
 	consume(m, after);
 	m->state = MP_AFTER_DELIM;

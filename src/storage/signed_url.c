@@ -15,9 +15,11 @@
 
 #define VERSION_BYTES 9 /* 12 base64url characters */
 
+static const char *const purpose_method[] = { "GET\n", "PUT\n" };
+
 static void
-signed_mac(const char *secret, const char *bucket, const char *key, long long expires,
-    const char *version, unsigned char mac[crypto_auth_hmacsha256_BYTES])
+signed_mac(enum signed_purpose purpose, const char *secret, const char *bucket, const char *key,
+    long long expires, const char *version, unsigned char mac[crypto_auth_hmacsha256_BYTES])
 {
 	crypto_auth_hmacsha256_state st;
 	char tail[64];
@@ -26,7 +28,7 @@ signed_mac(const char *secret, const char *bucket, const char *key, long long ex
 	 * the same message, and the version has a fixed length. */
 	snprintf(tail, sizeof(tail), "%lld\n%s", expires, version);
 	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"GET\n", 4);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)purpose_method[purpose], 4);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)bucket, strlen(bucket) + 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)key, strlen(key) + 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tail, strlen(tail));
@@ -53,9 +55,30 @@ signed_version_is(const char *version, const char *blob_id)
 	    sodium_memcmp(v, version, SIGNED_VERSION_LEN) == 0;
 }
 
+void
+signed_upload_mode(bool upsert, char out[SIGNED_VERSION_LEN + 1])
+{
+	signed_version(upsert ? "upload:upsert" : "upload:create", out);
+}
+
 int
 signed_token_make(const char *secret, const char *bucket, const char *key, const char *version,
     time_t expires, char *out, size_t n)
+{
+	return signed_token_make_for(SIGNED_DOWNLOAD, secret, bucket, key, version, expires, out,
+	    n);
+}
+
+int
+signed_token_check(const char *secret, const char *bucket, const char *key, const char *token,
+    time_t now, char version[SIGNED_VERSION_LEN + 1])
+{
+	return signed_token_check_for(SIGNED_DOWNLOAD, secret, bucket, key, token, now, version);
+}
+
+int
+signed_token_make_for(enum signed_purpose purpose, const char *secret, const char *bucket,
+    const char *key, const char *version, time_t expires, char *out, size_t n)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char b64[64];
@@ -63,7 +86,7 @@ signed_token_make(const char *secret, const char *bucket, const char *key, const
 
 	if (strlen(version) != SIGNED_VERSION_LEN)
 		return -1;
-	signed_mac(secret, bucket, key, (long long)expires, version, mac);
+	signed_mac(purpose, secret, bucket, key, (long long)expires, version, mac);
 	sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	len = snprintf(out, n, "%lld.%s.%s", (long long)expires, version, b64);
@@ -71,8 +94,8 @@ signed_token_make(const char *secret, const char *bucket, const char *key, const
 }
 
 int
-signed_token_check(const char *secret, const char *bucket, const char *key, const char *token,
-    time_t now, char version[SIGNED_VERSION_LEN + 1])
+signed_token_check_for(enum signed_purpose purpose, const char *secret, const char *bucket,
+    const char *key, const char *token, time_t now, char version[SIGNED_VERSION_LEN + 1])
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES], given[crypto_auth_hmacsha256_BYTES];
 	const char *v, *m;
@@ -98,6 +121,6 @@ signed_token_check(const char *secret, const char *bucket, const char *key, cons
 	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    len != sizeof(given))
 		return -1;
-	signed_mac(secret, bucket, key, expires, version, mac);
+	signed_mac(purpose, secret, bucket, key, expires, version, mac);
 	return sodium_memcmp(mac, given, sizeof(mac)) == 0 ? 0 : -1;
 }

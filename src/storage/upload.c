@@ -7,7 +7,9 @@
  * into a new blob, durable before anything refers to it; upload_commit
  * writes the row with storage.put_object in the caller's role.  A failed
  * commit removes the new blob; a successful replace removes the old one
- * after the commit.
+ * after the commit.  storage_upload_object is the whole of it for any
+ * route (/api/v1/storage's and Supabase's, objects.h); storage_upload
+ * answers /api/v1's.
  */
 #include "config.h"
 
@@ -34,8 +36,13 @@ static const struct conflict object_exists = {
 	"An object with this key exists (send x-upsert: true to replace it)",
 };
 
+/* The text fields Supabase's clients send beside the file. */
+enum { FIELD_CACHE_CONTROL, FIELD_METADATA, NFIELDS };
+
 struct upload {
 	struct request *r;
+	const struct upload_opts *o;
+	struct multipart_field fields[NFIELDS];
 	struct blob_writer w;
 	uint64_t limit;
 	const char *allowed; /* JSON array of MIME patterns, or NULL */
@@ -154,6 +161,15 @@ upload_stream(struct request *r, struct upload *u, char etag[65])
 			return upload_fail(r, u, 413);
 	} else {
 		multipart_init(&u->mp, r->arena, boundary);
+		if (u->o->supabase) {
+			u->fields[FIELD_CACHE_CONTROL] =
+			    (struct multipart_field){ .name = "cacheControl", .max = 255 };
+			u->fields[FIELD_METADATA] = (struct multipart_field){ .name = "metadata",
+				.max = JSON_METADATA_MAX };
+			u->mp.any_file = true;
+			u->mp.fields = u->fields;
+			u->mp.nfields = NFIELDS;
+		}
 	}
 	if (blob_put_begin(&u->w, r->conf->storage_root, r->conf->storage_file_mode) < 0)
 		return upload_fail(r, u, errno == ENOSPC ? 507 : 500);
@@ -182,23 +198,42 @@ upload_stream(struct request *r, struct upload *u, char etag[65])
 	return 0;
 }
 
-/* Commits the object's row (storage.put_object, as the caller) and
- * answers with it; the blob that nothing points at afterwards, the new
- * one on failure or the replaced one on success, is removed. */
+/* The cacheControl and metadata fields of a Supabase form, when sent,
+ * instead of the headers' (a bare number of seconds is a max-age). */
 static int
-upload_commit(struct request *r, const char *bucket, const char *key, struct upload *u,
-    const char *etag)
+upload_form_fields(struct request *r, struct upload *u, const char **cache, const char **meta)
 {
-	const char *upsert = request_header(r, "X-Upsert"), *old_blob;
+	const struct multipart_field *c = &u->fields[FIELD_CACHE_CONTROL];
+	const struct multipart_field *m = &u->fields[FIELD_METADATA];
+
+	if (c->value != NULL) {
+		if (c->too_long || !storage_printable(c->value, 255))
+			return response_error(r, 400, "VALIDATION", "Invalid cacheControl field");
+		*cache = c->value[strspn(c->value, "0123456789")] == '\0'
+		    ? arena_printf(r->arena, "max-age=%s", c->value)
+		    : c->value;
+	}
+	if (m->value != NULL) {
+		if (m->too_long || !json_text_is_object(m->value, JSON_METADATA_MAX))
+			return response_error(r, 400, "VALIDATION",
+			    "metadata must be a JSON object of at most %d bytes",
+			    JSON_METADATA_MAX);
+		*meta = m->value;
+	}
+	return 0;
+}
+
+int
+storage_put_row(struct request *r, const struct object_row *o, bool upsert, struct uploaded *out)
+{
+	const char *old_blob;
 	char sizebuf[32];
 	struct db_result *res;
 
-	snprintf(sizebuf, sizeof(sizebuf), "%llu", (unsigned long long)u->w.size);
+	snprintf(sizebuf, sizeof(sizebuf), "%llu", (unsigned long long)o->size);
 	{
-		const char *values[] = { bucket, key, sizebuf, u->type, etag,
-			request_header(r, "Cache-Control"), request_header(r, "X-Metadata"),
-			u->w.id,
-			upsert != NULL && strcasecmp(upsert, "true") == 0 ? "true" : "false" };
+		const char *values[] = { o->bucket, o->key, sizebuf, o->content_type, o->etag,
+			o->cache_control, o->metadata, o->blob_id, upsert ? "true" : "false" };
 
 		res = session_write(r, NULL,
 		    "SELECT object::text, old_blob FROM storage.put_object($1, $2,"
@@ -206,35 +241,68 @@ upload_commit(struct request *r, const char *bucket, const char *key, struct upl
 		    9, values, &object_exists);
 	}
 	if (res == NULL) {
-		blob_delete(r->conf->storage_root, u->w.id);
+		blob_delete(r->conf->storage_root, o->blob_id);
 		return -1;
 	}
 	old_blob = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
-	if (old_blob != NULL && strcmp(old_blob, u->w.id) != 0)
+	if (old_blob != NULL && strcmp(old_blob, o->blob_id) != 0)
 		blob_delete(r->conf->storage_root, old_blob);
-	response_json(r, 201, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
+	out->object = db_result_value(res, 0, 0);
+	out->len = db_result_length(res, 0, 0);
 	return 0;
 }
 
-int
-storage_upload(struct request *r, const char *bucket, const char *key)
+/* Commits the object's row with the form's fields, if any. */
+static int
+upload_commit(struct request *r, const char *bucket, const char *key, struct upload *u,
+    const char *etag, struct uploaded *out)
 {
-	const char *cache = request_header(r, "Cache-Control");
-	const char *meta = request_header(r, "X-Metadata");
+	struct object_row o = { bucket, key, u->w.size, u->type, etag, u->o->cache_control,
+		u->o->metadata, u->w.id };
+
+	if (upload_form_fields(r, u, &o.cache_control, &o.metadata) < 0) {
+		blob_delete(r->conf->storage_root, u->w.id);
+		return -1;
+	}
+	return storage_put_row(r, &o, u->o->upsert, out);
+}
+
+int
+storage_upload_object(struct request *r, const char *bucket, const char *key,
+    const struct upload_opts *o, struct uploaded *out)
+{
 	char etag[65];
 	struct upload u;
 
 	memset(&u, 0, sizeof(u));
 	u.r = r;
+	u.o = o;
 	u.w.fd = -1;
 	if (upload_open(r, bucket, &u) < 0)
 		return -1;
-	if (cache != NULL && !storage_printable(cache, 255))
+	if (o->cache_control != NULL && !storage_printable(o->cache_control, 255))
 		return response_error(r, 400, "VALIDATION", "Invalid Cache-Control header");
-	if (meta != NULL && !json_text_is_object(meta, JSON_METADATA_MAX))
+	if (o->metadata != NULL && !json_text_is_object(o->metadata, JSON_METADATA_MAX))
 		return response_error(r, 400, "VALIDATION",
 		    "x-metadata must be a JSON object of at most %d bytes", JSON_METADATA_MAX);
 	if (upload_stream(r, &u, etag) < 0)
 		return -1;
-	return upload_commit(r, bucket, key, &u, etag);
+	return upload_commit(r, bucket, key, &u, etag, out);
+}
+
+int
+storage_upload(struct request *r, const char *bucket, const char *key)
+{
+	const char *upsert = request_header(r, "X-Upsert");
+	struct upload_opts o = {
+		.upsert = upsert != NULL && strcasecmp(upsert, "true") == 0,
+		.cache_control = request_header(r, "Cache-Control"),
+		.metadata = request_header(r, "X-Metadata"),
+	};
+	struct uploaded up;
+
+	if (storage_upload_object(r, bucket, key, &o, &up) < 0)
+		return -1;
+	response_json(r, 201, up.object, up.len);
+	return 0;
 }

@@ -144,7 +144,7 @@ async function authBasics(ctx) {
   const u = r.data.user;
   check('signUp answers GoTrue\'s user', u && u.email === a && u.aud === 'authenticated' &&
     u.role === 'authenticated' && /^[0-9a-f-]{36}$/.test(u.id) && u.user_metadata.name === 'Ann' &&
-    typeof u.app_metadata === 'object' && Array.isArray(u.identities) && typeof u.created_at === 'string', r);
+    u.app_metadata.provider === 'email' && Array.isArray(u.identities) && typeof u.created_at === 'string', r);
   ctx.a = { email: a, id: u.id };
 
   r = await client().auth.signUp({ email: a, password: PASSWORD });
@@ -338,7 +338,10 @@ async function authAdmin() {
   await signedIn(g);
 
   r = await admin.auth.admin.listUsers();
-  check('admin.listUsers', !r.error && Array.isArray(r.data.users) && r.data.users.some((u) => u.id === id), r);
+  check('admin.listUsers', !r.error && Array.isArray(r.data.users) && r.data.users.length > 1 &&
+    r.data.users.every((u) => typeof u.id === 'string' && typeof u.email === 'string'), r);
+  r = await admin.auth.admin.listUsers({ perPage: 1000 });
+  check('admin.listUsers with perPage finds the new user', !r.error && r.data.users.some((u) => u.id === id), r);
   r = await admin.auth.admin.listUsers({ page: 1, perPage: 1 });
   check('admin.listUsers with page and perPage', !r.error && r.data.users.length === 1 && r.data.total > 1 &&
     r.data.nextPage === 2, r);
@@ -488,7 +491,8 @@ async function storageBuckets(ctx) {
   r = await client().storage.createBucket('js-anon');
   check('createBucket with the anon key: StorageApiError 403', isStorageApiError(r.error, '403'), r);
   r = await admin.storage.getBucket(PUB);
-  check('getBucket', !r.error && r.data.id === PUB && r.data.name === PUB && r.data.public === true, r);
+  check('getBucket', !r.error && r.data.id === PUB && r.data.name === PUB && r.data.public === true &&
+    r.data.file_size_limit === 1024 * 1024 && typeof r.data.created_at === 'string', r);
   r = await admin.storage.listBuckets();
   check('listBuckets', !r.error && [PRIV, PUB].every((b) => r.data.some((x) => x.id === b)), r);
 
