@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "auth/body.h"
+#include "auth/gotrue.h"
 #include "auth/reply.h"
 #include "auth/password.h"
 #include "db.h"
@@ -143,17 +144,23 @@ admin_user_fields(struct request *r, struct json_object *o, bool create, struct 
 	return 0;
 }
 
-/* The JSON text a function answered, or 404 for NULL (no such user). */
+/* 404: no such user (GoTrue: user_not_found). */
+static int
+admin_no_user(struct request *r)
+{
+	return response_error(r, 404, r->dialect == DIALECT_GOTRUE ? "USER_NOT_FOUND" : "NOT_FOUND",
+	    "No such user");
+}
+
+/* The user a function answered, or 404 for NULL (no such user). */
 static int
 admin_answer(struct request *r, int status, struct db_result *res)
 {
 	if (res == NULL)
 		return -1;
 	if (db_result_isnull(res, 0, 0))
-		return response_error(r, 404, "NOT_FOUND", "No such user");
-	response_json(r, status, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
-	response_header(r, "Cache-Control", "no-store");
-	return 0;
+		return admin_no_user(r);
+	return auth_reply_user(r, status, db_result_value(res, 0, 0));
 }
 
 /* A query parameter that is a whole number in [min, max], or dflt when
@@ -176,17 +183,12 @@ admin_query_number(struct request *r, const char *name, long dflt, long min, lon
 	    name, min, max);
 }
 
-static int
-admin_users_list(struct request *r)
+int
+auth_admin_list(struct request *r, long page, long per_page, const char *email, const char **json)
 {
-	const char *email = query_get(r, "email");
 	char page_text[24], per_page_text[24];
-	long page, per_page;
 	struct db_result *res;
 
-	if (admin_query_number(r, "page", 1, 1, INT_MAX, &page) < 0 ||
-	    admin_query_number(r, "per_page", 50, 1, 1000, &per_page) < 0)
-		return -1;
 	if (email != NULL && strlen(email) > ADMIN_FILTER_MAX)
 		return response_error(r, 400, "VALIDATION", "email is longer than %d bytes",
 		    ADMIN_FILTER_MAX);
@@ -199,7 +201,25 @@ admin_users_list(struct request *r)
 		    "SELECT auth.admin_list_users($1::bigint, $2::integer, $3)::text", 3, values,
 		    true);
 	}
-	return admin_answer(r, 200, res);
+	if (res == NULL)
+		return -1;
+	*json = db_result_value(res, 0, 0);
+	return 0;
+}
+
+static int
+admin_users_list(struct request *r)
+{
+	const char *json;
+	long page, per_page;
+
+	if (admin_query_number(r, "page", 1, 1, INT_MAX, &page) < 0 ||
+	    admin_query_number(r, "per_page", 50, 1, 1000, &per_page) < 0 ||
+	    auth_admin_list(r, page, per_page, query_get(r, "email"), &json) < 0)
+		return -1;
+	response_json(r, 200, json, strlen(json));
+	response_header(r, "Cache-Control", "no-store");
+	return 0;
 }
 
 static int
@@ -280,9 +300,8 @@ admin_user_act(struct request *r, const char *sql, const char *id)
 	if (res == NULL)
 		return -1;
 	if (strcmp(db_result_value(res, 0, 0), "t") != 0)
-		return response_error(r, 404, "NOT_FOUND", "No such user");
-	r->resp.status = 204;
-	return 0;
+		return admin_no_user(r);
+	return auth_reply_done(r);
 }
 
 /* The {id} of the path, a UUID: NULL with 400 set otherwise. */
@@ -297,7 +316,7 @@ admin_user_id(struct request *r)
 	return NULL;
 }
 
-/* GET, PATCH or DELETE one user. */
+/* GET, PATCH (GoTrue's PUT) or DELETE one user. */
 int
 auth_admin_user(struct request *r)
 {
@@ -305,7 +324,7 @@ auth_admin_user(struct request *r)
 
 	if (id == NULL)
 		return -1;
-	if (r->method == HTTP_PATCH)
+	if (r->method == HTTP_PATCH || r->method == HTTP_PUT)
 		return admin_user_update(r, id);
 	if (r->method == HTTP_DELETE)
 		return admin_user_act(r, "SELECT auth.admin_delete_user($1::uuid)", id);

@@ -1,7 +1,9 @@
 /*
  * auth/body.c - the fields of auth's JSON bodies, with the answer set on
  * failure (see the header).  The parsing itself is jsonbody.c's; this
- * file only ties it to the request: its body, its arena, its answer.
+ * file only ties it to the request: its body, its arena, its answer.  A
+ * worker serves one request at a time, so the preset body of /auth/v1's
+ * translations is one slot, emptied when the request's arena is reset.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include "auth/body.h"
 #include "auth/fields.h"
 #include "auth/password.h"
+#include "auth/reply.h"
 #include "conf.h"
 #include "http.h"
 #include "jsonbody.h"
@@ -22,6 +25,30 @@ body_put(void *o)
 	json_object_put(o);
 }
 
+static struct {
+	const struct request *r;
+	struct json_object *o;
+} preset;
+
+static void
+body_preset_clear(void *unused)
+{
+	(void)unused;
+	json_object_put(preset.o);
+	preset.r = NULL;
+	preset.o = NULL;
+}
+
+void
+auth_body_preset(struct request *r, struct json_object *o)
+{
+	if (preset.r != r)
+		arena_on_reset(r->arena, body_preset_clear, NULL);
+	json_object_put(preset.o);
+	preset.r = r;
+	preset.o = o;
+}
+
 struct json_object *
 auth_body_read(struct request *r, const char *const *allowed, const char *const *forbidden)
 {
@@ -30,6 +57,8 @@ auth_body_read(struct request *r, const char *const *allowed, const char *const 
 	struct json_object *o;
 	struct body_error e;
 
+	if (preset.r == r && preset.o != NULL)
+		return preset.o;
 	if (request_body(r, r->conf->max_body_size, &body, &len) < 0)
 		return NULL;
 	if ((o = json_body_object(body, len, allowed, forbidden, &e)) == NULL) {
@@ -107,6 +136,6 @@ auth_body_new_password(struct request *r, const char *password, size_t len)
 
 	if (why == NULL)
 		return 0;
-	return response_error(r, 400, "VALIDATION", "%s (at least %d characters)", why,
-	    r->conf->password_min_length);
+	return auth_error(r, 400, r->dialect == DIALECT_GOTRUE ? "WEAK_PASSWORD" : "VALIDATION",
+	    "%s (at least %d characters)", why, r->conf->password_min_length);
 }

@@ -15,9 +15,16 @@ struct json_object;
 struct request;
 
 /* The body's object, keys held against allowed and forbidden (see
- * json_body_object); NULL when the answer is set. */
+ * json_body_object); NULL when the answer is set.  A body preset for the
+ * request is returned instead of the one sent. */
 struct json_object *auth_body_read(struct request *r, const char *const *allowed,
     const char *const *forbidden);
+/*
+ * The body auth_body_read gives the rest of this request: /auth/v1 reads
+ * GoTrue's body and hands its translation (only keys the handler allows)
+ * to the /api/v1 handler.  Takes o; released with the request.
+ */
+void auth_body_preset(struct request *r, struct json_object *o);
 int auth_body_string(struct request *r, struct json_object *o, const char *key, const char **out,
     size_t *len);
 int auth_body_bool(struct request *r, struct json_object *o, const char *key, bool *out);

@@ -22,6 +22,7 @@
 
 #include "auth/body.h"
 #include "auth/fields.h"
+#include "auth/gotrue.h"
 #include "auth/linkmail.h"
 #include "auth/password.h"
 #include "auth/reply.h"
@@ -70,7 +71,7 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 	        signup ? r->conf->rate_limit_signup : r->conf->rate_limit_signin) < 0)
 		return -1;
 	if (signup && !r->conf->signup_enabled)
-		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
+		return auth_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
 	if ((c->body = auth_body_read(r, signup ? signup_fields : signin_fields, NULL)) == NULL ||
 	    auth_body_email(r, c->body, &c->email, true) < 0)
 		return -1;
@@ -81,7 +82,7 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 	if (signup)
 		return auth_body_new_password(r, c->password, c->password_len);
 	if (c->password_len > PASSWORD_MAX_BYTES)
-		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	return 0;
 }
 
@@ -97,7 +98,7 @@ signup_unconfirmed(struct request *r, const struct credentials *c, const char *m
     const char *hash)
 {
 	char ttl[16], interval[16];
-	const char *redirect = NULL, *body;
+	const char *redirect = NULL;
 	struct db_result *res;
 	struct link l;
 
@@ -116,7 +117,7 @@ signup_unconfirmed(struct request *r, const struct credentials *c, const char *m
 			redirect, interval };
 
 		res = auth_exec(r,
-		    "SELECT json_build_object('user', user_json, 'session', NULL)::text, mail FROM"
+		    "SELECT user_json::text, mail FROM"
 		    " auth.signup_unconfirmed($1, $2, $3::jsonb, $4::bytea, $5::bytea,"
 		    " $6::integer, $7, $8::integer)",
 		    8, values, false);
@@ -128,10 +129,7 @@ signup_unconfirmed(struct request *r, const struct credentials *c, const char *m
 	link_wipe(&l);
 	if (res == NULL)
 		return -1;
-	body = db_result_value(res, 0, 0);
-	response_json(r, 200, body, strlen(body));
-	response_header(r, "Cache-Control", "no-store");
-	return 0;
+	return auth_reply_pending(r, db_result_value(res, 0, 0));
 }
 
 int
@@ -199,15 +197,15 @@ auth_signin(struct request *r)
 	if (stored == NULL) {
 		/* No such account (or no password): the same work, the same answer. */
 		password_dummy_verify(r->conf, c.password, c.password_len);
-		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	}
 	if (password_verify(stored, c.password, c.password_len) != 0)
-		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	/* Told only to whoever knows the password. */
 	if (strcmp(db_result_value(res, 0, 3), "t") == 0)
-		return response_error(r, 403, "USER_BANNED", "This account is banned");
+		return auth_error(r, 403, "USER_BANNED", "This account is banned");
 	if (r->conf->confirm_email && strcmp(db_result_value(res, 0, 2), "t") != 0)
-		return response_error(r, 403, "EMAIL_NOT_CONFIRMED",
+		return auth_error(r, 403, "EMAIL_NOT_CONFIRMED",
 		    "The address of this account is not confirmed yet");
 	if (password_needs_rehash(r->conf, stored)) {
 		if (password_hash(r->conf, c.password, c.password_len, rehash) == 0)
@@ -231,11 +229,31 @@ auth_signin(struct request *r)
 }
 
 int
+auth_sessions_end(struct request *r, enum signout_scope scope)
+{
+	const char *values[] = { r->session_id, r->user_id };
+	const char *sql;
+
+	switch (scope) {
+	case SIGNOUT_GLOBAL:
+		sql = "SELECT auth.end_user_sessions($2::uuid), $1::uuid";
+		break;
+	case SIGNOUT_OTHERS:
+		sql = "SELECT auth.end_session(s.id) FROM auth.sessions s"
+		      " WHERE s.user_id = $2::uuid AND s.id <> $1::uuid AND s.revoked_at IS NULL";
+		break;
+	case SIGNOUT_LOCAL:
+	default:
+		sql = "SELECT auth.end_session($1::uuid), $2::uuid";
+		break;
+	}
+	return auth_exec(r, sql, 2, values, false) == NULL ? -1 : 0;
+}
+
+int
 auth_signout(struct request *r)
 {
-	const char *values[] = { r->session_id };
-
-	if (auth_exec(r, "SELECT auth.end_session($1::uuid)", 1, values, false) == NULL)
+	if (auth_sessions_end(r, SIGNOUT_LOCAL) < 0)
 		return -1;
 	return auth_reply_message(r, "Signed out");
 }
@@ -259,7 +277,7 @@ auth_refresh(struct request *r)
 	if (rc == 0)
 		return response_error(r, 400, "VALIDATION", "refresh_token is required");
 	if (!auth_token_shape_ok(token))
-		return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+		return auth_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 	refresh_token_hash(token, hash);
 	refresh_token_new(r->conf, &rt);
 	snprintf(grace, sizeof(grace), "%d", r->conf->refresh_reuse_interval);
@@ -291,7 +309,7 @@ auth_refresh(struct request *r)
 		    "auth: a rotated refresh token was replayed after the grace window; session"
 		    " %s revoked (request %s)",
 		    db_result_value(res, 0, 2), r->request_id);
-	return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+	return auth_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 }
 
 static int
@@ -306,8 +324,7 @@ auth_user_read(struct request *r)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
-	response_json(r, 200, db_result_value(res, 0, 0), db_result_length(res, 0, 0));
-	return 0;
+	return auth_reply_user(r, 200, db_result_value(res, 0, 0));
 }
 
 /*
@@ -375,8 +392,7 @@ auth_user_update(struct request *r)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return response_error(r, 401, "INVALID_TOKEN", "The user no longer exists");
-	response_json(r, 200, db_result_value(res, 0, 1), db_result_length(res, 0, 1));
-	return 0;
+	return auth_reply_user(r, 200, db_result_value(res, 0, 1));
 }
 
 int

@@ -20,6 +20,7 @@
 
 #include "auth/body.h"
 #include "auth/fields.h"
+#include "auth/gotrue.h"
 #include "auth/linkmail.h"
 #include "auth/reply.h"
 #include "conf.h"
@@ -49,7 +50,7 @@ enum throttled_answer { THROTTLED_429, THROTTLED_SILENT };
  */
 static int
 links_request(struct request *r, const char *type, const char *email, const char *redirect,
-    enum throttled_answer throttled)
+    enum throttled_answer throttled, bool allow_new)
 {
 	char ttl[16], interval[16];
 	struct db_result *res;
@@ -61,7 +62,7 @@ links_request(struct request *r, const char *type, const char *email, const char
 	snprintf(interval, sizeof(interval), "%d", r->conf->magiclink_interval);
 	{
 		const char *values[] = { type, email, l.token.hash, l.code_hash, ttl, redirect,
-			interval, r->conf->signup_enabled ? "true" : "false" };
+			interval, allow_new && r->conf->signup_enabled ? "true" : "false" };
 
 		res = auth_exec(r,
 		    "SELECT outcome, retry_after, mail_to FROM auth.link_request($1, $2,"
@@ -81,7 +82,7 @@ links_request(struct request *r, const char *type, const char *email, const char
 	if (strcmp(outcome, "throttled") == 0 && throttled == THROTTLED_429) {
 		response_header(r, "Retry-After",
 		    arena_strdup(r->arena, db_result_value(res, 0, 1)));
-		return response_error(r, 429, "RATE_LIMITED",
+		return auth_error(r, 429, "RATE_LIMITED",
 		    "A link was sent to this address a moment ago; try again later");
 	}
 	return 0;
@@ -90,11 +91,12 @@ links_request(struct request *r, const char *type, const char *email, const char
 /*
  * A link asked for by address ({email, redirect_to?}): the client's rate
  * limit, the body, the target address's rate limit, then the link of
- * type, mailed or not; the answer is message either way.
+ * type, mailed or not; the answer is message either way.  A magic link
+ * makes an account at its first use when allow_new (and sign-ups are on).
  */
 static int
 links_by_address(struct request *r, const char *action, const char *type,
-    enum throttled_answer throttled, const char *message)
+    enum throttled_answer throttled, const char *message, bool allow_new)
 {
 	static const char *const allowed[] = { "email", "redirect_to", NULL };
 	struct json_object *o;
@@ -110,22 +112,28 @@ links_by_address(struct request *r, const char *action, const char *type,
 		return -1;
 	snprintf(per_address, sizeof(per_address), "%s@", action);
 	if (auth_rate_limited(r, per_address, email, r->conf->rate_limit_magiclink) < 0 ||
-	    links_request(r, type, email, redirect, throttled) < 0)
+	    links_request(r, type, email, redirect, throttled, allow_new) < 0)
 		return -1;
 	return auth_reply_message(r, message);
 }
 
 int
+auth_magiclink_send(struct request *r, bool create_user)
+{
+	return links_by_address(r, "magiclink", "magiclink", THROTTLED_429, sent_text, create_user);
+}
+
+int
 auth_magiclink(struct request *r)
 {
-	return links_by_address(r, "magiclink", "magiclink", THROTTLED_429, sent_text);
+	return auth_magiclink_send(r, true);
 }
 
 int
 auth_recover(struct request *r)
 {
 	return links_by_address(r, "recover", "recovery", THROTTLED_SILENT,
-	    "If this address has an account, a link is on its way");
+	    "If this address has an account, a link is on its way", false);
 }
 
 int
@@ -146,7 +154,7 @@ auth_resend(struct request *r)
 	if (type == NULL || (strcmp(type, "signup") != 0 && strcmp(type, "email_change") != 0))
 		return response_error(r, 400, "VALIDATION", "type must be signup or email_change");
 	if (auth_rate_limited(r, "resend@", email, r->conf->rate_limit_magiclink) < 0 ||
-	    links_request(r, type, email, redirect, THROTTLED_SILENT) < 0)
+	    links_request(r, type, email, redirect, THROTTLED_SILENT, false) < 0)
 		return -1;
 	return auth_reply_message(r, "If there is something to confirm, a link is on its way");
 }
@@ -156,6 +164,14 @@ struct presented {
 	const char *type, *token, *email, *code, *redirect;
 	bool consume;
 };
+
+/* A link or code refused (GoTrue: otp_expired). */
+static int
+links_invalid(struct request *r)
+{
+	return auth_error(r, 401, r->dialect == DIALECT_GOTRUE ? "OTP_EXPIRED" : "INVALID_TOKEN",
+	    "The link or code is invalid or has expired");
+}
 
 static bool
 code_shape_ok(struct request *r, const char *code)
@@ -178,14 +194,10 @@ verify_answer(struct request *r, struct db_result *res, const struct presented *
 		response_header(r, "Cache-Control", "no-store");
 		return 0;
 	}
-	if (strcmp(outcome, "changed") == 0) {
-		response_json(r, 200, db_result_value(res, 0, 1), db_result_length(res, 0, 1));
-		response_header(r, "Cache-Control", "no-store");
-		return 0;
-	}
+	if (strcmp(outcome, "changed") == 0)
+		return auth_reply_user(r, 200, db_result_value(res, 0, 1));
 	if (strcmp(outcome, "signed_in") != 0)
-		return response_error(r, 401, "INVALID_TOKEN",
-		    "The link or code is invalid or has expired");
+		return links_invalid(r);
 	if (redirect == NULL && p->token != NULL && r->method != HTTP_POST &&
 	    !db_result_isnull(res, 0, 3))
 		redirect = db_result_value(res, 0, 3);
@@ -209,8 +221,7 @@ verify_run(struct request *r, const struct presented *p)
 		return -1;
 	if (p->token != NULL ? !auth_token_shape_ok(p->token)
 	                     : p->email == NULL || !code_shape_ok(r, p->code))
-		return response_error(r, 401, "INVALID_TOKEN",
-		    "The link or code is invalid or has expired");
+		return links_invalid(r);
 	if (p->token != NULL)
 		refresh_token_hash(p->token, hash);
 	else
@@ -243,8 +254,7 @@ verify_query(struct request *r, const char *type)
 		r->method != HTTP_HEAD };
 
 	if (p.token == NULL)
-		return response_error(r, 401, "INVALID_TOKEN",
-		    "The link or code is invalid or has expired");
+		return links_invalid(r);
 	if (links_redirect_check(r, p.redirect) < 0)
 		return -1;
 	return verify_run(r, &p);
@@ -320,7 +330,7 @@ admin_link_make(struct request *r, const struct admin_link *a, struct link *l, c
 	if (strcmp(outcome, "not_found") == 0)
 		return response_error(r, 404, "USER_NOT_FOUND", "No account has this address");
 	if (strcmp(outcome, "exists") == 0 || strcmp(outcome, "taken") == 0)
-		return response_error(r, 409, "USER_EXISTS",
+		return auth_error(r, 409, "USER_EXISTS",
 		    "An account with this email already exists");
 	*user = db_result_value(res, 0, 1);
 	*mail_to = db_result_value(res, 0, 2);
@@ -364,7 +374,7 @@ auth_admin_invite(struct request *r)
 	rc = admin_link_make(r, &a, &l, &user, &to);
 	if (rc == 0) {
 		linkmail_send(r, "invite", to, &l, a.email, NULL);
-		response_json(r, 200, user, strlen(user));
+		rc = auth_reply_user(r, 200, user);
 	}
 	link_wipe(&l);
 	return rc;
@@ -379,12 +389,19 @@ auth_admin_generate_link(struct request *r)
 	struct json_object *out;
 	const char *user, *to, *body;
 	struct link l;
+	int rc;
 
 	if (admin_link_body(r, allowed, &a) < 0)
 		return -1;
 	if (admin_link_make(r, &a, &l, &user, &to) < 0) {
 		link_wipe(&l);
 		return -1;
+	}
+	if (r->dialect == DIALECT_GOTRUE) {
+		rc = gotrue_link_answer(r, user, link_url(r, a.type, l.token.token), l.code,
+		    l.token.token, a.type, a.redirect);
+		link_wipe(&l);
+		return rc;
 	}
 	out = json_object_new_object();
 	json_object_object_add(out, "action_link",

@@ -3,10 +3,12 @@
  * the statement as fluxbase_auth, the rate limits, and the two answers.
  * A session's access token carries the user's metadata and the session's
  * amr claim (how it began: password, magiclink, otp, recovery, invite),
- * so policies can tell a recovery session from a normal one.
+ * so policies can tell a recovery session from a normal one.  On /auth/v1
+ * every answer here takes GoTrue's shape (auth/gotrue.h).
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/gotrue.h"
 #include "auth/ratelimit.h"
 #include "auth/reply.h"
 #include "conf.h"
@@ -45,7 +48,7 @@ auth_rate_limited(struct request *r, const char *action, const char *key, int li
 	if (wait == 0)
 		return 0;
 	response_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
-	return response_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
+	return auth_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
 	    wait);
 }
 
@@ -125,6 +128,13 @@ auth_reply_session(struct request *r, int status, const char *user_json, const c
 		json_object_put(user);
 		return 0;
 	}
+	if (r->dialect == DIALECT_GOTRUE) {
+		struct json_object *shaped = gotrue_user(user);
+
+		json_object_put(user);
+		user = shaped;
+		status = 200;
+	}
 	out = json_object_new_object();
 	json_object_object_add(out, "access_token", json_object_new_string(access));
 	json_object_object_add(out, "token_type", json_object_new_string("bearer"));
@@ -147,12 +157,65 @@ auth_reply_session(struct request *r, int status, const char *user_json, const c
 int
 auth_reply_message(struct request *r, const char *text)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 	const char *body;
 
+	if (r->dialect == DIALECT_GOTRUE) {
+		response_json(r, 200, "{}", 2);
+		return 0;
+	}
+	o = json_object_new_object();
 	json_object_object_add(o, "message", json_object_new_string(text));
 	body = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	response_json(r, 200, body, strlen(body));
 	return 0;
+}
+
+int
+auth_reply_user(struct request *r, int status, const char *user_json)
+{
+	const char *body = user_json;
+
+	if (r->dialect == DIALECT_GOTRUE) {
+		if ((body = gotrue_user_text(r, user_json)) == NULL)
+			return -1;
+		status = status == 201 ? 200 : status;
+	}
+	response_json(r, status, body, strlen(body));
+	response_header(r, "Cache-Control", "no-store");
+	return 0;
+}
+
+int
+auth_reply_pending(struct request *r, const char *user_json)
+{
+	if (r->dialect == DIALECT_GOTRUE)
+		return auth_reply_user(r, 200, user_json);
+	return auth_reply_user(r, 200,
+	    arena_printf(r->arena, "{\"user\":%s,\"session\":null}", user_json));
+}
+
+int
+auth_reply_done(struct request *r)
+{
+	if (r->dialect == DIALECT_GOTRUE)
+		response_json(r, 200, "{}", 2);
+	else
+		r->resp.status = 204;
+	return 0;
+}
+
+int
+auth_error(struct request *r, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	char *message;
+
+	va_start(ap, fmt);
+	message = arena_vprintf(r->arena, fmt, ap);
+	va_end(ap);
+	if (r->dialect == DIALECT_GOTRUE)
+		status = gotrue_error_status(status, code);
+	return response_error(r, status, code, "%s", message);
 }

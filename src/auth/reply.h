@@ -3,6 +3,8 @@
  * statement (run as fluxbase_auth), its rate limits, and its answers (a
  * session with a fresh access token, or a message).  Accounts and sessions
  * (auth/handlers.c) and links and codes (auth/links.c) answer through it.
+ * The answers take the shape of the request's dialect: /api/v1's, or
+ * GoTrue's on /auth/v1 (auth/gotrue.h), decided here and nowhere else.
  */
 #ifndef FLUXBASE_AUTH_REPLY_H
 #define FLUXBASE_AUTH_REPLY_H
@@ -30,7 +32,19 @@ int auth_rate_limited(struct request *r, const char *action, const char *key, in
  */
 int auth_reply_session(struct request *r, int status, const char *user_json, const char *sid,
     const char *amr, const char *refresh, const char *redirect);
-/* 200 {"message": text}. */
+/* 200 {"message": text} (GoTrue: {}). */
 int auth_reply_message(struct request *r, const char *text);
+/* The user (JSON text from auth.user_json) as the answer, no-store
+ * (GoTrue: its shape, and 200 for 201). */
+int auth_reply_user(struct request *r, int status, const char *user_json);
+/* A sign-up that waits for its confirmation: {"user", "session": null}
+ * (GoTrue: the user alone). */
+int auth_reply_pending(struct request *r, const char *user_json);
+/* A change done with nothing to tell: 204 (GoTrue: 200 {}). */
+int auth_reply_done(struct request *r);
+/* response_error with the status the request's dialect gives code
+ * (GoTrue's own statuses on /auth/v1). */
+int auth_error(struct request *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

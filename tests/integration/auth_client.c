@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,4 +241,149 @@ get_url(const char *method, const char *url, struct http_resp *keep)
 	else
 		http_resp_free(&r);
 	return st;
+}
+
+/* The code of the newest mail to address ("...enter this code: 123456"). */
+char *
+mailed_code(const char *address)
+{
+	static char code[32];
+	char dirpath[512], path[1024], line[2048], newest[512] = "";
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dirpath, sizeof(dirpath), "%s/mail", getenv("FB_STACK_DIR"));
+	ck_assert_ptr_nonnull(d = opendir(dirpath));
+	code[0] = '\0';
+	while ((e = readdir(d)) != NULL) {
+		bool to_match = false;
+		FILE *f;
+
+		if (strstr(e->d_name, ".eml") == NULL || strcmp(e->d_name, newest) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char *p;
+
+			if (strncmp(line, "To: <", 5) == 0 &&
+			    strncmp(line + 5, address, strlen(address)) == 0 &&
+			    line[5 + strlen(address)] == '>')
+				to_match = true;
+			if (to_match && (p = strstr(line, "enter this code: ")) != NULL) {
+				snprintf(newest, sizeof(newest), "%s", e->d_name);
+				snprintf(code, sizeof(code), "%.16s", p + 17);
+				code[strcspn(code, "\r\n")] = '\0';
+				break;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	ck_assert_msg(code[0] != '\0', "no code mailed to %s", address);
+	remember(code);
+	return code;
+}
+
+/* ---- /auth/v1, GoTrue's dialect (supabase_auth_test.c) ---- */
+
+/* A call to /auth/v1 with key as the apikey (NULL: none). */
+void
+gotrue_call(struct http_resp *r, const char *method, const char *path, const char *key,
+    const char *token, const char *body, const char *ip)
+{
+	char url[2048], apikey[1100], auth[2100], fwd[128];
+	const char *h[6];
+	int n = 0;
+
+	snprintf(url, sizeof(url), "%s/auth/v1%s", getenv("FB_BASE"), path);
+	if (key != NULL) {
+		snprintf(apikey, sizeof(apikey), "apikey: %s", key);
+		h[n++] = apikey;
+	}
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h[n++] = auth;
+	}
+	snprintf(fwd, sizeof(fwd), "X-Forwarded-For: %s", ip);
+	h[n++] = fwd;
+	if (body != NULL)
+		h[n++] = "Content-Type: application/json;charset=UTF-8";
+	h[n] = NULL;
+	http_do(method, url, h, body, body ? strlen(body) : 0, r);
+}
+
+/* GoTrue's error: the status, and {"code": status, "error_code", "msg"}. */
+void
+gotrue_error(const struct http_resp *r, long status, const char *error_code)
+{
+	struct json_object *o;
+
+	ck_assert_msg(r->status == status, "status %ld, wanted %ld: %s", r->status, status,
+	    r->body);
+	o = json_body(r);
+	ck_assert_int_eq(atol(jstr(o, "code")), status);
+	ck_assert_str_eq(jstr(o, "error_code"), error_code);
+	ck_assert_msg(jstr(o, "msg")[0] != '\0', "no msg: %s", r->body);
+	json_object_put(o);
+}
+
+/* A user in GoTrue's shape, with its address. */
+void
+gotrue_assert_user(struct json_object *u, const char *email)
+{
+	struct json_object *ids, *id, *data, *app, *v;
+
+	ck_assert_str_eq(jstr(u, "aud"), "authenticated");
+	ck_assert_str_eq(jstr(u, "role"), "authenticated");
+	ck_assert_msg(strcasecmp(jstr(u, "email"), email) == 0, "%s", jstr(u, "email"));
+	ck_assert_uint_eq(strlen(jstr(u, "id")), 36);
+	ck_assert_str_eq(jstr(u, "phone"), "");
+	ck_assert(json_object_object_get_ex(u, "email_confirmed_at", NULL));
+	ck_assert(json_object_object_get_ex(u, "confirmed_at", NULL));
+	ck_assert(json_object_object_get_ex(u, "last_sign_in_at", NULL));
+	ck_assert(json_object_object_get_ex(u, "is_anonymous", &v));
+	ck_assert(!json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(u, "app_metadata", &app));
+	ck_assert_str_eq(jstr(app, "provider"), "email");
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(app, "providers"),
+	                     JSON_C_TO_STRING_PLAIN),
+	    "[\"email\"]");
+	ck_assert(json_object_object_get_ex(u, "user_metadata", NULL));
+	ck_assert(json_object_object_get_ex(u, "identities", &ids));
+	ck_assert_uint_eq(json_object_array_length(ids), 1);
+	id = json_object_array_get_idx(ids, 0);
+	ck_assert_str_eq(jstr(id, "provider"), "email");
+	ck_assert_str_eq(jstr(id, "user_id"), jstr(u, "id"));
+	ck_assert_str_eq(jstr(id, "id"), jstr(u, "id"));
+	ck_assert(jstr(id, "identity_id")[0] != '\0');
+	ck_assert(json_object_object_get_ex(id, "identity_data", &data));
+	ck_assert_str_eq(jstr(data, "sub"), jstr(u, "id"));
+	ck_assert(strcasecmp(jstr(data, "email"), email) == 0);
+	ck_assert(jstr(u, "created_at")[0] != '\0' && jstr(u, "updated_at")[0] != '\0');
+	ck_assert(!json_object_object_get_ex(u, "password_hash", NULL));
+	ck_assert(!json_object_object_get_ex(u, "email_verified", NULL));
+}
+
+/* A session in GoTrue's shape: 200, bearer, expiry, tokens, the user. */
+void
+gotrue_session(const struct http_resp *r, const char *email, struct session *s)
+{
+	struct json_object *o, *user;
+
+	ck_assert_msg(r->status == 200, "status %ld: %s", r->status, r->body);
+	o = json_body(r);
+	ck_assert_str_eq(jstr(o, "token_type"), "bearer");
+	ck_assert_int_eq(atoi(jstr(o, "expires_in")), 900);
+	ck_assert(atol(jstr(o, "expires_at")) > time(NULL));
+	ck_assert(json_object_object_get_ex(o, "user", &user));
+	gotrue_assert_user(user, email);
+	snprintf(s->access, sizeof(s->access), "%s", jstr(o, "access_token"));
+	snprintf(s->refresh, sizeof(s->refresh), "%s", jstr(o, "refresh_token"));
+	snprintf(s->user_id, sizeof(s->user_id), "%s", jstr(user, "id"));
+	ck_assert_uint_eq(strlen(s->refresh), 43);
+	remember(s->access);
+	remember(s->refresh);
+	json_object_put(o);
 }

@@ -35,5 +35,18 @@ const char *stack_secret(void);
 /* The newest link mailed to address (a static buffer). */
 char *mailed_link(const char *address);
 long get_url(const char *method, const char *url, struct http_resp *keep);
+/* The code of the newest mail to address (a static buffer). */
+char *mailed_code(const char *address);
+
+/* /auth/v1 (GoTrue's dialect): a call with key as the apikey header (NULL:
+ * none) and token as the caller (NULL: none); GoTrue's error with its
+ * status and error_code; a user in GoTrue's shape with its address; a
+ * session in GoTrue's shape (200) kept in s. */
+struct json_object;
+void gotrue_call(struct http_resp *r, const char *method, const char *path, const char *key,
+    const char *token, const char *body, const char *ip);
+void gotrue_error(const struct http_resp *r, long status, const char *error_code);
+void gotrue_assert_user(struct json_object *u, const char *email);
+void gotrue_session(const struct http_resp *r, const char *email, struct session *s);
 
 #endif
