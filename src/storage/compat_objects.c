@@ -489,16 +489,29 @@ storage_compat_sign_many(struct request *r)
 
 /* ---- signed uploads ------------------------------------------------------------ */
 
+/*
+ * An upload token is "<owner>.<expires>.<mode>.<mac>": the signer's user id
+ * ("-" for none), whom the object will belong to, then a token of purpose
+ * SIGNED_UPLOAD whose MAC covers the key and the owner together (a key
+ * holds no control character, so "key\x01owner" names one pair) and whose
+ * version field is its mode (signed_upload_mode: create or replace).
+ */
+static const char *
+upload_subject(struct request *r, const char *key, const char *owner)
+{
+	return arena_printf(r->arena, "%s\x01%s", key, owner);
+}
+
 /* POST: whether the caller could write the object now, tried and rolled
  * back (the policies decide as for an upload), then the token. */
 static int
 upload_sign_make(struct request *r, const char *bucket, const char *key)
 {
 	const char *values[] = { bucket, key };
+	const char *owner = r->user_id != NULL ? r->user_id : "-", *json, *url, *token_full;
 	bool upsert = header_true(r, "X-Upsert");
 	char version[SIGNED_VERSION_LEN + 1], token[128];
 	struct db_result *res;
-	const char *json, *url;
 	long ttl = r->conf->storage_max_signed_url_ttl < UPLOAD_URL_TTL
 	    ? r->conf->storage_max_signed_url_ttl
 	    : UPLOAD_URL_TTL;
@@ -522,33 +535,62 @@ upload_sign_make(struct request *r, const char *bucket, const char *key)
 	if (strcmp(db_result_value(res, 0, 0), "1") != 0)
 		return storage_not_found(r, "Bucket");
 	signed_upload_mode(upsert, version);
-	if (signed_token_make_for(SIGNED_UPLOAD, r->conf->storage_signing_key, bucket, key, version,
-	        time(NULL) + ttl, token, sizeof(token)) < 0)
+	if (signed_token_make_for(SIGNED_UPLOAD, r->conf->storage_signing_key, bucket,
+	        upload_subject(r, key, owner), version, time(NULL) + ttl, token, sizeof(token)) < 0)
 		return response_internal(r);
-	url = arena_printf(r->arena, "/object/upload/sign/%s/%s?token=%s", bucket, key, token);
-	json = arena_printf(r->arena, "{\"url\":%s,\"token\":\"%s\"}", json_quote(r, url), token);
+	token_full = arena_printf(r->arena, "%s.%s", owner, token);
+	url = arena_printf(r->arena, "/object/upload/sign/%s/%s?token=%s", bucket, key, token_full);
+	json =
+	    arena_printf(r->arena, "{\"url\":%s,\"token\":\"%s\"}", json_quote(r, url), token_full);
 	response_json(r, 200, json, strlen(json));
 	return 0;
+}
+
+/* The upload runs with the signer's authority: the service role, as a
+ * signed URL's download does, with the signer as the owner (auth.uid()). */
+static void
+assume_signer(struct request *r, const char *owner)
+{
+	session_assume_signed(r);
+	if (strcmp(owner, "-") != 0) {
+		r->user_id = owner;
+		r->claims =
+		    arena_printf(r->arena, "{\"role\":\"service_role\",\"sub\":\"%s\"}", owner);
+	}
+}
+
+/* The owner of a token's "<owner>." prefix: a UUID or "-"; NULL if not. */
+static const char *
+token_owner(struct request *r, const char *token, const char **rest)
+{
+	const char *dot = token != NULL ? strchr(token, '.') : NULL;
+	size_t n = dot != NULL ? (size_t)(dot - token) : 0;
+
+	if (dot == NULL ||
+	    !(n == 1 ? token[0] == '-' : n == 36 && strspn(token, "0123456789abcdef-") == 36))
+		return NULL;
+	*rest = dot + 1;
+	return arena_strndup(r->arena, token, n);
 }
 
 /* PUT ?token=: the upload the token allows, in the mode it was made for. */
 static int
 upload_sign_use(struct request *r, const char *bucket, const char *key)
 {
-	const char *token = query_get(r, "token");
+	const char *rest = NULL, *owner = token_owner(r, query_get(r, "token"), &rest);
 	char version[SIGNED_VERSION_LEN + 1], upsert[SIGNED_VERSION_LEN + 1],
 	    create[SIGNED_VERSION_LEN + 1];
 
 	signed_upload_mode(true, upsert);
 	signed_upload_mode(false, create);
-	if (token == NULL || r->conf->storage_signing_key[0] == '\0' ||
-	    signed_token_check_for(SIGNED_UPLOAD, r->conf->storage_signing_key, bucket, key, token,
-	        time(NULL), version) != 0 ||
+	if (owner == NULL || r->conf->storage_signing_key[0] == '\0' ||
+	    signed_token_check_for(SIGNED_UPLOAD, r->conf->storage_signing_key, bucket,
+	        upload_subject(r, key, owner), rest, time(NULL), version) != 0 ||
 	    (sodium_memcmp(version, upsert, SIGNED_VERSION_LEN) != 0 &&
 	        sodium_memcmp(version, create, SIGNED_VERSION_LEN) != 0))
 		return response_error(r, 401, "INVALID_SIGNATURE",
 		    "The signed upload URL is invalid or has expired");
-	session_assume_signed(r);
+	assume_signer(r, owner);
 	if (upload(r, bucket, key, sodium_memcmp(version, upsert, SIGNED_VERSION_LEN) == 0) < 0)
 		return -1;
 	return answer_key(r, bucket, key, NULL);

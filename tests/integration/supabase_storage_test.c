@@ -518,9 +518,19 @@ START_TEST(test_signed_urls)
 	ck_assert_str_eq(jstr(o, "Key"), "sbx-sign/u/up.txt");
 	json_object_put(o);
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-sign/u/up.txt", service, NULL);
+	/* The object is its signer's. */
+	sb(&r, "GET", "/object/sbx-sign/u/up.txt", alice, NULL);
+	expect_ok(&r, 200, "the signer reads it");
 	ck_assert_str_eq(r.body, "uploaded by token");
 	http_resp_free(&r);
+	sb(&r, "GET", "/object/sbx-sign/u/up.txt", bob, NULL);
+	expect_error(&r, 404, "not_found");
+	/* Another owner named in the token breaks its MAC. */
+	snprintf(path, sizeof(path), "/object/upload/sign/sbx-sign/u/up.txt?token=%s%s", BOB,
+	    strchr(up, '.'));
+	put_raw(&r, "PUT", path, NULL, "as bob", NULL);
+	expect_error(&r, 401, "InvalidSignature");
+	snprintf(path, sizeof(path), "/object/upload/sign/sbx-sign/u/up.txt?token=%s", up);
 	/* Made without upsert: the key is taken now. */
 	put_raw(&r, "PUT", path, NULL, "again", NULL);
 	expect_error(&r, 409, "Duplicate");
