@@ -71,6 +71,11 @@ int storage_compat_sign(struct request *r);
 int storage_compat_sign_many(struct request *r);
 int storage_compat_upload_sign(struct request *r);
 int openapi_get(struct request *r);
+/* The Supabase-compatible prefixes' OpenAPI documents (openapi/supabase.c):
+ * /openapi-supabase.json (all three prefixes) and /rest/v1/ (PostgREST's
+ * root: its tables and functions). */
+int openapi_supabase_get(struct request *r);
+int openapi_postgrest_get(struct request *r);
 int ops_status(struct request *r);
 int ops_metrics(struct request *r);
 

@@ -14,6 +14,8 @@ const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/metrics", ops_metrics, 0, ACCESS_METRICS },
 	/* The web-server configs map /openapi.json here too. */
 	{ HTTP_GET, "/openapi.json", openapi_get, 0, ACCESS_ANYONE },
+	{ HTTP_GET, "/api/v1/openapi-supabase.json", openapi_supabase_get, 0, ACCESS_ANYONE },
+	{ HTTP_GET, "/openapi-supabase.json", openapi_supabase_get, 0, ACCESS_ANYONE },
 	{ HTTP_POST, "/api/v1/auth/signup", auth_signup, 0, ACCESS_ANYONE },
 	{ HTTP_POST, "/api/v1/auth/signin", auth_signin, 0, ACCESS_ANYONE },
 	{ HTTP_POST, "/api/v1/auth/signout", auth_signout, 0, ACCESS_USER_SESSION },

@@ -453,6 +453,7 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	n = (int)json_object_array_length(root);
 	sc->tables = arena_calloc(&sc->arena, (size_t)(n > 0 ? n : 1), sizeof(*sc->tables));
 	sc->ntables = n;
+	sc->default_schema = arena_strdup(&sc->arena, default_schema ? default_schema : "public");
 	for (int i = 0; i < n; i++)
 		schema_fill_table(sc, &sc->tables[i], json_object_array_get_idx(root, (size_t)i),
 		    default_schema ? default_schema : "public");
@@ -494,14 +495,25 @@ schema_free(struct schema_cache *sc)
 	sc->loaded = false;
 	sc->tables = NULL;
 	sc->ntables = 0;
+	sc->default_schema = NULL;
+}
+
+const struct sc_table *
+schema_find_exact(const struct schema_cache *sc, const char *url_name)
+{
+	for (int i = 0; i < sc->ntables; i++)
+		if (strcmp(sc->tables[i].url_name, url_name) == 0)
+			return &sc->tables[i];
+	return NULL;
 }
 
 const struct sc_table *
 schema_find(const struct schema_cache *sc, const char *url_name)
 {
-	for (int i = 0; i < sc->ntables; i++)
-		if (strcmp(sc->tables[i].url_name, url_name) == 0)
-			return &sc->tables[i];
+	const struct sc_table *t = schema_find_exact(sc, url_name);
+
+	if (t != NULL)
+		return t;
 	for (int i = 0; i < sc->ntables; i++)
 		if (strcmp(sc->tables[i].url_plural, url_name) == 0)
 			return &sc->tables[i];

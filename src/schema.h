@@ -90,6 +90,7 @@ struct schema_cache {
 	struct arena arena;
 	struct sc_table *tables;
 	int ntables;
+	const char *default_schema; /* the first of the exposed schemas */
 	unsigned generation; /* increases with every load */
 	bool loaded;
 	bool stale; /* a NOTIFY asked for a reload */
@@ -103,6 +104,8 @@ int schema_ensure(struct schema_cache *sc, struct db *db, const char *schemas);
 void schema_free(struct schema_cache *sc);
 /* Finds a table by its URL name (exact name, then plural, then schema.name). */
 const struct sc_table *schema_find(const struct schema_cache *sc, const char *url_name);
+/* By its URL name only, as PostgREST names tables (/rest/v1). */
+const struct sc_table *schema_find_exact(const struct schema_cache *sc, const char *url_name);
 int schema_column(const struct sc_table *t, const char *name);
 /* English plural of a table name, as used in URLs. */
 const char *schema_plural(struct arena *a, const char *name);

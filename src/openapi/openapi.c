@@ -1,8 +1,9 @@
 /*
- * openapi/openapi.c - building and serving the document: the static part,
- * then a path per table and view the role may use (its row schema a
- * component) and a /rpc/{name} path per function it may execute (POST,
- * and GET for STABLE and IMMUTABLE ones), built once per generation of
+ * openapi/openapi.c - building and serving the documents: ours is the
+ * static part, then a path per table and view the role may use (its row
+ * schema a component) and a /rpc/{name} path per function it may execute
+ * (POST, and GET for STABLE and IMMUTABLE ones); the tables part is also
+ * /rest/v1's (openapi/supabase.c).  Each is built once per generation of
  * the schema cache (the function cache follows it) and role.
  */
 #include "config.h"
@@ -10,19 +11,14 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "conf.h"
-#include "handlers.h"
-#include "http.h"
 #include "log.h"
 #include "openapi/openapi.h"
 #include "schema.h"
-#include "session.h"
 #include "tables/functions.h"
 
 int
@@ -33,11 +29,34 @@ openapi_role_index(const char *role)
 	return i < 0 ? 0 : i;
 }
 
-static struct json_object *
-jstr(const char *s)
+struct json_object *
+openapi_str(const char *s)
 {
 	return json_object_new_string(s);
 }
+
+#define jstr openapi_str
+
+/* PostgreSQL types (by typname) JSON Schema knows; any other is a string. */
+static const struct {
+	const char *typname, *type, *format;
+} known_types[] = {
+	{ "int2", "integer", "int32" },
+	{ "int4", "integer", "int32" },
+	{ "int8", "integer", "int64" },
+	{ "float4", "number", "float" },
+	{ "float8", "number", "double" },
+	{ "numeric", "number", NULL },
+	{ "money", "number", NULL },
+	{ "bool", "boolean", NULL },
+	{ "uuid", "string", "uuid" },
+	{ "date", "string", "date" },
+	{ "timestamptz", "string", "date-time" },
+	{ "timestamp", "string", "date-time" },
+	{ "json", "object", NULL },
+	{ "jsonb", "object", NULL },
+	{ "bytea", "string", "byte" },
+};
 
 /* PostgreSQL type (by typname) to a JSON Schema. */
 static struct json_object *
@@ -55,33 +74,11 @@ type_schema(const char *typname, const char **enum_values)
 		json_object_object_add(s, "enum", e);
 		return s;
 	}
-	if (strcmp(typname, "int2") == 0 || strcmp(typname, "int4") == 0) {
-		type = "integer";
-		format = "int32";
-	} else if (strcmp(typname, "int8") == 0) {
-		type = "integer";
-		format = "int64";
-	} else if (strcmp(typname, "float4") == 0) {
-		type = "number";
-		format = "float";
-	} else if (strcmp(typname, "float8") == 0) {
-		type = "number";
-		format = "double";
-	} else if (strcmp(typname, "numeric") == 0 || strcmp(typname, "money") == 0) {
-		type = "number";
-	} else if (strcmp(typname, "bool") == 0) {
-		type = "boolean";
-	} else if (strcmp(typname, "uuid") == 0) {
-		format = "uuid";
-	} else if (strcmp(typname, "date") == 0) {
-		format = "date";
-	} else if (strcmp(typname, "timestamptz") == 0 || strcmp(typname, "timestamp") == 0) {
-		format = "date-time";
-	} else if (strcmp(typname, "json") == 0 || strcmp(typname, "jsonb") == 0) {
-		type = "object";
-	} else if (strcmp(typname, "bytea") == 0) {
-		format = "byte";
-	}
+	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
+		if (strcmp(typname, known_types[i].typname) == 0) {
+			type = known_types[i].type;
+			format = known_types[i].format;
+		}
 	json_object_object_add(s, "type", jstr(type));
 	if (format != NULL)
 		json_object_object_add(s, "format", jstr(format));
@@ -418,22 +415,22 @@ table_item_ops(const struct sc_table *t, unsigned priv, const char *cname)
 }
 
 static void
-add_table(const struct schema_cache *sc, const struct sc_table *t, int role,
-    struct json_object *paths, struct json_object *schemas)
+add_table(const struct schema_cache *sc, const struct sc_table *t, int role, const char *prefix,
+    bool postgrest, struct json_object *paths, struct json_object *schemas)
 {
 	unsigned priv = t->privileges[role];
-	const char *name = doc_name(sc, t);
+	const char *name = postgrest ? t->name : doc_name(sc, t);
 	char cname[300], path[600];
 
 	safe_name(t->url_name, cname, sizeof(cname));
 	if (json_object_object_get_ex(schemas, cname, NULL))
 		snprintf(cname + strlen(cname), sizeof(cname) - strlen(cname), "_%s", t->schema);
 	add_table_schema(t, cname, schemas);
-	snprintf(path, sizeof(path), "/tables/%s", name);
+	snprintf(path, sizeof(path), "%s%s/%s", prefix, postgrest ? "" : "/tables", name);
 	json_object_object_add(paths, path, table_collection_ops(t, priv, cname));
-	if (t->pk < 0)
+	if (t->pk < 0 || postgrest)
 		return;
-	snprintf(path, sizeof(path), "/tables/%s/{id}", name);
+	snprintf(path, sizeof(path), "%s/tables/%s/{id}", prefix, name);
 	json_object_object_add(paths, path, table_item_ops(t, priv, cname));
 }
 
@@ -532,8 +529,8 @@ rpc_op(const struct sc_function *f, bool get, struct json_object *schemas)
 /* /rpc/{name} for the functions role may execute: POST (the first such
  * overload's arguments) and GET (the first STABLE or IMMUTABLE one's). */
 static void
-add_functions(const struct fn_cache *fc, int role, struct json_object *paths,
-    struct json_object *schemas)
+add_functions(const struct fn_cache *fc, int role, const char *prefix, bool postgrest,
+    struct json_object *paths, struct json_object *schemas)
 {
 	for (int i = 0, n; fc != NULL && i < fc->nfns; i += n) {
 		const struct sc_function *post = NULL, *get = NULL;
@@ -550,15 +547,29 @@ add_functions(const struct fn_cache *fc, int role, struct json_object *paths,
 			if (f->executable[role] && get == NULL && f->volatility != 'v')
 				get = f;
 		}
-		if (post == NULL)
+		if (post == NULL || (postgrest && strcmp(post->url_name, post->name) != 0))
 			continue;
 		item = json_object_new_object();
 		json_object_object_add(item, "post", rpc_op(post, false, schemas));
 		if (get != NULL)
 			json_object_object_add(item, "get", rpc_op(get, true, schemas));
-		snprintf(path, sizeof(path), "/rpc/%s", fc->fns[i].url_name);
+		snprintf(path, sizeof(path), "%s/rpc/%s", prefix, fc->fns[i].url_name);
 		json_object_object_add(paths, path, item);
 	}
+}
+
+void
+openapi_add_relations(const struct schema_cache *sc, const struct fn_cache *fc, int role,
+    const char *prefix, bool postgrest, struct json_object *paths, struct json_object *schemas)
+{
+	for (int i = 0; sc != NULL && i < sc->ntables; i++) {
+		const struct sc_table *t = &sc->tables[i];
+
+		/* PostgREST documents the default schema (the profile's, were it asked). */
+		if (t->privileges[role] != 0 && (!postgrest || strcmp(t->url_name, t->name) == 0))
+			add_table(sc, t, role, prefix, postgrest, paths, schemas);
+	}
+	add_functions(fc, role, prefix, postgrest, paths, schemas);
 }
 
 char *
@@ -579,15 +590,12 @@ openapi_build(const struct schema_cache *sc, const struct fn_cache *fc, int role
 	json_object_object_get_ex(root, "paths", &paths);
 	json_object_object_get_ex(root, "components", &components);
 	json_object_object_get_ex(components, "schemas", &schemas);
-	for (int i = 0; sc != NULL && i < sc->ntables; i++)
-		if (sc->tables[i].privileges[role] != 0)
-			add_table(sc, &sc->tables[i], role, paths, schemas);
-	add_functions(fc, role, paths, schemas);
+	openapi_add_relations(sc, fc, role, "", false, paths, schemas);
 	text = json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(text);
 	/* Without the final '}': "servers" is appended per request. */
-	out = malloc(n);
+	out = n > 1 ? malloc(n) : NULL;
 	if (out != NULL) {
 		memcpy(out, text, n - 1);
 		out[n - 1] = '\0';
@@ -595,70 +603,4 @@ openapi_build(const struct schema_cache *sc, const struct fn_cache *fc, int role
 	}
 	json_object_put(root);
 	return out;
-}
-
-/* The document per role, rebuilt when the schema cache changes. */
-static struct {
-	unsigned generation;
-	char *doc;
-	size_t len;
-} cache[SCHEMA_NROLES];
-
-static const char *
-server_url(struct request *r)
-{
-	const char *host = request_header(r, "Host"), *https = request_param(r, "HTTPS");
-
-	if (r->conf->public_url[0] != '\0')
-		return arena_printf(r->arena, "%s/api/v1", r->conf->public_url);
-	if (host != NULL && host[0] != '\0' && strlen(host) < 256) {
-		for (const char *p = host; *p; p++)
-			if (!isalnum((unsigned char)*p) && strchr(".-:[]", *p) == NULL)
-				return "/api/v1";
-		return arena_printf(r->arena, "%s://%s/api/v1",
-		    https != NULL && strcasecmp(https, "on") == 0 ? "https" : "http", host);
-	}
-	return "/api/v1";
-}
-
-int
-openapi_get(struct request *r)
-{
-	int role;
-	const struct fn_cache *fc;
-	struct json_object *servers, *s;
-	const char *tail;
-	struct strbuf sb;
-
-	role = openapi_role_index(r->role);
-	/* The functions follow the schema cache (loading it first). */
-	if ((fc = functions_get(r)) == NULL)
-		return response_db_unavailable(r);
-	if (cache[role].doc == NULL || cache[role].generation != r->schema->generation) {
-		free(cache[role].doc);
-		cache[role].doc = openapi_build(r->schema, fc, role, &cache[role].len);
-		cache[role].generation = r->schema->generation;
-		if (cache[role].doc == NULL)
-			return -1;
-	}
-	servers = json_object_new_array();
-	s = json_object_new_object();
-	json_object_object_add(s, "url", json_object_new_string(server_url(r)));
-	json_object_array_add(servers, s);
-	strbuf_init(&sb, r->arena, 128);
-	strbuf_printf(&sb, ",\"servers\":%s}",
-	    json_object_to_json_string_ext(servers,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(servers);
-	tail = sb.data;
-	r->resp.status = 200;
-	r->resp.content_type = "application/json; charset=utf-8";
-	response_header(r, "Cache-Control", "no-cache");
-	response_header(r, "Content-Length",
-	    arena_printf(r->arena, "%zu", cache[role].len + strlen(tail)));
-	if (response_start(r) < 0)
-		return -1;
-	response_write(r, cache[role].doc, cache[role].len);
-	response_write(r, tail, strlen(tail));
-	return 0;
 }

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -32,69 +31,25 @@
 #include "tables/query_sql.h"
 #include "tables/tables.h"
 
-static time_t last_miss_reload;
-
-const struct sc_table *
-tables_lookup(struct request *r, const char *name)
-{
-	const struct sc_table *t;
-
-	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
-		return NULL;
-	t = schema_find(r->schema, name);
-	/* A table created a moment ago: one fresh load, at most once a second. */
-	if (t == NULL && time(NULL) != last_miss_reload) {
-		last_miss_reload = time(NULL);
-		if (schema_load(r->schema, r->db, r->conf->tables_schemas) == 0)
-			t = schema_find(r->schema, name);
-	}
-	return t;
-}
-
-/* Prefer with handling=strict, the profile and the plan media type:
- * what is settled before the table is looked up. */
-int
-tables_negotiate(struct request *r, struct tctx *c, const char **name)
-{
-	enum tables_media media;
-
-	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
-	if (c->prefer.strict && c->prefer.invalid[0] != '\0')
-		return response_error_detail(r, 400, "PGRST122",
-		    "Invalid preferences given with handling=strict",
-		    arena_printf(r->arena, "Invalid preferences: %s", c->prefer.invalid), NULL);
-	if (tables_accept(r, &media) < 0 || tables_profile(r, &c->profile) < 0 ||
-	    tables_plan_media(r, &c->pm) < 0)
-		return -1;
-	c->singular = c->opts.singular = media == MEDIA_OBJECT;
-	c->opts.body = media == MEDIA_CSV ? SQL_BODY_CSV
-	    : c->singular                 ? SQL_BODY_OBJECT
-	                                  : SQL_BODY_ARRAY;
-	*name = tables_profile_name(r, c->profile, *name);
-	return 0;
-}
-
 static int
 tables_begin(struct request *r, struct tctx *c, bool reading)
 {
 	const char *name = r->path_params[0];
+	/* /rest/v1: PostgREST's exact names, no plural, no schema.name. */
+	bool exact = r->dialect == DIALECT_POSTGREST;
 	struct parse_opts po = { 0 };
 	struct query_error err;
 
 	memset(c, 0, sizeof(*c));
 	if (tables_negotiate(r, c, &name) < 0)
 		return -1;
-	c->t = tables_lookup(r, name);
+	c->t = tables_lookup(r, name, exact);
 	if (c->t != NULL && c->profile != NULL && strcmp(c->t->schema, c->profile) != 0)
 		c->t = NULL; /* schema.name of another schema than the profile's */
-	if (c->t == NULL) {
-		if (!r->schema->loaded)
-			response_db_unavailable(r);
-		else
-			response_error_detail(r, 404, "NOT_FOUND",
-			    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
-		return -1;
-	}
+	if (c->t != NULL && exact && strcmp(c->t->name, r->path_params[0]) != 0)
+		c->t = NULL; /* PostgREST takes no schema.name: the profile says it */
+	if (c->t == NULL)
+		return tables_not_found(r, c, name);
 	po.sc = r->schema;
 	po.aggregates = r->conf->tables_aggregates;
 	po.range = reading ? request_header(r, "Range") : NULL;

@@ -1,6 +1,14 @@
 /*
- * negotiate.c - profiles, plans, Location and Preference-Applied for the
- * tables API (see negotiate.h).
+ * negotiate.c - what is settled before a table request's query: its
+ * preferences, media type, profile and the table it names (tables.h), then
+ * plans, Location and Preference-Applied for the tables API (see
+ * negotiate.h).
+ *
+ * /rest/v1 (r->dialect DIALECT_POSTGREST) differs from /api/v1 here only:
+ * the exact name in the profile's schema (no plural, no schema.name), a
+ * write answered without its rows unless asked, PGRST205 for a table
+ * that is not there; the gateway's apikey query parameter is dropped from
+ * the parameters on every compatibility prefix.
  *
  * Accept is read once for all media types (tables_media_of): the media
  * range with the highest q among those the tables API produces, the
@@ -19,12 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "conf.h"
 #include "db.h"
 #include "tables/negotiate.h"
+#include "tables/tables.h"
 
 /* Is schema one of the comma-separated list (spaces around items)?
  * *first: whether it is the first, the default schema. */
@@ -433,4 +443,95 @@ tables_preference_applied(struct request *r, const struct prefer *p, bool insert
 		strbuf_printf(&sb, "%smax-affected=%ld", sb.len ? ", " : "", p->max_affected);
 	if (sb.len > 0)
 		response_header(r, "Preference-Applied", sb.data);
+}
+
+static time_t last_miss_reload;
+
+const struct sc_table *
+tables_lookup(struct request *r, const char *name, bool exact)
+{
+	const struct sc_table *t;
+
+	if (schema_ensure(r->schema, r->db, r->conf->tables_schemas) < 0)
+		return NULL;
+	t = exact ? schema_find_exact(r->schema, name) : schema_find(r->schema, name);
+	/* A table created a moment ago: one fresh load, at most once a second. */
+	if (t == NULL && time(NULL) != last_miss_reload) {
+		last_miss_reload = time(NULL);
+		if (schema_load(r->schema, r->db, r->conf->tables_schemas) == 0)
+			t = exact ? schema_find_exact(r->schema, name)
+			          : schema_find(r->schema, name);
+	}
+	return t;
+}
+
+/* On the compatibility prefixes the gateway's apikey may come as a query
+ * parameter (compat.c has read it): it is neither a filter nor an
+ * argument. */
+static void
+drop_apikey_param(struct request *r)
+{
+	size_t n = 0;
+
+	if (r->dialect == DIALECT_FLUXBASE)
+		return;
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].key, "apikey") != 0)
+			r->params[n++] = r->params[i];
+	r->nparams = n;
+}
+
+/* Prefer with handling=strict, the profile and the plan media type:
+ * what is settled before the table is looked up. */
+int
+tables_negotiate(struct request *r, struct tctx *c, const char **name)
+{
+	enum tables_media media;
+
+	drop_apikey_param(r);
+	query_parse_prefer(request_header(r, "Prefer"), &c->prefer);
+	/* PostgREST answers a write without its rows unless asked to
+	 * (return=representation, as supabase-js's .select() does). */
+	if (r->dialect == DIALECT_POSTGREST && !c->prefer.ret_given)
+		c->prefer.ret = RETURN_MINIMAL;
+	if (c->prefer.strict && c->prefer.invalid[0] != '\0')
+		return response_error_detail(r, 400, "PGRST122",
+		    "Invalid preferences given with handling=strict",
+		    arena_printf(r->arena, "Invalid preferences: %s", c->prefer.invalid), NULL);
+	if (tables_accept(r, &media) < 0 || tables_profile(r, &c->profile) < 0 ||
+	    tables_plan_media(r, &c->pm) < 0)
+		return -1;
+	c->singular = c->opts.singular = media == MEDIA_OBJECT;
+	c->opts.body = media == MEDIA_CSV ? SQL_BODY_CSV
+	    : c->singular                 ? SQL_BODY_OBJECT
+	                                  : SQL_BODY_ARRAY;
+	*name = tables_profile_name(r, c->profile, *name);
+	return 0;
+}
+
+/* 404: ours names the table; PostgREST's (PGRST205) names it in its
+ * schema, and the table it would be on /api/v1 (a plural) as a hint. */
+int
+tables_not_found(struct request *r, const struct tctx *c, const char *name)
+{
+	const char *raw = r->path_params[0];
+	const struct sc_table *near;
+
+	if (!r->schema->loaded)
+		return response_db_unavailable(r);
+	if (r->dialect != DIALECT_POSTGREST)
+		return response_error_detail(r, 404, "NOT_FOUND",
+		    arena_printf(r->arena, "Table \"%s\" not found", name), NULL, NULL);
+	near = schema_find(r->schema, name);
+	return response_error_detail(r, 404, "PGRST205",
+	    arena_printf(r->arena, "Could not find the table '%s.%s' in the schema cache",
+	        c->profile                      ? c->profile
+	            : r->schema->default_schema ? r->schema->default_schema
+	                                        : "public",
+	        raw),
+	    NULL,
+	    near != NULL && (c->profile == NULL || strcmp(near->schema, c->profile) == 0)
+	        ? arena_printf(r->arena, "Perhaps you meant the table '%s.%s'", near->schema,
+	              near->name)
+	        : NULL);
 }

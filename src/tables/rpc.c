@@ -229,6 +229,11 @@ rpc_lookup(struct request *r, struct rpc_call *c)
 			return response_db_unavailable(r);
 		c->first = functions_find(c->fc, c->name, &c->count);
 	}
+	/* /rest/v1 names a function as PostgREST does: the profile says its
+	 * schema, never schema.name. */
+	if (c->count > 0 && r->dialect == DIALECT_POSTGREST &&
+	    strcmp(c->fc->fns[c->first].name, r->path_params[0]) != 0)
+		c->count = 0;
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * tables.h - what the table routes share with the RPC routes (rpc.c): a
  * request's context, the negotiation settled before the target is looked
- * up, and the read that answers rows, counts and Content-Range the same
- * way whether its FROM is a table or a function call.
+ * up and the lookup (negotiate.c), and the read that answers rows, counts
+ * and Content-Range the same way whether its FROM is a table or a function
+ * call.
  */
 #ifndef FLUXBASE_TABLES_TABLES_H
 #define FLUXBASE_TABLES_TABLES_H
@@ -26,11 +27,16 @@ struct tctx {
 	const char *profile; /* Accept-Profile or Content-Profile, or NULL */
 };
 
-/* A table or view by URL name, reloading the cache once a second at most
- * on a miss; NULL when none (or the cache cannot load). */
-const struct sc_table *tables_lookup(struct request *r, const char *name);
+/* A table or view by URL name (exact: that name only, as PostgREST
+ * names them; else its plural too), reloading the cache once a second
+ * at most on a miss; NULL when none (or the cache cannot load). */
+const struct sc_table *tables_lookup(struct request *r, const char *name, bool exact);
+/* The 404 of a table request whose table name is not in the cache (503
+ * when the cache cannot load); -1. */
+int tables_not_found(struct request *r, const struct tctx *c, const char *name);
 /* Prefer (with handling=strict), the profile and the plan media type;
- * *name becomes the name to look up in the profile's schema. */
+ * *name becomes the name to look up in the profile's schema.  On the
+ * compatibility prefixes the apikey query parameter is dropped first. */
 int tables_negotiate(struct request *r, struct tctx *c, const char **name);
 /* GET/HEAD of c->t (or of c->opts.from when set) with c->plan: rows or
  * one object by id, counts, Content-Range, plans, GeoJSON. */

@@ -1,8 +1,10 @@
 /*
- * The live OpenAPI document: valid for anon, a user and the service role
+ * The live OpenAPI documents: valid for anon, a user and the service role
  * (checked by swagger-parser), tables and functions (/rpc) as each role
  * may use them, no drift from what the server answers, the /openapi.json
- * alias, and the explorer page rendered in headless Chromium.
+ * alias, and the explorer page rendered in headless Chromium; the
+ * Supabase-compatible routes' document (/openapi-supabase.json) valid and
+ * answered the same way, with PostgREST's names under /rest/v1.
  */
 #include "config.h"
 
@@ -263,6 +265,99 @@ START_TEST(test_explorer_in_chromium)
 }
 END_TEST
 
+/* /openapi-supabase.json: valid for each role, /rest/v1's tables by their
+ * exact names, and every documented operation answered (OPTIONS needs no
+ * apikey, its Allow names the method). */
+START_TEST(test_supabase_document)
+{
+	static const char *roles[] = { "anon", "service_role" };
+	char file[512], cmd[1200], url[1024];
+	struct json_object *doc = NULL, *paths;
+	struct http_resp r;
+	int checked = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char token[2048], auth[2100];
+		const char *h[2] = { NULL, NULL };
+		FILE *f;
+
+		if (i > 0) {
+			mint_token(token, sizeof(token), roles[i], NULL);
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+			h[0] = auth;
+		}
+		http_do("GET", api_url("/openapi-supabase.json"), h, NULL, 0, &r);
+		ck_assert_int_eq(r.status, 200);
+		snprintf(file, sizeof(file), "%s/openapi-supabase-%s.json", getenv("FB_STACK_DIR"),
+		    roles[i]);
+		f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		fwrite(r.body, 1, r.len, f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "node '%s/validate.js' '%s'", getenv("FB_JS_DIR"), file);
+		ck_assert_msg(system(cmd) == 0, "the Supabase document for %s is not valid OpenAPI",
+		    roles[i]);
+		json_object_put(doc);
+		doc = json_body(&r);
+		http_resp_free(&r);
+	}
+	ck_assert(has_path(doc, "/rest/v1/product", "get"));
+	ck_assert(!has_path(doc, "/rest/v1/products", NULL));
+	ck_assert(!has_path(doc, "/rest/v1/product/{id}", NULL));
+	ck_assert(has_path(doc, "/rest/v1/secrets", "delete"));
+	ck_assert(has_path(doc, "/rest/v1/rpc/add", "post"));
+	ck_assert(has_path(doc, "/rest/v1/", "get"));
+	ck_assert(json_object_object_get_ex(doc, "paths", &paths));
+	json_object_object_foreach(paths, path, item)
+	{
+		char concrete[600];
+		size_t n = 0;
+		char *allow;
+
+		/* Each parameter one segment ({path*} takes one too). */
+		snprintf(concrete, sizeof(concrete), "%s", getenv("FB_BASE"));
+		n = strlen(concrete);
+		for (const char *p = path; *p && n + 3 < sizeof(concrete); p++) {
+			if (*p == '{') {
+				memcpy(concrete + n, "b1", 2);
+				n += 2;
+				p = strchr(p, '}');
+			} else {
+				concrete[n++] = *p;
+			}
+		}
+		concrete[n] = '\0';
+		http_do("OPTIONS", concrete, NULL, NULL, 0, &r);
+		ck_assert_msg(r.status == 204, "OPTIONS %s: %ld", concrete, r.status);
+		allow = http_header(&r, "Allow");
+		json_object_object_foreach(item, verb, op)
+		{
+			char upper[16];
+
+			(void)op;
+			if (strcmp(verb, "parameters") == 0)
+				continue;
+			for (size_t i = 0; i <= strlen(verb) && i < sizeof(upper); i++)
+				upper[i] = (char)(verb[i] >= 'a' && verb[i] <= 'z' ? verb[i] - 32
+				                                                   : verb[i]);
+			ck_assert_msg(allow && strstr(allow, upper), "%s %s documented, Allow: %s",
+			    upper, concrete, allow ? allow : "(none)");
+			checked++;
+		}
+		free(allow);
+		http_resp_free(&r);
+	}
+	ck_assert_int_gt(checked, 10);
+	json_object_put(doc);
+	/* At the root too, where code generators look. */
+	snprintf(url, sizeof(url), "%s/openapi-supabase.json", getenv("FB_BASE"));
+	http_do("GET", url, NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"servers\":[{\"url\":\"http://127.0.0.1:"));
+	http_resp_free(&r);
+}
+END_TEST
+
 TCase *
 openapi_tcase(void)
 {
@@ -270,6 +365,7 @@ openapi_tcase(void)
 
 	tcase_add_test(tc, test_valid_for_each_role);
 	tcase_add_test(tc, test_no_drift_and_alias);
+	tcase_add_test(tc, test_supabase_document);
 	tcase_add_test(tc, test_explorer_in_chromium);
 	return tc;
 }

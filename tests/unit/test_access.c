@@ -162,6 +162,11 @@ START_TEST(test_the_table_says_who_may_call)
 		{ "/api/v1/auth/user", ACCESS_USER },
 		{ "/api/v1/auth/signout", ACCESS_USER_SESSION },
 		{ "/api/v1/tables/{table}", ACCESS_ANYONE },
+		/* /rest/v1 as /api/v1/tables: PostgreSQL decides, as the caller. */
+		{ "/rest/v1/{table}", ACCESS_ANYONE },
+		{ "/rest/v1/rpc/{function}", ACCESS_ANYONE },
+		{ "/rest/v1/", ACCESS_ANYONE },
+		{ "/openapi-supabase.json", ACCESS_ANYONE },
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

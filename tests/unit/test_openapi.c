@@ -1,7 +1,8 @@
 /*
- * The OpenAPI document against the router: every route is documented and
- * every documented operation is routed (no drift), and the tables part
- * follows a role's privileges.
+ * The OpenAPI documents against the router: every route is documented and
+ * every documented operation is routed (no drift), ours and the
+ * Supabase-compatible routes' (their three route lists), and the tables
+ * part follows a role's privileges, with PostgREST's names on /rest/v1.
  */
 #include "config.h"
 
@@ -351,6 +352,172 @@ START_TEST(test_functions_follow_execute)
 }
 END_TEST
 
+/* The Supabase-compatible routes' document (postgrest: /rest/v1's) as
+ * built for role, "servers" added, parsed whole. */
+static struct json_object *
+build_supabase(const struct schema_cache *sc, const struct fn_cache *fc, int role, bool postgrest)
+{
+	size_t len = 0;
+	char *doc = openapi_supabase_build(sc, fc, role, postgrest, &len), *full;
+	struct json_object *o;
+
+	ck_assert_ptr_nonnull(doc);
+	full = malloc(len + 32);
+	snprintf(full, len + 32, "%s,\"servers\":[]}", doc);
+	o = json_tokener_parse(full);
+	ck_assert_ptr_nonnull(o);
+	free(full);
+	free(doc);
+	return o;
+}
+
+static bool
+is_compat(const char *pattern)
+{
+	return strncmp(pattern, "/rest/v1", 8) == 0 || strncmp(pattern, "/auth/v1/", 9) == 0 ||
+	    strncmp(pattern, "/storage/v1/", 12) == 0;
+}
+
+/* /openapi-supabase.json: every route of the three compatibility lists
+ * with its methods (the tables and functions expanded, by their exact
+ * names, collections only), and every documented operation routed to
+ * one of those routes; /rest/v1/ documents /rest/v1 alone, relative. */
+START_TEST(test_supabase_document_matches_routes)
+{
+	static struct sc_column cols[] = {
+		{ .name = "id",
+		    .quoted = "\"id\"",
+		    .type = "bigint",
+		    .typname = "int8",
+		    .pk = true },
+	};
+	static struct sc_table tables[] = {
+		{ .schema = "public",
+		    .name = "item",
+		    .url_name = "item",
+		    .url_plural = "items",
+		    .qualified = "\"public\".\"item\"",
+		    .kind = 'r',
+		    .insertable = true,
+		    .updatable = true,
+		    .deletable = true,
+		    .columns = cols,
+		    .ncolumns = 1,
+		    .pk = 0,
+		    .npk = 1,
+		    .privileges = { 15, 15, 15 } },
+		{ .schema = "extra",
+		    .name = "thing",
+		    .url_name = "extra.thing",
+		    .url_plural = "extra.things",
+		    .qualified = "\"extra\".\"thing\"",
+		    .kind = 'r',
+		    .columns = cols,
+		    .ncolumns = 1,
+		    .pk = 0,
+		    .npk = 1,
+		    .privileges = { 1, 1, 1 } },
+	};
+	static struct sc_function fns[] = {
+		{ .schema = "public",
+		    .name = "add",
+		    .url_name = "add",
+		    .returns = FN_RETURNS_SCALAR,
+		    .rettypname = "int4",
+		    .volatility = 'i',
+		    .executable = { true, true, true } },
+	};
+	struct fn_cache fc = { .fns = fns, .nfns = 1, .loaded = true };
+	struct schema_cache sc = { .tables = tables, .ntables = 2, .loaded = true };
+	struct json_object *o, *paths, *item;
+	struct arena a;
+	int routes = 0, checked = 0;
+
+	o = build_supabase(&sc, &fc, 2, false);
+	ck_assert(json_object_object_get_ex(o, "paths", &paths));
+	arena_init(&a, 4096);
+	for (size_t i = 0; i < app_routes_count; i++) {
+		const struct route *rt = &app_routes[i];
+		char path[256];
+
+		if (!is_compat(rt->pattern))
+			continue;
+		routes++;
+		if (strcmp(rt->pattern, "/rest/v1/{table}") == 0)
+			snprintf(path, sizeof(path), "/rest/v1/item");
+		else if (strcmp(rt->pattern, "/rest/v1/rpc/{function}") == 0)
+			snprintf(path, sizeof(path), "/rest/v1/rpc/add");
+		else
+			snprintf(path, sizeof(path), "%s", rt->pattern);
+		if (strchr(path, '*') != NULL)
+			memmove(strchr(path, '*'), strchr(path, '*') + 1,
+			    strlen(strchr(path, '*')));
+		ck_assert_msg(json_object_object_get_ex(paths, path, &item), "%s is not documented",
+		    path);
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+			if (rt->methods & (unsigned)methods[m].method)
+				ck_assert_msg(json_object_object_get_ex(item, methods[m].name,
+				                  NULL),
+				    "%s %s is not documented", methods[m].name, path);
+	}
+	ck_assert_int_ge(routes, 3);
+	/* PostgREST's names: exact, no /{id}, the default schema's. */
+	ck_assert(!json_object_object_get_ex(paths, "/rest/v1/items", NULL));
+	ck_assert(!json_object_object_get_ex(paths, "/rest/v1/item/{id}", NULL));
+	ck_assert(!json_object_object_get_ex(paths, "/rest/v1/extra.thing", NULL));
+	json_object_object_foreach(paths, path, pitem)
+	{
+		ck_assert_msg(is_compat(path), "%s is not a compatibility path", path);
+		json_object_object_foreach(pitem, verb, op)
+		{
+			struct request r;
+			unsigned allowed = 0;
+			struct strbuf sb;
+
+			if (strcmp(verb, "parameters") == 0)
+				continue;
+			ck_assert_ptr_nonnull(json_object_object_get(op, "summary"));
+			memset(&r, 0, sizeof(r));
+			r.arena = &a;
+			strbuf_init(&sb, &a, 128);
+			/* Each parameter one segment: {path*} takes one too. */
+			for (const char *p = path; *p; p++)
+				if (*p == '{')
+					p = strchr(p, '}'), strbuf_puts(&sb, "x1");
+				else
+					strbuf_putc(&sb, *p);
+			r.raw_path = sb.data;
+			for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+				if (strcmp(methods[m].name, verb) == 0)
+					r.method = methods[m].method;
+			ck_assert_msg(router_match(app_routes, app_routes_count, &r, &allowed) ==
+			            ROUTE_FOUND &&
+			        is_compat(r.route->pattern),
+			    "%s %s is documented but not routed", verb, path);
+			checked++;
+		}
+	}
+	ck_assert_int_ge(checked, routes);
+	json_object_put(o);
+
+	/* /rest/v1/: the root, the tables and functions, relative to /rest/v1. */
+	o = build_supabase(&sc, &fc, 0, true);
+	paths = json_object_object_get(o, "paths");
+	ck_assert(json_object_object_get_ex(paths, "/", NULL));
+	ck_assert(json_object_object_get_ex(paths, "/item", &item));
+	ck_assert(json_object_object_get_ex(item, "delete", NULL));
+	ck_assert(json_object_object_get_ex(paths, "/rpc/add", NULL));
+	json_object_object_foreach(paths, rpath, ritem)
+	{
+		(void)ritem;
+		ck_assert_msg(strncmp(rpath, "/auth", 5) != 0 && strncmp(rpath, "/storage", 8) != 0,
+		    "%s in /rest/v1's document", rpath);
+	}
+	json_object_put(o);
+	arena_destroy(&a);
+}
+END_TEST
+
 Suite *
 openapi_suite(void)
 {
@@ -360,6 +527,7 @@ openapi_suite(void)
 	tcase_add_test(tc, test_static_document_matches_routes);
 	tcase_add_test(tc, test_tables_follow_privileges);
 	tcase_add_test(tc, test_functions_follow_execute);
+	tcase_add_test(tc, test_supabase_document_matches_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }
