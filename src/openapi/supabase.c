@@ -167,6 +167,8 @@ route_op(const struct route *rt, const char *verb, unsigned method, const char *
 			opid[n++] = *c;
 		else if (opid[n - 1] != '_')
 			opid[n++] = '_';
+	while (opid[n - 1] == '_')
+		n--;
 	opid[n] = '\0';
 	json_object_array_add(tags, jstr(prefixes[p].tag));
 	json_object_object_add(op, "tags", tags);
@@ -213,8 +215,13 @@ add_route(const struct route *rt, bool postgrest, struct json_object *paths)
 			path[n++] = *c;
 	}
 	path[n] = '\0';
-	item = json_object_new_object();
-	if (json_object_array_length(params) > 0)
+	/* Another route of the same pattern (other methods) has its item. */
+	if (!json_object_object_get_ex(paths, path, &item)) {
+		item = json_object_new_object();
+		json_object_object_add(paths, path, item);
+	}
+	if (json_object_array_length(params) > 0 &&
+	    !json_object_object_get_ex(item, "parameters", NULL))
 		json_object_object_add(item, "parameters", params);
 	else
 		json_object_put(params);
@@ -222,7 +229,6 @@ add_route(const struct route *rt, bool postgrest, struct json_object *paths)
 		if (rt->methods & (unsigned)verbs[i].method)
 			json_object_object_add(item, verbs[i].name,
 			    route_op(rt, verbs[i].name, (unsigned)verbs[i].method, path));
-	json_object_object_add(paths, path, item);
 }
 
 /* Each prefix's error, as compat.h's writers shape it: the response
