@@ -75,6 +75,11 @@ compat_apikey(struct request *r)
 
 	if (r->dialect == DIALECT_FLUXBASE)
 		return 0;
+	/* A link opened from a mail carries no key: the gateway leaves GoTrue's
+	 * verify open, as Supabase's does. */
+	if (r->dialect == DIALECT_GOTRUE && (r->method == HTTP_GET || r->method == HTTP_HEAD) &&
+	    strcmp(r->raw_path, "/auth/v1/verify") == 0)
+		return 0;
 	key = request_header(r, "apikey");
 	if (key == NULL || key[0] == '\0')
 		key = query_get(r, "apikey");

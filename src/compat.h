@@ -7,7 +7,8 @@
  * path takes, 404s and 405s included) and, as Supabase's gateway does,
  * that an apikey (header "apikey" or query parameter) must be one of our
  * keys (`fluxbase-fcgi keys`: a token with role anon or service_role).
- * A request without Authorization is then the key's caller.
+ * A request without Authorization is then the key's caller.  GET of
+ * /auth/v1/verify needs no key: it is the link a mail carries.
  */
 #ifndef FLUXBASE_COMPAT_H
 #define FLUXBASE_COMPAT_H
@@ -25,6 +26,8 @@ int compat_apikey(struct request *r);
  * (auth/gotrue.c), and Supabase Storage's, {"statusCode","error",
  * "message"} (storage/compat.c), from our code and message. */
 char *gotrue_error_body(struct arena *a, int status, const char *code, const char *message);
+/* The status GoTrue answers for our code (422 where we say 409, ...). */
+int gotrue_error_status(int status, const char *code);
 char *storage_compat_error_body(struct arena *a, int status, const char *code, const char *message);
 
 #endif

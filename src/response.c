@@ -133,6 +133,7 @@ response_set_error(struct request *r, int status, const char *code, const char *
 	}
 	switch (r->dialect) {
 	case DIALECT_GOTRUE:
+		status = gotrue_error_status(status, code);
 		body = gotrue_error_body(r->arena, status, code, message);
 		break;
 	case DIALECT_STORAGE:

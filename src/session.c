@@ -507,7 +507,10 @@ session_error_answer(struct request *r, const struct db_result *res,
 
 	if (db_result_status(res) == DB_UNAVAILABLE || state == NULL)
 		return response_db_unavailable(r);
-	status = sqlstate_status(state, r->has_token);
+	/* Permission denied is 401 for the anonymous role, a token of it (an
+	 * anon key) included, as PostgREST answers: only a caller who is
+	 * someone is forbidden. */
+	status = sqlstate_status(state, r->has_token && strcmp(r->role, "anon") != 0);
 	if (!raised_status(state) && status == 503 && unavailable(state))
 		return response_db_unavailable(r);
 	if (strcmp(state, "PT401") == 0)

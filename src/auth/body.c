@@ -136,6 +136,6 @@ auth_body_new_password(struct request *r, const char *password, size_t len)
 
 	if (why == NULL)
 		return 0;
-	return auth_error(r, 400, r->dialect == DIALECT_GOTRUE ? "WEAK_PASSWORD" : "VALIDATION",
+	return response_error(r, 400, r->dialect == DIALECT_GOTRUE ? "WEAK_PASSWORD" : "VALIDATION",
 	    "%s (at least %d characters)", why, r->conf->password_min_length);
 }

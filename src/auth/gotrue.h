@@ -19,9 +19,8 @@ struct request;
 
 /* ---- gotrue.c ------------------------------------------------------------- */
 
-/* The status GoTrue answers for one of our error codes (status when it
- * has none of its own). */
-int gotrue_error_status(int status, const char *code);
+/* gotrue_error_status and gotrue_error_body are declared in compat.h
+ * (response.c writes every /auth/v1 error through them). */
 /* Our user object (auth.user_json, parsed) in GoTrue's shape: a new
  * object the caller owns. */
 struct json_object *gotrue_user(struct json_object *ours);

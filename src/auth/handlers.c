@@ -71,7 +71,7 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 	        signup ? r->conf->rate_limit_signup : r->conf->rate_limit_signin) < 0)
 		return -1;
 	if (signup && !r->conf->signup_enabled)
-		return auth_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
+		return response_error(r, 403, "SIGNUP_DISABLED", "Sign-ups are disabled");
 	if ((c->body = auth_body_read(r, signup ? signup_fields : signin_fields, NULL)) == NULL ||
 	    auth_body_email(r, c->body, &c->email, true) < 0)
 		return -1;
@@ -82,7 +82,7 @@ auth_credentials(struct request *r, enum credentials_use use, struct credentials
 	if (signup)
 		return auth_body_new_password(r, c->password, c->password_len);
 	if (c->password_len > PASSWORD_MAX_BYTES)
-		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	return 0;
 }
 
@@ -197,15 +197,15 @@ auth_signin(struct request *r)
 	if (stored == NULL) {
 		/* No such account (or no password): the same work, the same answer. */
 		password_dummy_verify(r->conf, c.password, c.password_len);
-		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	}
 	if (password_verify(stored, c.password, c.password_len) != 0)
-		return auth_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
+		return response_error(r, 401, "INVALID_CREDENTIALS", "Invalid email or password");
 	/* Told only to whoever knows the password. */
 	if (strcmp(db_result_value(res, 0, 3), "t") == 0)
-		return auth_error(r, 403, "USER_BANNED", "This account is banned");
+		return response_error(r, 403, "USER_BANNED", "This account is banned");
 	if (r->conf->confirm_email && strcmp(db_result_value(res, 0, 2), "t") != 0)
-		return auth_error(r, 403, "EMAIL_NOT_CONFIRMED",
+		return response_error(r, 403, "EMAIL_NOT_CONFIRMED",
 		    "The address of this account is not confirmed yet");
 	if (password_needs_rehash(r->conf, stored)) {
 		if (password_hash(r->conf, c.password, c.password_len, rehash) == 0)
@@ -277,7 +277,7 @@ auth_refresh(struct request *r)
 	if (rc == 0)
 		return response_error(r, 400, "VALIDATION", "refresh_token is required");
 	if (!auth_token_shape_ok(token))
-		return auth_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+		return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 	refresh_token_hash(token, hash);
 	refresh_token_new(r->conf, &rt);
 	snprintf(grace, sizeof(grace), "%d", r->conf->refresh_reuse_interval);
@@ -309,7 +309,7 @@ auth_refresh(struct request *r)
 		    "auth: a rotated refresh token was replayed after the grace window; session"
 		    " %s revoked (request %s)",
 		    db_result_value(res, 0, 2), r->request_id);
-	return auth_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
+	return response_error(r, 401, "INVALID_REFRESH_TOKEN", "Invalid refresh token");
 }
 
 static int

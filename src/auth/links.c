@@ -82,7 +82,7 @@ links_request(struct request *r, const char *type, const char *email, const char
 	if (strcmp(outcome, "throttled") == 0 && throttled == THROTTLED_429) {
 		response_header(r, "Retry-After",
 		    arena_strdup(r->arena, db_result_value(res, 0, 1)));
-		return auth_error(r, 429, "RATE_LIMITED",
+		return response_error(r, 429, "RATE_LIMITED",
 		    "A link was sent to this address a moment ago; try again later");
 	}
 	return 0;
@@ -169,7 +169,8 @@ struct presented {
 static int
 links_invalid(struct request *r)
 {
-	return auth_error(r, 401, r->dialect == DIALECT_GOTRUE ? "OTP_EXPIRED" : "INVALID_TOKEN",
+	return response_error(r, 401,
+	    r->dialect == DIALECT_GOTRUE ? "OTP_EXPIRED" : "INVALID_TOKEN",
 	    "The link or code is invalid or has expired");
 }
 
@@ -330,7 +331,7 @@ admin_link_make(struct request *r, const struct admin_link *a, struct link *l, c
 	if (strcmp(outcome, "not_found") == 0)
 		return response_error(r, 404, "USER_NOT_FOUND", "No account has this address");
 	if (strcmp(outcome, "exists") == 0 || strcmp(outcome, "taken") == 0)
-		return auth_error(r, 409, "USER_EXISTS",
+		return response_error(r, 409, "USER_EXISTS",
 		    "An account with this email already exists");
 	*user = db_result_value(res, 0, 1);
 	*mail_to = db_result_value(res, 0, 2);

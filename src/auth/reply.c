@@ -48,7 +48,7 @@ auth_rate_limited(struct request *r, const char *action, const char *key, int li
 	if (wait == 0)
 		return 0;
 	response_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
-	return auth_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
+	return response_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
 	    wait);
 }
 
@@ -204,18 +204,4 @@ auth_reply_done(struct request *r)
 	else
 		r->resp.status = 204;
 	return 0;
-}
-
-int
-auth_error(struct request *r, int status, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	char *message;
-
-	va_start(ap, fmt);
-	message = arena_vprintf(r->arena, fmt, ap);
-	va_end(ap);
-	if (r->dialect == DIALECT_GOTRUE)
-		status = gotrue_error_status(status, code);
-	return response_error(r, status, code, "%s", message);
 }

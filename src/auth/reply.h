@@ -42,9 +42,5 @@ int auth_reply_user(struct request *r, int status, const char *user_json);
 int auth_reply_pending(struct request *r, const char *user_json);
 /* A change done with nothing to tell: 204 (GoTrue: 200 {}). */
 int auth_reply_done(struct request *r);
-/* response_error with the status the request's dialect gives code
- * (GoTrue's own statuses on /auth/v1). */
-int auth_error(struct request *r, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -131,8 +131,8 @@ START_TEST(test_signup_and_password_grant)
 	/* The address taken. */
 	gotrue_call(&r, "POST", "/signup", anon_key, NULL,
 	    "{\"email\":\"gt-signup@example.com\",\"password\":\"" PASSWORD "\"}", ip);
-	ck_assert_int_eq(r.status, 409);
-	gotrue_error(&r, 409, "user_already_exists");
+	ck_assert_int_eq(r.status, 422);
+	gotrue_error(&r, 422, "user_already_exists");
 	http_resp_free(&r);
 	/* Bad input, in GoTrue's shape. */
 	gotrue_call(&r, "POST", "/signup", anon_key, NULL,
@@ -182,7 +182,7 @@ START_TEST(test_refresh_grant)
 	gotrue_call(&r, "POST", "/token?grant_type=refresh_token", anon_key, NULL, body, ip);
 	gotrue_error(&r, 400, "refresh_token_not_found");
 	http_resp_free(&r);
-	ck_assert_int_eq(gt_status("GET", "/user", t.access, ip), 401);
+	ck_assert_int_eq(gt_status("GET", "/user", t.access, ip), 403);
 }
 END_TEST
 
@@ -203,7 +203,7 @@ START_TEST(test_user_get_and_put)
 	http_resp_free(&r);
 	/* Without a user's token the anon key is the caller: no user. */
 	gotrue_call(&r, "GET", "/user", anon_key, NULL, NULL, ip);
-	gotrue_error(&r, 401, "bad_jwt");
+	gotrue_error(&r, 403, "bad_jwt");
 	http_resp_free(&r);
 	/* Metadata merged, then a new password. */
 	gotrue_call(&r, "PUT", "/user", anon_key, s.access, "{\"data\":{\"plan\":\"pro\"}}", ip);
@@ -242,23 +242,23 @@ START_TEST(test_logout_scopes)
 	gt_signin("gt-logout@example.com", "10.31.4.3", &c);
 	ck_assert_int_eq(gt_status("POST", "/logout?scope=others", a.access, ip), 204);
 	ck_assert_int_eq(gt_status("GET", "/user", a.access, ip), 200);
-	ck_assert_int_eq(gt_status("GET", "/user", b.access, ip), 401);
-	ck_assert_int_eq(gt_status("GET", "/user", c.access, ip), 401);
+	ck_assert_int_eq(gt_status("GET", "/user", b.access, ip), 403);
+	ck_assert_int_eq(gt_status("GET", "/user", c.access, ip), 403);
 	ck_assert_int_eq(gt_status("POST", "/logout?scope=local", a.access, ip), 204);
-	ck_assert_int_eq(gt_status("GET", "/user", a.access, ip), 401);
+	ck_assert_int_eq(gt_status("GET", "/user", a.access, ip), 403);
 	/* The session's end reaches every API. */
 	ck_assert_int_eq(status_of("GET", "/auth/user", a.access, ip), 401);
 	gt_signin("gt-logout@example.com", "10.31.4.4", &a);
 	gt_signin("gt-logout@example.com", "10.31.4.5", &b);
 	ck_assert_int_eq(gt_status("POST", "/logout", a.access, ip), 204);
-	ck_assert_int_eq(gt_status("GET", "/user", b.access, ip), 401);
+	ck_assert_int_eq(gt_status("GET", "/user", b.access, ip), 403);
 	ck_assert_int_eq(status_of("GET", "/auth/user", b.access, ip), 401);
 	gt_signin("gt-logout@example.com", "10.31.4.6", &a);
 	gotrue_call(&r, "POST", "/logout?scope=everyone", anon_key, a.access, NULL, ip);
 	gotrue_error(&r, 400, "validation_failed");
 	http_resp_free(&r);
 	gotrue_call(&r, "POST", "/logout", anon_key, NULL, NULL, ip);
-	gotrue_error(&r, 401, "bad_jwt");
+	gotrue_error(&r, 403, "bad_jwt");
 	http_resp_free(&r);
 }
 END_TEST
@@ -462,8 +462,8 @@ START_TEST(test_admin_users)
 	ck_assert_ptr_null(strstr(r.body, "\"email_confirmed_at\":null"));
 	http_resp_free(&r);
 	gt_admin(&r, "POST", "/admin/users", "{\"email\":\"gt-admin@example.com\"}");
-	ck_assert_int_eq(r.status, 409);
-	gotrue_error(&r, 409, "email_exists");
+	ck_assert_int_eq(r.status, 422);
+	gotrue_error(&r, 422, "email_exists");
 	http_resp_free(&r);
 	gt_admin(&r, "POST", "/admin/users",
 	    "{\"email\":\"gt-p@example.com\",\"phone\":\"+1555\"}");
@@ -520,7 +520,7 @@ START_TEST(test_admin_users)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "{}");
 	http_resp_free(&r);
-	ck_assert_int_eq(gt_status("GET", "/user", s.access, "10.31.8.3"), 401);
+	ck_assert_int_eq(gt_status("GET", "/user", s.access, "10.31.8.3"), 403);
 	gt_admin(&r, "GET", path, NULL);
 	gotrue_error(&r, 404, "user_not_found");
 	http_resp_free(&r);
