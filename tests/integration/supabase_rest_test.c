@@ -1,6 +1,6 @@
 /*
  * /rest/v1 as supabase-js's postgrest-js speaks it, through nginx: the
- * gateway's apikey (missing, bad, a user's token, in the header or the
+ * project's keys (`fluxbase-fcgi keys`), the gateway's apikey (missing, bad, a user's token, in the header or the
  * query), who the request runs as (the anon key alone, a user's token
  * with it under row-level security, the service key), PostgREST's exact
  * names (a plural or schema.name is PGRST205, the schema from
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "suites.h"
 #include "tables_client.h"
@@ -335,11 +336,75 @@ START_TEST(test_root_is_the_openapi_document)
 }
 END_TEST
 
+/* The claims of a token, decoded (no check: the server checks). */
+static struct json_object *
+claims_of(const char *token)
+{
+	const char *dot = strchr(token, '.'), *end = dot ? strchr(dot + 1, '.') : NULL;
+	unsigned char json[2048];
+	size_t len = 0;
+
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(sodium_base642bin(json, sizeof(json) - 1, dot + 1, (size_t)(end - dot - 1),
+	                     NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+	    0);
+	json[len] = '\0';
+	return json_tokener_parse((const char *)json);
+}
+
+/* `fluxbase-fcgi keys`: two lines a shell can source, each key one of
+ * ours: the anon key runs as anon, the service key as the service role;
+ * no user in either, ten years to live. */
+START_TEST(test_keys_command)
+{
+	static const char *const roles[] = { "anon", "service_role" };
+	char cmd[1024], line[2][2200];
+	const char *key[2];
+	struct http_resp r;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/fluxbase.conf' keys", getenv("FLUXBASE_BIN"),
+	    getenv("FB_STACK_DIR"));
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(fgets(line[i], sizeof(line[i]), p));
+		line[i][strcspn(line[i], "\n")] = '\0';
+	}
+	ck_assert_ptr_null(fgets(cmd, sizeof(cmd), p));
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_int_eq(strncmp(line[0], "FLUXBASE_ANON_KEY=", 18), 0);
+	ck_assert_int_eq(strncmp(line[1], "FLUXBASE_SERVICE_KEY=", 21), 0);
+	key[0] = line[0] + 18;
+	key[1] = line[1] + 21;
+	for (int i = 0; i < 2; i++) {
+		struct json_object *c = claims_of(key[i]), *v;
+		long ttl;
+
+		ck_assert_ptr_nonnull(c);
+		ck_assert_str_eq(jstr(c, "role"), roles[i]);
+		ck_assert(!json_object_object_get_ex(c, "sub", NULL));
+		ck_assert(json_object_object_get_ex(c, "exp", &v));
+		ttl = (long)json_object_get_int64(v) -
+		    (long)json_object_get_int64(json_object_object_get(c, "iat"));
+		ck_assert_int_eq(ttl, 10L * 366 * 86400);
+		json_object_put(c);
+		rest(&r, "GET", "/rest/v1/whoami?select=db_role", key[i], NULL, NULL, NULL);
+		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+		ck_assert_ptr_nonnull(strstr(r.body, roles[i]));
+		http_resp_free(&r);
+	}
+	rest(&r, "GET", "/rest/v1/secrets?select=s", key[1], NULL, NULL, NULL);
+	expect_body(&r, 200, "[{\"s\":\"hidden\"}]");
+}
+END_TEST
+
 TCase *
 supabase_rest_tcase(void)
 {
 	TCase *tc = tcase_create("supabase_rest");
 
+	tcase_add_test(tc, test_keys_command);
 	tcase_add_test(tc, test_apikey_gate);
 	tcase_add_test(tc, test_who_the_request_runs_as);
 	tcase_add_test(tc, test_exact_names_and_profiles);
