@@ -420,6 +420,7 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role, con
 {
 	unsigned priv = t->privileges[role];
 	const char *name = postgrest ? t->name : doc_name(sc, t);
+	struct json_object *coll;
 	char cname[300], path[600];
 
 	safe_name(t->url_name, cname, sizeof(cname));
@@ -427,7 +428,16 @@ add_table(const struct schema_cache *sc, const struct sc_table *t, int role, con
 		snprintf(cname + strlen(cname), sizeof(cname) - strlen(cname), "_%s", t->schema);
 	add_table_schema(t, cname, schemas);
 	snprintf(path, sizeof(path), "%s%s/%s", prefix, postgrest ? "" : "/tables", name);
-	json_object_object_add(paths, path, table_collection_ops(t, priv, cname));
+	coll = table_collection_ops(t, priv, cname);
+	json_object_object_add(paths, path, coll);
+	if (t->pk >= 0 && postgrest && (priv & PRIV_INSERT) && (priv & PRIV_UPDATE) &&
+	    t->insertable && t->updatable) {
+		snprintf(path, sizeof(path), "put_%s", cname);
+		json_object_object_add(coll, "put",
+		    table_op(t, "Upsert one row, named by its key's eq filter", path, true, false,
+		        ref_schema(cname),
+		        responses_of("200", "The row", array_of(ref_schema(cname)))));
+	}
 	if (t->pk < 0 || postgrest)
 		return;
 	snprintf(path, sizeof(path), "%s/tables/%s/{id}", prefix, name);

@@ -1,5 +1,6 @@
 /*
- * tables/handlers.c - the eight routes of /api/v1/tables.
+ * tables/handlers.c - the eight routes of /api/v1/tables, and /rest/v1's
+ * collections (PostgREST's PUT of one row by its key filter too).
  *
  * Each request: who is calling (session.c), which table (schema cache),
  * what is asked (query_parse.c) in which media type (negotiate.c), the
@@ -506,7 +507,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 }
 
 static int
-tables_put(struct request *r, struct tctx *c, const char *id)
+tables_put(struct request *r, struct tctx *c, const char *id, bool by_filter)
 {
 	const char *total;
 	struct write_body b;
@@ -518,13 +519,14 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	        &b) < 0)
 		return -1;
 	c->opts.id = id;
+	/* By a filter, as PostgREST: rows, an array unless one object is asked. */
 	if (c->prefer.ret != RETURN_REPRESENTATION && !c->singular)
 		c->opts.body = SQL_BODY_NONE;
-	else
+	else if (!by_filter)
 		one_row_body(c);
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
-		return response_error(r, 400, "VALIDATION",
+		return response_error(r, 400, by_filter ? "PGRST115" : "VALIDATION",
 		    "The body's %s does not match the key in the URL",
 		    c->t->columns[c->t->pk].name);
 	sql_init(&q, r->arena);
@@ -540,6 +542,25 @@ tables_put(struct request *r, struct tctx *c, const char *id)
 	}
 	respond_body(r, c, 200, res);
 	return 0;
+}
+
+/*
+ * PostgREST's PUT of a collection (/rest/v1): one row upserted by its key,
+ * which the filters name, all of it and nothing else, with eq (PGRST105
+ * otherwise); then the PUT of /{id}.
+ */
+static int
+tables_put_filtered(struct request *r, struct tctx *c)
+{
+	const struct filter *f = c->plan.nfilters == 1 ? c->plan.filters[0] : NULL;
+
+	if (c->t->pk < 0 || f == NULL || f->kind != FILTER_COND || f->negate || f->op != FOP_EQ ||
+	    f->ref.column != c->t->pk || f->ref.npath > 0 || c->plan.limit >= 0)
+		return response_error_detail(r, 405, "PGRST105",
+		    "Filters must include all and only primary key columns with 'eq' operators",
+		    NULL, NULL);
+	c->plan.nfilters = 0;
+	return tables_put(r, c, f->value, true);
 }
 
 int
@@ -559,6 +580,8 @@ tables_collection(struct request *r)
 		return tables_update(r, &c, NULL);
 	case HTTP_DELETE:
 		return tables_delete(r, &c, NULL);
+	case HTTP_PUT: /* routed on /rest/v1 only */
+		return tables_put_filtered(r, &c);
 	}
 	return -1;
 }
@@ -581,7 +604,7 @@ tables_item(struct request *r)
 	case HTTP_HEAD:
 		return tables_read(r, &c, id);
 	case HTTP_PUT:
-		return tables_put(r, &c, id);
+		return tables_put(r, &c, id, false);
 	case HTTP_PATCH:
 		return tables_update(r, &c, id);
 	case HTTP_DELETE:

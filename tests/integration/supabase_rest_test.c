@@ -1,10 +1,11 @@
 /*
  * /rest/v1 as supabase-js's postgrest-js speaks it, through nginx: the
- * project's keys (`fluxbase-fcgi keys`), the gateway's apikey (missing, bad, a user's token, in the header or the
- * query), who the request runs as (the anon key alone, a user's token
- * with it under row-level security, the service key), PostgREST's exact
- * names (a plural or schema.name is PGRST205, the schema from
- * Accept-Profile), writes, functions, embedding, a browser's preflight
+ * project's keys (`fluxbase-fcgi keys`), the gateway's apikey (missing,
+ * bad, a user's token, in the header or the query), who the request runs
+ * as (the anon key alone, a user's token with it under row-level
+ * security, the service key), PostgREST's exact names (a plural or
+ * schema.name is PGRST205, the schema from Accept-Profile), writes (PUT
+ * by a key filter too), functions, embedding, a browser's preflight
  * without a key and the root's OpenAPI document.  The fixture is
  * tests/integration/fixture.sql, as for the tables tests.
  */
@@ -281,6 +282,41 @@ START_TEST(test_rpc_and_embedding)
 }
 END_TEST
 
+/* PostgREST's PUT: one row upserted, named by its key's eq filter. */
+START_TEST(test_put_by_key_filter)
+{
+	const char *rep[] = { "Prefer: return=representation", NULL };
+	struct http_resp r;
+
+	keys();
+	rest(&r, "PUT", "/rest/v1/box?id=eq.7", service_key, NULL, "{\"id\":7,\"label\":\"put\"}",
+	    rep);
+	expect_body(&r, 200, "[{\"id\":7,\"label\":\"put\"}]");
+	rest(&r, "PUT", "/rest/v1/box?id=eq.7", service_key, NULL, "{\"id\":7,\"label\":\"again\"}",
+	    NULL);
+	ck_assert_int_eq(r.status, 204);
+	http_resp_free(&r);
+	rest(&r, "GET", "/rest/v1/box?id=eq.7&select=label", service_key, NULL, NULL, NULL);
+	expect_body(&r, 200, "[{\"label\":\"again\"}]");
+	/* The filters name the key, all of it, with eq; the body agrees. */
+	rest(&r, "PUT", "/rest/v1/box?label=eq.again", service_key, NULL,
+	    "{\"id\":7,\"label\":\"x\"}", NULL);
+	assert_pgrst(&r, 405, "PGRST105", NULL, NULL);
+	http_resp_free(&r);
+	rest(&r, "PUT", "/rest/v1/box?id=gt.6", service_key, NULL, "{\"id\":7,\"label\":\"x\"}",
+	    NULL);
+	assert_pgrst(&r, 405, "PGRST105", NULL, NULL);
+	http_resp_free(&r);
+	rest(&r, "PUT", "/rest/v1/box?id=eq.7", service_key, NULL, "{\"id\":8,\"label\":\"x\"}",
+	    NULL);
+	assert_pgrst(&r, 400, "PGRST115", NULL, NULL);
+	http_resp_free(&r);
+	rest(&r, "DELETE", "/rest/v1/box?id=eq.7", service_key, NULL, NULL, NULL);
+	ck_assert_int_eq(r.status, 204);
+	http_resp_free(&r);
+}
+END_TEST
+
 /* A browser asks before it sends the key: the preflight needs none. */
 START_TEST(test_preflight_without_apikey)
 {
@@ -409,6 +445,7 @@ supabase_rest_tcase(void)
 	tcase_add_test(tc, test_who_the_request_runs_as);
 	tcase_add_test(tc, test_exact_names_and_profiles);
 	tcase_add_test(tc, test_rpc_and_embedding);
+	tcase_add_test(tc, test_put_by_key_filter);
 	tcase_add_test(tc, test_preflight_without_apikey);
 	tcase_add_test(tc, test_root_is_the_openapi_document);
 	return tc;
