@@ -244,6 +244,11 @@ bucket_fields(struct request *r, struct json_object *body, struct bucket_fields 
 	char limit[40];
 
 	memset(f, 0, sizeof(*f));
+	/* Analytics buckets (Iceberg) are not kept here. */
+	if (json_object_object_get_ex(body, "type", &v) && v != NULL &&
+	    (!json_object_is_type(v, json_type_string) ||
+	        strcmp(json_object_get_string(v), "STANDARD") != 0))
+		return response_error(r, 400, "VALIDATION", "Only STANDARD buckets are supported");
 	if (json_object_object_get_ex(body, "public", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean))
 			return response_error(r, 400, "VALIDATION", "public must be true or false");

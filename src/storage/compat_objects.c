@@ -269,6 +269,25 @@ out:
 	return rc;
 }
 
+/* Into another bucket, an object meets that bucket's rules, as an upload
+ * would: its size and type read as the caller sees the source. */
+static int
+transfer_admitted(struct request *r, const struct transfer *t)
+{
+	const char *values[] = { t->bucket, t->key };
+	struct db_result *res;
+
+	res = session_exec(r,
+	    "SELECT size, content_type FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2,
+	    values, true);
+	if (res == NULL)
+		return -1;
+	if (db_result_rows(res) != 1)
+		return storage_not_found(r, "Object");
+	return storage_bucket_admits(r, t->dst_bucket,
+	    strtoull(db_result_value(res, 0, 0), NULL, 10), db_result_value(res, 0, 1));
+}
+
 /* POST /object/move: the row changes its name; the bytes stay. */
 int
 storage_compat_move(struct request *r)
@@ -278,6 +297,8 @@ storage_compat_move(struct request *r)
 	struct db_result *res;
 
 	if (transfer_body(r, &t) < 0)
+		return -1;
+	if (strcmp(t.bucket, t.dst_bucket) != 0 && transfer_admitted(r, &t) < 0)
 		return -1;
 	{
 		const char *values[] = { t.bucket, t.key, t.dst_bucket, t.dst_key };
@@ -320,6 +341,9 @@ storage_compat_copy(struct request *r)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Object");
+	if (storage_bucket_admits(r, t.dst_bucket, strtoull(db_result_value(res, 0, 1), NULL, 10),
+	        db_result_value(res, 0, 2)) < 0)
+		return -1;
 	memset(&w, 0, sizeof(w));
 	w.fd = -1;
 	if (blob_copy(r->conf->storage_root, r->conf->storage_file_mode, db_result_value(res, 0, 0),
@@ -567,7 +591,7 @@ token_owner(struct request *r, const char *token, const char **rest)
 	size_t n = dot != NULL ? (size_t)(dot - token) : 0;
 
 	if (dot == NULL ||
-	    !(n == 1 ? token[0] == '-' : n == 36 && strspn(token, "0123456789abcdef-") == 36))
+	    !(n == 1 ? token[0] == '-' : n == 36 && strspn(token, "0123456789abcdefABCDEF-") == 36))
 		return NULL;
 	*rest = dot + 1;
 	return arena_strndup(r->arena, token, n);

@@ -39,6 +39,10 @@ struct object_row {
  * on failure or the replaced one, is removed. */
 int storage_put_row(struct request *r, const struct object_row *o, bool upsert,
     struct uploaded *out);
+/* Whether bucket takes an object of size bytes and type from the caller,
+ * as an upload would (copies and moves into it): 0, or -1 with 404, 401,
+ * 403, 413 or 415 set. */
+int storage_bucket_admits(struct request *r, const char *bucket, uint64_t size, const char *type);
 /* Streams the body into a new object (storage/upload.c); 0 with out
  * filled and no answer set, or -1 with the error answer set. */
 int storage_upload_object(struct request *r, const char *bucket, const char *key,

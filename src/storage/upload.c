@@ -268,6 +268,22 @@ upload_commit(struct request *r, const char *bucket, const char *key, struct upl
 }
 
 int
+storage_bucket_admits(struct request *r, const char *bucket, uint64_t size, const char *type)
+{
+	struct upload u;
+
+	memset(&u, 0, sizeof(u));
+	u.w.fd = -1;
+	if (upload_open(r, bucket, &u) < 0)
+		return -1;
+	if (size > u.limit)
+		return upload_fail(r, &u, 413);
+	if (!mime_allowed(u.allowed, type))
+		return upload_fail(r, &u, 415);
+	return 0;
+}
+
+int
 storage_upload_object(struct request *r, const char *bucket, const char *key,
     const struct upload_opts *o, struct uploaded *out)
 {

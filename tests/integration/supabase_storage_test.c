@@ -433,6 +433,32 @@ START_TEST(test_public_and_limits)
 	expect_error(&r, 415, "invalid_mime_type");
 	put_raw(&r, "POST", "/object/sbx-small/a%5Cb.txt", alice, "x", NULL);
 	expect_error(&r, 400, "InvalidKey");
+	/* Copies and moves into a bucket meet its rules too. */
+	sb(&r, "POST", "/object/copy", alice,
+	    "{\"bucketId\":\"sbx-pub\",\"sourceKey\":\"p.txt\",\"destinationBucket\":"
+	    "\"sbx-small\",\"destinationKey\":\"p.txt\"}");
+	expect_error(&r, 413, "Payload too large");
+	http_do("POST", url("/object/sbx-pub/i.png"),
+	    hdrs(anon, alice, "Content-Type: image/png", NULL), "png", 3, &r);
+	http_resp_free(&r);
+	sb(&r, "POST", "/object/move", alice,
+	    "{\"bucketId\":\"sbx-pub\",\"sourceKey\":\"i.png\",\"destinationBucket\":"
+	    "\"sbx-small\",\"destinationKey\":\"i.png\"}");
+	expect_error(&r, 415, "invalid_mime_type");
+	put_raw(&r, "POST", "/object/sbx-pub/t.txt", alice, "tiny", NULL);
+	http_resp_free(&r);
+	sb(&r, "POST", "/object/move", alice,
+	    "{\"bucketId\":\"sbx-pub\",\"sourceKey\":\"t.txt\",\"destinationBucket\":"
+	    "\"sbx-small\",\"destinationKey\":\"t.txt\"}");
+	expect_ok(&r, 200, "move across buckets");
+	ck_assert_ptr_nonnull(strstr(r.body, "\"Key\":\"sbx-small/t.txt\""));
+	http_resp_free(&r);
+	sb(&r, "GET", "/object/sbx-small/t.txt", alice, NULL);
+	expect_ok(&r, 200, "moved across buckets");
+	ck_assert_str_eq(r.body, "tiny");
+	http_resp_free(&r);
+	sb(&r, "POST", "/bucket", service, "{\"id\":\"sbx-ice\",\"type\":\"ANALYTICS\"}");
+	expect_error(&r, 400, "InvalidRequest");
 }
 END_TEST
 
