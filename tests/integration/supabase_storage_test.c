@@ -233,10 +233,10 @@ put_form(struct http_resp *r, const char *path, const char *token, const char *d
 	return r->status;
 }
 
-START_TEST(test_objects)
+START_TEST(test_uploads)
 {
 	struct http_resp r;
-	struct json_object *o, *a, *e, *v;
+	struct json_object *o, *v;
 	char *h;
 
 	keys();
@@ -317,10 +317,41 @@ START_TEST(test_objects)
 	sb(&r, "GET", "/object/info/sbx-files/docs/c.txt", alice, NULL);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"color\":\"blue\""));
 	http_resp_free(&r);
-	put_raw(&r, "POST", "/object/sbx-files/top.txt", alice, "top", NULL);
-	http_resp_free(&r);
+}
+END_TEST
+
+/* Alice's files in bucket: docs/a.txt, docs/b.png, docs/c.txt, top.txt. */
+static void
+seed(const char *bucket)
+{
+	static const char *const files[][2] = { { "docs/a.txt", "hello" },
+		{ "docs/b.png", "PNGDATA" }, { "docs/c.txt", "c" }, { "top.txt", "top" } };
+	struct http_resp r;
+	char path[256];
+
+	make_bucket(bucket, false);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/object/%s/%s", bucket, files[i][0]);
+		if (strstr(path, ".png") != NULL)
+			http_do("POST", url(path),
+			    hdrs(anon, alice, "Content-Type: image/png", "x-upsert: true"),
+			    files[i][1], strlen(files[i][1]), &r);
+		else
+			put_raw(&r, "POST", path, alice, files[i][1], "x-upsert: true");
+		expect_ok(&r, 200, path);
+		http_resp_free(&r);
+	}
+}
+
+START_TEST(test_list)
+{
+	struct http_resp r;
+	struct json_object *a, *e, *v;
+
+	keys();
+	seed("sbx-list");
 	/* List: one level, folders with id null. */
-	sb(&r, "POST", "/object/list/sbx-files", alice,
+	sb(&r, "POST", "/object/list/sbx-list", alice,
 	    "{\"prefix\":\"\",\"limit\":100,\"offset\":0,"
 	    "\"sortBy\":{\"column\":\"name\",\"order\":\"asc\"}}");
 	expect_ok(&r, 200, "list");
@@ -336,7 +367,7 @@ START_TEST(test_objects)
 	ck_assert_str_eq(jstr(v, "mimetype"), "text/plain; charset=utf-8");
 	json_object_put(a);
 	http_resp_free(&r);
-	sb(&r, "POST", "/object/list/sbx-files", alice,
+	sb(&r, "POST", "/object/list/sbx-list", alice,
 	    "{\"prefix\":\"docs\",\"search\":\"b\",\"sortBy\":{\"column\":\"name\","
 	    "\"order\":\"desc\"}}");
 	expect_ok(&r, 200, "list search");
@@ -345,43 +376,53 @@ START_TEST(test_objects)
 	ck_assert_str_eq(jstr(json_object_array_get_idx(a, 0), "name"), "b.png");
 	json_object_put(a);
 	http_resp_free(&r);
-	sb(&r, "POST", "/object/list/sbx-files", bob, "{\"prefix\":\"docs/\"}");
+	sb(&r, "POST", "/object/list/sbx-list", bob, "{\"prefix\":\"docs/\"}");
 	expect_ok(&r, 200, "list as bob");
 	ck_assert_str_eq(r.body, "[]");
 	http_resp_free(&r);
-	sb(&r, "POST", "/object/list/sbx-files", alice, "{\"sortBy\":{\"column\":\"size\"}}");
+	sb(&r, "POST", "/object/list/sbx-list", alice, "{\"sortBy\":{\"column\":\"size\"}}");
 	expect_error(&r, 400, "InvalidRequest");
 	sb(&r, "POST", "/object/list/sbx-nope", alice, "{}");
 	expect_error(&r, 404, "Bucket not found");
+}
+END_TEST
+
+START_TEST(test_move_copy_remove)
+{
+	struct http_resp r;
+	struct json_object *o, *a;
+
+	keys();
+	seed("sbx-move");
 	/* Move and copy. */
 	sb(&r, "POST", "/object/move", alice,
-	    "{\"bucketId\":\"sbx-files\",\"sourceKey\":\"docs/c.txt\","
+	    "{\"bucketId\":\"sbx-move\",\"sourceKey\":\"docs/c.txt\","
 	    "\"destinationKey\":\"moved/c.txt\"}");
 	expect_ok(&r, 200, "move");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"message\":\"Successfully moved\""));
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-files/docs/c.txt", alice, NULL);
+	sb(&r, "GET", "/object/sbx-move/docs/c.txt", alice, NULL);
 	expect_error(&r, 404, "not_found");
 	sb(&r, "POST", "/object/move", alice,
-	    "{\"bucketId\":\"sbx-files\",\"sourceKey\":\"top.txt\",\"destinationKey\":\"docs/a.txt\"}");
+	    "{\"bucketId\":\"sbx-move\",\"sourceKey\":\"top.txt\",\"destinationKey\":\"docs/a.txt\"}");
 	expect_error(&r, 409, "Duplicate");
 	sb(&r, "POST", "/object/copy", alice,
-	    "{\"bucketId\":\"sbx-files\",\"sourceKey\":\"moved/c.txt\","
+	    "{\"bucketId\":\"sbx-move\",\"sourceKey\":\"moved/c.txt\","
 	    "\"destinationKey\":\"copy/c.txt\"}");
 	expect_ok(&r, 200, "copy");
 	o = json_body(&r);
-	ck_assert_str_eq(jstr(o, "Key"), "sbx-files/copy/c.txt");
+	ck_assert_str_eq(jstr(o, "Key"), "sbx-move/copy/c.txt");
 	json_object_put(o);
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-files/copy/c.txt", alice, NULL);
+	sb(&r, "GET", "/object/sbx-move/copy/c.txt", alice, NULL);
 	expect_ok(&r, 200, "copied");
 	ck_assert_str_eq(r.body, "c");
 	http_resp_free(&r);
 	sb(&r, "POST", "/object/copy", bob,
-	    "{\"bucketId\":\"sbx-files\",\"sourceKey\":\"top.txt\",\"destinationKey\":\"b.txt\"}");
+	    "{\"bucketId\":\"sbx-move\",\"sourceKey\":\"top.txt\",\"destinationKey\":\"b.txt\"}");
 	expect_error(&r, 404, "not_found");
 	/* Remove: the objects removed; the copy's bytes are its own. */
-	sb(&r, "DELETE", "/object/sbx-files", alice,
+	sb(&r, "DELETE", "/object/sbx-move", alice,
 	    "{\"prefixes\":[\"moved/c.txt\",\"nothing.txt\"]}");
 	expect_ok(&r, 200, "remove");
 	a = json_body(&r);
@@ -389,12 +430,12 @@ START_TEST(test_objects)
 	ck_assert_str_eq(jstr(json_object_array_get_idx(a, 0), "name"), "moved/c.txt");
 	json_object_put(a);
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-files/copy/c.txt", alice, NULL);
+	sb(&r, "GET", "/object/sbx-move/copy/c.txt", alice, NULL);
 	expect_ok(&r, 200, "copy survives");
 	http_resp_free(&r);
-	sb(&r, "DELETE", "/object/sbx-files", alice, "{\"prefixes\":[]}");
+	sb(&r, "DELETE", "/object/sbx-move", alice, "{\"prefixes\":[]}");
 	expect_error(&r, 400, "InvalidRequest");
-	sb(&r, "DELETE", "/object/sbx-files/copy/c.txt", alice, NULL);
+	sb(&r, "DELETE", "/object/sbx-move/copy/c.txt", alice, NULL);
 	expect_ok(&r, 200, "delete one");
 	ck_assert_str_eq(r.body, "{\"message\":\"Successfully deleted\"}");
 	http_resp_free(&r);
@@ -624,7 +665,9 @@ supabase_storage_tcase(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_gateway_and_buckets);
-	tcase_add_test(tc, test_objects);
+	tcase_add_test(tc, test_uploads);
+	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_move_copy_remove);
 	tcase_add_test(tc, test_public_and_limits);
 	tcase_add_test(tc, test_signed_urls);
 	tcase_add_test(tc, test_large_upload_streams);
