@@ -3,9 +3,10 @@
 # deploying (deploy/*) must pass, run through the web server in front:
 # health, sign-up and sign-in, the Authorization header reaching the worker,
 # a table write and read under row-level security with a user's token, an
-# upload and a byte-exact download, a JSON 404, the Supabase-compatible
-# prefixes (/rest/v1, /auth/v1, /storage/v1, an upload path included)
-# reaching the pool and /rest/v1 reading as the user, and the web server's own
+# upload and a byte-exact download (3 MiB on /api/v1, 17 MiB streamed on
+# /storage/v1), a JSON 404, the Supabase-compatible prefixes (/rest/v1,
+# /auth/v1, /storage/v1, an upload path included) reaching the pool and
+# /rest/v1 reading as the user, and the web server's own
 # errors (headers or URI too large, a malformed request) in the JSON error
 # shape without the server's name or version.
 # Needs the table "notes" of tests/integration/fixture.sql.
@@ -37,6 +38,14 @@ expect() {
 field() { sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" "$tmp/body" | head -n 1; }
 has() { grep -q -- "$1" "$tmp/body" || fail "$2: body lacks $1: $(head -c 300 "$tmp/body")"; }
 J='Content-Type: application/json'
+# req_root: req on the site's root (the Supabase-compatible prefixes).
+root=${url%/api/v1}
+req_root() {
+	local api=$url
+	url=$root
+	req "$@"
+	url=$api
+}
 
 req GET /health
 expect 200 health
@@ -81,6 +90,17 @@ req GET "/storage/$bucket/dir/blob.bin" -H "$user"
 cmp -s "$tmp/body" "$tmp/up.bin" || fail "download: bytes differ from the upload"
 req DELETE "/storage/$bucket/dir/blob.bin" -H "$user"
 expect 204 "delete object"
+# The same through Supabase Storage's paths, 17 MiB: above what the web
+# server reads whole (16 MiB with nginx), so it streams to the worker.
+head -c 17825792 /dev/urandom >"$tmp/big.bin"
+req_root POST "/storage/v1/object/$bucket/dir/big.bin" -H "$user" -H "apikey: $svc" \
+	-H 'Content-Type: application/octet-stream' --data-binary "@$tmp/big.bin"
+expect 200 "/storage/v1 upload"
+req_root GET "/storage/v1/object/authenticated/$bucket/dir/big.bin" -H "$user" -H "apikey: $svc"
+[ "$code" = 200 ] || fail "/storage/v1 download: status $code"
+cmp -s "$tmp/body" "$tmp/big.bin" || fail "/storage/v1 download: bytes differ from the upload"
+req DELETE "/storage/$bucket/dir/big.bin" -H "$user"
+expect 204 "delete the /storage/v1 upload"
 req DELETE "/storage/buckets/$bucket" -H "Authorization: Bearer $svc"
 expect 204 "delete bucket"
 
@@ -89,13 +109,6 @@ expect 204 "delete bucket"
 # upload's path (which some servers stream) included.  The service token
 # is a key (service_role, no user): with it, /rest/v1 reads the table by
 # its exact name as the user, the key in the header or the query.
-root=${url%/api/v1}
-req_root() {
-	local api=$url
-	url=$root
-	req "$@"
-	url=$api
-}
 req_root GET /rest/v1/
 expect 401 "/rest/v1/ without an apikey"
 has '"message" *: *"No API key found in request"' "/rest/v1/ without an apikey"
