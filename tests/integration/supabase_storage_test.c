@@ -129,6 +129,30 @@ put_raw(struct http_resp *r, const char *method, const char *path, const char *t
 	return r->status;
 }
 
+/* A raw upload that must succeed. */
+static void
+upload_ok(const char *path, const char *token, const char *data, const char *extra)
+{
+	struct http_resp r;
+
+	put_raw(&r, "POST", path, token, data, extra);
+	expect_ok(&r, 200, path);
+	http_resp_free(&r);
+}
+
+/* A call that must answer 200 with exactly want. */
+static void
+expect_answer(const char *method, const char *path, const char *token, const char *json,
+    const char *want)
+{
+	struct http_resp r;
+
+	sb(&r, method, path, token, json);
+	expect_ok(&r, 200, path);
+	ck_assert_str_eq(r.body, want);
+	http_resp_free(&r);
+}
+
 START_TEST(test_gateway_and_buckets)
 {
 	struct http_resp r;
@@ -142,12 +166,10 @@ START_TEST(test_gateway_and_buckets)
 	sb(&r, "POST", "/bucket", NULL, "{\"id\":\"sbx-anon\",\"name\":\"sbx-anon\"}");
 	ck_assert_msg(r.status == 401 || r.status == 403, "%ld", r.status);
 	http_resp_free(&r);
-	sb(&r, "POST", "/bucket", service,
+	expect_answer("POST", "/bucket", service,
 	    "{\"id\":\"sbx-one\",\"name\":\"sbx-one\",\"public\":false,"
-	    "\"file_size_limit\":\"1MB\",\"allowed_mime_types\":[\"text/*\",\"image/png\"]}");
-	expect_ok(&r, 200, "create");
-	ck_assert_str_eq(r.body, "{\"name\":\"sbx-one\"}");
-	http_resp_free(&r);
+	    "\"file_size_limit\":\"1MB\",\"allowed_mime_types\":[\"text/*\",\"image/png\"]}",
+	    "{\"name\":\"sbx-one\"}");
 	sb(&r, "POST", "/bucket", service, "{\"id\":\"sbx-one\",\"name\":\"sbx-one\"}");
 	expect_error(&r, 409, "Duplicate");
 	sb(&r, "POST", "/bucket", service, "{\"id\":\"Bad Name\"}");
@@ -171,11 +193,9 @@ START_TEST(test_gateway_and_buckets)
 	sb(&r, "GET", "/bucket/sbx-none", service, NULL);
 	expect_error(&r, 404, "Bucket not found");
 	/* Update: what is sent changes, null clears. */
-	sb(&r, "PUT", "/bucket/sbx-one", service,
-	    "{\"id\":\"sbx-one\",\"name\":\"sbx-one\",\"public\":true,\"file_size_limit\":null}");
-	expect_ok(&r, 200, "update");
-	ck_assert_str_eq(r.body, "{\"message\":\"Successfully updated\"}");
-	http_resp_free(&r);
+	expect_answer("PUT", "/bucket/sbx-one", service,
+	    "{\"id\":\"sbx-one\",\"name\":\"sbx-one\",\"public\":true,\"file_size_limit\":null}",
+	    "{\"message\":\"Successfully updated\"}");
 	sb(&r, "GET", "/bucket/sbx-one", NULL, NULL);
 	expect_ok(&r, 200, "get as anon (public now)");
 	o = json_body(&r);
@@ -191,19 +211,13 @@ START_TEST(test_gateway_and_buckets)
 	ck_assert_ptr_nonnull(strstr(r.body, "\"sbx-one\""));
 	http_resp_free(&r);
 	/* Not empty, emptied, deleted. */
-	put_raw(&r, "POST", "/object/sbx-one/f.txt", service, "x", NULL);
-	expect_ok(&r, 200, "upload");
-	http_resp_free(&r);
+	upload_ok("/object/sbx-one/f.txt", service, "x", NULL);
 	sb(&r, "DELETE", "/bucket/sbx-one", service, "{}");
 	expect_error(&r, 409, "ResourceNotEmpty");
-	sb(&r, "POST", "/bucket/sbx-one/empty", service, "{}");
-	expect_ok(&r, 200, "empty");
-	ck_assert_str_eq(r.body, "{\"message\":\"Successfully emptied\"}");
-	http_resp_free(&r);
-	sb(&r, "DELETE", "/bucket/sbx-one", service, "{}");
-	expect_ok(&r, 200, "delete");
-	ck_assert_str_eq(r.body, "{\"message\":\"Successfully deleted\"}");
-	http_resp_free(&r);
+	expect_answer("POST", "/bucket/sbx-one/empty", service, "{}",
+	    "{\"message\":\"Successfully emptied\"}");
+	expect_answer("DELETE", "/bucket/sbx-one", service, "{}",
+	    "{\"message\":\"Successfully deleted\"}");
 	sb(&r, "DELETE", "/bucket/sbx-one", service, "{}");
 	expect_error(&r, 404, "Bucket not found");
 }
@@ -252,9 +266,7 @@ START_TEST(test_uploads)
 	/* Taken: x-upsert replaces; PUT replaces. */
 	put_raw(&r, "POST", "/object/sbx-files/docs/a.txt", alice, "again", NULL);
 	expect_error(&r, 409, "Duplicate");
-	put_raw(&r, "POST", "/object/sbx-files/docs/a.txt", alice, "hello again", "x-upsert: true");
-	expect_ok(&r, 200, "upsert");
-	http_resp_free(&r);
+	upload_ok("/object/sbx-files/docs/a.txt", alice, "hello again", "x-upsert: true");
 	put_raw(&r, "PUT", "/object/sbx-files/docs/a.txt", alice, "hello, alice", NULL);
 	expect_ok(&r, 200, "update");
 	http_resp_free(&r);
@@ -376,10 +388,7 @@ START_TEST(test_list)
 	ck_assert_str_eq(jstr(json_object_array_get_idx(a, 0), "name"), "b.png");
 	json_object_put(a);
 	http_resp_free(&r);
-	sb(&r, "POST", "/object/list/sbx-list", bob, "{\"prefix\":\"docs/\"}");
-	expect_ok(&r, 200, "list as bob");
-	ck_assert_str_eq(r.body, "[]");
-	http_resp_free(&r);
+	expect_answer("POST", "/object/list/sbx-list", bob, "{\"prefix\":\"docs/\"}", "[]");
 	sb(&r, "POST", "/object/list/sbx-list", alice, "{\"sortBy\":{\"column\":\"size\"}}");
 	expect_error(&r, 400, "InvalidRequest");
 	sb(&r, "POST", "/object/list/sbx-nope", alice, "{}");
@@ -414,10 +423,7 @@ START_TEST(test_move_copy_remove)
 	ck_assert_str_eq(jstr(o, "Key"), "sbx-move/copy/c.txt");
 	json_object_put(o);
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-move/copy/c.txt", alice, NULL);
-	expect_ok(&r, 200, "copied");
-	ck_assert_str_eq(r.body, "c");
-	http_resp_free(&r);
+	expect_answer("GET", "/object/sbx-move/copy/c.txt", alice, NULL, "c");
 	sb(&r, "POST", "/object/copy", bob,
 	    "{\"bucketId\":\"sbx-move\",\"sourceKey\":\"top.txt\",\"destinationKey\":\"b.txt\"}");
 	expect_error(&r, 404, "not_found");
@@ -435,10 +441,8 @@ START_TEST(test_move_copy_remove)
 	http_resp_free(&r);
 	sb(&r, "DELETE", "/object/sbx-move", alice, "{\"prefixes\":[]}");
 	expect_error(&r, 400, "InvalidRequest");
-	sb(&r, "DELETE", "/object/sbx-move/copy/c.txt", alice, NULL);
-	expect_ok(&r, 200, "delete one");
-	ck_assert_str_eq(r.body, "{\"message\":\"Successfully deleted\"}");
-	http_resp_free(&r);
+	expect_answer("DELETE", "/object/sbx-move/copy/c.txt", alice, NULL,
+	    "{\"message\":\"Successfully deleted\"}");
 }
 END_TEST
 
@@ -449,16 +453,9 @@ START_TEST(test_public_and_limits)
 	keys();
 	make_bucket("sbx-pub", true);
 	make_bucket("sbx-priv", false);
-	put_raw(&r, "POST", "/object/sbx-pub/p.txt", alice, "public bytes", NULL);
-	expect_ok(&r, 200, "upload public");
-	http_resp_free(&r);
-	put_raw(&r, "POST", "/object/sbx-priv/p.txt", alice, "private bytes", NULL);
-	expect_ok(&r, 200, "upload private");
-	http_resp_free(&r);
-	sb(&r, "GET", "/object/public/sbx-pub/p.txt", NULL, NULL);
-	expect_ok(&r, 200, "public");
-	ck_assert_str_eq(r.body, "public bytes");
-	http_resp_free(&r);
+	upload_ok("/object/sbx-pub/p.txt", alice, "public bytes", NULL);
+	upload_ok("/object/sbx-priv/p.txt", alice, "private bytes", NULL);
+	expect_answer("GET", "/object/public/sbx-pub/p.txt", NULL, NULL, "public bytes");
 	sb(&r, "GET", "/object/public/sbx-priv/p.txt", alice, NULL);
 	expect_error(&r, 404, "Bucket not found");
 	sb(&r, "GET", "/object/public/sbx-pub/none.txt", NULL, NULL);
@@ -486,18 +483,14 @@ START_TEST(test_public_and_limits)
 	    "{\"bucketId\":\"sbx-pub\",\"sourceKey\":\"i.png\",\"destinationBucket\":"
 	    "\"sbx-small\",\"destinationKey\":\"i.png\"}");
 	expect_error(&r, 415, "invalid_mime_type");
-	put_raw(&r, "POST", "/object/sbx-pub/t.txt", alice, "tiny", NULL);
-	http_resp_free(&r);
+	upload_ok("/object/sbx-pub/t.txt", alice, "tiny", NULL);
 	sb(&r, "POST", "/object/move", alice,
 	    "{\"bucketId\":\"sbx-pub\",\"sourceKey\":\"t.txt\",\"destinationBucket\":"
 	    "\"sbx-small\",\"destinationKey\":\"t.txt\"}");
 	expect_ok(&r, 200, "move across buckets");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"Key\":\"sbx-small/t.txt\""));
 	http_resp_free(&r);
-	sb(&r, "GET", "/object/sbx-small/t.txt", alice, NULL);
-	expect_ok(&r, 200, "moved across buckets");
-	ck_assert_str_eq(r.body, "tiny");
-	http_resp_free(&r);
+	expect_answer("GET", "/object/sbx-small/t.txt", alice, NULL, "tiny");
 	sb(&r, "POST", "/bucket", service, "{\"id\":\"sbx-ice\",\"type\":\"ANALYTICS\"}");
 	expect_error(&r, 400, "InvalidRequest");
 }
@@ -527,8 +520,7 @@ START_TEST(test_signed_urls)
 
 	keys();
 	make_bucket("sbx-sign", false);
-	put_raw(&r, "POST", "/object/sbx-sign/d/s.txt", alice, "signed bytes", NULL);
-	http_resp_free(&r);
+	upload_ok("/object/sbx-sign/d/s.txt", alice, "signed bytes", NULL);
 	sb(&r, "POST", "/object/sign/sbx-sign/d/s.txt", alice, "{\"expiresIn\":60}");
 	expect_ok(&r, 200, "sign");
 	o = json_body(&r);
@@ -586,10 +578,7 @@ START_TEST(test_signed_urls)
 	json_object_put(o);
 	http_resp_free(&r);
 	/* The object is its signer's. */
-	sb(&r, "GET", "/object/sbx-sign/u/up.txt", alice, NULL);
-	expect_ok(&r, 200, "the signer reads it");
-	ck_assert_str_eq(r.body, "uploaded by token");
-	http_resp_free(&r);
+	expect_answer("GET", "/object/sbx-sign/u/up.txt", alice, NULL, "uploaded by token");
 	sb(&r, "GET", "/object/sbx-sign/u/up.txt", bob, NULL);
 	expect_error(&r, 404, "not_found");
 	/* Another owner named in the token breaks its MAC. */
