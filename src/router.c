@@ -85,13 +85,17 @@ router_match(const struct route *table, size_t n, struct request *r, unsigned *a
 		allow |= route_methods(&table[i]);
 		if (found == NULL && (route_methods(&table[i]) & (unsigned)r->method) != 0) {
 			found = &table[i];
-			break;
+			/* OPTIONS answers for every route of the path (one path can
+			 * be split across routes by method). */
+			if (r->method != HTTP_OPTIONS)
+				break;
 		}
 	}
 	if (found != NULL) {
 		/* Parameters of the matching route, not of an earlier near-miss. */
 		route_try(found, r);
 		r->route = found;
+		*allowed = allow;
 		return ROUTE_FOUND;
 	}
 	if (allow == 0)

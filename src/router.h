@@ -45,7 +45,8 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED, ROUT
 
 /*
  * Matches r->raw_path and r->method against table.  On ROUTE_FOUND fills
- * r->route and r->path_params; on ROUTE_METHOD_NOT_ALLOWED sets *allowed.
+ * r->route and r->path_params; *allowed gets the methods the path takes
+ * (on ROUTE_FOUND those of every route of the path only for OPTIONS).
  */
 enum route_result router_match(const struct route *table, size_t n, struct request *r,
     unsigned *allowed);

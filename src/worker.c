@@ -174,7 +174,7 @@ worker_dispatch(struct request *r)
 		break;
 	}
 	if (r->method == HTTP_OPTIONS) {
-		unsigned m = r->route->methods | HTTP_OPTIONS;
+		unsigned m = allowed | HTTP_OPTIONS;
 
 		if (m & HTTP_GET)
 			m |= HTTP_HEAD;

@@ -37,6 +37,8 @@ static const struct route table[] = {
 	{ HTTP_GET | HTTP_PATCH | HTTP_DELETE, "/api/v1/tables/{table}/{id}", h_item, 0,
 	    ACCESS_ANYONE },
 	{ HTTP_GET, "/api/v1/storage/buckets", h_buckets, 0, ACCESS_SERVICE },
+	/* One path split across two routes by method. */
+	{ HTTP_POST, "/api/v1/storage/buckets", h_list, 0, ACCESS_SERVICE },
 	{ HTTP_GET | HTTP_POST | HTTP_DELETE, "/api/v1/storage/{bucket}/{key*}", h_object,
 	    ROUTE_STREAM_BODY, ACCESS_ANYONE },
 };
@@ -111,6 +113,14 @@ START_TEST(test_not_found_and_method)
 	ck_assert_int_eq(match(0, "/api/v1/tables/x/1", &allowed), ROUTE_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(router_allow_header(&a, allowed), "GET, HEAD, PATCH, DELETE, OPTIONS");
 	ck_assert_int_eq(match(HTTP_GET, "/api/v1/tables/%zz", &allowed), ROUTE_BAD_PATH);
+	/* A path split across routes: each method finds its own, OPTIONS all. */
+	ck_assert_int_eq(match(HTTP_POST, "/api/v1/storage/buckets", &allowed), ROUTE_FOUND);
+	ck_assert_ptr_eq(r.route->handler, h_list);
+	ck_assert_int_eq(match(HTTP_OPTIONS, "/api/v1/storage/buckets", &allowed), ROUTE_FOUND);
+	ck_assert_str_eq(router_allow_header(&a, allowed), "GET, HEAD, POST, OPTIONS");
+	ck_assert_int_eq(match(HTTP_DELETE, "/api/v1/storage/buckets", &allowed),
+	    ROUTE_METHOD_NOT_ALLOWED);
+	ck_assert_str_eq(router_allow_header(&a, allowed), "GET, HEAD, POST, OPTIONS");
 }
 END_TEST
 
