@@ -235,8 +235,8 @@ schema_plural(struct arena *a, const char *name)
 	return arena_printf(a, "%ss", name);
 }
 
-static const char *
-jstring(struct arena *a, struct json_object *o, const char *key)
+const char *
+schema_json_str(struct arena *a, struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -245,16 +245,16 @@ jstring(struct arena *a, struct json_object *o, const char *key)
 	return arena_strdup(a, json_object_get_string(v));
 }
 
-static bool
-jbool(struct json_object *o, const char *key)
+bool
+schema_json_bool(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) && v != NULL && json_object_get_boolean(v);
 }
 
-static const char **
-jstrings(struct arena *a, struct json_object *o, const char *key)
+const char **
+schema_json_strs(struct arena *a, struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	const char **out;
@@ -283,13 +283,13 @@ schema_fill_fks(struct arena *a, struct sc_table *t, struct json_object *o)
 			struct json_object *f = json_object_array_get_idx(fks, (size_t)i);
 			struct sc_fk *fk = &t->fks[i];
 
-			fk->name = jstring(a, f, "name");
-			fk->unique = jbool(f, "unique");
-			fk->derived = jbool(f, "derived");
-			fk->columns = jstrings(a, f, "columns");
-			fk->ref_schema = jstring(a, f, "ref_schema");
-			fk->ref_table = jstring(a, f, "ref_table");
-			fk->ref_columns = jstrings(a, f, "ref_columns");
+			fk->name = schema_json_str(a, f, "name");
+			fk->unique = schema_json_bool(f, "unique");
+			fk->derived = schema_json_bool(f, "derived");
+			fk->columns = schema_json_strs(a, f, "columns");
+			fk->ref_schema = schema_json_str(a, f, "ref_schema");
+			fk->ref_table = schema_json_str(a, f, "ref_table");
+			fk->ref_columns = schema_json_strs(a, f, "ref_columns");
 			fk->ncolumns = 0;
 			while (fk->columns != NULL && fk->columns[fk->ncolumns] != NULL)
 				fk->ncolumns++;
@@ -309,14 +309,14 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 	const char **pk;
 	const char *kind;
 
-	t->schema = jstring(a, o, "schema");
-	t->name = jstring(a, o, "name");
-	kind = jstring(a, o, "kind");
+	t->schema = schema_json_str(a, o, "schema");
+	t->name = schema_json_str(a, o, "name");
+	kind = schema_json_str(a, o, "kind");
 	t->kind = kind ? kind[0] : 'r';
-	t->comment = jstring(a, o, "comment");
-	t->insertable = jbool(o, "insertable");
-	t->updatable = jbool(o, "updatable");
-	t->deletable = jbool(o, "deletable");
+	t->comment = schema_json_str(a, o, "comment");
+	t->insertable = schema_json_bool(o, "insertable");
+	t->updatable = schema_json_bool(o, "updatable");
+	t->deletable = schema_json_bool(o, "deletable");
 	t->qualified = arena_printf(a, "%s.%s", schema_quote_ident(a, t->schema),
 	    schema_quote_ident(a, t->name));
 	if (strcmp(t->schema, default_schema) == 0)
@@ -334,7 +334,7 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 				    json_object_array_get_idx(privs, i));
 	}
 	t->pk = -1;
-	pk = jstrings(a, o, "pk");
+	pk = schema_json_strs(a, o, "pk");
 	t->npk = 0;
 	while (pk != NULL && pk[t->npk] != NULL)
 		t->npk++;
@@ -347,19 +347,19 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 			struct sc_column *col = &t->columns[i];
 			const char *cat;
 
-			col->name = jstring(a, c, "name");
+			col->name = schema_json_str(a, c, "name");
 			col->quoted = schema_quote_ident(a, col->name);
-			col->type = jstring(a, c, "type");
-			col->typname = jstring(a, c, "typname");
-			cat = jstring(a, c, "typcategory");
+			col->type = schema_json_str(a, c, "type");
+			col->typname = schema_json_str(a, c, "typname");
+			cat = schema_json_str(a, c, "typcategory");
 			col->typcategory = cat ? cat[0] : 'U';
-			col->elemtype = jstring(a, c, "elemtype");
-			col->notnull = jbool(c, "notnull");
-			col->default_expr = jstring(a, c, "default");
-			col->generated = jbool(c, "generated");
-			col->updatable = jbool(c, "updatable");
-			col->comment = jstring(a, c, "comment");
-			col->enum_values = jstrings(a, c, "enum");
+			col->elemtype = schema_json_str(a, c, "elemtype");
+			col->notnull = schema_json_bool(c, "notnull");
+			col->default_expr = schema_json_str(a, c, "default");
+			col->generated = schema_json_bool(c, "generated");
+			col->updatable = schema_json_bool(c, "updatable");
+			col->comment = schema_json_str(a, c, "comment");
+			col->enum_values = schema_json_strs(a, c, "enum");
 			for (int k = 0; k < t->npk; k++)
 				if (strcmp(pk[k], col->name) == 0)
 					col->pk = true;

@@ -109,6 +109,12 @@ const struct sc_table *schema_find_exact(const struct schema_cache *sc, const ch
 int schema_column(const struct sc_table *t, const char *name);
 /* English plural of a table name, as used in URLs. */
 const char *schema_plural(struct arena *a, const char *name);
+/* Readers of the catalogs' JSON (schema.c, tables/functions.c): a member
+ * copied into a, NULL (or false) when absent or null. */
+struct json_object;
+const char *schema_json_str(struct arena *a, struct json_object *o, const char *key);
+bool schema_json_bool(struct json_object *o, const char *key);
+const char **schema_json_strs(struct arena *a, struct json_object *o, const char *key);
 /* "name" with embedded quotes doubled. */
 char *schema_quote_ident(struct arena *a, const char *name);
 

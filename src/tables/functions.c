@@ -66,16 +66,6 @@ static const char functions_sql[] =
     " LEFT JOIN pg_catalog.pg_class rc ON rc.oid = rt.typrelid"
     " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace";
 
-static const char *
-jstr(struct arena *a, struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return NULL;
-	return arena_strdup(a, json_object_get_string(v));
-}
-
 static char
 jchar(struct json_object *o, const char *key, char dflt)
 {
@@ -86,14 +76,6 @@ jchar(struct json_object *o, const char *key, char dflt)
 		return dflt;
 	s = json_object_get_string(v);
 	return s != NULL && s[0] != '\0' ? s[0] : dflt;
-}
-
-static bool
-jbool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL && json_object_get_boolean(v);
 }
 
 static struct json_object *
@@ -111,12 +93,12 @@ jarray(struct json_object *o, const char *key)
 static void
 fill_column(struct arena *a, struct sc_column *c, struct json_object *o)
 {
-	c->name = jstr(a, o, "name");
+	c->name = schema_json_str(a, o, "name");
 	c->quoted = schema_quote_ident(a, c->name);
-	c->type = jstr(a, o, "type");
-	c->typname = jstr(a, o, "typname");
+	c->type = schema_json_str(a, o, "type");
+	c->typname = schema_json_str(a, o, "typname");
 	c->typcategory = jchar(o, "typcategory", 'U');
-	c->elemtype = jstr(a, o, "elemtype");
+	c->elemtype = schema_json_str(a, o, "elemtype");
 }
 
 /* The table of a result made of OUT / TABLE columns (mode o, b, t) or of
@@ -180,12 +162,12 @@ fill_args(struct arena *a, struct sc_function *f, struct json_object *args, int 
 		if (jchar(o, "typtype", 'b') == 'p')
 			return false;
 		arg = &f->args[f->nargs++];
-		arg->name = jstr(a, o, "name");
+		arg->name = schema_json_str(a, o, "name");
 		arg->quoted = schema_quote_ident(a, arg->name);
-		arg->type = jstr(a, o, "type");
-		arg->typname = jstr(a, o, "typname");
+		arg->type = schema_json_str(a, o, "type");
+		arg->typname = schema_json_str(a, o, "typname");
 		arg->typcategory = jchar(o, "typcategory", 'U');
-		arg->elemtype = jstr(a, o, "elemtype");
+		arg->elemtype = schema_json_str(a, o, "elemtype");
 		arg->variadic = mode == 'v';
 	}
 	/* The defaults are those of the last ndefaults inputs. */
@@ -204,18 +186,18 @@ fill_function(struct arena *a, const struct schema_cache *sc, struct sc_function
 	char rettyptype = jchar(o, "rettyptype", 'b');
 	bool has_out;
 
-	f->schema = jstr(a, o, "schema");
-	f->name = jstr(a, o, "name");
-	f->url_name = jstr(a, o, "url_name");
+	f->schema = schema_json_str(a, o, "schema");
+	f->name = schema_json_str(a, o, "name");
+	f->url_name = schema_json_str(a, o, "url_name");
 	f->qualified = arena_printf(a, "%s.%s", schema_quote_ident(a, f->schema),
 	    schema_quote_ident(a, f->name));
-	f->retset = jbool(o, "retset");
+	f->retset = schema_json_bool(o, "retset");
 	f->volatility = jchar(o, "volatility", 'v');
-	f->comment = jstr(a, o, "comment");
-	f->rettype = jstr(a, o, "rettype");
-	f->rettypname = jstr(a, o, "rettypname");
+	f->comment = schema_json_str(a, o, "comment");
+	f->rettype = schema_json_str(a, o, "rettype");
+	f->rettypname = schema_json_str(a, o, "rettypname");
 	f->rettypcategory = jchar(o, "rettypcategory", 'U');
-	f->retelemtype = jstr(a, o, "retelemtype");
+	f->retelemtype = schema_json_str(a, o, "retelemtype");
 	if (!fill_args(a, f, args, json_object_get_int(json_object_object_get(o, "ndefaults")),
 	        &has_out))
 		return false;
@@ -226,7 +208,8 @@ fill_function(struct arena *a, const struct schema_cache *sc, struct sc_function
 		f->returns = FN_RETURNS_VOID;
 	} else if (rettyptype == 'c') {
 		f->returns = FN_RETURNS_ROWS;
-		f->table = cached_table(sc, jstr(a, o, "retrel_schema"), jstr(a, o, "retrel_name"));
+		f->table = cached_table(sc, schema_json_str(a, o, "retrel_schema"),
+		    schema_json_str(a, o, "retrel_name"));
 		if (f->table == NULL && cols != NULL)
 			f->table = result_table(a, f, cols, false);
 		if (f->table == NULL)
