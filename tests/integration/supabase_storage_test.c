@@ -638,6 +638,15 @@ START_TEST(test_large_upload_streams)
 	ck_assert_uint_eq(n, size);
 	ck_assert_str_eq(got, sha);
 	http_resp_free(&r);
+	/* Offloaded: the web server sends the same bytes. */
+	stack_set("storage", "offload", "x-accel-redirect");
+	http_download("GET", url("/object/authenticated/sbx-big/big.bin"),
+	    hdrs(anon, alice, NULL, NULL), got, &n, &r);
+	stack_set("storage", "offload", "off");
+	ck_assert_msg(r.status == 200 && n == size, "offloaded: %ld %llu", r.status,
+	    (unsigned long long)n);
+	ck_assert_str_eq(got, sha);
+	http_resp_free(&r);
 	/* And as storage-js's form, through the signed upload too. */
 	http_upload_file("PUT", url("/object/sbx-big/big.bin"), hdrs(anon, alice, NULL, NULL), file,
 	    true, "application/octet-stream", &r);
