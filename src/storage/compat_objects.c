@@ -234,6 +234,7 @@ storage_compat_remove(struct request *r)
 /* The body of move and copy: source and destination, checked. */
 struct transfer {
 	const char *bucket, *key, *dst_bucket, *dst_key;
+	bool copy_metadata; /* copy: the source's metadata too (default) */
 };
 
 static int
@@ -241,7 +242,7 @@ transfer_body(struct request *r, struct transfer *t)
 {
 	static const char *const keys[] = { "bucketId", "sourceKey", "destinationKey",
 		"destinationBucket", "copyMetadata", NULL };
-	struct json_object *body = storage_compat_body(r, keys);
+	struct json_object *body = storage_compat_body(r, keys), *v;
 	bool bad = false;
 	int rc = -1;
 
@@ -251,6 +252,11 @@ transfer_body(struct request *r, struct transfer *t)
 	t->key = storage_compat_string(body, "sourceKey", &bad);
 	t->dst_key = storage_compat_string(body, "destinationKey", &bad);
 	t->dst_bucket = storage_compat_string(body, "destinationBucket", &bad);
+	t->copy_metadata = true;
+	if (json_object_object_get_ex(body, "copyMetadata", &v) && v != NULL) {
+		bad = bad || !json_object_is_type(v, json_type_boolean);
+		t->copy_metadata = json_object_get_boolean(v);
+	}
 	if (bad || t->bucket == NULL || t->key == NULL || t->dst_key == NULL) {
 		response_error(r, 400, "VALIDATION",
 		    "bucketId, sourceKey and destinationKey are strings (destinationBucket too)");
@@ -352,8 +358,8 @@ storage_compat_copy(struct request *r)
 		return response_internal(r);
 	}
 	o = (struct object_row){ t.dst_bucket, t.dst_key, w.size, db_result_value(res, 0, 2), etag,
-		db_result_isnull(res, 0, 3) ? NULL : db_result_value(res, 0, 3),
-		db_result_value(res, 0, 4), w.id };
+		db_result_isnull(res, 0, 3) || !t.copy_metadata ? NULL : db_result_value(res, 0, 3),
+		t.copy_metadata ? db_result_value(res, 0, 4) : NULL, w.id };
 	if (storage_put_row(r, &o, header_true(r, "X-Upsert"), &up) < 0)
 		return -1;
 	return answer_key(r, t.dst_bucket, t.dst_key, NULL);

@@ -329,6 +329,16 @@ START_TEST(test_uploads)
 	sb(&r, "GET", "/object/info/sbx-files/docs/c.txt", alice, NULL);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"color\":\"blue\""));
 	http_resp_free(&r);
+	/* A copy keeps it unless copyMetadata is false. */
+	sb(&r, "POST", "/object/copy", alice,
+	    "{\"bucketId\":\"sbx-files\",\"sourceKey\":\"docs/c.txt\","
+	    "\"destinationKey\":\"docs/bare.txt\",\"copyMetadata\":false}");
+	expect_ok(&r, 200, "copy without metadata");
+	http_resp_free(&r);
+	sb(&r, "GET", "/object/info/sbx-files/docs/bare.txt", alice, NULL);
+	ck_assert_msg(strstr(r.body, "color") == NULL && strstr(r.body, "\"size\":1") != NULL, "%s",
+	    r.body);
+	http_resp_free(&r);
 }
 END_TEST
 
