@@ -53,6 +53,7 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 		return tables_not_found(r, c, name);
 	po.sc = r->schema;
 	po.aggregates = r->conf->tables_aggregates;
+	po.exact_names = exact;
 	po.range = reading ? request_header(r, "Range") : NULL;
 	if (query_parse_plan(r->arena, c->t, r->params, r->nparams, &po, &c->plan, &err) < 0)
 		return response_error_detail(r, err.status, err.code, err.message, err.details,

@@ -222,6 +222,7 @@ struct parse_opts {
 	/* Where embedded tables are looked up; NULL: embedding refused. */
 	const struct schema_cache *sc;
 	bool aggregates; /* [tables] aggregates */
+	bool exact_names; /* embedded tables by exact name only (/rest/v1) */
 	const char *range; /* the Range header, or NULL */
 };
 

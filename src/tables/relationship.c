@@ -349,10 +349,13 @@ not_found(struct arena *a, const struct schema_cache *sc, const struct sc_table 
 
 int
 rel_resolve(struct arena *a, const struct schema_cache *sc, const struct sc_table *parent,
-    const char *name, const char *hint, struct relationship *out, struct query_error *err)
+    const char *name, const char *hint, bool exact, struct relationship *out,
+    struct query_error *err)
 {
 	struct cands *c = arena_calloc(a, 1, sizeof(*c));
-	const struct sc_table *target = sc != NULL ? schema_find(sc, name) : NULL;
+	const struct sc_table *target = sc == NULL ? NULL
+	    : exact                                ? schema_find_exact(sc, name)
+	                                           : schema_find(sc, name);
 	int kept = 0;
 
 	memset(err, 0, sizeof(*err));

@@ -16,10 +16,12 @@
  * name or single column), narrowed by hint (a constraint name, a column
  * of the key on either side, or a junction table's name) when not NULL.
  * 0 with *out filled; -1 with *err: 400 PGRST200 when there is none, 300
- * PGRST201 (candidates in details) when there are several.
+ * PGRST201 (candidates in details) when there are several.  exact: the
+ * table by its exact name only (PostgREST's names, on /rest/v1).
  */
 int rel_resolve(struct arena *a, const struct schema_cache *sc, const struct sc_table *parent,
-    const char *name, const char *hint, struct relationship *out, struct query_error *err);
+    const char *name, const char *hint, bool exact, struct relationship *out,
+    struct query_error *err);
 
 /* "many-to-one", "one-to-many", "one-to-one", "many-to-many". */
 const char *rel_kind_name(enum rel_kind kind);

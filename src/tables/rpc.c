@@ -403,7 +403,9 @@ rpc_call_sql(struct request *r, const struct rpc_call *c, struct sql_query *q, c
 static int
 rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_only)
 {
-	struct parse_opts po = { .sc = r->schema, .aggregates = r->conf->tables_aggregates };
+	struct parse_opts po = { .sc = r->schema,
+		.aggregates = r->conf->tables_aggregates,
+		.exact_names = r->dialect == DIALECT_POSTGREST };
 	struct query_error err;
 	struct sql_query q;
 	const char *record, *call;

@@ -484,7 +484,8 @@ embed_item(struct parser *p, const char *item, const char *head, const char *par
 	if (embed_head(p, head, item, e) < 0)
 		return -1;
 	e->spread = spread;
-	if (rel_resolve(p->a, p->o->sc, p->t, e->name, e->hint, &e->rel, &qe) < 0)
+	if (rel_resolve(p->a, p->o->sc, p->t, e->name, e->hint, p->o->exact_names, &e->rel, &qe) <
+	    0)
 		return parser_fail_with(p, &qe);
 	if (spread && !REL_TO_ONE(&e->rel)) {
 		qe = (struct query_error){ .status = 400,

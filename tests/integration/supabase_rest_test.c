@@ -224,6 +224,15 @@ START_TEST(test_exact_names_and_profiles)
 	    "Could not find the table 'public.products' in the schema cache",
 	    "Perhaps you meant the table 'public.product'");
 	http_resp_free(&r);
+	/* Embedded tables by exact name too (/api/v1 also takes the plural). */
+	rest(&r, "GET", "/rest/v1/product?select=id,category(title)&id=eq.1", anon_key, NULL, NULL,
+	    NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	rest(&r, "GET", "/rest/v1/product?select=id,categories(title)&id=eq.1", anon_key, NULL,
+	    NULL, NULL);
+	assert_pgrst(&r, 400, "PGRST200", NULL, NULL);
+	http_resp_free(&r);
 	rest(&r, "GET", "/rest/v1/nothing_here", anon_key, NULL, NULL, NULL);
 	assert_pgrst(&r, 404, "PGRST205",
 	    "Could not find the table 'public.nothing_here' in the schema cache", NULL);

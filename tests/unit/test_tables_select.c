@@ -600,7 +600,8 @@ START_TEST(test_relationships)
 
 	for (size_t i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++) {
 		const struct sc_table *parent = T(chosen[i].parent), *target = T(chosen[i].target);
-		int rc = rel_resolve(&a, &sc, parent, chosen[i].name, chosen[i].hint, &r, &e);
+		int rc =
+		    rel_resolve(&a, &sc, parent, chosen[i].name, chosen[i].hint, false, &r, &e);
 		bool m2m = rc == 0 && r.kind == REL_MANY_TO_MANY;
 		const struct sc_fk *key = m2m ? r.junction_target : r.fk;
 
@@ -612,12 +613,12 @@ START_TEST(test_relationships)
 		             : key->ref == (r.fk_on_parent ? target : parent)),
 		    "%s -> %s: %s", chosen[i].parent, chosen[i].name, rc ? e.message : "another");
 	}
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "posts", NULL, &r, &e), -1);
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "posts", NULL, false, &r, &e), -1);
 	ck_assert_int_eq(e.status, 300);
 	ck_assert_ptr_nonnull(strstr(e.details, "one-to-many using posts_author_id_fkey"));
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("posts"), "users", "id", &r, &e), -1);
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("posts"), "users", "id", false, &r, &e), -1);
 	ck_assert_int_eq(e.status, 300);
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "users", NULL, &r, &e), -1);
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "users", NULL, false, &r, &e), -1);
 	ck_assert_int_eq(e.status, 300);
 	ck_assert_str_eq(e.hint,
 	    "Try changing 'users' to one of the following: 'users!follows_followed_id_fkey', "
@@ -627,16 +628,17 @@ START_TEST(test_relationships)
 	    "many-to-many using follows (follows_follower_id_fkey(follower_id) and "
 	    "follows_followed_id_fkey(followed_id))"));
 	/* None. */
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "tags", NULL, &r, &e), -1);
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("users"), "tags", NULL, false, &r, &e), -1);
 	ck_assert_int_eq(e.status, 400);
 	ck_assert_str_eq(e.code, "PGRST200");
 	ck_assert_str_eq(e.message,
 	    "Could not find a relationship between 'users' and 'tags' in the schema cache");
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("posts"), "comments", "posts_author_id_fkey", &r,
-	                     &e),
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("posts"), "comments", "posts_author_id_fkey", false,
+	                     &r, &e),
 	    -1);
 	ck_assert_str_eq(e.code, "PGRST200");
-	ck_assert_int_eq(rel_resolve(&a, &sc, T("post_titles"), "employees", NULL, &r, &e), -1);
+	ck_assert_int_eq(rel_resolve(&a, &sc, T("post_titles"), "employees", NULL, false, &r, &e),
+	    -1);
 	ck_assert_str_eq(e.code, "PGRST200");
 }
 END_TEST
