@@ -1,8 +1,11 @@
 /*
- * storage/objects.h - the pieces of an object's route shared between
- * handlers.c, which checks the names and dispatches, upload.c (the bytes
- * in) and download.c (the bytes out).  The bucket and key given have
- * passed storage_bucket_check and storage_key_check.
+ * storage/objects.h - the cores of the storage routes, shared between
+ * handlers.c (/api/v1/storage: checks the names and dispatches), upload.c
+ * (the bytes in), download.c (the bytes out) and the translation of
+ * /storage/v1 (compat.c, compat_objects.c), so both APIs are one
+ * implementation.  A core answers nothing when it succeeds (the route
+ * shapes the answer) and sets the error when it fails.  The bucket and key
+ * given have passed storage_bucket_check and storage_key_check.
  */
 #ifndef FLUXBASE_STORAGE_OBJECTS_H
 #define FLUXBASE_STORAGE_OBJECTS_H

@@ -1,5 +1,6 @@
 /*
- * storage/upload.c - an object's bytes in: POST /api/v1/storage/{bucket}/{key}.
+ * storage/upload.c - an object's bytes in: POST /api/v1/storage/{bucket}/{key}
+ * and /storage/v1's uploads.
  *
  * Three steps: upload_open looks up the bucket (size limit, accepted
  * types) and the caller's right to upload into it; upload_stream writes
@@ -9,7 +10,8 @@
  * commit removes the new blob; a successful replace removes the old one
  * after the commit.  storage_upload_object is the whole of it for any
  * route (/api/v1/storage's and Supabase's, objects.h); storage_upload
- * answers /api/v1's.
+ * answers /api/v1's.  storage_put_row (the commit) and storage_bucket_admits
+ * (the bucket's limit and types) also serve copies and moves.
  */
 #include "config.h"
 
