@@ -68,17 +68,37 @@ key_is_ours(const struct request *r, const char *key)
 	return ok;
 }
 
+/*
+ * What Supabase's gateway lets through without a key, links fetched with
+ * no headers: GoTrue's verify (the link a mail carries), a public bucket's
+ * object, and a signed URL (download or upload), which speaks for itself.
+ */
+static bool
+key_exempt(const struct request *r)
+{
+	bool read = r->method == HTTP_GET || r->method == HTTP_HEAD;
+
+	switch (r->dialect) {
+	case DIALECT_GOTRUE:
+		return read && strcmp(r->raw_path, "/auth/v1/verify") == 0;
+	case DIALECT_STORAGE:
+		if (read && strncmp(r->raw_path, "/storage/v1/object/public/", 26) == 0)
+			return true;
+		return query_get(r, "token") != NULL &&
+		    ((read && strncmp(r->raw_path, "/storage/v1/object/sign/", 24) == 0) ||
+		        (r->method == HTTP_PUT &&
+		            strncmp(r->raw_path, "/storage/v1/object/upload/sign/", 31) == 0));
+	default:
+		return false;
+	}
+}
+
 int
 compat_apikey(struct request *r)
 {
 	const char *key;
 
-	if (r->dialect == DIALECT_FLUXBASE)
-		return 0;
-	/* A link opened from a mail carries no key: the gateway leaves GoTrue's
-	 * verify open, as Supabase's does. */
-	if (r->dialect == DIALECT_GOTRUE && (r->method == HTTP_GET || r->method == HTTP_HEAD) &&
-	    strcmp(r->raw_path, "/auth/v1/verify") == 0)
+	if (r->dialect == DIALECT_FLUXBASE || key_exempt(r))
 		return 0;
 	key = request_header(r, "apikey");
 	if (key == NULL || key[0] == '\0')

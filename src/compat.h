@@ -7,8 +7,9 @@
  * path takes, 404s and 405s included) and, as Supabase's gateway does,
  * that an apikey (header "apikey" or query parameter) must be one of our
  * keys (`fluxbase-fcgi keys`: a token with role anon or service_role).
- * A request without Authorization is then the key's caller.  GET of
- * /auth/v1/verify needs no key: it is the link a mail carries.
+ * A request without Authorization is then the key's caller.  Links that
+ * are fetched without headers need no key, as with Supabase's gateway:
+ * GoTrue's verify, a public bucket's objects and signed URLs.
  */
 #ifndef FLUXBASE_COMPAT_H
 #define FLUXBASE_COMPAT_H

@@ -327,6 +327,14 @@ session_assume_signed(struct request *r)
 	r->user_id = r->session_id = r->email = NULL;
 }
 
+void
+session_assume_signed_as(struct request *r, const char *user_id)
+{
+	session_assume_signed(r);
+	r->user_id = user_id;
+	r->claims = arena_printf(r->arena, "{\"role\":\"service_role\",\"sub\":\"%s\"}", user_id);
+}
+
 int
 session_ensure_alive(struct request *r)
 {

@@ -32,6 +32,9 @@ int session_admit(struct request *r, enum route_access access);
 int session_ensure_alive(struct request *r);
 /* A signed URL speaks for the request: the service role, no token. */
 void session_assume_signed(struct request *r);
+/* The same on behalf of user_id (a UUID the signature covers): auth.uid()
+ * is that user, as the owner of what the request writes. */
+void session_assume_signed_as(struct request *r, const char *user_id);
 /*
  * The handler's statement in the caller's role.  The result is freed with
  * the request's arena.  On a database error, sets the error response and

@@ -581,12 +581,10 @@ upload_sign_make(struct request *r, const char *bucket, const char *key)
 static void
 assume_signer(struct request *r, const char *owner)
 {
-	session_assume_signed(r);
-	if (strcmp(owner, "-") != 0) {
-		r->user_id = owner;
-		r->claims =
-		    arena_printf(r->arena, "{\"role\":\"service_role\",\"sub\":\"%s\"}", owner);
-	}
+	if (strcmp(owner, "-") != 0)
+		session_assume_signed_as(r, owner);
+	else
+		session_assume_signed(r);
 }
 
 /* The owner of a token's "<owner>." prefix: a UUID or "-"; NULL if not. */
