@@ -67,6 +67,17 @@ export CK_FORK=yes
 FB_URL=$FB_URL TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \
 	node "${FB_JS_DIR:-$top_srcdir/tests/js}/postgrest_client.js"
 
+# supabase-js against /auth/v1, /rest/v1 and /storage/v1 with the project's
+# keys; it switches the stack's config and reads its mail directory.  Node
+# 20 has no WebSocket by default, which realtime-js asks for at createClient.
+keys=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" keys)
+ws=
+node -e 'process.exit(typeof WebSocket === "undefined" ? 0 : 1)' && ws=--experimental-websocket
+FB_ROOT=$FB_BASE FB_STACK_DIR=$dir FB_MAIL_DIR=$dir/mail \
+ANON_KEY=$(sed -n 's/^FLUXBASE_ANON_KEY=//p' <<<"$keys") \
+SERVICE_KEY=$(sed -n 's/^FLUXBASE_SERVICE_KEY=//p' <<<"$keys") \
+	node $ws "${FB_JS_DIR:-$top_srcdir/tests/js}/supabase_client.js"
+
 # The examples of docs/API.md, as a user would paste them.
 FLUXBASE_URL=$FB_URL \
 SERVICE_TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \
