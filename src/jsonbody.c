@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arena.h"
 #include "jsonbody.h"
 
 int
@@ -145,4 +146,12 @@ json_text_is_object(const char *text, size_t max)
 	ok = o != NULL && json_object_is_type(o, json_type_object);
 	json_object_put(o);
 	return ok;
+}
+
+char *
+json_arena_text(struct arena *a, struct json_object *o)
+{
+	return arena_strdup(a,
+	    json_object_to_json_string_ext(o,
+	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }

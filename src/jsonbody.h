@@ -42,6 +42,9 @@ int json_body_string(struct json_object *o, const char *key, const char **out, s
 /* An object member as compact JSON text of at most max bytes: 1, 0 absent, -1 bad. */
 int json_body_object_text(struct json_object *o, const char *key, size_t max, const char **text,
     struct body_error *e);
+/* o as compact JSON text ('/' unescaped), copied into a. */
+struct arena;
+char *json_arena_text(struct arena *a, struct json_object *o);
 /* One JSON object given as text (a header's value), at most max bytes. */
 bool json_text_is_object(const char *text, size_t max);
 

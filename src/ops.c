@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "scoreboard.h"
 
 static const char *const state_names[] = { "free", "starting", "idle", "reading", "running" };
@@ -131,9 +132,7 @@ ops_status(struct request *r)
 	    json_object_new_int64((int64_t)sb->timeouts));
 	json_object_object_add(o, "respawns", json_object_new_int64((int64_t)sb->respawns));
 	json_object_object_add(o, "processes", procs);
-	body = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(o,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = json_arena_text(r->arena, o);
 	json_object_put(o);
 	response_json(r, 200, body, strlen(body));
 	response_header(r, "Cache-Control", "no-store");

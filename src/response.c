@@ -113,9 +113,7 @@ response_error_body(struct arena *a, const char *code, const char *message, cons
 	} else if (details != NULL) {
 		json_object_object_add(o, "details", json_object_new_string(details));
 	}
-	out = arena_strdup(a,
-	    json_object_to_json_string_ext(o,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = json_arena_text(a, o);
 	json_object_put(o);
 	return out;
 }

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -89,9 +90,7 @@ gotrue_error_body(struct arena *a, int status, const char *code, const char *mes
 	json_object_object_add(o, "code", json_object_new_int(status));
 	json_object_object_add(o, "error_code", json_object_new_string(name));
 	json_object_object_add(o, "msg", json_object_new_string(message));
-	out = arena_strdup(a,
-	    json_object_to_json_string_ext(o,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = json_arena_text(a, o);
 	json_object_put(o);
 	return out;
 }
@@ -188,9 +187,7 @@ gotrue_user_text(struct request *r, const char *ours)
 		return NULL;
 	}
 	g = gotrue_user(u);
-	text = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(g,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	text = json_arena_text(r->arena, g);
 	json_object_put(g);
 	json_object_put(u);
 	return text;
@@ -439,7 +436,7 @@ gotrue_settings(struct request *r)
 	json_object_object_add(o, "phone_autoconfirm", json_object_new_boolean(0));
 	json_object_object_add(o, "sms_provider", json_object_new_string(""));
 	json_object_object_add(o, "saml_enabled", json_object_new_boolean(0));
-	body = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	body = json_arena_text(r->arena, o);
 	json_object_put(o);
 	response_json(r, 200, body, strlen(body));
 	return 0;

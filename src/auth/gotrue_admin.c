@@ -27,6 +27,7 @@
 #include "auth/reply.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 
 /* Longest ban GoTrue's duration may say: a hundred years. */
 #define BAN_MAX_SECONDS (100L * 366 * 24 * 3600)
@@ -153,9 +154,7 @@ admin_users_page(struct request *r, const char *json, long page, long per_page)
 	json_object_object_add(out, "users", list);
 	json_object_object_add(out, "aud", json_object_new_string("authenticated"));
 	count = (long)json_object_get_int64(total);
-	body = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(out,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = json_arena_text(r->arena, out);
 	json_object_put(out);
 	json_object_put(in);
 	last = count == 0 ? 1 : (count + per_page - 1) / per_page;
@@ -256,9 +255,7 @@ gotrue_link_answer(struct request *r, const char *user_json, const char *action_
 	json_object_object_add(out, "verification_type", json_object_new_string(type));
 	json_object_object_add(out, "redirect_to",
 	    redirect ? json_object_new_string(redirect) : NULL);
-	body = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(out,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = json_arena_text(r->arena, out);
 	json_object_put(out);
 	response_json(r, 200, body, strlen(body));
 	response_header(r, "Cache-Control", "no-store");

@@ -27,6 +27,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "log.h"
 #include "session.h"
 
@@ -412,9 +413,7 @@ auth_admin_generate_link(struct request *r)
 	json_object_object_add(out, "redirect_to",
 	    a.redirect ? json_object_new_string(a.redirect) : NULL);
 	json_object_object_add(out, "user", json_tokener_parse(user));
-	body = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(out,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = json_arena_text(r->arena, out);
 	json_object_put(out);
 	link_wipe(&l);
 	response_json(r, 200, body, strlen(body));

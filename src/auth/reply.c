@@ -22,6 +22,7 @@
 #include "auth/reply.h"
 #include "conf.h"
 #include "http.h"
+#include "jsonbody.h"
 #include "session.h"
 #include "token.h"
 
@@ -65,8 +66,7 @@ reply_extra_claims(struct request *r, struct json_object *user, const char *amr)
 		json_object_object_add(extra, "app_metadata", json_object_get(v));
 	if (amr != NULL && (v = json_tokener_parse(amr)) != NULL)
 		json_object_object_add(extra, "amr", v);
-	text =
-	    arena_strdup(r->arena, json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN));
+	text = json_arena_text(r->arena, extra);
 	json_object_put(extra);
 	return text;
 }
@@ -143,9 +143,7 @@ auth_reply_session(struct request *r, int status, const char *user_json, const c
 	    json_object_new_int64((int64_t)(now + r->conf->access_token_ttl)));
 	json_object_object_add(out, "refresh_token", json_object_new_string(refresh));
 	json_object_object_add(out, "user", user);
-	body = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(out,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = json_arena_text(r->arena, out);
 	json_object_put(out);
 	sodium_memzero(access, strlen(access));
 	free(access);
@@ -166,7 +164,7 @@ auth_reply_message(struct request *r, const char *text)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "message", json_object_new_string(text));
-	body = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	body = json_arena_text(r->arena, o);
 	json_object_put(o);
 	response_json(r, 200, body, strlen(body));
 	return 0;

@@ -587,9 +587,6 @@ openapi_build(const struct schema_cache *sc, const struct fn_cache *fc, int role
 {
 	struct json_object *root = json_tokener_parse(openapi_static_json), *paths, *components,
 	                   *schemas, *info;
-	const char *text;
-	char *out;
-	size_t n;
 
 	if (root == NULL) {
 		log_err("%s: the embedded document does not parse", __func__);
@@ -601,11 +598,18 @@ openapi_build(const struct schema_cache *sc, const struct fn_cache *fc, int role
 	json_object_object_get_ex(root, "components", &components);
 	json_object_object_get_ex(components, "schemas", &schemas);
 	openapi_add_relations(sc, fc, role, "", false, paths, schemas);
-	text = json_object_to_json_string_ext(root,
+	return openapi_unclosed(root, len);
+}
+
+char *
+openapi_unclosed(struct json_object *root, size_t *len)
+{
+	const char *text = json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	n = strlen(text);
+	size_t n = strlen(text);
 	/* Without the final '}': "servers" is appended per request. */
-	out = n > 1 ? malloc(n) : NULL;
+	char *out = n > 1 ? malloc(n) : NULL;
+
 	if (out != NULL) {
 		memcpy(out, text, n - 1);
 		out[n - 1] = '\0';

@@ -60,5 +60,8 @@ int openapi_serve(struct request *r, enum openapi_doc doc);
 void openapi_add_relations(const struct schema_cache *sc, const struct fn_cache *fc, int role,
     const char *prefix, bool postgrest, struct json_object *paths, struct json_object *schemas);
 struct json_object *openapi_str(const char *s);
+/* root's text without its final '}' (the per-request "servers" follow),
+ * malloc'ed, its length in *len; root is released.  NULL without memory. */
+char *openapi_unclosed(struct json_object *root, size_t *len);
 
 #endif

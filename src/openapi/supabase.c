@@ -317,9 +317,6 @@ openapi_supabase_build(const struct schema_cache *sc, const struct fn_cache *fc,
 {
 	struct json_object *root = json_tokener_parse(openapi_static_json), *paths, *components,
 	                   *schemas;
-	const char *text;
-	char *out;
-	size_t n;
 
 	if (root == NULL) {
 		log_err("%s: the embedded document does not parse", __func__);
@@ -335,18 +332,7 @@ openapi_supabase_build(const struct schema_cache *sc, const struct fn_cache *fc,
 		if (documented_route(&app_routes[i], postgrest))
 			add_route(&app_routes[i], postgrest, paths);
 	openapi_add_relations(sc, fc, role, postgrest ? "" : "/rest/v1", true, paths, schemas);
-	text = json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	n = strlen(text);
-	/* Without the final '}': "servers" is appended per request. */
-	out = n > 1 ? malloc(n) : NULL;
-	if (out != NULL) {
-		memcpy(out, text, n - 1);
-		out[n - 1] = '\0';
-		*len = n - 1;
-	}
-	json_object_put(root);
-	return out;
+	return openapi_unclosed(root, len);
 }
 
 /* Each document per role, rebuilt when the schema cache changes. */

@@ -99,9 +99,7 @@ storage_compat_error_body(struct arena *a, int status, const char *code, const c
 	json_object_object_add(o, "code", json_object_new_string(name));
 	json_object_object_add(o, "error", json_object_new_string(error));
 	json_object_object_add(o, "message", json_object_new_string(message));
-	out = arena_strdup(a,
-	    json_object_to_json_string_ext(o,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = json_arena_text(a, o);
 	json_object_put(o);
 	return out;
 }
@@ -285,8 +283,7 @@ bucket_fields(struct request *r, struct json_object *body, struct bucket_fields 
 					return response_error(r, 400, "VALIDATION",
 					    "allowed_mime_types holds types like image/png or image/*");
 			}
-			f->o.allowed_mime_types = arena_strdup(r->arena,
-			    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			f->o.allowed_mime_types = json_arena_text(r->arena, v);
 		}
 	}
 	return 0;
@@ -553,7 +550,7 @@ storage_compat_info(struct request *r)
 	if (o == NULL)
 		return response_internal(r);
 	json_object_object_add(o, "version", json_object_new_string(version));
-	json = arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json = json_arena_text(r->arena, o);
 	json_object_put(o);
 	response_json(r, 200, json, strlen(json));
 	return 0;

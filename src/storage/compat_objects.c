@@ -45,9 +45,7 @@ static const char *
 json_quote(struct request *r, const char *s)
 {
 	struct json_object *v = json_object_new_string(s);
-	const char *out = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(v,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	const char *out = json_arena_text(r->arena, v);
 
 	json_object_put(v);
 	return out;
@@ -198,7 +196,7 @@ storage_compat_remove(struct request *r)
 		return response_error(r, 400, "VALIDATION",
 		    "prefixes must be an array of 1 to %d keys", SUPABASE_BATCH_MAX);
 	}
-	list = arena_strdup(r->arena, json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+	list = json_arena_text(r->arena, p);
 	json_object_put(body);
 	{
 		const char *values[] = { bucket, list };
@@ -455,9 +453,7 @@ sign_many_answer(struct request *r, const char *bucket, long expires_in, struct 
 		json_object_object_add(e, "signedURL", path ? json_object_new_string(path) : NULL);
 		json_object_array_add(out, e);
 	}
-	json = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(out,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json = json_arena_text(r->arena, out);
 	json_object_put(out);
 	response_json(r, 200, json, strlen(json));
 	return 0;
@@ -492,8 +488,7 @@ storage_compat_sign_many(struct request *r)
 			n = 0;
 	}
 	if (n > 0 && n <= SUPABASE_BATCH_MAX)
-		list = arena_strdup(r->arena,
-		    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+		list = json_arena_text(r->arena, p);
 	json_object_put(body);
 	if (list == NULL)
 		return response_error(r, 400, "VALIDATION",

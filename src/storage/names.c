@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonbody.h"
 #include "storage/names.h"
 #include "text.h"
 
@@ -169,8 +170,7 @@ storage_bucket_body(const char *body, size_t len, struct arena *a, struct bucket
 				goto out;
 			}
 		}
-		b->allowed_mime_types =
-		    arena_strdup(a, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		b->allowed_mime_types = json_arena_text(a, v);
 	}
 	rc = 0;
 out:

@@ -21,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonbody.h"
 #include "tables/csv.h"
 
 struct csv_field {
@@ -234,9 +235,7 @@ csv_to_json(struct arena *a, const char *body, size_t len, struct csv_rows *out,
 		out->nrows++;
 	}
 	if (n == 0)
-		out->json = arena_strdup(a,
-		    json_object_to_json_string_ext(rows,
-		        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		out->json = json_arena_text(a, rows);
 	json_object_put(rows);
 	return n < 0 ? -1 : 0;
 }

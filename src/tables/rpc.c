@@ -349,9 +349,7 @@ rpc_query_args(struct request *r, struct rpc_call *c)
 			json_object_object_add(args, p->key, json_object_new_string(p->value));
 		}
 	}
-	c->args_json = arena_strdup(r->arena,
-	    json_object_to_json_string_ext(args,
-	        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	c->args_json = json_arena_text(r->arena, args);
 	json_object_put(args);
 }
 
