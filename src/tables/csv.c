@@ -41,6 +41,9 @@ struct csv_reader {
 
 enum csv_stop { CSV_FIELD, CSV_RECORD, CSV_END, CSV_ERROR };
 
+static int csv_fail(struct csv_error *e, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 csv_fail(struct csv_error *e, long line, const char *fmt, ...)
 {
