@@ -431,6 +431,7 @@ main(void)
 	suite_add_tcase(s, supabase_rest_tcase());
 	suite_add_tcase(s, supabase_auth_tcase());
 	suite_add_tcase(s, supabase_storage_tcase());
+	suite_add_tcase(s, ratelimit_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
 	suite_add_tcase(s, auth_smtp_tcase());

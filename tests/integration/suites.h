@@ -49,6 +49,7 @@ TCase *tables_formats_tcase(void);
 TCase *supabase_rest_tcase(void);
 TCase *supabase_auth_tcase(void);
 TCase *supabase_storage_tcase(void);
+TCase *ratelimit_tcase(void);
 TCase *auth_smtp_tcase(void);
 TCase *auth_tcase(void);
 TCase *auth_flows_tcase(void);
