@@ -32,70 +32,8 @@
 #include "tables/negotiate.h"
 #include "tables/query_parse.h"
 #include "tables/query_sql.h"
+#include "tables/rpc_call.h"
 #include "tables/tables.h"
-
-struct rpc_call {
-	const struct fn_cache *fc;
-	const char *name; /* the URL name asked for */
-	int first, count; /* its overloads in fc->fns */
-	const struct sc_function *fn; /* the one chosen */
-	const char **keys; /* the argument names given */
-	int nkeys;
-	/* The arguments as one JSON object, or (positional) the whole body
-	 * as the one json/jsonb argument; NULL: none. */
-	const char *args_json;
-	bool positional;
-	bool single; /* Prefer: params=single-object */
-	bool not_object; /* a POST body that is not an object: only the whole of it */
-	bool post;
-	struct query_param *rest; /* GET: the parameters that are not arguments */
-	size_t nrest;
-};
-
-static bool
-is_json_type(const struct fn_arg *a)
-{
-	return strcmp(a->typname, "json") == 0 || strcmp(a->typname, "jsonb") == 0;
-}
-
-static int
-arg_index(const struct sc_function *f, const char *name)
-{
-	for (int i = 0; i < f->nargs; i++)
-		if (f->args[i].name[0] != '\0' && strcmp(f->args[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-/* PostgREST's match: every key is an argument, every argument without a
- * default is a key. */
-static bool
-rpc_matches(const struct rpc_call *c, const struct sc_function *f)
-{
-	if (c->single)
-		return f->nargs == 1 && is_json_type(&f->args[0]);
-	if (c->not_object)
-		return false;
-	for (int k = 0; k < c->nkeys; k++)
-		if (arg_index(f, c->keys[k]) < 0)
-			return false;
-	for (int i = 0; i < f->nargs; i++) {
-		bool named = false;
-
-		for (int k = 0; k < c->nkeys && !named; k++)
-			named = arg_index(f, c->keys[k]) == i;
-		if (!named && !f->args[i].has_default)
-			return false;
-	}
-	return true;
-}
-
-/* A POST body for the one unnamed json/jsonb argument (PostgREST's fallback). */
-static bool
-rpc_takes_body(const struct rpc_call *c, const struct sc_function *f)
-{
-	return c->post && f->nargs == 1 && f->args[0].name[0] == '\0' && is_json_type(&f->args[0]);
-}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -192,23 +130,15 @@ rpc_choose(struct request *r, struct rpc_call *c)
 {
 	const struct sc_function **found =
 	    arena_calloc(r->arena, (size_t)c->count + 1, sizeof(*found));
-	int n = 0;
+	int n = rpc_candidates(c, found);
 
-	for (int i = c->first; c->count > 0 && i < c->first + c->count; i++)
-		if (rpc_matches(c, &c->fc->fns[i]))
-			found[n++] = &c->fc->fns[i];
-	if (n == 0 && !c->single)
-		for (int i = c->first; c->count > 0 && i < c->first + c->count; i++)
-			if (rpc_takes_body(c, &c->fc->fns[i]))
-				found[n++] = &c->fc->fns[i];
 	if (n == 0 && c->not_object)
 		return response_error(r, 400, "INVALID_JSON", "The body must be a JSON object");
 	if (n == 0)
 		return rpc_not_found(r, c);
 	if (n > 1)
 		return rpc_ambiguous(r, found, n);
-	c->fn = found[0];
-	c->positional = c->single || (c->fn->nargs == 1 && c->fn->args[0].name[0] == '\0');
+	rpc_settle(c, found[0]);
 	return 0;
 }
 
@@ -291,7 +221,7 @@ static const struct fn_arg *
 overload_arg(const struct rpc_call *c, const char *key)
 {
 	for (int i = c->first; c->count > 0 && i < c->first + c->count; i++) {
-		int k = arg_index(&c->fc->fns[i], key);
+		int k = rpc_arg_index(&c->fc->fns[i], key);
 
 		if (k >= 0)
 			return &c->fc->fns[i].args[k];
@@ -353,50 +283,6 @@ rpc_query_args(struct request *r, struct rpc_call *c)
 	json_object_put(args);
 }
 
-/*
- * The call, its arguments read from one parameter added to q when there
- * are any: *record is the FROM item that types them (json_to_record), or
- * NULL when there is none.
- */
-static const char *
-rpc_call_sql(struct request *r, const struct rpc_call *c, struct sql_query *q, const char **record)
-{
-	const struct sc_function *f = c->fn;
-	struct strbuf call, rec;
-	int n = 0, param = q->nparams + 1;
-
-	*record = NULL;
-	strbuf_init(&call, r->arena, 128);
-	if (c->positional) {
-		strbuf_printf(&call, "%s($%d::%s)", f->qualified, sql_param(q, c->args_json),
-		    f->args[0].type);
-		return call.data;
-	}
-	strbuf_init(&rec, r->arena, 128);
-	strbuf_printf(&call, "%s(", f->qualified);
-	strbuf_printf(&rec, "pg_catalog.json_to_record($%d::json) AS _fb_a(", param);
-	for (int i = 0; i < f->nargs; i++) {
-		const struct fn_arg *a = &f->args[i];
-		bool given = false;
-
-		for (int k = 0; k < c->nkeys && !given; k++)
-			given = strcmp(c->keys[k], a->name) == 0;
-		if (!given)
-			continue; /* its default */
-		strbuf_printf(&call, "%s%s%s => _fb_a.%s", n ? ", " : "",
-		    a->variadic ? "VARIADIC " : "", a->quoted, a->quoted);
-		strbuf_printf(&rec, "%s%s %s", n ? ", " : "", a->quoted, a->type);
-		n++;
-	}
-	strbuf_putc(&call, ')');
-	strbuf_putc(&rec, ')');
-	if (n > 0) {
-		sql_param(q, c->args_json); /* $param */
-		*record = rec.data;
-	}
-	return call.data;
-}
-
 /* A result of rows: read like a table whose FROM is the call. */
 static int
 rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_only)
@@ -415,7 +301,7 @@ rpc_rows(struct request *r, struct tctx *t, const struct rpc_call *c, bool read_
 		return response_error_detail(r, err.status, err.code, err.message, err.details,
 		    err.hint);
 	sql_init(&q, r->arena);
-	call = rpc_call_sql(r, c, &q, &record);
+	call = rpc_call_sql(r->arena, c, &q, &record);
 	t->opts.from = record == NULL
 	    ? call
 	    : arena_printf(r->arena, "(SELECT _fb_f.* FROM %s CROSS JOIN LATERAL %s AS _fb_f)",
@@ -438,7 +324,7 @@ rpc_value(struct request *r, const struct tctx *t, const struct rpc_call *c, boo
 	const char *record, *call, *shape;
 
 	sql_init(&q, r->arena);
-	call = rpc_call_sql(r, c, &q, &record);
+	call = rpc_call_sql(r->arena, c, &q, &record);
 	if (c->fn->returns == FN_RETURNS_VOID)
 		shape = "pg_catalog.count(_fb_r.v) AS n, NULL::text AS body";
 	else if (c->fn->retset)

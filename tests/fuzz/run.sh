@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS] [TARGET...]}
 secs=${2:-2}
 shift $(( $# >= 2 ? 2 : 1 ))
-targets=${*:-query sql multipart auth_json storage_json storage_key conf signed_url jwt}
+targets=${*:-query sql multipart auth_json storage_json storage_key conf signed_url jwt rpc}
 work=$(mktemp -d /tmp/fluxbase-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$build/fuzz-crashes"
