@@ -39,6 +39,7 @@ struct conf_key {
 static const struct {
 	const char *section, *key, *choices;
 } conf_choices[] = {
+	{ "auth", "rate_limit_store", "memory|database" },
 	{ "mail", "transport", "dir|smtp|none" },
 	{ "server", "log_format", "plain|json" },
 	{ "storage", "offload", "off|x-accel-redirect|x-sendfile" },
@@ -89,6 +90,7 @@ static const struct conf_key conf_keys[] = {
 	{ "auth", "rate_limit_refresh", T_INT, F(rate_limit_refresh), "300", 0, 1000000 },
 	{ "auth", "rate_limit_magiclink", T_INT, F(rate_limit_magiclink), "30", 0, 1000000 },
 	{ "auth", "rate_limit_verify", T_INT, F(rate_limit_verify), "30", 0, 1000000 },
+	{ "auth", "rate_limit_store", T_CHOICE, F(rate_limit_store), "memory", 0, 0 },
 	{ "auth", "confirm_email", T_BOOL, F(confirm_email), "off", 0, 0 },
 	{ "auth", "otp_length", T_INT, F(otp_length), "6", 6, 10 },
 	{ "auth", "otp_max_attempts", T_INT, F(otp_max_attempts), "5", 1, 100 },

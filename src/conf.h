@@ -62,6 +62,7 @@ struct conf {
 	int rate_limit_refresh;
 	int rate_limit_magiclink;
 	int rate_limit_verify;
+	char *rate_limit_store; /* memory (this pool's) or database (every process's) */
 	bool confirm_email; /* signup waits for the address to be confirmed */
 	int otp_length; /* digits of a one-time code */
 	int otp_max_attempts; /* wrong codes before a link dies */

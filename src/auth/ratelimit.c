@@ -1,10 +1,13 @@
 /*
- * auth/ratelimit.c - open addressing over a fixed table, a spin lock held
- * for a few instructions.
+ * auth/ratelimit.c - the two stores of auth/ratelimit.h.  In memory: open
+ * addressing over a fixed table, a spin lock held for a few instructions.
+ * In PostgreSQL: one call of fluxbase.rate_limit_hit() (migration 0020),
+ * which upserts the window's row and sweeps a few expired ones.
  */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -12,10 +15,17 @@
 #include <sodium.h>
 
 #include "auth/ratelimit.h"
+#include "auth/reply.h"
+#include "db.h"
+#include "http.h"
 #include "log.h"
+#include "session.h"
 
 #define PROBES 8
 #define RATELIMIT_SLOTS 4096
+/* What fluxbase.rate_limit_hit() takes: the longest e-mail address (254
+ * bytes) or client address fits. */
+#define RATELIMIT_KEY_MAX 320
 
 struct rl_slot {
 	uint64_t key;
@@ -115,4 +125,34 @@ ratelimit_hit(const char *action, const char *address, int limit, int window_s)
 		slot->count++;
 	__atomic_clear(&rl->lock, __ATOMIC_RELEASE);
 	return wait;
+}
+
+int
+ratelimit_hit_db(struct request *r, const char *action, const char *key, int limit, int window_s)
+{
+	const char *values[4];
+	struct db_result *res;
+	const char *wait;
+
+	if (limit <= 0)
+		return 0;
+	/* Keys are bounded where they come from; the table never holds more. */
+	if (strlen(key) > RATELIMIT_KEY_MAX)
+		return response_error(r, 400, "VALIDATION", "The address is longer than %d bytes",
+		    RATELIMIT_KEY_MAX);
+	values[0] = action;
+	values[1] = key;
+	values[2] = arena_printf(r->arena, "%d", limit);
+	values[3] = arena_printf(r->arena, "%d", window_s);
+	res = session_exec_as(r, AUTH_ROLE,
+	    "SELECT fluxbase.rate_limit_hit($1, $2, $3::int, $4::int)", 4, values, false);
+	if (res == NULL)
+		return -1;
+	wait = db_result_rows(res) == 1 ? db_result_value(res, 0, 0) : NULL;
+	if (wait == NULL) {
+		log_err("%s: no answer from fluxbase.rate_limit_hit (request %s)", __func__,
+		    r->request_id);
+		return response_internal(r);
+	}
+	return atoi(wait);
 }

@@ -43,11 +43,13 @@ auth_user_agent(struct request *r)
 int
 auth_rate_limited(struct request *r, const char *action, const char *key, int limit)
 {
-	int wait = ratelimit_hit(action, key ? key : request_client_address(r), limit,
-	    r->conf->rate_limit_window);
+	const char *who = key ? key : request_client_address(r);
+	int wait = strcmp(r->conf->rate_limit_store, "database") == 0
+	    ? ratelimit_hit_db(r, action, who, limit, r->conf->rate_limit_window)
+	    : ratelimit_hit(action, who, limit, r->conf->rate_limit_window);
 
-	if (wait == 0)
-		return 0;
+	if (wait <= 0)
+		return wait;
 	response_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
 	return response_error(r, 429, "RATE_LIMITED", "Too many attempts; try again in %d seconds",
 	    wait);
