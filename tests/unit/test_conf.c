@@ -54,6 +54,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->max_body_size, 1024 * 1024);
 	ck_assert_str_eq(c->listen, "/run/fluxbase/fluxbase.sock");
 	ck_assert_int_eq(c->cors_allow_credentials, 0);
+	ck_assert_str_eq(c->rate_limit_store, "memory");
 	ck_assert_int_eq(conf_check_serving(c, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "jwt_secret"));
 	conf_free(c);
@@ -67,7 +68,8 @@ START_TEST(test_file_values)
 	    "# comment\n; other comment\n\n[server]\nworkers = 7\nlisten = 127.0.0.1:9000\n"
 	    "max_body_size = 2M\nlisten_mode = 0600\n[cors]\nallow_credentials = yes\n"
 	    "allowed_origins = \"https://a.example, https://b.example\"\n"
-	    "[auth]\njwt_secret = abc#def0123456789012345678901234567890\n");
+	    "[auth]\njwt_secret = abc#def0123456789012345678901234567890\n"
+	    "rate_limit_store = database\n");
 	struct conf *c = conf_load(p, NULL, err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
@@ -78,6 +80,7 @@ START_TEST(test_file_values)
 	ck_assert_int_eq(c->cors_allow_credentials, 1);
 	ck_assert_str_eq(c->cors_allowed_origins, "https://a.example, https://b.example");
 	ck_assert_str_eq(c->jwt_secret, "abc#def0123456789012345678901234567890");
+	ck_assert_str_eq(c->rate_limit_store, "database");
 	ck_assert_int_eq(conf_check_serving(c, err, sizeof(err)), 0);
 	conf_free(c);
 }
@@ -107,6 +110,7 @@ START_TEST(test_bad_values)
 		"[server]\nlisten_mode = 999\n",
 		"[server]\nlog_level = loud\n",
 		"[cors]\nallow_credentials = maybe\n",
+		"[auth]\nrate_limit_store = redis\n",
 		"[nope]\nx = 1\n",
 		"workers = 1\n",
 		"[server]\njust words\n",
