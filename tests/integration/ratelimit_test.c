@@ -5,10 +5,11 @@
  * fluxbase.rate_limits, read with psql).  database: counters are rows per
  * action, address and window; they outlive a restart of the pool and of
  * PostgreSQL; addresses count apart; expired windows go; the database
- * down means 503, never an attempt let through.  memory: a restart of the
- * pool forgets.  One test times 100 attempts with each store (printed, not
- * asserted).  Each test picks addresses of its own (10.0.2x.y) and the
- * TCase's teardown puts the stack's settings back.
+ * down means 503, never an attempt let through; attempts at once pass
+ * exactly the limit.  memory: a restart of the pool forgets.  One test
+ * times 100 attempts with each store (printed, not asserted).  Each test
+ * picks addresses of its own (10.0.2x.y) and the TCase's teardown puts
+ * the stack's settings back.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "auth_client.h"
@@ -233,6 +235,48 @@ START_TEST(test_expired_windows_are_removed)
 }
 END_TEST
 
+/* Attempts at once from one address, spread over the pool's workers:
+ * exactly the limit passes (the window's row is locked by each count). */
+START_TEST(test_concurrent_attempts_count_once_each)
+{
+	const char *e = "10.0.22.1";
+	int fds[2], allowed = 0, refused = 0, other = 0;
+	pid_t kids[6];
+	char c;
+
+	sql_do("DELETE FROM fluxbase.rate_limits WHERE key = '10.0.22.1'");
+	use_store("database", "10", "300");
+	ck_assert_int_eq(pipe(fds), 0);
+	for (int k = 0; k < 6; k++) {
+		kids[k] = fork();
+		ck_assert_int_ge(kids[k], 0);
+		if (kids[k] == 0) {
+			close(fds[0]);
+			for (int i = 0; i < 5; i++) {
+				struct http_resp r;
+
+				auth_call(&r, "POST", "/auth/signin", NULL, NOBODY, e);
+				c = r.status == 401 ? 'a' : r.status == 429 ? 'r' : 'x';
+				if (write(fds[1], &c, 1) != 1)
+					_exit(1);
+				http_resp_free(&r);
+			}
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	while (read(fds[0], &c, 1) == 1)
+		*(c == 'a' ? &allowed : c == 'r' ? &refused : &other) += 1;
+	close(fds[0]);
+	for (int k = 0; k < 6; k++)
+		waitpid(kids[k], NULL, 0);
+	ck_assert_int_eq(other, 0);
+	ck_assert_int_eq(allowed, 10);
+	ck_assert_int_eq(refused, 20);
+	ck_assert_int_eq(hits(e), 10);
+}
+END_TEST
+
 /* Seconds for n sign-in attempts from ip, each answered with status. */
 static double
 timed_attempts(int n, const char *ip, long status)
@@ -299,6 +343,7 @@ ratelimit_tcase(void)
 	tcase_add_test(tc, test_database_store_holds_across_restarts);
 	tcase_add_test(tc, test_memory_store_forgets_on_restart);
 	tcase_add_test(tc, test_expired_windows_are_removed);
+	tcase_add_test(tc, test_concurrent_attempts_count_once_each);
 	tcase_add_test(tc, test_cost_of_each_store);
 	return tc;
 }
