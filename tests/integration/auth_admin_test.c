@@ -405,17 +405,6 @@ START_TEST(test_admin_ban)
 }
 END_TEST
 
-/* Runs SQL on the stack's database as its superuser. */
-static void
-psql(const char *sql)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q -c \"%s\" >/dev/null", getenv("FB_STACK"),
-	    getenv("FB_STACK_DIR"), sql);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /* Refresh asks about the ban itself, not only whether the session lives:
  * a ban written by hand (no session ended) stops it too, and only while
  * it lasts (the token was not used up). */
@@ -429,12 +418,12 @@ START_TEST(test_admin_ban_refuses_refresh)
 	snprintf(sql, sizeof(sql),
 	    "UPDATE auth.users SET banned_until = now() + interval '1 hour' WHERE id = '%s'",
 	    s.user_id);
-	psql(sql);
+	stack_psql(sql);
 	ck_assert_int_eq(refresh(s.refresh, NULL, ip), 401);
 	ck_assert_int_eq(refresh(s.refresh, NULL, ip), 401);
 	snprintf(sql, sizeof(sql), "UPDATE auth.users SET banned_until = NULL WHERE id = '%s'",
 	    s.user_id);
-	psql(sql);
+	stack_psql(sql);
 	ck_assert_int_eq(refresh(s.refresh, &again, ip), 200);
 }
 END_TEST

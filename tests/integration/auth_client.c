@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -386,4 +387,17 @@ gotrue_session(const struct http_resp *r, const char *email, struct session *s)
 	remember(s->access);
 	remember(s->refresh);
 	json_object_put(o);
+}
+
+void
+auth_post(struct http_resp *r, const char *path, const char *token, const char *ip, const char *fmt,
+    ...)
+{
+	char body[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	auth_call(r, "POST", path, token, body, ip);
 }

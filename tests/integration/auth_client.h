@@ -6,6 +6,8 @@
 #ifndef FLUXBASE_TEST_AUTH_CLIENT_H
 #define FLUXBASE_TEST_AUTH_CLIENT_H
 
+#include <check.h>
+
 #include "client.h"
 
 #define PASSWORD "correct horse battery"
@@ -37,6 +39,11 @@ char *mailed_link(const char *address);
 long get_url(const char *method, const char *url, struct http_resp *keep);
 /* The code of the newest mail to address (a static buffer). */
 char *mailed_code(const char *address);
+/* POST path with a body made as printf does, from ip. */
+void auth_post(struct http_resp *r, const char *path, const char *token, const char *ip,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* auth_enumeration_test.c's tests, added to the auth_flows TCase. */
+void auth_enumeration_tests(TCase *tc);
 
 /* /auth/v1 (GoTrue's dialect): a call with key as the apikey header (NULL:
  * none) and token as the caller (NULL: none); GoTrue's error with its

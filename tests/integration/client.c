@@ -256,11 +256,20 @@ api_url(const char *path)
 int
 stack_cmd(const char *cmd)
 {
-	char line[1024];
+	char line[4096];
 
 	snprintf(line, sizeof(line), "\"%s\" \"%s\" %s", getenv("FB_STACK"), getenv("FB_STACK_DIR"),
 	    cmd);
 	return system(line);
+}
+
+void
+stack_psql(const char *sql)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "psql -q -c \"%s\" >/dev/null", sql);
+	ck_assert_int_eq(stack_cmd(cmd), 0);
 }
 
 int

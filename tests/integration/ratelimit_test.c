@@ -44,16 +44,6 @@ sql_long(const char *query)
 	return atol(out);
 }
 
-static void
-sql_do(const char *statement)
-{
-	char cmd[2048];
-
-	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\" psql -q -c \"%s\" >/dev/null", getenv("FB_STACK"),
-	    getenv("FB_STACK_DIR"), statement);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /* The hits counted for a sign-in address, all windows together. */
 static long
 hits(const char *ip)
@@ -153,7 +143,7 @@ START_TEST(test_database_store_holds_across_restarts)
 	char anon[1024];
 	struct http_resp r;
 
-	sql_do("DELETE FROM fluxbase.rate_limits WHERE key LIKE '10.0.20.%'");
+	stack_psql("DELETE FROM fluxbase.rate_limits WHERE key LIKE '10.0.20.%'");
 	use_store("database", "3", "300");
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(attempt(a), 401);
@@ -213,11 +203,11 @@ START_TEST(test_expired_windows_are_removed)
 {
 	const char *d = "10.0.21.1";
 
-	sql_do("DELETE FROM fluxbase.rate_limits WHERE key LIKE '10.0.21.%'");
+	stack_psql("DELETE FROM fluxbase.rate_limits WHERE key LIKE '10.0.21.%'");
 	/* A window of another address that ended a day ago. */
-	sql_do("INSERT INTO fluxbase.rate_limits (action, key, window_start, expires_at, hits)"
-	       " VALUES ('signin', '10.0.21.99', now() - interval '1 day',"
-	       " now() - interval '1 day' + interval '3 seconds', 7)");
+	stack_psql("INSERT INTO fluxbase.rate_limits (action, key, window_start, expires_at, hits)"
+	           " VALUES ('signin', '10.0.21.99', now() - interval '1 day',"
+	           " now() - interval '1 day' + interval '3 seconds', 7)");
 	ck_assert_int_eq(rows("10.0.21.99"), 1);
 	use_store("database", "2", "3");
 	window_begins(3);
@@ -244,7 +234,7 @@ START_TEST(test_concurrent_attempts_count_once_each)
 	pid_t kids[6];
 	char c;
 
-	sql_do("DELETE FROM fluxbase.rate_limits WHERE key = '10.0.22.1'");
+	stack_psql("DELETE FROM fluxbase.rate_limits WHERE key = '10.0.22.1'");
 	use_store("database", "10", "300");
 	ck_assert_int_eq(pipe(fds), 0);
 	for (int k = 0; k < 6; k++) {

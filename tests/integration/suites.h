@@ -13,6 +13,8 @@ struct http_resp;
 void mint_token(char *out, size_t n, const char *role, const char *sub);
 /* Runs tests/lib/stack.sh on the test stack with the given arguments. */
 int stack_cmd(const char *cmd);
+/* Runs sql with psql on the test stack's database; it must succeed. */
+void stack_psql(const char *sql);
 /* A raw connection to the stack's nginx, for clients that misbehave. */
 int nginx_connect(void);
 /* [section] name = value in the stack's configuration (replacing an
