@@ -51,21 +51,15 @@ json_quote(struct request *r, const char *s)
 	return out;
 }
 
-/* 200 {"Id": ..., "Key": "bucket/key"}, Storage's answer to a write; the
- * id as the caller sees the object (null when the policies hide it). */
+/* 200 {"Id": id, "Key": "bucket/key"}, Storage's answer to a write, the
+ * id from the statement that wrote the row. */
 static int
-answer_key(struct request *r, const char *bucket, const char *key, const char *extra)
+answer_key(struct request *r, const char *bucket, const char *key, const char *id,
+    const char *extra)
 {
-	const char *values[] = { bucket, key }, *json;
-	struct db_result *res;
+	const char *json = arena_printf(r->arena, "{%s\"Id\":%s,\"Key\":%s}", extra ? extra : "",
+	    json_quote(r, id), json_quote(r, arena_printf(r->arena, "%s/%s", bucket, key)));
 
-	res = session_exec(r, "SELECT id FROM storage.objects WHERE bucket_id = $1 AND key = $2", 2,
-	    values, true);
-	if (res == NULL)
-		return -1;
-	json = arena_printf(r->arena, "{%s\"Id\":%s,\"Key\":%s}", extra ? extra : "",
-	    db_result_rows(res) == 1 ? json_quote(r, db_result_value(res, 0, 0)) : "null",
-	    json_quote(r, arena_printf(r->arena, "%s/%s", bucket, key)));
 	response_json(r, 200, json, strlen(json));
 	return 0;
 }
@@ -97,7 +91,8 @@ header_metadata(struct request *r, const char **meta)
 	return 0;
 }
 
-/* Streams the upload (raw or storage-js's form) into bucket/key. */
+/* Streams the upload (raw or storage-js's form) into bucket/key and
+ * answers {"Id", "Key"}. */
 static int
 upload(struct request *r, const char *bucket, const char *key, bool upsert)
 {
@@ -105,9 +100,10 @@ upload(struct request *r, const char *bucket, const char *key, bool upsert)
 	struct uploaded up;
 
 	o.cache_control = request_header(r, "Cache-Control");
-	if (header_metadata(r, &o.metadata) < 0)
+	if (header_metadata(r, &o.metadata) < 0 ||
+	    storage_upload_object(r, bucket, key, &o, &up) < 0)
 		return -1;
-	return storage_upload_object(r, bucket, key, &o, &up);
+	return answer_key(r, bucket, key, up.id, NULL);
 }
 
 static bool
@@ -130,9 +126,7 @@ storage_compat_object(struct request *r)
 	switch (r->method) {
 	case HTTP_POST:
 	case HTTP_PUT:
-		if (upload(r, bucket, key, r->method == HTTP_PUT || header_true(r, "X-Upsert")) < 0)
-			return -1;
-		return answer_key(r, bucket, key, NULL);
+		return upload(r, bucket, key, r->method == HTTP_PUT || header_true(r, "X-Upsert"));
 	case HTTP_DELETE:
 		if (storage_object_remove(r, bucket, key) < 0)
 			return -1;
@@ -316,7 +310,8 @@ storage_compat_move(struct request *r)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Object");
-	return answer_key(r, t.dst_bucket, t.dst_key, "\"message\":\"Successfully moved\",");
+	return answer_key(r, t.dst_bucket, t.dst_key, db_result_value(res, 0, 0),
+	    "\"message\":\"Successfully moved\",");
 }
 
 /* POST /object/copy: a new object with a copy of the bytes (rows never
@@ -360,7 +355,7 @@ storage_compat_copy(struct request *r)
 		t.copy_metadata ? db_result_value(res, 0, 4) : NULL, w.id };
 	if (storage_put_row(r, &o, header_true(r, "X-Upsert"), &up) < 0)
 		return -1;
-	return answer_key(r, t.dst_bucket, t.dst_key, NULL);
+	return answer_key(r, t.dst_bucket, t.dst_key, up.id, NULL);
 }
 
 /* ---- signed URLs --------------------------------------------------------------- */
@@ -614,9 +609,7 @@ upload_sign_use(struct request *r, const char *bucket, const char *key)
 		return response_error(r, 401, "INVALID_SIGNATURE",
 		    "The signed upload URL is invalid or has expired");
 	assume_signer(r, owner);
-	if (upload(r, bucket, key, sodium_memcmp(version, upsert, SIGNED_VERSION_LEN) == 0) < 0)
-		return -1;
-	return answer_key(r, bucket, key, NULL);
+	return upload(r, bucket, key, sodium_memcmp(version, upsert, SIGNED_VERSION_LEN) == 0);
 }
 
 /* POST (make) and PUT (use) of /object/upload/sign/{bucket}/{key}. */

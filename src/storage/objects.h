@@ -30,6 +30,7 @@ struct upload_opts {
 struct uploaded {
 	const char *object;
 	size_t len;
+	const char *id; /* the row's id */
 };
 /* An object's row, its bytes already durable as blob_id. */
 struct object_row {

@@ -238,7 +238,7 @@ storage_put_row(struct request *r, const struct object_row *o, bool upsert, stru
 			o->cache_control, o->metadata, o->blob_id, upsert ? "true" : "false" };
 
 		res = session_write(r, NULL,
-		    "SELECT object::text, old_blob FROM storage.put_object($1, $2,"
+		    "SELECT object::text, old_blob, id FROM storage.put_object($1, $2,"
 		    " $3::bigint, $4, $5, $6, $7::jsonb, $8, $9::boolean)",
 		    9, values, &object_exists);
 	}
@@ -251,6 +251,7 @@ storage_put_row(struct request *r, const struct object_row *o, bool upsert, stru
 		blob_delete(r->conf->storage_root, old_blob);
 	out->object = db_result_value(res, 0, 0);
 	out->len = db_result_length(res, 0, 0);
+	out->id = db_result_value(res, 0, 2);
 	return 0;
 }
 
