@@ -314,9 +314,13 @@ parser_colref(struct parser *p, const char *s, bool allow_cast, const char *cont
 	return 0;
 }
 
-/* The alias's ':' (outside quotes, not '::', before any '('), or NULL. */
+/*
+ * The first stop outside quotes in item, or NULL: '(' opens an embed's
+ * list; ':' is an alias's (never a cast's "::", and none once a '('
+ * has come).
+ */
 static const char *
-alias_colon(const char *item)
+unquoted(const char *item, char stop)
 {
 	bool quoted = false;
 
@@ -329,31 +333,10 @@ alias_colon(const char *item)
 		} else if (*c == '"') {
 			quoted = true;
 		} else if (*c == '(') {
-			return NULL;
-		} else if (at_cast(c)) {
+			return stop == '(' ? c : NULL;
+		} else if (stop == ':' && at_cast(c)) {
 			c++;
-		} else if (*c == ':') {
-			return c;
-		}
-	}
-	return NULL;
-}
-
-/* The first '(' outside quotes, or NULL. */
-static const char *
-open_paren(const char *item)
-{
-	bool quoted = false;
-
-	for (const char *c = item; *c; c++) {
-		if (quoted) {
-			if (*c == '\\' && c[1] != '\0')
-				c++;
-			else if (*c == '"')
-				quoted = false;
-		} else if (*c == '"') {
-			quoted = true;
-		} else if (*c == '(') {
+		} else if (*c == stop) {
 			return c;
 		}
 	}
@@ -524,7 +507,7 @@ select_item(struct parser *p, const char *item, struct select_item *s, struct pl
 		s->kind = SEL_STAR;
 		return 0;
 	}
-	if ((colon = alias_colon(item)) != NULL) {
+	if ((colon = unquoted(item, ':')) != NULL) {
 		s->alias = parser_unquote(p,
 		    parser_trim(p, arena_strndup(p->a, item, (size_t)(colon - item))));
 		if (s->alias[0] == '\0')
@@ -535,7 +518,7 @@ select_item(struct parser *p, const char *item, struct select_item *s, struct pl
 		spread = true;
 		item += 3;
 	}
-	paren = open_paren(item);
+	paren = unquoted(item, '(');
 	if (paren == NULL) {
 		if (spread)
 			return parser_fail(p,
