@@ -25,6 +25,10 @@ cleanup() {
 		echo "--- logs of the failed run ($dir/log) ---"
 		tail -n 40 "$dir/log/fluxbase.log" 2>/dev/null || true
 		tail -n 20 "$dir/log/nginx-error.log" 2>/dev/null || true
+		# Last, where a reader of the log's tail sees them: the checks
+		# that failed (check prints its summary before the long list).
+		echo "--- failed checks ---"
+		grep -E ':[FE]:|Checks: ' "$dir/http_test.out" 2>/dev/null || echo "(none: see above)"
 	fi
 	if [ -n "${KEEP_STACK:-}" ]; then
 		echo "kept $dir"
@@ -61,7 +65,8 @@ export FB_MAX_REQUESTS=$STACK_MAX_REQUESTS
 export FB_MAX_BODY=1048576
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export CK_FORK=yes
-"$top_builddir/tests/integration/http_test"
+set -o pipefail
+"$top_builddir/tests/integration/http_test" 2>&1 | tee "$dir/http_test.out"
 
 # postgrest-js, as supabase-js uses it, against /api/v1/tables.
 FB_URL=$FB_URL TOKEN=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role) \

@@ -1,0 +1,3 @@
+#!/bin/sh
+# placeholder (helper B)
+exit 1

@@ -1,0 +1,1 @@
+# tests/lib/shared_hosting.sh - placeholder (helper B)
