@@ -1,3 +1,265 @@
 #!/bin/bash
-# placeholder
-exit 77
+# tests/shared-hosting/bundle.sh - the shared-hosting bundle ("make bundle")
+# runs on an older system that has none of its libraries:
+#   - builds the bundle of this build tree;
+#   - takes a Debian 11 (bullseye, glibc 2.31) minbase chroot made with
+#     debootstrap (cached in /var/cache/fluxbase-tests/bullseye-minbase,
+#     FLUXBASE_BULLSEYE_CACHE overrides; made once, then reused) and runs on
+#     an overlay of it, so the cache is never written to;
+#   - hides in that overlay every library the bundle ships except glibc's
+#     own (libc.so.6, libresolv.so.2, the loader: the chroot's 2.31 is what
+#     the bundle must not depend on) and asserts none is left, and that the
+#     chroot's glibc is 2.31 and older than the build host's;
+#   - unpacks the bundle as an unprivileged user inside the chroot, runs its
+#     "migrate" and "token" there, then its pool ("serve") as that user,
+#     talking to a PostgreSQL of tests/lib/stack.sh on the host through the
+#     socket directory bind-mounted into the chroot, and listening on a
+#     socket in the user's home that nginx on the host (stack_nginx_start)
+#     passes requests to;
+#   - runs the deploy smoke suite (tests/deploy/smoke.sh) through nginx,
+#     then checks that every shared object the pool's processes mapped lies
+#     in the bundle's lib/ (nothing from the chroot, nothing from the host).
+# Everything started is stopped, every mount (overlay, /proc, the socket
+# directory) is unmounted, on success or failure.  Exit 77 (skip) only when
+# not root (debootstrap, chroot and mounts need it) or when the chroot is
+# not cached and the Debian mirror cannot be reached.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
+. "$top_srcdir/tests/lib/stack.sh"
+stack_clean_env
+
+name=bundle
+if [ "$(id -u)" != 0 ]; then
+	echo "$name: SKIP: needs root (debootstrap, chroot, mounts)"
+	exit 77
+fi
+cache=${FLUXBASE_BULLSEYE_CACHE:-/var/cache/fluxbase-tests/bullseye-minbase}
+mirror=http://deb.debian.org/debian
+site_uid=64242
+fail() { echo "$name: $*" >&2; exit 1; }
+
+# ---- the bundle ---------------------------------------------------------------
+unset MAKEFLAGS MFLAGS MAKELEVEL
+t0=$(date +%s)
+${MAKE:-make} -s -C "$top_builddir" bundle >/dev/null
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
+tarball=$top_builddir/fluxbase-fcgi-$version-x86_64-linux-gnu.tar.gz
+[ -s "$tarball" ] || fail "make bundle wrote no $tarball"
+
+# ---- the Debian 11 chroot, cached ---------------------------------------------
+make_chroot() {
+	local tmp
+	if ! command -v debootstrap >/dev/null 2>&1; then
+		apt-get install -y -q debootstrap >/dev/null 2>&1 ||
+			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q debootstrap >/dev/null; } ||
+			fail "cannot install debootstrap"
+	fi
+	mkdir -p "$(dirname "$cache")"
+	tmp=$cache.tmp.$$
+	rm -rf "$tmp"
+	echo "$name: debootstrap --variant=minbase bullseye into $cache (once)"
+	if ! debootstrap --variant=minbase bullseye "$tmp" "$mirror" >"$tmp.log" 2>&1; then
+		tail -n 20 "$tmp.log" >&2
+		rm -rf "$tmp" "$tmp.log"
+		fail "debootstrap failed"
+	fi
+	rm -f "$tmp.log"
+	mv "$tmp" "$cache"
+}
+if [ ! -x "$cache/bin/sh" ] || [ ! -f "$cache/etc/debian_version" ]; then
+	if ! curl -sfI --max-time 15 "$mirror/dists/bullseye/Release" >/dev/null 2>&1; then
+		echo "$name: SKIP: no chroot cached at $cache and $mirror cannot be reached"
+		exit 77
+	fi
+	# One debootstrap at a time, should two runs start together.
+	mkdir -p "$(dirname "$cache")"
+	exec 9>"$cache.lock"
+	flock 9
+	[ -x "$cache/bin/sh" ] || make_chroot
+	exec 9>&-
+fi
+case $(cat "$cache/etc/debian_version") in 11.*) ;; *)
+	fail "$cache is not Debian 11: $(cat "$cache/etc/debian_version")" ;;
+esac
+
+# ---- set-up and tear-down -----------------------------------------------------
+dir=$(mktemp -d /tmp/fluxbase-bundle.XXXXXX)
+root=$dir/root
+home=$root/home/site
+STACK_DIR=
+mounted() { grep -q " $1 " /proc/mounts; }
+cleanup() {
+	local status=$? pid m i
+	trap - EXIT INT TERM
+	pid=$(cat "$home/run/fluxbase.pid" 2>/dev/null || :)
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || :
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL "$pid" 2>/dev/null || :
+	fi
+	if [ -n "$STACK_DIR" ]; then
+		stack_nginx_stop
+		stack_pg_stop
+	fi
+	# Deepest first: the socket directory and /proc, then the overlay.
+	for m in $(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" || :
+	done
+	if [ "$status" != 0 ]; then
+		for f in "$home/log/fluxbase.log" "$home/log/migrate.log" "$dir/stack/log/nginx-error.log"; do
+			[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+		done
+	fi
+	if awk -v d="$dir/" 'index($2, d) == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+		echo "$name: mounts left under $dir; not removing it" >&2
+		status=1
+	elif [ -n "${KEEP_STACK:-}" ]; then
+		echo "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The chroot: an overlay over the cache (the cache is never written to).
+mkdir -p "$dir/upper" "$dir/work" "$root"
+mount -t overlay overlay -o "lowerdir=$cache,upperdir=$dir/upper,workdir=$dir/work" "$root"
+mount -t proc proc "$root/proc"
+
+# in_chroot CMD...: CMD inside the chroot as the site's user, with a bare
+# environment, as a shell login of that user would have it.
+in_chroot() {
+	chroot --userspec="$site_uid:$site_uid" --groups="$site_uid" "$root" \
+		/usr/bin/env -i HOME=/home/site USER=site LOGNAME=site PATH=/usr/bin:/bin "$@"
+}
+
+# ---- the chroot is older, and has none of the bundled libraries --------------
+host_glibc=$(getconf GNU_LIBC_VERSION)
+chroot_glibc=$(chroot "$root" /usr/bin/getconf GNU_LIBC_VERSION)
+[ "$chroot_glibc" = "glibc 2.31" ] || fail "the chroot has $chroot_glibc, expected glibc 2.31"
+[ "$(printf '%s\n' "${host_glibc#glibc }" 2.31 | sort -V | head -n 1)" = 2.31 ] &&
+	[ "${host_glibc#glibc }" != 2.31 ] || fail "the chroot's glibc is not older than $host_glibc"
+
+bundled=$(tar -tzf "$tarball" | sed -n 's|^[^/]*/lib/\([^/]*\.so[^/]*\)$|\1|p')
+[ -n "$bundled" ] || fail "the bundle ships no libraries"
+for so in libfcgi.so.0 libpq.so.5 libjson-c.so.5 libjwt.so.0 libsodium.so.23 libc.so.6 \
+	ld-linux-x86-64.so.2; do
+	printf '%s\n' "$bundled" | grep -qxF "$so" || fail "the bundle lacks $so"
+done
+find_libs() { # the chroot's copies of the bundled libraries, glibc's own aside
+	local so
+	for so in $bundled; do
+		case $so in libc.so.6 | libresolv.so.2 | ld-linux-x86-64.so.2) continue ;; esac
+		find "$root" -xdev \( -path "$root/proc" -o -path "$root/home" \) -prune -o \
+			\( -name "$so" -o -name "$so.*" \) -print
+	done
+}
+# Hidden in the overlay only (minbase brings older zlib, gnutls, krb5...):
+# each is then the bundle's or nothing.
+find_libs | xargs -r rm -f
+left=$(find_libs)
+[ -z "$left" ] || fail "the chroot still has bundled libraries: $left"
+
+# ---- the site's user, the bundle unpacked in their home ------------------------
+echo "site:x:$site_uid:$site_uid:site:/home/site:/bin/sh" >>"$root/etc/passwd"
+echo "site:x:$site_uid:" >>"$root/etc/group"
+mkdir -p "$home"
+chown "$site_uid:$site_uid" "$home"
+chmod 0711 "$home"
+cp "$tarball" "$home/bundle.tar.gz"
+chown "$site_uid:$site_uid" "$home/bundle.tar.gz"
+in_chroot /bin/sh -c 'cd "$HOME" && tar -xzf bundle.tar.gz && rm bundle.tar.gz &&
+	mkdir -p run log mail storage secrets && chmod 0700 secrets'
+bin=/home/site/fluxbase-fcgi-$version/bin/fluxbase-fcgi
+[ -x "$root$bin" ] || fail "the bundle did not unpack to $bin"
+out=$(in_chroot "$bin" --version) || fail "the bundled binary does not run in the chroot: $out"
+[ "$out" = "fluxbase-fcgi $version" ] || fail "--version in the chroot: $out"
+
+# ---- PostgreSQL on the host, nginx in front of the chroot's socket -------------
+export STACK_PG_FAST=1
+stack_db_up "$dir/stack"
+mkdir -p "$root/run/fluxbase-pg"
+mount --bind "$STACK_DIR/pgrun" "$root/run/fluxbase-pg"
+STACK_FCGI_SOCKET=/home/site/run/fluxbase.sock
+STACK_FCGI_SOCKET=$root$STACK_FCGI_SOCKET stack_nginx_start
+port=$STACK_PORT
+stack_make_reachable "$home/run"
+
+# The site's configuration and secrets, owned by the user, 0600.
+for s in jwt_secret signing_key; do
+	(umask 077; head -c 48 /dev/urandom | base64 -w 0 >"$home/secrets/$s")
+done
+cat >"$home/fluxbase.conf" <<EOT
+# Written by tests/shared-hosting/bundle.sh: the bundle's pool in a chroot.
+[server]
+listen = /home/site/run/fluxbase.sock
+listen_mode = 0666
+workers = 2
+stop_timeout = 5
+pid_file = /home/site/run/fluxbase.pid
+error_log = /home/site/log/fluxbase.log
+access_log = /home/site/log/access.log
+public_url = http://127.0.0.1:$port
+[database]
+url = host=/run/fluxbase-pg dbname=fluxbase user=authenticator
+admin_url = host=/run/fluxbase-pg dbname=fluxbase user=$STACK_PG_SUPER
+connect_timeout = 2
+[auth]
+jwt_secret_file = /home/site/secrets/jwt_secret
+password_ops_limit = 1
+password_mem_limit = 8M
+[mail]
+transport = dir
+dir = /home/site/mail
+[storage]
+root = /home/site/storage
+signing_key_file = /home/site/secrets/signing_key
+EOT
+chmod 0600 "$home/fluxbase.conf" "$home/secrets/"*
+chown -R "$site_uid:$site_uid" "$home/fluxbase.conf" "$home/secrets"
+
+# migrate and token: the bundled binary, in the chroot, as the user.
+in_chroot "$bin" -c /home/site/fluxbase.conf migrate >"$home/log/migrate.log" 2>&1 ||
+	fail "migrate in the chroot failed: $(tail -n 5 "$home/log/migrate.log")"
+"$top_srcdir/tests/lib/stack.sh" "$STACK_DIR" psql -q <"$top_srcdir/tests/integration/fixture.sql" >/dev/null
+svc=$(in_chroot "$bin" -c /home/site/fluxbase.conf token --role service_role) ||
+	fail "token in the chroot failed"
+
+# The pool, in the chroot, as the user, in a session of its own.
+setsid chroot --userspec="$site_uid:$site_uid" --groups="$site_uid" "$root" \
+	/usr/bin/env -i HOME=/home/site PATH=/usr/bin:/bin \
+	"$bin" -c /home/site/fluxbase.conf serve </dev/null >>"$dir/serve.out" 2>&1 &
+i=0
+until [ -S "$home/run/fluxbase.sock" ] && [ -s "$home/run/fluxbase.pid" ]; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "the pool did not start in the chroot: $(tail -n 5 "$dir/serve.out")"
+	sleep 0.1
+done
+
+# ---- what a user sees, through nginx --------------------------------------------
+"$top_srcdir/tests/deploy/smoke.sh" "http://127.0.0.1:$port/api/v1" "$svc" bundle-bullseye
+grep -q '/api/v1/auth/user' "$home/log/access.log" ||
+	fail "the pool in the chroot logged none of the smoke suite's requests"
+
+# ---- every library the pool mapped is the bundle's -------------------------------
+master=$(cat "$home/run/fluxbase.pid")
+pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
+[ "$(echo $pids | wc -w)" -ge 3 ] || fail "expected the master and 2 workers, found pids $pids"
+libdir=/home/site/fluxbase-fcgi-$version/lib/
+for pid in $pids; do
+	[ "$(stat -c %u "/proc/$pid")" = "$site_uid" ] || fail "process $pid does not run as the site's user"
+	maps=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$pid/maps" | sort -u)
+	printf '%s\n' "$maps" | grep -q '/libc\.so\.6$' || fail "process $pid maps no libc.so.6: $maps"
+	for m in $maps; do
+		case $m in
+		"$root$libdir"* | "$libdir"* | "$dir/upper$libdir"*) ;;
+		*) fail "process $pid mapped $m, not from the bundle" ;;
+		esac
+	done
+done
+echo "$name: ok: bundle of $(du -k "$tarball" | cut -f1) KiB served the smoke suite from a" \
+	"Debian $(cat "$root/etc/debian_version") chroot ($chroot_glibc; host $host_glibc)" \
+	"in $(( $(date +%s) - t0 )) s"
