@@ -10,7 +10,9 @@
 #                             one's Debian package and version
 #   share/licenses/           the copyright file of each of those packages
 #   public_html/api/          the FastCGI entry and its .htaccess
-#   fluxbase.conf.example, README-shared-hosting.txt
+#   fluxbase.conf.example     the settings of a shared host, then every key
+#                             with its default (etc/fluxbase.conf)
+#   README-shared-hosting.txt
 #
 # Why the build host's glibc travels with the program (and not a static
 # musl build): shared hosts run older systems (AlmaLinux/CloudLinux 8 has
@@ -173,7 +175,18 @@ chmod 0755 "$top/bin/fluxbase-fcgi"
 install -m 0755 "$sh_dir/fluxbase-setup-site" "$top/bin/fluxbase-setup-site"
 install -m 0755 "$sh_dir/public_html/api/fluxbase.fcgi" "$top/public_html/api/fluxbase.fcgi"
 install -m 0644 "$sh_dir/public_html/api/.htaccess" "$top/public_html/api/.htaccess"
-install -m 0644 "$sh_dir/fluxbase.conf.example" "$top/fluxbase.conf.example"
+# The example, then every key with its default (etc/fluxbase.conf, all
+# commented out): one file describes them all.
+{
+	cat "$sh_dir/fluxbase.conf.example"
+	printf '\n# %s\n# Every key, with its default (etc/fluxbase.conf of the source).\n# %s\n\n' \
+		"==========================================================================" \
+		"=========================================================================="
+	cat "$srcdir/etc/fluxbase.conf"
+} >"$top/fluxbase.conf.example"
+chmod 0644 "$top/fluxbase.conf.example"
+! grep -v '^[[:space:]]*[#;]' "$srcdir/etc/fluxbase.conf" | grep -q '=' ||
+	die "etc/fluxbase.conf sets a key: the example's second part must leave every key commented out"
 install -m 0644 "$sh_dir/README-shared-hosting.txt" "$top/README-shared-hosting.txt"
 
 # ---- check it before packing: it runs, and takes nothing from the host ------

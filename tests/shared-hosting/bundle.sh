@@ -91,7 +91,7 @@ mounted() { grep -q " $1 " /proc/mounts; }
 cleanup() {
 	local status=$? pid m i
 	trap - EXIT INT TERM
-	pid=$(cat "$home/run/fluxbase.pid" 2>/dev/null || :)
+	pid=$(cat "$home/fluxbase/run/fluxbase.pid" 2>/dev/null || :)
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null || :
 		i=0
@@ -107,7 +107,7 @@ cleanup() {
 		umount "$m" 2>/dev/null || umount -l "$m" || :
 	done
 	if [ "$status" != 0 ]; then
-		for f in "$home/log/fluxbase.log" "$home/log/migrate.log" "$dir/stack/log/nginx-error.log"; do
+		for f in "$home/fluxbase/log/fluxbase.log" "$home/fluxbase/log/migrate.log" "$dir/stack/log/nginx-error.log"; do
 			[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
 		done
 	fi
@@ -172,7 +172,8 @@ chmod 0711 "$home"
 cp "$tarball" "$home/bundle.tar.gz"
 chown "$site_uid:$site_uid" "$home/bundle.tar.gz"
 in_chroot /bin/sh -c 'cd "$HOME" && tar -xzf bundle.tar.gz && rm bundle.tar.gz &&
-	mkdir -p run log mail storage secrets && chmod 0700 secrets'
+	mkdir -p fluxbase/run fluxbase/log fluxbase/mail fluxbase/storage fluxbase/secrets &&
+	chmod 0700 fluxbase fluxbase/secrets && chmod 0711 fluxbase'
 bin=/home/site/fluxbase-fcgi-$version/bin/fluxbase-fcgi
 [ -x "$root$bin" ] || fail "the bundle did not unpack to $bin"
 out=$(in_chroot "$bin" --version) || fail "the bundled binary does not run in the chroot: $out"
@@ -183,57 +184,67 @@ export STACK_PG_FAST=1
 stack_db_up "$dir/stack"
 mkdir -p "$root/run/fluxbase-pg"
 mount --bind "$STACK_DIR/pgrun" "$root/run/fluxbase-pg"
-STACK_FCGI_SOCKET=/home/site/run/fluxbase.sock
+STACK_FCGI_SOCKET=/home/site/fluxbase/run/fluxbase.sock
 STACK_FCGI_SOCKET=$root$STACK_FCGI_SOCKET stack_nginx_start
 port=$STACK_PORT
-stack_make_reachable "$home/run"
+stack_make_reachable "$home/fluxbase/run"
 
 # The site's configuration and secrets, owned by the user, 0600.
 for s in jwt_secret signing_key; do
-	(umask 077; head -c 48 /dev/urandom | base64 -w 0 >"$home/secrets/$s")
+	(umask 077; head -c 48 /dev/urandom | base64 -w 0 >"$home/fluxbase/secrets/$s")
 done
-cat >"$home/fluxbase.conf" <<EOT
+cat >"$home/fluxbase/fluxbase.conf" <<EOT
 # Written by tests/shared-hosting/bundle.sh: the bundle's pool in a chroot.
 [server]
-listen = /home/site/run/fluxbase.sock
+listen = /home/site/fluxbase/run/fluxbase.sock
 listen_mode = 0666
 workers = 2
 stop_timeout = 5
-pid_file = /home/site/run/fluxbase.pid
-error_log = /home/site/log/fluxbase.log
-access_log = /home/site/log/access.log
+pid_file = /home/site/fluxbase/run/fluxbase.pid
+error_log = /home/site/fluxbase/log/fluxbase.log
+access_log = /home/site/fluxbase/log/access.log
 public_url = http://127.0.0.1:$port
 [database]
 url = host=/run/fluxbase-pg dbname=fluxbase user=authenticator
 admin_url = host=/run/fluxbase-pg dbname=fluxbase user=$STACK_PG_SUPER
 connect_timeout = 2
 [auth]
-jwt_secret_file = /home/site/secrets/jwt_secret
+jwt_secret_file = /home/site/fluxbase/secrets/jwt_secret
 password_ops_limit = 1
 password_mem_limit = 8M
 [mail]
 transport = dir
-dir = /home/site/mail
+dir = /home/site/fluxbase/mail
 [storage]
-root = /home/site/storage
-signing_key_file = /home/site/secrets/signing_key
+root = /home/site/fluxbase/storage
+signing_key_file = /home/site/fluxbase/secrets/signing_key
 EOT
-chmod 0600 "$home/fluxbase.conf" "$home/secrets/"*
-chown -R "$site_uid:$site_uid" "$home/fluxbase.conf" "$home/secrets"
+chmod 0600 "$home/fluxbase/fluxbase.conf" "$home/fluxbase/secrets/"*
+chown -R "$site_uid:$site_uid" "$home/fluxbase/fluxbase.conf" "$home/fluxbase/secrets"
+
+# The shipped example, its home filled in, is a configuration the program
+# accepts (its every-key part included); the database is not its concern here.
+sed 's|/home/USER/|/home/site/|g' "$home/fluxbase-fcgi-$version/fluxbase.conf.example" \
+	>"$home/fluxbase/example.conf"
+chown "$site_uid:$site_uid" "$home/fluxbase/example.conf"
+out=$(in_chroot "$bin" -c /home/site/fluxbase/example.conf check-config 2>&1) || :
+case $out in *"example.conf: configuration OK"*) ;; *)
+	fail "the shipped fluxbase.conf.example is refused: $out" ;;
+esac
 
 # migrate and token: the bundled binary, in the chroot, as the user.
-in_chroot "$bin" -c /home/site/fluxbase.conf migrate >"$home/log/migrate.log" 2>&1 ||
-	fail "migrate in the chroot failed: $(tail -n 5 "$home/log/migrate.log")"
+in_chroot "$bin" -c /home/site/fluxbase/fluxbase.conf migrate >"$home/fluxbase/log/migrate.log" 2>&1 ||
+	fail "migrate in the chroot failed: $(tail -n 5 "$home/fluxbase/log/migrate.log")"
 "$top_srcdir/tests/lib/stack.sh" "$STACK_DIR" psql -q <"$top_srcdir/tests/integration/fixture.sql" >/dev/null
-svc=$(in_chroot "$bin" -c /home/site/fluxbase.conf token --role service_role) ||
+svc=$(in_chroot "$bin" -c /home/site/fluxbase/fluxbase.conf token --role service_role) ||
 	fail "token in the chroot failed"
 
 # The pool, in the chroot, as the user, in a session of its own.
 setsid chroot --userspec="$site_uid:$site_uid" --groups="$site_uid" "$root" \
 	/usr/bin/env -i HOME=/home/site PATH=/usr/bin:/bin \
-	"$bin" -c /home/site/fluxbase.conf serve </dev/null >>"$dir/serve.out" 2>&1 &
+	"$bin" -c /home/site/fluxbase/fluxbase.conf serve </dev/null >>"$dir/serve.out" 2>&1 &
 i=0
-until [ -S "$home/run/fluxbase.sock" ] && [ -s "$home/run/fluxbase.pid" ]; do
+until [ -S "$home/fluxbase/run/fluxbase.sock" ] && [ -s "$home/fluxbase/run/fluxbase.pid" ]; do
 	i=$((i + 1))
 	[ $i -le 100 ] || fail "the pool did not start in the chroot: $(tail -n 5 "$dir/serve.out")"
 	sleep 0.1
@@ -241,11 +252,11 @@ done
 
 # ---- what a user sees, through nginx --------------------------------------------
 "$top_srcdir/tests/deploy/smoke.sh" "http://127.0.0.1:$port/api/v1" "$svc" bundle-bullseye
-grep -q '/api/v1/auth/user' "$home/log/access.log" ||
+grep -q '/api/v1/auth/user' "$home/fluxbase/log/access.log" ||
 	fail "the pool in the chroot logged none of the smoke suite's requests"
 
 # ---- every library the pool mapped is the bundle's -------------------------------
-master=$(cat "$home/run/fluxbase.pid")
+master=$(cat "$home/fluxbase/run/fluxbase.pid")
 pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
 [ "$(echo $pids | wc -w)" -ge 3 ] || fail "expected the master and 2 workers, found pids $pids"
 libdir=/home/site/fluxbase-fcgi-$version/lib/
