@@ -40,6 +40,7 @@ static const struct {
 	const char *section, *key, *choices;
 } conf_choices[] = {
 	{ "auth", "rate_limit_store", "memory|database" },
+	{ "database", "mode", "roles|single" },
 	{ "mail", "transport", "dir|smtp|none" },
 	{ "server", "log_format", "plain|json" },
 	{ "storage", "offload", "off|x-accel-redirect|x-sendfile" },
@@ -71,6 +72,7 @@ static const struct conf_key conf_keys[] = {
 	{ "database", "url", T_STRING, F(db_url), "dbname=fluxbase user=authenticator", 1, 4096 },
 	{ "database", "admin_url", T_STRING, F(db_admin_url), "", 0, 4096 },
 	{ "database", "connect_timeout", T_INT, F(db_connect_timeout), "3", 1, 60 },
+	{ "database", "mode", T_CHOICE, F(db_mode), "roles", 0, 0 },
 	{ "auth", "jwt_secret", T_SECRET, F(jwt_secret), "", 0, 4096 },
 	{ "auth", "jwt_issuer", T_STRING, F(jwt_issuer), "fluxbase", 1, 256 },
 	{ "auth", "jwt_audience", T_STRING, F(jwt_audience), "authenticated", 1, 256 },
@@ -119,6 +121,7 @@ static const struct conf_key conf_keys[] = {
 	{ "tables", "plans", T_BOOL, F(tables_plans), "false", 0, 0 },
 	{ "tables", "aggregates", T_BOOL, F(tables_aggregates), "true", 0, 0 },
 	{ "tables", "statement_timeout", T_LONG, F(tables_statement_timeout), "10", 0, 3600 },
+	{ "tables", "schema_poll", T_INT, F(tables_schema_poll), "2", 0, 3600 },
 	{ "cors", "allowed_origins", T_STRING, F(cors_allowed_origins), "", 0, 4096 },
 	{ "cors", "allowed_methods", T_STRING, F(cors_allowed_methods),
 	    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", 0, 1024 },

@@ -41,6 +41,7 @@ struct conf {
 	char *db_url;
 	char *db_admin_url;
 	int db_connect_timeout;
+	char *db_mode; /* roles (SET ROLE per request) or single (one login) */
 
 	/* [auth] */
 	char *jwt_secret;
@@ -94,6 +95,7 @@ struct conf {
 	bool tables_plans;
 	bool tables_aggregates;
 	long tables_statement_timeout; /* seconds; 0: none */
+	int tables_schema_poll; /* seconds between catalog checks, single mode; 0: off */
 
 	/* [cors] */
 	char *cors_allowed_origins;
@@ -116,6 +118,8 @@ int conf_open_logs(const struct conf *c);
 int conf_check_serving(const struct conf *c, char *err, size_t errlen);
 /* The path used when -c is not given. */
 const char *conf_default_path(void);
+/* [database] mode = single: one login, no role switching. */
+#define CONF_SINGLE(c) ((c)->db_mode[0] == 's')
 /* The table of known keys, for documentation checks. */
 struct conf_key_info {
 	const char *section;

@@ -21,4 +21,9 @@ extern const unsigned migrations_count;
  */
 int migrate_run(const struct conf *conf);
 
+/* A migration's text without its statements that speak of roles (GRANT,
+ * REVOKE, default privileges, event triggers, a DO that creates roles), as
+ * single mode runs it; malloc'd, NULL when out of memory. */
+char *migrate_single_sql(const char *sql);
+
 #endif

@@ -13,8 +13,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -138,12 +140,12 @@ static const char schema_sql[] =
     " 'schema', r.schema, 'name', r.name, 'kind', r.kind, 'comment', r.comment,"
     " 'insertable', (r.upd & 8) = 8, 'updatable', (r.upd & 4) = 4,"
     " 'deletable', (r.upd & 16) = 16,"
-    " 'privileges', (SELECT json_agg((CASE WHEN has_table_privilege(g.role, r.oid, 'SELECT')"
-    "   THEN 1 ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'INSERT') THEN 2"
-    "   ELSE 0 END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'UPDATE') THEN 4 ELSE 0"
-    "   END) + (CASE WHEN has_table_privilege(g.role, r.oid, 'DELETE') THEN 8 ELSE 0 END)"
-    "   ORDER BY g.i) FROM unnest($2::text[])"
-    "   WITH ORDINALITY g(role, i) WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g.role)),"
+    " 'privileges', (SELECT json_agg((CASE WHEN fluxbase.may(g.role, r.oid, 'select')"
+    "   THEN 1 ELSE 0 END) + (CASE WHEN fluxbase.may(g.role, r.oid, 'insert') THEN 2"
+    "   ELSE 0 END) + (CASE WHEN fluxbase.may(g.role, r.oid, 'update') THEN 4 ELSE 0"
+    "   END) + (CASE WHEN fluxbase.may(g.role, r.oid, 'delete') THEN 8 ELSE 0 END)"
+    "   ORDER BY g.i) FROM unnest($2::text[]) WITH ORDINALITY g(role, i)),"
+    " 'unprotected', $3 AND NOT fluxbase.rls_protected(r.oid),"
     " 'columns', (SELECT json_agg(json_build_object("
     "   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),"
     "   'typname', t.typname, 'typcategory', t.typcategory, 'elemtype', et.typname,"
@@ -163,7 +165,9 @@ static const char schema_sql[] =
     "   AND a.attnum = ANY(i.indkey)"
     "  WHERE i.indrelid = r.oid AND i.indisprimary),"
     " 'fks', f.fks"
-    ") ORDER BY r.schema_pos, r.name), '[]')::text FROM rels r LEFT JOIN fks f ON f.rel = r.oid";
+    ") ORDER BY r.schema_pos, r.name), '[]')::text,"
+    " CASE WHEN $3 THEN fluxbase.schema_fingerprint($1) END"
+    " FROM rels r LEFT JOIN fks f ON f.rel = r.oid";
 
 char *
 schema_quote_ident(struct arena *a, const char *name)
@@ -179,6 +183,24 @@ schema_quote_ident(struct arena *a, const char *name)
 	}
 	strbuf_putc(&sb, '"');
 	return sb.data;
+}
+
+const char *
+schema_rls_hint(struct arena *a, const struct sc_table *t)
+{
+	if (t->kind == 'v')
+		return arena_printf(a,
+		    "Every table the view %s.%s reads needs it: SELECT auth.expose('<table>',"
+		    " 'authenticated', 'select') for each (it forces row-level security)",
+		    t->schema, t->name);
+	if (t->kind != 'r' && t->kind != 'p')
+		return "Materialized views and foreign tables have no row-level security: expose a"
+		       " view over a protected table instead";
+	return arena_printf(a,
+	    "SELECT auth.expose('%s.%s', 'authenticated', 'select') (it forces row-level"
+	    " security; add your own policies to filter rows), or ALTER TABLE %s ENABLE ROW"
+	    " LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
+	    t->schema, t->name, t->qualified);
 }
 
 static bool
@@ -317,6 +339,7 @@ schema_fill_table(struct schema_cache *sc, struct sc_table *t, struct json_objec
 	t->insertable = schema_json_bool(o, "insertable");
 	t->updatable = schema_json_bool(o, "updatable");
 	t->deletable = schema_json_bool(o, "deletable");
+	t->unprotected = schema_json_bool(o, "unprotected");
 	t->qualified = arena_printf(a, "%s.%s", schema_quote_ident(a, t->schema),
 	    schema_quote_ident(a, t->name));
 	if (strcmp(t->schema, default_schema) == 0)
@@ -406,32 +429,42 @@ schema_link_fks(struct schema_cache *sc)
 	}
 }
 
+/* The exposed schemas ("a, b") as one text[] literal; the first is the
+ * default one (NULL when there is none). */
+static const char *
+schemas_literal(struct arena *a, const char *schemas, const char **default_schema)
+{
+	struct strbuf arr;
+	char *list = arena_strdup(a, schemas), *save = NULL;
+	char **names = arena_calloc(a, strlen(schemas) / 2 + 1, sizeof(*names));
+	int nnames = 0;
+
+	for (char *s = strtok_r(list, ", ", &save); s != NULL; s = strtok_r(NULL, ", ", &save))
+		names[nnames++] = s;
+	*default_schema = nnames > 0 ? names[0] : NULL;
+	strbuf_init(&arr, a, 64);
+	strbuf_put_array_literal(&arr, (const char *const *)names, nnames);
+	return arr.data;
+}
+
 int
 schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 {
 	struct arena tmp;
-	struct strbuf arr, roles;
+	struct strbuf roles;
 	struct json_object *root;
 	struct db_result *res;
-	const char *values[2];
-	char *list, *default_schema, *save = NULL, **names;
-	int n, nnames = 0;
+	const char *values[3], *default_schema;
+	int n;
 
-	/* The exposed schemas as one text[] literal; the first is the default. */
 	arena_init(&tmp, 1024);
-	list = arena_strdup(&tmp, schemas);
-	names = arena_calloc(&tmp, strlen(schemas) / 2 + 1, sizeof(*names));
-	for (char *s = strtok_r(list, ", ", &save); s != NULL; s = strtok_r(NULL, ", ", &save))
-		names[nnames++] = s;
-	default_schema = nnames > 0 ? names[0] : NULL;
-	strbuf_init(&arr, &tmp, 64);
-	strbuf_put_array_literal(&arr, (const char *const *)names, nnames);
-	values[0] = arr.data;
+	values[0] = schemas_literal(&tmp, schemas, &default_schema);
 	strbuf_init(&roles, &tmp, 64);
 	strbuf_put_array_literal(&roles, schema_roles, SCHEMA_NROLES);
 	values[1] = roles.data;
+	values[2] = sc->single ? "true" : "false";
 
-	res = db_exec(db, schema_sql, 2, values);
+	res = db_exec(db, schema_sql, 3, values);
 	if (db_result_status(res) != DB_OK) {
 		log_err("%s: cannot read the catalogs: %s", __func__, db_result_message(res));
 		db_result_free(res);
@@ -439,6 +472,9 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 		return -1;
 	}
 	root = json_tokener_parse(db_result_value(res, 0, 0));
+	snprintf(sc->fingerprint, sizeof(sc->fingerprint), "%s",
+	    db_result_isnull(res, 0, 1) ? "" : db_result_value(res, 0, 1));
+	sc->polled = time(NULL);
 	db_result_free(res);
 	if (root == NULL || !json_object_is_type(root, json_type_array)) {
 		log_err("%s: unreadable catalog answer", __func__);
@@ -479,10 +515,34 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	return 0;
 }
 
+/* Single mode, every poll seconds: has the catalogs' fingerprint moved
+ * since the last load?  A failed check says no: the request's own
+ * statement meets the database's trouble. */
+static bool
+schema_changed(struct schema_cache *sc, struct db *db, const char *schemas)
+{
+	struct arena tmp;
+	struct db_result *res;
+	const char *values[1], *dflt;
+	bool changed;
+
+	if (!sc->single || sc->poll <= 0 || time(NULL) < sc->polled + sc->poll)
+		return false;
+	sc->polled = time(NULL);
+	arena_init(&tmp, 256);
+	values[0] = schemas_literal(&tmp, schemas, &dflt);
+	res = db_exec(db, "SELECT fluxbase.schema_fingerprint($1::text[])", 1, values);
+	changed = db_result_status(res) == DB_OK && db_result_rows(res) == 1 &&
+	    strncmp(db_result_value(res, 0, 0), sc->fingerprint, sizeof(sc->fingerprint) - 1) != 0;
+	db_result_free(res);
+	arena_destroy(&tmp);
+	return changed;
+}
+
 int
 schema_ensure(struct schema_cache *sc, struct db *db, const char *schemas)
 {
-	if (sc->loaded && !sc->stale)
+	if (sc->loaded && !sc->stale && !schema_changed(sc, db, schemas))
 		return 0;
 	return schema_load(sc, db, schemas);
 }

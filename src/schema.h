@@ -11,6 +11,7 @@
 #define FLUXBASE_SCHEMA_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "arena.h"
 
@@ -70,6 +71,10 @@ struct sc_table {
 	const char *qualified; /* "schema"."name" */
 	char kind; /* r table, v view, m matview, f foreign, p partitioned */
 	bool insertable, updatable, deletable;
+	/* Single mode: row-level security is not forced on it (or, for a
+	 * view, on a table it reads), so its owner, the login every request
+	 * runs as, would read past its policies: served as 403 RLS_REQUIRED. */
+	bool unprotected;
 	const char *comment;
 	struct sc_column *columns;
 	int ncolumns;
@@ -94,6 +99,12 @@ struct schema_cache {
 	unsigned generation; /* increases with every load */
 	bool loaded;
 	bool stale; /* a NOTIFY asked for a reload */
+	/* Single mode (no event trigger, so no NOTIFY): the catalogs'
+	 * fingerprint at the last load, compared every poll seconds. */
+	bool single;
+	int poll;
+	time_t polled;
+	char fingerprint[256];
 };
 
 /* Loads (or reloads) from the database; schemas is a comma-separated list,
@@ -115,6 +126,8 @@ struct json_object;
 const char *schema_json_str(struct arena *a, struct json_object *o, const char *key);
 bool schema_json_bool(struct json_object *o, const char *key);
 const char **schema_json_strs(struct arena *a, struct json_object *o, const char *key);
+/* Single mode's fix for an unprotected table (or view), as SQL to run. */
+const char *schema_rls_hint(struct arena *a, const struct sc_table *t);
 /* "name" with embedded quotes doubled. */
 char *schema_quote_ident(struct arena *a, const char *name);
 

@@ -59,38 +59,44 @@
 #define TX_SETTINGS(timeout) \
 	" set_config('transaction_read_only', $1, true)," \
 	" set_config('statement_timeout', $" timeout ", true)"
-#define IDENTITY_SET \
-	"SELECT set_config('role', $2, false), set_config('request.jwt.claims', $3, false)," \
+#define IDENTITY_CLAIMS \
+	" set_config('request.jwt.claims', $3, false)," \
 	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
 	" set_config('request.jwt.claim.role', $2, false)," \
 	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
-#define IDENTITY_REUSE \
-	"SELECT CASE WHEN current_user = $2::name" \
-	"  AND current_setting('request.jwt.claims', true) = $3" \
+#define IDENTITY_SET "SELECT set_config('role', $2, false)," IDENTITY_CLAIMS
+#define IDENTITY_CLAIMS_HELD \
+	"  current_setting('request.jwt.claims', true) = $3" \
 	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
 	"  AND current_setting('request.jwt.claim.role', true) = $2" \
 	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
 	"  THEN true ELSE fluxbase.identity_lost() END,"
+#define IDENTITY_REUSE "SELECT CASE WHEN current_user = $2::name AND" IDENTITY_CLAIMS_HELD
 
-static const struct db_stmt identity_set_stmt = {
-	"fb_identity",
-	IDENTITY_SET TX_SETTINGS("7") SESSION_CHECK,
-	7,
-};
-static const struct db_stmt identity_set_ns_stmt = {
-	"fb_identity_ns",
-	IDENTITY_SET TX_SETTINGS("6"),
-	6,
-};
-static const struct db_stmt identity_reuse_stmt = {
-	"fb_reuse",
-	IDENTITY_REUSE TX_SETTINGS("7") SESSION_CHECK,
-	7,
-};
-static const struct db_stmt identity_reuse_ns_stmt = {
-	"fb_reuse_ns",
-	IDENTITY_REUSE TX_SETTINGS("6"),
-	6,
+/*
+ * Single mode ([database] mode = single): no role to switch to, every
+ * request runs as the one login; the role is a claim (auth.role() reads
+ * it), and the policies decide (migration 0022).
+ */
+#define IDENTITY_SET_SINGLE "SELECT" IDENTITY_CLAIMS
+#define IDENTITY_REUSE_SINGLE "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD
+
+/* By mode (roles, single), then: set with a session, set without, reuse
+ * with a session, reuse without. */
+enum { IDENTITY_SET_S, IDENTITY_SET_NS, IDENTITY_REUSE_S, IDENTITY_REUSE_NS };
+static const struct db_stmt identity_stmts[2][4] = {
+	{
+	    { "fb_identity", IDENTITY_SET TX_SETTINGS("7") SESSION_CHECK, 7 },
+	    { "fb_identity_ns", IDENTITY_SET TX_SETTINGS("6"), 6 },
+	    { "fb_reuse", IDENTITY_REUSE TX_SETTINGS("7") SESSION_CHECK, 7 },
+	    { "fb_reuse_ns", IDENTITY_REUSE TX_SETTINGS("6"), 6 },
+	},
+	{
+	    { "fb_identity_1", IDENTITY_SET_SINGLE TX_SETTINGS("7") SESSION_CHECK, 7 },
+	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE TX_SETTINGS("6"), 6 },
+	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("7") SESSION_CHECK, 7 },
+	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("6"), 6 },
+	},
 };
 
 /* The identity this worker's connection holds, valid while the
@@ -440,11 +446,13 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 	bool with_session = r->session_id != NULL;
 	struct db_result *res;
 
+	const struct db_stmt *stmts = identity_stmts[CONF_SINGLE(r->conf) ? 1 : 0];
+
 	identity_values(r, role, read_only, v);
 	claims = v[2];
 	if (identity_is_applied(r->db, role, claims, r->user_id, r->email)) {
 		res = db_exec_request(r->db,
-		    with_session ? &identity_reuse_stmt : &identity_reuse_ns_stmt, v, sql, nparams,
+		    &stmts[with_session ? IDENTITY_REUSE_S : IDENTITY_REUSE_NS], v, sql, nparams,
 		    values, end);
 		if (res != NULL && db_result_status(res) == DB_OK)
 			r->session_checked = with_session;
@@ -462,7 +470,7 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		identity_forget();
 		db_session_reset(r->db);
 	}
-	res = db_exec_request(r->db, with_session ? &identity_set_stmt : &identity_set_ns_stmt, v,
+	res = db_exec_request(r->db, &stmts[with_session ? IDENTITY_SET_S : IDENTITY_SET_NS], v,
 	    sql, nparams, values, end);
 	if (res != NULL && db_result_status(res) == DB_OK) {
 		r->session_checked = with_session;

@@ -266,6 +266,8 @@ worker_open(const struct conf *conf, int listen_fd, FCGX_Request *fcgx)
 		return NULL;
 	db_listen(db, "fluxbase");
 	db_set_notify_handler(db, worker_on_notify, &worker_schema);
+	worker_schema.single = CONF_SINGLE(conf);
+	worker_schema.poll = conf->tables_schema_poll;
 	if (db_connect(db) < 0)
 		log_warn("%s: database not reachable yet: %s", __func__, db_last_error(db));
 	else

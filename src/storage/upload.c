@@ -124,7 +124,7 @@ upload_open(struct request *r, const char *bucket, struct upload *u)
 
 	res = session_exec(r,
 	    "SELECT b.file_size_limit, array_to_json(b.allowed_mime_types)::text,"
-	    " has_table_privilege($2, 'storage.objects', 'INSERT')"
+	    " fluxbase.may($2, 'storage.objects'::regclass, 'insert')"
 	    " FROM storage.bucket_info($1) b",
 	    2, values, true);
 	if (res == NULL)

@@ -368,6 +368,20 @@ rel_resolve(struct arena *a, const struct schema_cache *sc, const struct sc_tabl
 			c->r[kept++] = c->r[i];
 	c->n = kept;
 	if (c->n == 1) {
+		const struct sc_table *bare = c->r[0].target->unprotected       ? c->r[0].target
+		    : c->r[0].junction != NULL && c->r[0].junction->unprotected ? c->r[0].junction
+		                                                                : NULL;
+
+		/* Single mode: a table its policies do not guard is not read,
+		 * embedded or not. */
+		if (bare != NULL) {
+			err->status = 403;
+			err->code = "RLS_REQUIRED";
+			err->message = arena_printf(a, "%s is not protected by row-level security",
+			    bare->url_name);
+			err->hint = schema_rls_hint(a, bare);
+			return -1;
+		}
 		*out = c->r[0];
 		return 0;
 	}

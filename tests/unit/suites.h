@@ -16,5 +16,6 @@ Suite *storage_suite(void);
 Suite *openapi_suite(void);
 Suite *auth_suite(void);
 Suite *access_suite(void);
+Suite *migrate_suite(void);
 
 #endif
