@@ -98,6 +98,12 @@ cleanup() {
 		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 		kill -KILL "$pid" 2>/dev/null || :
 	fi
+	# A sanitizer build's reports (leaks are told when the processes exit).
+	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir/serve.out" \
+		"$home"/fluxbase/log/*.log 2>/dev/null; then
+		echo "$name: sanitizer reports in the logs above" >&2
+		status=1
+	fi
 	if [ -n "$STACK_DIR" ]; then
 		stack_nginx_stop
 		stack_pg_stop
@@ -107,7 +113,8 @@ cleanup() {
 		umount "$m" 2>/dev/null || umount -l "$m" || :
 	done
 	if [ "$status" != 0 ]; then
-		for f in "$home/fluxbase/log/fluxbase.log" "$home/fluxbase/log/migrate.log" "$dir/stack/log/nginx-error.log"; do
+		for f in "$dir/serve.out" "$home/fluxbase/log/fluxbase.log" "$home/fluxbase/log/migrate.log" \
+			"$dir/stack/log/nginx-error.log"; do
 			[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
 		done
 	fi
@@ -130,10 +137,16 @@ mount -t overlay overlay -o "lowerdir=$cache,upperdir=$dir/upper,workdir=$dir/wo
 mount -t proc proc "$root/proc"
 
 # in_chroot CMD...: CMD inside the chroot as the site's user, with a bare
-# environment, as a shell login of that user would have it.
+# environment, as a shell login of that user would have it (a sanitizer
+# build's options passed on).
+san_env=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -z "${!v:-}" ] || san_env+=("$v=${!v}")
+done
 in_chroot() {
 	chroot --userspec="$site_uid:$site_uid" --groups="$site_uid" "$root" \
-		/usr/bin/env -i HOME=/home/site USER=site LOGNAME=site PATH=/usr/bin:/bin "$@"
+		/usr/bin/env -i HOME=/home/site USER=site LOGNAME=site PATH=/usr/bin:/bin \
+		${san_env[@]+"${san_env[@]}"} "$@"
 }
 
 # ---- the chroot is older, and has none of the bundled libraries --------------
@@ -241,8 +254,9 @@ svc=$(in_chroot "$bin" -c /home/site/fluxbase/fluxbase.conf token --role service
 
 # The pool, in the chroot, as the user, in a session of its own.
 setsid chroot --userspec="$site_uid:$site_uid" --groups="$site_uid" "$root" \
-	/usr/bin/env -i HOME=/home/site PATH=/usr/bin:/bin \
-	"$bin" -c /home/site/fluxbase/fluxbase.conf serve </dev/null >>"$dir/serve.out" 2>&1 &
+	/usr/bin/env -i HOME=/home/site USER=site LOGNAME=site PATH=/usr/bin:/bin \
+	${san_env[@]+"${san_env[@]}"} "$bin" -c /home/site/fluxbase/fluxbase.conf serve \
+	</dev/null >>"$dir/serve.out" 2>&1 &
 i=0
 until [ -S "$home/fluxbase/run/fluxbase.sock" ] && [ -s "$home/fluxbase/run/fluxbase.pid" ]; do
 	i=$((i + 1))
