@@ -152,7 +152,7 @@ sh_pg_down() {
 # SH_BIN.
 sh_bundle_install() {
 	local tarball=$1 top
-	top=$(tar -tzf "$tarball" | head -n 1 | cut -d/ -f1)
+	top=$(tar -tzf "$tarball" | awk -F/ 'NR == 1 { print $1 }')
 	[ -n "$top" ] || sh_die "$tarball is empty"
 	install -o "$SH_USER" -g "$SH_USER" -m 0644 "$tarball" "$SH_HOME/"
 	sh_as_user tar -xzf "$SH_HOME/$(basename "$tarball")" -C "$SH_HOME" ||
@@ -249,4 +249,118 @@ sh_apache_stop() {
 	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -KILL "$pid" 2>/dev/null || true
 	rm -f "$adir/apache.pid"
+}
+
+# sh_server MODE: script/server --shared-hosting (MODE foreground, daemon or
+# stop), run from the source tree's root: the set-up above on PORT (default
+# 8080) with state in var/shared-hosting and the user "fbsite" (home
+# /var/www/fbsite, kept between runs; userdel -r fbsite removes it), then
+# var/server.env as the default mode writes it.  SH_SERVER_BUILD names a
+# build directory of your own (default: build/, made by script/setup).
+sh_server() {
+	local mode=$1 var=$PWD/var build tarball pid
+	SH_DIR=$var/shared-hosting
+	SH_USER=fbsite
+	if [ "$mode" = stop ]; then
+		if [ -d "$SH_DIR" ]; then
+			sh_apache_stop
+			sh_pg_down
+			echo "server: stopped"
+		else
+			echo "server: nothing to stop"
+		fi
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || sh_die "--shared-hosting needs root (a Unix user, suexec, a mount namespace)"
+	if [ -s "$SH_DIR/apache/apache.pid" ] && kill -0 "$(cat "$SH_DIR/apache/apache.pid")" 2>/dev/null; then
+		. "$var/server.env"
+		echo "server: already running at $FLUXBASE_URL (script/server --shared-hosting --stop stops it)"
+		return 0
+	fi
+	build=${SH_SERVER_BUILD:-}
+	if [ -z "$build" ]; then
+		script/setup
+		build=build
+	fi
+	build=$(cd "$build" && pwd)
+	if [ ! -u /usr/lib/apache2/suexec ]; then
+		echo "server: installing apache2-suexec-pristine"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			apache2-suexec-pristine >/dev/null || sh_die "apt-get install apache2-suexec-pristine failed"
+	fi
+	make -s -C "$build" bundle >/dev/null || sh_die "make bundle failed"
+	tarball=$(ls -t "$build"/fluxbase-fcgi-*-x86_64-linux-gnu.tar.gz | head -n 1)
+	SH_PORT=${PORT:-8080}
+	stack_port_free "$SH_PORT" || sh_die "port $SH_PORT is taken; choose another with PORT=..."
+	mkdir -p "$SH_DIR"
+	# A set-up half-started by an earlier run is stopped first.
+	sh_apache_stop
+	sh_pg_down
+	SH_HIDDEN=$(sh_hide_libs "$build/src/fluxbase-fcgi" | tr '\n' ' ')
+	sh_user_create "$SH_USER"
+	sh_pg_up
+	sh_bundle_install "$tarball"
+	# The config follows PORT (public_url); the secrets stay.
+	sh_setup_site --rewrite-config --max-request-len 1073741824 >"$SH_DIR/setup-site.log" 2>&1 ||
+		{ cat "$SH_DIR/setup-site.log" >&2; sh_die "fluxbase-setup-site failed"; }
+	SH_FCGID_MAX_REQUEST_LEN=1073741824 sh_apache_start
+
+	sh_server_env "$var"
+	if [ "$mode" = daemon ]; then
+		echo "  stop with:      script/server --shared-hosting --stop"
+		return 0
+	fi
+	echo "  Ctrl-C stops everything."
+	trap 'trap "" INT TERM PIPE; sh_apache_stop; sh_pg_down; echo "server: stopped" 2>/dev/null; exit 0' INT TERM
+	pid=$(cat "$SH_DIR/apache/apache.pid")
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+	done
+	echo "server: Apache exited; see $SH_DIR/apache/error.log" >&2
+	sh_pg_down
+	return 1
+}
+
+# sh_server_env VAR: VAR/server.env with the variables the default mode
+# writes, and the summary.
+sh_server_env() {
+	local var=$1 token keys anon_key service_key base
+	token=$("$SH_BIN" -c "$SH_CONF" token --role service_role --ttl 2592000)
+	keys=$("$SH_BIN" -c "$SH_CONF" keys)
+	anon_key=$(printf '%s\n' "$keys" | sed -n 's/^FLUXBASE_ANON_KEY=//p')
+	service_key=$(printf '%s\n' "$keys" | sed -n 's/^FLUXBASE_SERVICE_KEY=//p')
+	base="http://127.0.0.1:$SH_PORT"
+	(
+		umask 077
+		cat >"$var/server.env" <<EOT
+# Written by script/server --shared-hosting; source it: . var/server.env
+FLUXBASE_URL='$base/api/v1'
+FLUXBASE_CONFIG='$SH_CONF'
+FLUXBASE_BIN='$SH_BIN'
+DATABASE_URL='$SH_DB_URL'
+FLUXBASE_MAIL_DIR='$SH_HOME/fluxbase/mail'
+SERVICE_TOKEN='$token'
+FLUXBASE_SUPABASE_URL='$base'
+FLUXBASE_ANON_KEY='$anon_key'
+FLUXBASE_SERVICE_KEY='$service_key'
+export FLUXBASE_URL FLUXBASE_CONFIG FLUXBASE_BIN DATABASE_URL FLUXBASE_MAIL_DIR SERVICE_TOKEN
+export FLUXBASE_SUPABASE_URL FLUXBASE_ANON_KEY FLUXBASE_SERVICE_KEY
+EOT
+	)
+	cat <<EOT
+
+fluxbase-fcgi is running as a shared host's site (Apache + mod_fcgid + suexec,
+user $SH_USER, configured by $SH_PUBLIC/api/.htaccess).
+  API:            $base/api/v1
+  health:         curl $base/api/v1/health
+  database:       $SH_DB_URL
+                  (the site's one login: tables need auth.expose)
+  service token:  $token
+  (valid 30 days; all of this is in var/server.env; the API's logs are in
+  $SH_HOME/fluxbase/log/, Apache's in $SH_DIR/apache/)
+
+  supabase-js:    createClient('$base', anon key)
+  anon key:       $anon_key
+  service key:    $service_key
+EOT
 }

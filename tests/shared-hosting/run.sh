@@ -118,8 +118,11 @@ for f in "$SH_CONF" "$SH_HOME/fluxbase/secrets/jwt_secret" "$SH_HOME/fluxbase/se
 	[ "$(stat -c '%U %a' "$f")" = "$SH_USER 600" ] || fail "$f: $(stat -c '%U %a' "$f"), expected $SH_USER 600"
 done
 sums=$(cat "$SH_HOME/fluxbase/secrets/"* | sha256sum)
-sh_setup_site --max-request-len 33554432 >"$tmp/setup2.out" 2>&1 ||
+# (the second time without --max-request-len: the value given before stays)
+sh_setup_site >"$tmp/setup2.out" 2>&1 ||
 	{ cat "$tmp/setup2.out" >&2; fail "setup-site failed the second time"; }
+grep -q 'Content-Length} -gt33554432$' "$SH_PUBLIC/api/.htaccess" ||
+	fail "the second setup-site forgot --max-request-len"
 [ "$sums" = "$(cat "$SH_HOME/fluxbase/secrets/"* | sha256sum)" ] || fail "a second setup-site changed the secrets"
 grep -q "^  service token: " "$tmp/setup2.out" || fail "the second setup-site printed no token"
 grep -q 'exec "$bin"' "$SH_PUBLIC/api/fluxbase.fcgi" && grep -q "^bin='$SH_BIN'" "$SH_PUBLIC/api/fluxbase.fcgi" ||
