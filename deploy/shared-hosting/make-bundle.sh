@@ -140,18 +140,17 @@ cat >"$top/bin/fluxbase-fcgi" <<'EOF'
 # loader, so neither the host's glibc version nor its libraries matter.
 # Every argument is passed on; the program keeps this process (exec: same
 # pid, same file descriptors, fd 0 being mod_fcgid's socket).
+dirof() { case $1 in */*) printf '%s\n' "${1%/*}" ;; *) echo . ;; esac; }
+# Through symbolic links (~/bin/fluxbase-fcgi -> the bundle's) to the file.
 self=$0
 while [ -h "$self" ]; do
 	link=$(readlink "$self") || break
 	case $link in
 	/*) self=$link ;;
-	*) self=${self%/*}/$link ;;
+	*) self=$(dirof "$self")/$link ;;
 	esac
 done
-case $self in
-*/*) bindir=${self%/*} ;;
-*) bindir=. ;;
-esac
+bindir=$(dirof "$self")
 root=$(CDPATH= cd -- "$bindir/.." && pwd -P) || exit 127
 lib=$root/lib
 # OpenSSL (mail over TLS) looks for the CA certificates where Debian keeps
