@@ -143,8 +143,8 @@ EOT
 }
 
 sh_pg_down() {
-	[ -n "${SH_DIR:-}" ] && [ -f "$SH_DIR/pg/PG_VERSION" ] || return 0
-	STACK_DIR=$SH_DIR
+	[ -n "${SH_DIR:-}" ] && [ -f "$SH_DIR/stack.env" ] || return 0
+	stack_load "$SH_DIR"
 	stack_pg_stop
 }
 
