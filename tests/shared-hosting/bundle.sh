@@ -18,7 +18,10 @@
 #     passes requests to;
 #   - runs the deploy smoke suite (tests/deploy/smoke.sh) through nginx,
 #     then checks that every shared object the pool's processes mapped lies
-#     in the bundle's lib/ (nothing from the chroot, nothing from the host).
+#     in the bundle's lib/ (nothing from the chroot, nothing from the host);
+#   - then runs the bundle as mod_fcgid does (one lone worker, its listening
+#     socket on fd 0, no master), started by spawn-fcgi into the chroot as
+#     the user, and runs the smoke suite and the library check on it again.
 # Everything started is stopped, every mount (overlay, /proc, the socket
 # directory) is unmounted, on success or failure.  Exit 77 (skip) only when
 # not root (debootstrap, chroot and mounts need it) or when the chroot is
@@ -37,6 +40,12 @@ cache=${FLUXBASE_BULLSEYE_CACHE:-/var/cache/fluxbase-tests/bullseye-minbase}
 mirror=http://deb.debian.org/debian
 site_uid=64242
 fail() { echo "$name: $*" >&2; exit 1; }
+
+# nginx and spawn-fcgi, from Debian's packages when missing (as tests/deploy/run.sh).
+if ! command -v nginx >/dev/null 2>&1 || ! command -v spawn-fcgi >/dev/null 2>&1; then
+	echo "$name: installing nginx and spawn-fcgi"
+	"$top_srcdir/script/setup" --packages
+fi
 
 # ---- the bundle ---------------------------------------------------------------
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -87,17 +96,21 @@ dir=$(mktemp -d /tmp/fluxbase-bundle.XXXXXX)
 root=$dir/root
 home=$root/home/site
 STACK_DIR=
-mounted() { grep -q " $1 " /proc/mounts; }
+lone=
+# ours PID: PID runs as the site's user inside this run's chroot (a pid
+# file left behind never names another process to us).
+ours() { [ "$(readlink "/proc/$1/root" 2>/dev/null)" = "$root" ] && [ "$(stat -c %u "/proc/$1")" = "$site_uid" ]; }
+site_pids() { local p; for p in $(pgrep -u "$site_uid"); do ! ours "$p" || echo "$p"; done; }
 cleanup() {
 	local status=$? pid m i
 	trap - EXIT INT TERM
-	pid=$(cat "$home/fluxbase/run/fluxbase.pid" 2>/dev/null || :)
-	if [ -n "$pid" ]; then
+	for pid in $(cat "$home/fluxbase/run/fluxbase.pid" 2>/dev/null || :) $lone; do
+		ours "$pid" || continue
 		kill -TERM "$pid" 2>/dev/null || :
 		i=0
 		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 		kill -KILL "$pid" 2>/dev/null || :
-	fi
+	done
 	# A sanitizer build's reports (leaks are told when the processes exit).
 	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir/serve.out" \
 		"$home"/fluxbase/log/*.log 2>/dev/null; then
@@ -269,22 +282,60 @@ done
 grep -q '/api/v1/auth/user' "$home/fluxbase/log/access.log" ||
 	fail "the pool in the chroot logged none of the smoke suite's requests"
 
-# ---- every library the pool mapped is the bundle's -------------------------------
-master=$(cat "$home/fluxbase/run/fluxbase.pid")
-pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
-[ "$(echo $pids | wc -w)" -ge 3 ] || fail "expected the master and 2 workers, found pids $pids"
+# ---- every library the processes mapped is the bundle's --------------------------
 libdir=/home/site/fluxbase-fcgi-$version/lib/
-for pid in $pids; do
-	[ "$(stat -c %u "/proc/$pid")" = "$site_uid" ] || fail "process $pid does not run as the site's user"
-	maps=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$pid/maps" | sort -u)
-	printf '%s\n' "$maps" | grep -q '/libc\.so\.6$' || fail "process $pid maps no libc.so.6: $maps"
-	for m in $maps; do
-		case $m in
-		"$root$libdir"* | "$libdir"* | "$dir/upper$libdir"*) ;;
-		*) fail "process $pid mapped $m, not from the bundle" ;;
-		esac
+bundle_only() { # bundle_only PID...: each runs as the site's user on the bundle's libraries
+	local pid maps m
+	for pid in "$@"; do
+		[ "$(stat -c %u "/proc/$pid")" = "$site_uid" ] || fail "process $pid does not run as the site's user"
+		maps=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$pid/maps" | sort -u)
+		printf '%s\n' "$maps" | grep -q '/libc\.so\.6$' || fail "process $pid maps no libc.so.6: $maps"
+		for m in $maps; do
+			case $m in
+			"$root$libdir"* | "$libdir"* | "$dir/upper$libdir"*) ;;
+			*) fail "process $pid mapped $m, not from the bundle" ;;
+			esac
+		done
 	done
+}
+master=$(cat "$home/fluxbase/run/fluxbase.pid")
+pids=$(pgrep -P "$master" | tr '\n' ' ')
+[ "$(echo $pids | wc -w)" = 2 ] || fail "expected 2 workers under the master $master, found: $pids"
+bundle_only "$master" $pids
+
+# ---- as mod_fcgid runs it: one lone worker, its socket on fd 0 ----------------------
+# spawn-fcgi binds the socket (outside the chroot, where nginx finds it),
+# chroots, drops to the user and execs the launcher with the socket as fd 0.
+kill -TERM "$master"
+i=0
+while kill -0 "$master" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "the pool did not stop on SIGTERM"
+	sleep 0.1
 done
+stack_nginx_stop
+lone_sock=$dir/lone.sock
+: >"$home/fluxbase/log/access.log"
+setsid spawn-fcgi -n -c "$root" -S -s "$lone_sock" -M 0666 -u "$site_uid" -g "$site_uid" -- \
+	/usr/bin/env -i HOME=/home/site USER=site LOGNAME=site PATH=/usr/bin:/bin \
+	${san_env[@]+"${san_env[@]}"} "$bin" -c /home/site/fluxbase/fluxbase.conf serve \
+	</dev/null >>"$dir/serve.out" 2>&1 &
+lone=$!
+i=0
+until [ -S "$lone_sock" ] && [ "$(site_pids | wc -l)" = 1 ]; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "the lone worker did not start in the chroot: $(tail -n 5 "$dir/serve.out")"
+	sleep 0.1
+done
+STACK_FCGI_SOCKET=$lone_sock stack_nginx_start
+port=$STACK_PORT
+"$top_srcdir/tests/deploy/smoke.sh" "http://127.0.0.1:$port/api/v1" "$svc" bundle-bullseye-fd0
+grep -q '/api/v1/auth/user' "$home/fluxbase/log/access.log" ||
+	fail "the lone worker in the chroot logged none of the smoke suite's requests"
+pids=$(site_pids | tr '\n' ' ')
+[ "$pids" = "$lone " ] || fail "expected one process (pid $lone, no master, no fork), found: $pids"
+bundle_only "$lone"
+
 echo "$name: ok: bundle of $(du -k "$tarball" | cut -f1) KiB served the smoke suite from a" \
 	"Debian $(cat "$root/etc/debian_version") chroot ($chroot_glibc; host $host_glibc)" \
 	"in $(( $(date +%s) - t0 )) s"
