@@ -178,7 +178,9 @@ signup() { # signup EMAIL: a session's access token in $token, the user's id in 
 }
 
 # ---- the deploy smoke suite, through the .htaccess -----------------------------------
-SMOKE_WEB_ERRORS=0 "${SH_SMOKE:-$top_srcdir/tests/deploy/smoke.sh}" "$url" "$svc" shared-hosting
+# (SMOKE_WEB_ERRORS=0: what Apache answers before it reads any .htaccess,
+# a malformed request or oversized headers or URI, is the host's page.)
+SMOKE_WEB_ERRORS=0 "$top_srcdir/tests/deploy/smoke.sh" "$url" "$svc" shared-hosting
 grep -q '"path":"/api/v1/auth/user"' "$SH_HOME/fluxbase/log/access.log" ||
 	fail "the smoke suite's requests are not in the user's access log"
 
