@@ -151,7 +151,7 @@ while [ -h "$self" ]; do
 	esac
 done
 bindir=$(dirof "$self")
-root=$(CDPATH= cd -- "$bindir/.." && pwd -P) || exit 127
+root=$(CDPATH='' cd -- "$bindir/.." && pwd -P) || exit 127
 lib=$root/lib
 # OpenSSL (mail over TLS) looks for the CA certificates where Debian keeps
 # them; on other systems, name the host's own bundle.
@@ -208,4 +208,4 @@ mtime=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$builddir/src/fluxbase-fcgi")}
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" \
 	-cf - "$name" | gzip -n -9 >"$out.tmp"
 mv "$out.tmp" "$out"
-echo "make-bundle: $out ($(du -k "$out" | cut -f1) KiB, $(ls "$top/lib" | grep -c '\.so') libraries)"
+echo "make-bundle: $out ($(du -k "$out" | cut -f1) KiB, ${#seen[@]} libraries)"
