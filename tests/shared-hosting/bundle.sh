@@ -28,6 +28,8 @@
 # not cached and the Debian mirror cannot be reached.
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
+# Read before stack_clean_env drops every FLUXBASE_* variable.
+cache=${FLUXBASE_BULLSEYE_CACHE:-/var/cache/fluxbase-tests/bullseye-minbase}
 . "$top_srcdir/tests/lib/stack.sh"
 stack_clean_env
 
@@ -36,7 +38,6 @@ if [ "$(id -u)" != 0 ]; then
 	echo "$name: SKIP: needs root (debootstrap, chroot, mounts)"
 	exit 77
 fi
-cache=${FLUXBASE_BULLSEYE_CACHE:-/var/cache/fluxbase-tests/bullseye-minbase}
 mirror=http://deb.debian.org/debian
 site_uid=64242
 fail() { echo "$name: $*" >&2; exit 1; }
