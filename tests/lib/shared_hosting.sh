@@ -77,10 +77,12 @@ sh_as_user() {
 }
 
 # sh_hide_libs BINARY: the real files of the system's libraries that
-# BINARY (the build host's dynamic binary) loads, glibc's own left out.
+# BINARY (the build host's dynamic binary) loads, glibc's own and the
+# compiler's runtime left out (Apache's threads need libgcc_s, which a
+# sanitizer build's libasan pulls in).
 sh_hide_libs() {
 	ldd "$1" | awk '$3 ~ /^\// { print $3 }' |
-		grep -Ev '/(libc|libm|libdl|libpthread|librt|libresolv)\.so|/ld-linux' |
+		grep -Ev '/(libc|libm|libdl|libpthread|librt|libresolv|libgcc_s|libstdc\+\+)\.so|/ld-linux' |
 		xargs -r readlink -f | sort -u
 }
 

@@ -51,6 +51,13 @@ cleanup() {
 	trap - EXIT INT TERM
 	sh_apache_stop
 	sh_pg_down
+	# A sanitizer build (script/test --sanitize): the workers' reports go to
+	# Apache's error log (their stderr) or the API's log.
+	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir/apache/error.log" \
+		"${SH_HOME:-/nonexistent}/fluxbase/log/"*.log 2>/dev/null; then
+		echo "shared-hosting: sanitizer reports in the logs above"
+		status=1
+	fi
 	if [ "$status" != 0 ]; then
 		for f in "$dir/apache/error.log" "${SH_HOME:-/nonexistent}/fluxbase/log/fluxbase.log" \
 			"$dir/log/postgresql/postgresql.log"; do
