@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034 # STACK_* are read by tests/lib/stack.sh, sourced beside this file
 # tests/lib/shared_hosting.sh - a real shared host, built from Debian's
 # packages: used by tests/shared-hosting/run.sh and by
 # script/server --shared-hosting.  Source tests/lib/stack.sh first.
