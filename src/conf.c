@@ -49,7 +49,7 @@ static const struct {
 #define F(field) offsetof(struct conf, field)
 
 static const struct conf_key conf_keys[] = {
-	{ "server", "listen", T_STRING, F(listen), "/run/fluxbase/fluxbase.sock", 1, 107 },
+	{ "server", "listen", T_STRING, F(listen), RUNSTATEDIR "/fluxbase/fluxbase.sock", 1, 107 },
 	{ "server", "listen_mode", T_MODE, F(listen_mode), "0660", 0, 0777 },
 	{ "server", "listen_owner", T_STRING, F(listen_owner), "", 0, 64 },
 	{ "server", "listen_group", T_STRING, F(listen_group), "", 0, 64 },
@@ -96,7 +96,8 @@ static const struct conf_key conf_keys[] = {
 	{ "auth", "confirm_email", T_BOOL, F(confirm_email), "off", 0, 0 },
 	{ "auth", "otp_length", T_INT, F(otp_length), "6", 6, 10 },
 	{ "auth", "otp_max_attempts", T_INT, F(otp_max_attempts), "5", 1, 100 },
-	{ "storage", "root", T_STRING, F(storage_root), "/var/lib/fluxbase/storage", 1, 3900 },
+	{ "storage", "root", T_STRING, F(storage_root), LOCALSTATEDIR "/lib/fluxbase/storage", 1,
+	    3900 },
 	{ "storage", "max_file_size", T_SIZE, F(storage_max_file_size), "5G", 0, 1L << 40 },
 	{ "storage", "signing_key", T_SECRET, F(storage_signing_key), "", 0, 4096 },
 	{ "storage", "max_signed_url_ttl", T_INT, F(storage_max_signed_url_ttl), "604800", 1,
@@ -107,7 +108,7 @@ static const struct conf_key conf_keys[] = {
 	{ "storage", "file_mode", T_MODE, F(storage_file_mode), "0640", 0, 0666 },
 	{ "storage", "public_cache_ttl", T_INT, F(storage_public_cache_ttl), "0", 0, 3600 },
 	{ "mail", "transport", T_CHOICE, F(mail_transport), "dir", 0, 0 },
-	{ "mail", "dir", T_STRING, F(mail_dir), "/var/spool/fluxbase/mail", 0, 4096 },
+	{ "mail", "dir", T_STRING, F(mail_dir), LOCALSTATEDIR "/spool/fluxbase/mail", 0, 4096 },
 	{ "mail", "smtp_url", T_STRING, F(mail_smtp_url), "", 0, 1024 },
 	{ "mail", "smtp_starttls", T_BOOL, F(mail_smtp_starttls), "true", 0, 0 },
 	{ "mail", "smtp_user", T_STRING, F(mail_smtp_user), "", 0, 256 },

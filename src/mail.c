@@ -198,6 +198,13 @@ mail_smtp(const struct conf *c, const char *to, const char *msg, size_t len)
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 15L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	/* The CA certificates: libcurl looks where its build's system keeps them
+	 * (Debian's path); the bundle's launcher names the host's own file in
+	 * SSL_CERT_FILE when it is elsewhere (RHEL-family hosts). */
+	const char *ca_file = getenv("SSL_CERT_FILE");
+
+	if (ca_file != NULL && ca_file[0] != '\0')
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
 	if (c->mail_smtp_starttls && strncmp(c->mail_smtp_url, "smtp://", 7) == 0)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (c->mail_smtp_user[0] != '\0') {

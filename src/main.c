@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "auth/password.h"
+#include "check_config.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -47,7 +48,10 @@ usage(FILE *f)
 	    "  keys                  print the anon key and the service key (the apikey\n"
 	    "                        of /rest/v1, /auth/v1, /storage/v1; valid 10 years)\n"
 	    "                        as FLUXBASE_ANON_KEY=... and FLUXBASE_SERVICE_KEY=...\n"
-	    "  check-config          validate the configuration and the database connection\n"
+	    "  check-config [--url URL]\n"
+	    "                        validate the configuration, the database login and its\n"
+	    "                        migrations, the writable directories; with --url (the\n"
+	    "                        API's base, .../api/v1) that Authorization reaches us\n"
 	    "  storage-gc [--min-age SECONDS] [--check]\n"
 	    "                        remove blobs no object points to and abandoned uploads\n"
 	    "                        older than --min-age (default 3600); --check only\n"
@@ -70,6 +74,7 @@ struct args {
 	const char *email;
 	const char *ttl;
 	const char *min_age;
+	const char *url;
 	bool check;
 };
 
@@ -101,6 +106,8 @@ parse_args(int argc, char **argv, struct args *a)
 			slot = &a->ttl;
 		else if (strcmp(arg, "--min-age") == 0)
 			slot = &a->min_age;
+		else if (strcmp(arg, "--url") == 0)
+			slot = &a->url;
 		if (strcmp(arg, "--check") == 0) {
 			a->check = true;
 			continue;
@@ -248,21 +255,12 @@ static int
 cmd_check_config(const struct args *a)
 {
 	struct conf *c = load_conf(a, true);
-	struct db *db;
-	int rc = 0;
+	int rc;
 
 	if (c == NULL)
 		return 1;
 	printf("%s: configuration OK\n", c->path ? c->path : "(defaults)");
-	db = db_new(c->db_url, c->db_connect_timeout);
-	if (db == NULL || db_connect(db) < 0) {
-		fprintf(stderr, "fluxbase-fcgi: [database] url: cannot connect: %s\n",
-		    db ? db_last_error(db) : "out of memory");
-		rc = 1;
-	} else {
-		printf("database: connected\n");
-	}
-	db_free(db);
+	rc = check_config(c, a->url);
 	conf_free(c);
 	return rc;
 }

@@ -96,6 +96,12 @@ out=$(as_user "$prefix/sbin/fluxbase-fcgi" check-config 2>&1) || :
 case $out in *"$prefix/etc/fluxbase.conf"*) ;; *)
 	fail "as a user: check-config without -c does not read $prefix/etc/fluxbase.conf: $out" ;;
 esac
+# The program's own defaults lie under the prefix too, and the installed
+# reference configuration names them so.
+for l in "; listen = $prefix/var/run/fluxbase/fluxbase.sock" \
+	"; root = $prefix/var/lib/fluxbase/storage" "; dir = $prefix/var/spool/fluxbase/mail"; do
+	grep -qxF -- "$l" "$prefix/etc/fluxbase.conf" || fail "as a user: $prefix/etc/fluxbase.conf lacks: $l"
+done
 # Nothing the user owns outside their home: not in the world-writable
 # places (/tmp, /var/tmp, /dev/shm), not anywhere else.
 leaked=$(find / -xdev \( -path "$uhome" -o -path /proc \) -prune -o -uid "$uid" -print 2>/dev/null

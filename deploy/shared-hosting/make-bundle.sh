@@ -206,6 +206,6 @@ done <"$stage/list.txt"
 # ---- pack ---------------------------------------------------------------------
 mtime=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$builddir/src/fluxbase-fcgi")}
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" \
-	-cf - "$name" | gzip -n -9 >"$out.tmp"
-mv "$out.tmp" "$out"
+	-cf - "$name" | gzip -n -9 >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
 echo "make-bundle: $out ($(du -k "$out" | cut -f1) KiB, ${#seen[@]} libraries)"

@@ -116,6 +116,12 @@ CREATE OR REPLACE FUNCTION fluxbase.schema_fingerprint(p_schemas text[]) RETURNS
         FROM fluxbase.exposures e))
   $$;
 
+-- How many migrations are applied, for check-config, which runs as the
+-- workers' login (fluxbase.migrations is no API role's to read).
+CREATE OR REPLACE FUNCTION fluxbase.migrations_applied() RETURNS bigint
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$ SELECT count(*) FROM fluxbase.migrations $$;
+
 -- The commands of a list: 'select,insert' or 'all'.
 CREATE OR REPLACE FUNCTION fluxbase.expose_commands(p_commands text) RETURNS text[]
   LANGUAGE plpgsql IMMUTABLE
@@ -215,14 +221,16 @@ CREATE OR REPLACE FUNCTION auth.expose(p_table regclass, p_role text, p_commands
         EXECUTE format('GRANT %s ON %s TO %I', upper(c), p_table, p_role);
       END IF;
     END LOOP;
-    IF fluxbase.mode() = 'roles' THEN
+    IF fluxbase.mode() = 'roles' AND 'insert' = ANY (fluxbase.expose_commands(p_commands)) THEN
       -- Inserting through an identity or serial column takes its sequence.
       FOR c IN SELECT s.oid::regclass::text FROM pg_catalog.pg_depend d
           JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
           WHERE d.refobjid = p_table AND d.deptype IN ('a', 'i') LOOP
         EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', c, p_role);
       END LOOP;
-    ELSIF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = p_table) <> 'v' THEN
+    END IF;
+    IF fluxbase.mode() = 'single' AND (SELECT relkind FROM pg_catalog.pg_class
+        WHERE oid = p_table) <> 'v' THEN
       PERFORM fluxbase.expose_apply(p_table);
     END IF;
   END $$;

@@ -51,13 +51,8 @@ tables_begin(struct request *r, struct tctx *c, bool reading)
 		c->t = NULL; /* PostgREST takes no schema.name: the profile says it */
 	if (c->t == NULL)
 		return tables_not_found(r, c, name);
-	if (c->t->unprotected)
-		return response_error_detail(r, 403, "RLS_REQUIRED",
-		    arena_printf(r->arena, "%s is not protected by row-level security",
-		        c->t->url_name),
-		    "In single mode every request runs as the database login, which owns the table:"
-		    " its policies apply only when row-level security is enabled and forced",
-		    schema_rls_hint(r->arena, c->t));
+	if (tables_single_gate(r, c->t) < 0)
+		return -1;
 	po.sc = r->schema;
 	po.aggregates = r->conf->tables_aggregates;
 	po.exact_names = exact;

@@ -445,6 +445,40 @@ tables_preference_applied(struct request *r, const struct prefer *p, bool insert
 		response_header(r, "Preference-Applied", sb.data);
 }
 
+/*
+ * Single mode ([database] mode = single), before any SQL: a table its
+ * policies do not guard against its owner (every request's login) is 403
+ * RLS_REQUIRED; and a command the caller's role was not given by
+ * auth.expose is refused as roles mode's missing GRANT is (42501: 401 for
+ * anon, 403 for others), here because the restrictive policy that says
+ * the same raises only on a row it gets to see.
+ */
+int
+tables_single_gate(struct request *r, const struct sc_table *t)
+{
+	int role = schema_role_index(r->role);
+	unsigned need = r->method == HTTP_GET || r->method == HTTP_HEAD ? PRIV_SELECT
+	    : r->method == HTTP_POST                                    ? PRIV_INSERT
+	    : r->method == HTTP_PUT                                     ? PRIV_INSERT | PRIV_UPDATE
+	    : r->method == HTTP_PATCH                                   ? PRIV_UPDATE
+	                                                                : PRIV_DELETE;
+
+	if (!CONF_SINGLE(r->conf))
+		return 0;
+	if (t->unprotected)
+		return response_error_detail(r, 403, "RLS_REQUIRED",
+		    arena_printf(r->arena, "%s is not protected by row-level security",
+		        t->url_name),
+		    "In single mode every request runs as the database login, which owns the table:"
+		    " its policies apply only when row-level security is enabled and forced",
+		    schema_rls_hint(r->arena, t));
+	if (role < 0 || (t->privileges[role] & need) == need)
+		return 0;
+	return response_error_detail(r, r->has_token && strcmp(r->role, "anon") != 0 ? 403 : 401,
+	    "42501", arena_printf(r->arena, "permission denied for table %s", t->name), NULL,
+	    arena_printf(r->arena, "It is not exposed to %s for this (auth.expose)", r->role));
+}
+
 static time_t last_miss_reload;
 
 const struct sc_table *

@@ -84,4 +84,8 @@ long tables_max_affected(const struct request *r, const struct prefer *p, bool i
  * insert: resolution and missing apply (only POST takes them). */
 void tables_preference_applied(struct request *r, const struct prefer *p, bool insert);
 
+/* Single mode's checks of a table before any SQL (RLS_REQUIRED, and the
+ * command exposed to the caller's role): 0, or -1 with the answer set. */
+int tables_single_gate(struct request *r, const struct sc_table *t);
+
 #endif

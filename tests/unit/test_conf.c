@@ -52,7 +52,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->workers, 4);
 	ck_assert_int_eq(c->listen_mode, 0660);
 	ck_assert_uint_eq(c->max_body_size, 1024 * 1024);
-	ck_assert_str_eq(c->listen, "/run/fluxbase/fluxbase.sock");
+	ck_assert_str_eq(c->listen, RUNSTATEDIR "/fluxbase/fluxbase.sock");
 	ck_assert_int_eq(c->cors_allow_credentials, 0);
 	ck_assert_str_eq(c->rate_limit_store, "memory");
 	ck_assert_int_eq(conf_check_serving(c, err, sizeof(err)), -1);
@@ -197,11 +197,21 @@ START_TEST(test_reference_config_documents_every_key)
 	fclose(f);
 	for (size_t i = 0; i < conf_key_count(); i++) {
 		struct conf_key_info k = conf_key_at(i);
-		char section[80];
+		char section[80], mapped[512];
+		const char *def = k.def;
 
+		/* The state paths follow ./configure; the reference names them
+		 * as Debian's layout has them (make install writes the others). */
+		if (strncmp(def, RUNSTATEDIR "/", strlen(RUNSTATEDIR) + 1) == 0) {
+			snprintf(mapped, sizeof(mapped), "/run%s", def + strlen(RUNSTATEDIR));
+			def = mapped;
+		} else if (strncmp(def, LOCALSTATEDIR "/", strlen(LOCALSTATEDIR) + 1) == 0) {
+			snprintf(mapped, sizeof(mapped), "/var%s", def + strlen(LOCALSTATEDIR));
+			def = mapped;
+		}
 		snprintf(section, sizeof(section), "[%s]", k.section);
-		if (k.def[0] != '\0')
-			snprintf(line, sizeof(line), "; %s = %s\n", k.key, k.def);
+		if (def[0] != '\0')
+			snprintf(line, sizeof(line), "; %s = %s\n", k.key, def);
 		else
 			snprintf(line, sizeof(line), "; %s =\n", k.key);
 		ck_assert_msg(strstr(text, section) != NULL, "no section %s", section);
