@@ -19,6 +19,7 @@
 #
 # Uses bench/run's variables: dir, root, FLUXBASE_BIN, workers; the stack's
 # functions (tests/lib/stack.sh); items_sql from bench/run.
+# shellcheck shell=bash disable=SC2154
 
 single_dir=$dir/single
 
@@ -61,8 +62,10 @@ EOT
 		-e "s|^url = .*|url = host=$dir/pgrun dbname=site user=site\nmode = single|" \
 		-e '/^admin_url = /d' \
 		"$dir/fluxbase.conf" >"$conf"
-	grep -q '^mode = single$' "$conf" && grep -q "dbname=site user=site" "$conf" ||
-		{ echo "bench: could not write the single-mode config" >&2; exit 1; }
+	if ! grep -q '^mode = single$' "$conf" || ! grep -q "dbname=site user=site" "$conf"; then
+		echo "bench: could not write the single-mode config" >&2
+		exit 1
+	fi
 	"$FLUXBASE_BIN" -c "$conf" migrate >"$single_dir/log/migrate.log" 2>&1 ||
 		{ cat "$single_dir/log/migrate.log" >&2; echo "bench: migrate as the site login failed" >&2; exit 1; }
 	STACK_DIR=$single_dir stack_pool_start
@@ -70,8 +73,10 @@ EOT
 		{ echo "bench: signup on the single side failed" >&2; exit 1; }
 	single_token=$(echo "$session" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 	single_user=$(echo "$session" | sed -n 's/.*"user":{"id":"\([^"]*\)".*/\1/p')
-	[ -n "$single_token" ] && [ -n "$single_user" ] ||
-		{ echo "bench: signup on the single side failed: ${session:0:300}" >&2; exit 1; }
+	if [ -z "$single_token" ] || [ -z "$single_user" ]; then
+		echo "bench: signup on the single side failed: ${session:0:300}" >&2
+		exit 1
+	fi
 	{
 		echo "SET ROLE site;"
 		items_sql "$single_user"
