@@ -42,6 +42,13 @@ CREATE OR REPLACE FUNCTION fluxbase.internal() RETURNS boolean
           IN ('', 'fluxbase_auth')
         OR position('fluxbase_definer' IN current_setting('search_path')) > 0 $$;
 
+-- Policies call these through a scalar subquery, (SELECT ...): PostgreSQL
+-- then computes them once per statement (an InitPlan), not once per row.
+-- The service role's bypass, and Fluxbase's own statements.
+CREATE OR REPLACE FUNCTION fluxbase.bypass() RETURNS boolean
+  LANGUAGE sql STABLE
+  AS $$ SELECT auth.role() = 'service_role' OR fluxbase.internal() $$;
+
 -- Raised by a restrictive policy in single mode for a role the table was
 -- not exposed to: the error roles mode gives for a missing GRANT.
 CREATE OR REPLACE FUNCTION fluxbase.denied(p_command text, p_rel text) RETURNS boolean
@@ -51,6 +58,14 @@ CREATE OR REPLACE FUNCTION fluxbase.denied(p_command text, p_rel text) RETURNS b
       HINT = format('%s on it is not exposed to %s (auth.expose)', upper(p_command),
         coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), 'anon'));
   END $$;
+
+-- A restrictive policy's test: the caller's role is one of p_roles, or
+-- the statement is Fluxbase's own; else permission denied.
+CREATE OR REPLACE FUNCTION fluxbase.allowed(p_roles text[], p_command text, p_rel text)
+    RETURNS boolean
+  LANGUAGE sql STABLE
+  AS $$ SELECT auth.role() = ANY (p_roles) OR fluxbase.bypass()
+        OR fluxbase.denied(p_command, p_rel) $$;
 
 -- May p_role do p_command ('select' ... 'delete', or 'execute' on a
 -- function) on the object?  Roles mode asks PostgreSQL's privileges,
@@ -167,8 +182,7 @@ CREATE OR REPLACE FUNCTION fluxbase.expose_apply(p_rel regclass) RETURNS void
     FOREACH c IN ARRAY ARRAY['select', 'insert', 'update', 'delete'] LOOP
       SELECT coalesce(array_agg(e.role ORDER BY e.role), ARRAY[]::text[]) INTO roles
         FROM fluxbase.exposures e WHERE e.rel = p_rel AND e.command = c;
-      allow := format('(auth.role() = ANY (%L::text[]) OR fluxbase.internal() OR fluxbase.denied(%L, %L))',
-        roles || 'service_role'::text, c, p_rel::text);
+      allow := format('((SELECT fluxbase.allowed(%L::text[], %L, %L)))', roles, c, p_rel::text);
       EXECUTE format('DROP POLICY IF EXISTS %I ON %s', 'fluxbase_expose_' || c, p_rel);
       EXECUTE format('CREATE POLICY %I ON %s AS RESTRICTIVE FOR %s %s', 'fluxbase_expose_' || c,
         p_rel, upper(c), CASE c
@@ -177,9 +191,8 @@ CREATE OR REPLACE FUNCTION fluxbase.expose_apply(p_rel regclass) RETURNS void
           ELSE 'USING ' || allow END);
     END LOOP;
     EXECUTE format('DROP POLICY IF EXISTS fluxbase_service ON %s', p_rel);
-    EXECUTE format('CREATE POLICY fluxbase_service ON %s USING (auth.role() = ''service_role'''
-      || ' OR fluxbase.internal()) WITH CHECK (auth.role() = ''service_role'' OR fluxbase.internal())',
-      p_rel);
+    EXECUTE format('CREATE POLICY fluxbase_service ON %s USING ((SELECT fluxbase.bypass()))'
+      ' WITH CHECK ((SELECT fluxbase.bypass()))', p_rel);
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = p_rel
         AND p.polpermissive AND p.polname NOT IN ('fluxbase_service', 'fluxbase_all_rows')) THEN
       EXECUTE format('DROP POLICY IF EXISTS fluxbase_all_rows ON %s', p_rel);
@@ -276,8 +289,8 @@ CREATE OR REPLACE FUNCTION fluxbase.single_mode_apply() RETURNS void
         WHERE n.nspname IN ('auth', 'storage', 'fluxbase') AND c.relkind IN ('r', 'p') LOOP
       EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
       EXECUTE format('DROP POLICY IF EXISTS fluxbase_internal ON %s', t);
-      EXECUTE format('CREATE POLICY fluxbase_internal ON %s USING (fluxbase.internal())'
-        ' WITH CHECK (fluxbase.internal())', t);
+      EXECUTE format('CREATE POLICY fluxbase_internal ON %s USING ((SELECT fluxbase.internal()))'
+        ' WITH CHECK ((SELECT fluxbase.internal()))', t);
     END LOOP;
     -- The request's opening statement checks its own session as the caller.
     DROP POLICY IF EXISTS fluxbase_own_session ON auth.sessions;
