@@ -1,6 +1,7 @@
 #!/bin/bash
 # Keeps the benchmark working: bench/run --quick --json must produce every
-# scenario and the memory figures.  It asserts nothing about speed (that
+# scenario and the memory figures, and --mode single its S1-S3 beside roles
+# mode's.  It asserts nothing about speed (that
 # is bench/run's own report).  BENCH_SKIP=1 skips it (the sanitizer pass).
 set -euo pipefail
 : "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
@@ -17,5 +18,12 @@ for id in S1 S2 S3 S4 S5 S5o; do
 done
 for key in upload_mib_per_s idle_rss_kib growth_100k_kib upload_growth_kib; do
 	echo "$out" | grep -q "\"$key\":-\?[0-9]" || { echo "bench: no $key" >&2; exit 1; }
+done
+# Single-login mode against roles mode, S1-S3 (bench/run --mode single).
+out=$(BENCH_BIN_DIR="$top_builddir/bench" "$top_srcdir/bench/run" --quick --json --mode single)
+echo "$out"
+for id in S1 S2 S3; do
+	echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"single\":[0-9.]*[1-9][0-9.]*,\"roles\":[0-9.]*[1-9]" ||
+		{ echo "bench: single mode: $id missing or zero" >&2; exit 1; }
 done
 echo "bench: quick run complete"
