@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Checks of tests/scale/run.sh, through the balancer (nginx) in front of two hosts.
+
+    load.py ratelimit | kill | spread
+
+ratelimit  3 x limit sign-in attempts for one account, from 6 clients at once,
+           spread by nginx over both hosts: the number let through (200) is
+           within 10 % of [auth] rate_limit_signin, the rest 429, and each
+           host answered at least a quarter of them.
+kill       8 clients of mixed load (list reads, downloads, row writes, uploads)
+           for 5 s, then every process of host 1 (its master and workers) is
+           killed with SIGKILL, then 5 s more.  Every read succeeds (nginx
+           retries it on host 2), every failed request is a write or upload
+           that was in flight at the kill, every acknowledged row is in the
+           database and every acknowledged object downloads byte-exact, before
+           and after storage-gc (run once, on host 2).
+spread     after run.sh restarted host 1: nginx sends requests to it again.
+
+Environment (from run.sh): FB_BASE, FB_SVC, FB_SIGNIN_LIMIT, FB_UPSTREAM_LOG
+(nginx's log of upstream addresses), FB_HOST1, FB_HOST2 (addr:port),
+FB_KILL_NS (host 1's namespace), FB_PSQL, FB_GC (commands).
+Each check prints one line of figures and exits 1 on a broken promise.
+"""
+
+import hashlib
+import http.client
+import json
+import os
+import random
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+BASE = urllib.parse.urlsplit(os.environ["FB_BASE"])
+SVC = os.environ["FB_SVC"]
+HOSTS = (os.environ["FB_HOST1"], os.environ["FB_HOST2"])
+UPSTREAM_LOG = os.environ["FB_UPSTREAM_LOG"]
+BUCKET = "scale"
+
+
+def fail(what):
+    print("scale: FAIL: " + what, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, what):
+    if not cond:
+        fail(what)
+
+
+def request(method, path, body=None, headers=None, timeout=30):
+    """(status, body); status 0 when the connection failed or was cut."""
+    conn = http.client.HTTPConnection(BASE.hostname, BASE.port, timeout=timeout)
+    try:
+        h = {"Connection": "close"}
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        return r.status, r.read()
+    except (OSError, http.client.HTTPException):
+        return 0, b""
+    finally:
+        conn.close()
+
+
+def svc(extra=None):
+    h = {"Authorization": "Bearer " + SVC}
+    h.update(extra or {})
+    return h
+
+
+def jreq(method, path, obj=None, headers=None):
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    return request(method, "/api/v1" + path, json.dumps(obj).encode() if obj is not None else None, h)
+
+
+def psql(sql):
+    out = subprocess.run(shlex.split(os.environ["FB_PSQL"]) + ["-tA", "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def upstream_lines(since=0.0):
+    """nginx's upstream log: (time, method, status, [upstream addresses], path)."""
+    out = []
+    with open(UPSTREAM_LOG) as f:
+        for line in f:
+            parts = line.split('"')
+            head = parts[0].split()
+            if len(head) < 3 or float(head[0]) < since:
+                continue
+            addrs = [a.strip() for a in parts[1].split(",") if a.strip()]
+            out.append((float(head[0]), head[1], int(head[2]), addrs, parts[-1].strip()))
+    return out
+
+
+def upstream_wait(since, n, match):
+    """nginx logs a request after its answer went out: wait for n lines."""
+    deadline = time.time() + 3
+    while True:
+        lines = [l for l in upstream_lines(since) if match(l)]
+        if len(lines) >= n or time.time() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def run_threads(n, fn):
+    threads = [threading.Thread(target=fn, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+# ---- ratelimit ---------------------------------------------------------------
+
+
+def ratelimit():
+    limit = int(os.environ["FB_SIGNIN_LIMIT"])
+    email = "scale-%s@example.com" % uuid.uuid4().hex[:12]
+    cred = {"email": email, "password": "scale password 1"}
+    st, body = jreq("POST", "/auth/signup", cred)
+    check(st == 201, "signup answered %d %s" % (st, body[:200]))
+    attempts, statuses, lock = 3 * limit, [], threading.Lock()
+    todo = list(range(attempts))
+    t0 = time.time()
+
+    def client(_):
+        while True:
+            with lock:
+                if not todo:
+                    return
+                todo.pop()
+            st, _ = jreq("POST", "/auth/signin", cred)
+            with lock:
+                statuses.append(st)
+
+    run_threads(6, client)
+    passed, limited = statuses.count(200), statuses.count(429)
+    others = sorted(s for s in statuses if s not in (200, 429))
+    per_host = {h: 0 for h in HOSTS}
+    for _, _, _, addrs, _ in upstream_wait(t0, attempts, lambda l: l[1] == "POST" and l[4].endswith("/auth/signin")):
+        if addrs:
+            per_host[addrs[-1]] = per_host.get(addrs[-1], 0) + 1
+    print("ratelimit: %d sign-in attempts for one account and address, limit %d: %d let through, "
+          "%d refused (429), other %s; host 1 answered %d, host 2 %d" % (
+              attempts, limit, passed, limited, others, per_host[HOSTS[0]], per_host[HOSTS[1]]))
+    check(not others, "statuses other than 200 and 429: %s" % others)
+    check(passed <= limit * 1.1, "%d let through for a limit of %d (more than 10 %% over): "
+          "the limit does not hold across hosts" % (passed, limit))
+    check(passed >= limit * 0.9, "%d let through for a limit of %d: refused too early" % (passed, limit))
+    for h in HOSTS:
+        check(per_host[h] >= attempts // 4, "host %s answered only %d of %d attempts" % (h, per_host[h], attempts))
+
+
+# ---- kill ----------------------------------------------------------------------
+
+
+class Load:
+    """Clients running op() until stop; every request logged as (kind, t0, t1, status)."""
+
+    def __init__(self, nthreads, op):
+        self.op, self.stop, self.lock, self.log = op, threading.Event(), threading.Lock(), []
+        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(nthreads)]
+
+    def run(self, i):
+        rnd = random.Random(i * 7919 + int(time.time()))
+        while not self.stop.is_set():
+            t0 = time.time()
+            kind, st = self.op(rnd)
+            with self.lock:
+                self.log.append((kind, t0, time.time(), st))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+
+def upload(key, data):
+    return request("POST", "/api/v1/storage/%s/%s" % (BUCKET, key), data,
+                   svc({"Content-Type": "application/octet-stream"}))[0]
+
+
+def download_ok(key, digest):
+    st, body = request("GET", "/api/v1/storage/%s/%s" % (BUCKET, key), headers=svc())
+    return st == 200 and hashlib.sha256(body).hexdigest() == digest
+
+
+def kill_host():
+    """SIGKILL to every process of host 1's namespace: (pids killed, t0, t1)."""
+    t0 = time.time()
+    out = subprocess.run(["ip", "netns", "pids", os.environ["FB_KILL_NS"]],
+                         capture_output=True, text=True, check=True)
+    pids = [int(p) for p in out.stdout.split()]
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    # Gone (their sockets closed) once the namespace has no process left.
+    while time.time() < t0 + 5:
+        out = subprocess.run(["ip", "netns", "pids", os.environ["FB_KILL_NS"]],
+                             capture_output=True, text=True, check=True)
+        if not out.stdout.split():
+            break
+        time.sleep(0.005)
+    else:
+        fail("host 1's processes outlived SIGKILL by 5 s")
+    return pids, t0, time.time()
+
+
+def seed():
+    st, body = jreq("POST", "/storage/buckets/" + BUCKET, {"public": False}, svc())
+    check(st in (201, 409), "bucket: %d %s" % (st, body[:200]))
+    seeded = {}
+    for i in range(16):
+        data = os.urandom(random.randint(1, 16 * 1024))
+        key = "seed/%d.bin" % i
+        check(upload(key, data) in (200, 201), "seed upload %s failed" % key)
+        seeded[key] = hashlib.sha256(data).hexdigest()
+    return seeded
+
+
+def kill():
+    seeded = seed()
+    seeded_keys = sorted(seeded)
+    acked_rows, acked_objects, lock = set(), {}, threading.Lock()
+
+    def op(rnd):
+        kind = rnd.choice(["read", "read", "download", "download", "write", "write", "upload"])
+        if kind == "read":
+            st, body = jreq("GET", "/tables/scale_writes?order=id.desc&limit=5", headers=svc())
+            return kind, st if st != 200 or body.startswith(b"[") else -1
+        if kind == "download":
+            key = rnd.choice(seeded_keys)
+            return kind, 200 if download_ok(key, seeded[key]) else -2
+        if kind == "write":
+            tag = uuid.uuid4().hex
+            st = jreq("POST", "/tables/scale_writes", {"tag": tag}, svc())[0]
+            if 200 <= st < 300:
+                with lock:
+                    acked_rows.add(tag)
+            return kind, st
+        data = os.urandom(rnd.randint(1, 64 * 1024))
+        key = "load/%s.bin" % uuid.uuid4().hex
+        st = upload(key, data)
+        if 200 <= st < 300:
+            with lock:
+                acked_objects[key] = hashlib.sha256(data).hexdigest()
+        return kind, st
+
+    with Load(8, op) as load:
+        time.sleep(5)
+        pids, k0, k1 = kill_host()
+        time.sleep(5)
+    check(len(pids) >= 2, "host 1 had %d processes to kill (a master and workers expected)" % len(pids))
+    log = load.log
+    failed = [r for r in log if not 200 <= r[3] < 300]
+    reads = [r for r in log if r[0] in ("read", "download")]
+    writes = [r for r in log if r[0] in ("write", "upload")]
+    inflight_writes = [r for r in writes if r[1] <= k1 and r[2] >= k0]
+    after = [r for r in log if r[1] > k1]
+    lines = upstream_lines()
+    retried = [l for l in lines if len(l[3]) > 1]
+    retried_reads = [l for l in retried if l[1] in ("GET", "HEAD")]
+    served_after = {h: sum(1 for l in lines if l[0] > k1 + 0.5 and l[3] and l[3][-1] == h) for h in HOSTS}
+
+    rows = set(psql("SELECT tag FROM scale_writes").split())
+    lost_rows = acked_rows - rows
+    lost_objects = [k for k, d in acked_objects.items() if not download_ok(k, d)]
+    gc_cmd = shlex.split(os.environ["FB_GC"])
+    gc = subprocess.run(gc_cmd + ["--min-age", "0"], capture_output=True, text=True)
+    check(gc.returncode == 0, "storage-gc: %s%s" % (gc.stdout, gc.stderr))
+    gc_check = subprocess.run(gc_cmd + ["--check"], capture_output=True, text=True)
+    lost_after_gc = [k for k, d in list(acked_objects.items()) + list(seeded.items()) if not download_ok(k, d)]
+
+    print("kill: %d requests (%d reads and downloads, %d writes and uploads) from 8 clients; "
+          "host 1's %d processes killed at %.1f s (gone %.0f ms later); failed: %d (%s), all writes or uploads in flight at "
+          "the kill (%d were); nginx retried %d requests on the other host (%d reads); after the kill "
+          "host 1 answered %d, host 2 %d; acknowledged: %d rows, %d objects; lost: %d rows, %d objects, "
+          "%d after storage-gc (%s)" % (
+              len(log), len(reads), len(writes), len(pids), k0 - log[0][1] if log else 0, (k1 - k0) * 1000,
+              len(failed), sorted({r[3] for r in failed}), len(inflight_writes), len(retried),
+              len(retried_reads), served_after[HOSTS[0]], served_after[HOSTS[1]], len(acked_rows),
+              len(acked_objects), len(lost_rows), len(lost_objects), len(lost_after_gc),
+              gc.stdout.strip().replace("\n", "; ")))
+    bad_reads = [r for r in reads if r[3] != 200]
+    check(not bad_reads, "%d reads or downloads failed (statuses %s): nginx did not retry them" % (
+        len(bad_reads), sorted({r[3] for r in bad_reads})))
+    outside = [r for r in failed if r not in inflight_writes]
+    check(not outside, "%d failed writes were not in flight at the kill: %s" % (
+        len(outside), [(r[0], round(r[1] - k0, 3), round(r[2] - k0, 3), r[3]) for r in outside[:5]]))
+    check(all(r[3] in (0, 502, 503, 504) for r in failed), "a failed write answered %s" %
+          sorted({r[3] for r in failed}))
+    check(retried, "nginx retried no request on the other host: the failover was not exercised")
+    check(served_after[HOSTS[0]] == 0, "host 1 answered after it was killed")
+    check(after and all(200 <= r[3] < 300 for r in after), "requests after the kill failed")
+    check(not lost_rows, "acknowledged rows lost: %s" % sorted(lost_rows)[:5])
+    check(not lost_objects, "acknowledged objects lost or changed: %s" % lost_objects[:5])
+    check(not lost_after_gc, "storage-gc removed acknowledged objects: %s" % lost_after_gc[:5])
+    check(gc_check.returncode == 0, "storage-gc --check: %s%s" % (gc_check.stdout, gc_check.stderr))
+
+
+# ---- spread --------------------------------------------------------------------
+
+
+def spread():
+    """Host 1 is back: within 10 s nginx sends it requests again, all answered."""
+    t0 = time.time()
+    while time.time() < t0 + 10:
+        for _ in range(10):
+            st, _ = request("GET", "/api/v1/health")
+            check(st == 200, "health answered %d with host 1 back" % st)
+        served = {h: 0 for h in HOSTS}
+        for _, _, status, addrs, path in upstream_lines(t0):
+            if path == "/api/v1/health" and addrs and status == 200:
+                served[addrs[-1]] = served.get(addrs[-1], 0) + 1
+        if all(served[h] > 0 for h in HOSTS):
+            print("spread: host 1 back; in %.1f s host 1 answered %d, host 2 %d" % (
+                time.time() - t0, served[HOSTS[0]], served[HOSTS[1]]))
+            return
+        time.sleep(0.5)
+    fail("host 1 restarted but nginx sent it nothing in 10 s")
+
+
+if __name__ == "__main__":
+    {"ratelimit": ratelimit, "kill": kill, "spread": spread}[sys.argv[1]]()
