@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "conf.h"
+#include "storage/blob.h"
 
 enum conf_type { T_STRING, T_INT, T_LONG, T_SIZE, T_BOOL, T_MODE, T_LEVEL, T_SECRET, T_CHOICE };
 
@@ -44,6 +45,7 @@ static const struct {
 	{ "mail", "transport", "dir|smtp|none" },
 	{ "server", "log_format", "plain|json" },
 	{ "storage", "offload", "off|x-accel-redirect|x-sendfile" },
+	{ "storage", "backend", "fs|s3" },
 };
 
 #define F(field) offsetof(struct conf, field)
@@ -107,6 +109,15 @@ static const struct conf_key conf_keys[] = {
 	    256 },
 	{ "storage", "file_mode", T_MODE, F(storage_file_mode), "0640", 0, 0666 },
 	{ "storage", "public_cache_ttl", T_INT, F(storage_public_cache_ttl), "0", 0, 3600 },
+	{ "storage", "backend", T_CHOICE, F(storage_backend), "fs", 0, 0 },
+	{ "storage", "s3_endpoint", T_STRING, F(s3_endpoint), "", 0, 1024 },
+	{ "storage", "s3_region", T_STRING, F(s3_region), "us-east-1", 1, 64 },
+	{ "storage", "s3_bucket", T_STRING, F(s3_bucket), "", 0, 63 },
+	{ "storage", "s3_access_key", T_STRING, F(s3_access_key), "", 0, 256 },
+	{ "storage", "s3_secret_key", T_SECRET, F(s3_secret_key), "", 0, 1024 },
+	{ "storage", "s3_path_style", T_BOOL, F(s3_path_style), "true", 0, 0 },
+	{ "storage", "s3_multipart_threshold", T_SIZE, F(s3_multipart_threshold), "16M", 5L << 20,
+	    5L << 30 },
 	{ "mail", "transport", T_CHOICE, F(mail_transport), "dir", 0, 0 },
 	{ "mail", "dir", T_STRING, F(mail_dir), LOCALSTATEDIR "/spool/fluxbase/mail", 0, 4096 },
 	{ "mail", "smtp_url", T_STRING, F(mail_smtp_url), "", 0, 1024 },
@@ -617,7 +628,7 @@ conf_check_serving(const struct conf *c, char *err, size_t errlen)
 		    c->path ? c->path : "configuration", CONF_MIN_SECRET_LEN);
 		return -1;
 	}
-	return 0;
+	return storage_conf_check(c, err, errlen);
 }
 
 void

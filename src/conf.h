@@ -77,6 +77,10 @@ struct conf {
 	char *storage_offload_prefix;
 	int storage_file_mode;
 	int storage_public_cache_ttl; /* seconds; 0: off */
+	char *storage_backend; /* fs or s3 (storage/blob.h) */
+	char *s3_endpoint, *s3_region, *s3_bucket, *s3_access_key, *s3_secret_key;
+	bool s3_path_style; /* endpoint/bucket/key, else bucket.endpoint/key */
+	size_t s3_multipart_threshold; /* a single PUT up to it; also the part size */
 
 	/* [mail] */
 	char *mail_transport; /* dir, smtp or none */

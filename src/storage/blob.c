@@ -1,18 +1,26 @@
 /*
- * storage/blob.c - the filesystem blob backend.
+ * storage/blob.c - the blob interface (blob.h): what both backends share
+ * (ids, the SHA-256 of the bytes as they stream, the answer to a failure,
+ * the [storage] keys' consistency) and the dispatch to blob_fs.c or
+ * blob_s3.c by [storage] backend.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "log.h"
+#include "conf.h"
+#include "http.h"
 #include "storage/blob.h"
+#include "storage/blob_impl.h"
+#include "storage/cache.h"
+
+static bool
+is_s3(const struct conf *c)
+{
+	return c->storage_backend != NULL && strcmp(c->storage_backend, "s3") == 0;
+}
 
 bool
 blob_id_is_valid(const char *id)
@@ -26,87 +34,32 @@ blob_id_is_valid(const char *id)
 }
 
 void
-blob_path(const char *root, const char *id, bool relative, char *out, size_t n)
+blob_new_id(char id[BLOB_ID_LEN + 1])
 {
-	if (relative)
-		snprintf(out, n, "%.2s/%.2s/%s", id, id + 2, id);
-	else
-		snprintf(out, n, "%s/blobs/%.2s/%.2s/%s", root, id, id + 2, id);
-}
+	unsigned char rnd[BLOB_ID_LEN / 2];
 
-/* Directories readable by whoever may read the files. */
-static int
-dir_mode(int file_mode)
-{
-	return 0700 | (file_mode & 0040 ? 0050 : 0) | (file_mode & 0004 ? 0005 : 0);
-}
-
-static int
-mkdir_one(const char *path, int mode)
-{
-	if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
-}
-
-static int
-fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, BLOB_ID_LEN + 1, rnd, sizeof(rnd));
 }
 
 int
-blob_put_begin(struct blob_writer *w, const char *root, int mode)
+blob_put_begin(struct blob_writer *w, const struct conf *c, uint64_t expected)
 {
-	unsigned char rnd[BLOB_ID_LEN / 2];
-	char dir[4200];
-
 	memset(w, 0, sizeof(*w));
-	w->root = root;
-	w->mode = mode;
+	w->conf = c;
 	w->fd = -1;
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(w->id, sizeof(w->id), rnd, sizeof(rnd));
-	snprintf(dir, sizeof(dir), "%s/tmp", root);
-	if (mkdir_one(root, dir_mode(mode)) < 0 || mkdir_one(dir, 0700) < 0) {
-		log_err("storage: cannot create %s: %m", dir);
-		return -1;
-	}
-	snprintf(w->tmp, sizeof(w->tmp), "%s/tmp/%s.part", root, w->id);
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
-	if (w->fd < 0) {
-		log_err("storage: cannot create %s: %m", w->tmp);
-		return -1;
-	}
-	fchmod(w->fd, (mode_t)mode);
+	blob_new_id(w->id);
 	crypto_hash_sha256_init(&w->sha);
-	return 0;
+	return is_s3(c) ? blob_s3_put_begin(w, expected) : blob_fs_put_begin(w);
 }
 
 int
 blob_put_write(struct blob_writer *w, const void *buf, size_t n)
 {
-	const char *p = buf;
-
 	crypto_hash_sha256_update(&w->sha, buf, n);
-	while (n > 0) {
-		ssize_t k = write(w->fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-		w->size += (uint64_t)k;
-	}
+	if ((is_s3(w->conf) ? blob_s3_put_write(w, buf, n) : blob_fs_put_write(w, buf, n)) < 0)
+		return -1;
+	w->size += n;
 	return 0;
 }
 
@@ -114,31 +67,10 @@ int
 blob_put_commit(struct blob_writer *w, char etag[65])
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	char dir[4200], final[4200];
-	int dmode = dir_mode(w->mode);
 
 	crypto_hash_sha256_final(&w->sha, digest);
 	sodium_bin2hex(etag, 65, digest, sizeof(digest));
-	if (fsync(w->fd) < 0 || close(w->fd) < 0) {
-		w->fd = -1;
-		return -1;
-	}
-	w->fd = -1;
-	snprintf(dir, sizeof(dir), "%s/blobs", w->root);
-	if (mkdir_one(dir, dmode) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/blobs/%.2s", w->root, w->id);
-	if (mkdir_one(dir, dmode) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/blobs/%.2s/%.2s", w->root, w->id, w->id + 2);
-	if (mkdir_one(dir, dmode) < 0)
-		return -1;
-	blob_path(w->root, w->id, false, final, sizeof(final));
-	if (rename(w->tmp, final) < 0)
-		return -1;
-	w->tmp[0] = '\0';
-	/* The rename itself must survive a crash before the row commits. */
-	return fsync_dir(dir);
+	return is_s3(w->conf) ? blob_s3_put_commit(w) : blob_fs_put_commit(w);
 }
 
 void
@@ -146,84 +78,104 @@ blob_put_abort(struct blob_writer *w)
 {
 	int saved = errno;
 
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
-	if (w->tmp[0] != '\0')
-		unlink(w->tmp);
-	w->tmp[0] = '\0';
+	if (w->conf != NULL) {
+		if (is_s3(w->conf))
+			blob_s3_put_abort(w);
+		else
+			blob_fs_put_abort(w);
+	}
 	errno = saved;
 }
 
-bool
-blob_exists(const char *root, const char *id)
+int
+blob_copy(const struct conf *c, const char *src_id, uint64_t size, char dst_id[BLOB_ID_LEN + 1])
 {
-	char path[4200];
+	(void)size;
+	if (!blob_id_is_valid(src_id))
+		return errno = ENOENT, -1;
+	if (!is_s3(c))
+		return blob_fs_copy(c, src_id, dst_id);
+	blob_new_id(dst_id);
+	return blob_s3_copy(c, src_id, dst_id);
+}
 
+bool
+blob_exists(const struct conf *c, const char *id)
+{
 	if (!blob_id_is_valid(id))
 		return false;
-	blob_path(root, id, false, path, sizeof(path));
-	return access(path, R_OK) == 0;
+	return is_s3(c) ? true : blob_fs_exists(c, id);
 }
 
 int
-blob_open(const char *root, const char *id, uint64_t *size)
+blob_send(struct request *r, const char *id, uint64_t size, uint64_t from, uint64_t length)
 {
-	char path[4200];
-	struct stat st;
-	int fd;
+	if (!blob_id_is_valid(id))
+		return errno = ENOENT, -1;
+	return is_s3(r->conf) ? blob_s3_send(r, id, size, from, length)
+	                      : blob_fs_send(r, id, size, from, length);
+}
 
+int
+blob_offload(struct request *r, const struct object_meta *m, bool sandbox)
+{
+	return is_s3(r->conf) ? blob_s3_offload(r, m, sandbox) : blob_fs_offload(r, m->blob_id);
+}
+
+int
+blob_delete(const struct conf *c, const char *id)
+{
 	if (!blob_id_is_valid(id))
 		return -1;
-	blob_path(root, id, false, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_err("storage: blob %s is missing: %m", id);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return -1;
-	}
-	*size = (uint64_t)st.st_size;
-	return fd;
+	return is_s3(c) ? blob_s3_delete(c, id) : blob_fs_delete(c, id);
 }
 
 int
-blob_delete(const char *root, const char *id)
+blob_fail(struct request *r, int err)
 {
-	char path[4200];
-
-	if (!blob_id_is_valid(id))
-		return -1;
-	blob_path(root, id, false, path, sizeof(path));
-	if (unlink(path) < 0 && errno != ENOENT) {
-		log_err("storage: cannot delete blob %s: %m", id);
-		return -1;
+	switch (err) {
+	case ENOSPC:
+	case EDQUOT:
+		return response_error(r, 507, "INSUFFICIENT_STORAGE", "The storage is full");
+	case EHOSTUNREACH:
+		return response_error(r, 503, "STORAGE_UNAVAILABLE",
+		    "The object store cannot be reached; retry shortly");
+	default:
+		return response_internal(r);
 	}
-	return 0;
 }
 
 int
-blob_copy(const char *root, int mode, const char *src_id, struct blob_writer *w, char etag[65])
+storage_conf_check(const struct conf *c, char *err, size_t errlen)
 {
-	char buf[BLOB_CHUNK];
-	uint64_t size;
-	ssize_t got;
-	int fd = blob_open(root, src_id, &size);
+	const char *where = c->path ? c->path : "configuration", *missing = NULL;
 
-	if (fd < 0)
-		return -1;
-	if (blob_put_begin(w, root, mode) < 0) {
-		close(fd);
+	if (!is_s3(c))
+		return 0;
+	if (c->s3_endpoint[0] == '\0')
+		missing = "s3_endpoint";
+	else if (c->s3_bucket[0] == '\0')
+		missing = "s3_bucket";
+	else if (c->s3_access_key[0] == '\0')
+		missing = "s3_access_key";
+	else if (c->s3_secret_key[0] == '\0')
+		missing = "s3_secret_key (or s3_secret_key_file)";
+	if (missing != NULL) {
+		snprintf(err, errlen, "%s: [storage] %s: must be set when backend = s3", where,
+		    missing);
 		return -1;
 	}
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		if (blob_put_write(w, buf, (size_t)got) < 0)
-			break;
-	close(fd);
-	if (got != 0 || blob_put_commit(w, etag) < 0) {
-		blob_put_abort(w);
+	if (strncmp(c->s3_endpoint, "http://", 7) != 0 &&
+	    strncmp(c->s3_endpoint, "https://", 8) != 0) {
+		snprintf(err, errlen,
+		    "%s: [storage] s3_endpoint: must start with http:// or https://", where);
+		return -1;
+	}
+	if (strcmp(c->storage_offload, "x-sendfile") == 0) {
+		snprintf(err, errlen,
+		    "%s: [storage] offload: x-sendfile sends files; with backend = s3 use"
+		    " x-accel-redirect (nginx, deploy/nginx/fluxbase-s3-offload.conf) or off",
+		    where);
 		return -1;
 	}
 	return 0;

@@ -75,7 +75,7 @@ public_cache_slot(const char *bucket, const char *key)
 }
 
 bool
-storage_public_cache_get(struct arena *a, const char *root, const char *bucket, const char *key,
+storage_public_cache_get(struct arena *a, const struct conf *c, const char *bucket, const char *key,
     struct object_meta *m)
 {
 	struct public_entry *e = public_cache_slot(bucket, key);
@@ -83,7 +83,7 @@ storage_public_cache_get(struct arena *a, const char *root, const char *bucket, 
 	if (e == NULL || e->bucket == NULL || strcmp(e->bucket, bucket) != 0 ||
 	    strcmp(e->key, key) != 0)
 		return false;
-	if (time(NULL) >= e->expires || !blob_exists(root, e->m.blob_id)) {
+	if (time(NULL) >= e->expires || !blob_exists(c, e->m.blob_id)) {
 		public_entry_clear(e);
 		return false;
 	}

@@ -20,6 +20,7 @@
 #include <time.h>
 
 struct arena;
+struct conf;
 
 /* What a download needs to know of an object. */
 struct object_meta {
@@ -30,8 +31,9 @@ struct object_meta {
 };
 
 /* true with *m filled (its strings in a) when bucket/key has a live
- * entry whose blob is still under root. */
-bool storage_public_cache_get(struct arena *a, const char *root, const char *bucket,
+ * entry whose blob is still there (blob_exists: the S3 backend does not
+ * ask the store; the notice and the TTL bound a stale entry). */
+bool storage_public_cache_get(struct arena *a, const struct conf *c, const char *bucket,
     const char *key, struct object_meta *m);
 /* Remembers m for bucket/key for ttl seconds. */
 void storage_public_cache_put(const char *bucket, const char *key, const struct object_meta *m,

@@ -394,7 +394,7 @@ storage_compat_bucket_empty(struct request *r)
 			return storage_not_found(r, "Bucket");
 		for (int i = 0; i < rows; i++)
 			if (!db_result_isnull(res, i, 0))
-				blob_delete(r->conf->storage_root, db_result_value(res, i, 0));
+				blob_delete(r->conf, db_result_value(res, i, 0));
 	} while (rows >= 1000);
 	return storage_compat_message(r, "Successfully emptied");
 }

@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +215,7 @@ storage_compat_remove(struct request *r)
 	strbuf_putc(&sb, '[');
 	for (int i = 0; i < rows; i++) {
 		/* After the commit: the rows are gone, so are their blobs. */
-		blob_delete(r->conf->storage_root, db_result_value(res, i, 1));
+		blob_delete(r->conf, db_result_value(res, i, 1));
 		if (i > 0)
 			strbuf_putc(&sb, ',');
 		strbuf_append(&sb, db_result_value(res, i, 0), db_result_length(res, i, 0));
@@ -321,10 +323,10 @@ storage_compat_copy(struct request *r)
 {
 	struct transfer t;
 	struct db_result *res;
-	struct blob_writer w;
 	struct object_row o;
 	struct uploaded up;
-	char etag[65];
+	char id[BLOB_ID_LEN + 1];
+	uint64_t size;
 
 	if (transfer_body(r, &t) < 0)
 		return -1;
@@ -332,7 +334,7 @@ storage_compat_copy(struct request *r)
 		const char *values[] = { t.bucket, t.key };
 
 		res = session_exec(r,
-		    "SELECT blob_id, size, content_type, cache_control, metadata::text"
+		    "SELECT blob_id, size, content_type, cache_control, metadata::text, etag"
 		    " FROM storage.objects WHERE bucket_id = $1 AND key = $2",
 		    2, values, true);
 	}
@@ -340,19 +342,19 @@ storage_compat_copy(struct request *r)
 		return -1;
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Object");
-	if (storage_bucket_admits(r, t.dst_bucket, strtoull(db_result_value(res, 0, 1), NULL, 10),
-	        db_result_value(res, 0, 2)) < 0)
+	size = strtoull(db_result_value(res, 0, 1), NULL, 10);
+	if (storage_bucket_admits(r, t.dst_bucket, size, db_result_value(res, 0, 2)) < 0)
 		return -1;
-	memset(&w, 0, sizeof(w));
-	w.fd = -1;
-	if (blob_copy(r->conf->storage_root, r->conf->storage_file_mode, db_result_value(res, 0, 0),
-	        &w, etag) < 0) {
-		log_err("storage: copying blob %s failed: %m", db_result_value(res, 0, 0));
-		return response_internal(r);
+	/* The same bytes: the same SHA-256, the source's ETag. */
+	if (blob_copy(r->conf, db_result_value(res, 0, 0), size, id) < 0) {
+		if (errno != EHOSTUNREACH)
+			log_err("storage: copying blob %s failed: %m", db_result_value(res, 0, 0));
+		return blob_fail(r, errno);
 	}
-	o = (struct object_row){ t.dst_bucket, t.dst_key, w.size, db_result_value(res, 0, 2), etag,
+	o = (struct object_row){ t.dst_bucket, t.dst_key, size, db_result_value(res, 0, 2),
+		db_result_value(res, 0, 5),
 		db_result_isnull(res, 0, 3) || !t.copy_metadata ? NULL : db_result_value(res, 0, 3),
-		t.copy_metadata ? db_result_value(res, 0, 4) : NULL, w.id };
+		t.copy_metadata ? db_result_value(res, 0, 4) : NULL, id };
 	if (storage_put_row(r, &o, header_true(r, "X-Upsert"), &up) < 0)
 		return -1;
 	return answer_key(r, t.dst_bucket, t.dst_key, up.id, NULL);

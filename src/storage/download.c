@@ -13,11 +13,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "db.h"
@@ -146,7 +146,7 @@ object_meta(struct request *r, bool anonymous, const char *bucket, const char *k
 	const char *values[] = { bucket, key };
 	struct db_result *res;
 
-	if (cacheable && storage_public_cache_get(r->arena, r->conf->storage_root, bucket, key, m))
+	if (cacheable && storage_public_cache_get(r->arena, r->conf, bucket, key, m))
 		return 0;
 	res = session_exec(r,
 	    "SELECT size, content_type, etag, cache_control,"
@@ -242,22 +242,12 @@ download_not_modified(struct request *r, const struct object_meta *m, const char
 }
 
 /* The web server sends the bytes (and handles Range itself): the answer
- * names the blob's file. */
+ * names the blob (blob.h: a file, or the store's object). */
 static int
 download_offload(struct request *r, const struct object_meta *m)
 {
-	char path[4300];
-
-	if (strcmp(r->conf->storage_offload, "x-accel-redirect") == 0) {
-		char rel[200];
-
-		blob_path(r->conf->storage_root, m->blob_id, true, rel, sizeof(rel));
-		snprintf(path, sizeof(path), "%s%s", r->conf->storage_offload_prefix, rel);
-		response_header(r, "X-Accel-Redirect", arena_strdup(r->arena, path));
-	} else {
-		blob_path(r->conf->storage_root, m->blob_id, false, path, sizeof(path));
-		response_header(r, "X-Sendfile", arena_strdup(r->arena, path));
-	}
+	if (blob_offload(r, m, !m->active_ok && !mime_is_passive(m->content_type)) < 0)
+		return response_internal(r);
 	r->resp.status = 200;
 	return 0;
 }
@@ -267,8 +257,8 @@ static int
 download_send(struct request *r, const char *bucket, const char *key, const struct object_meta *m)
 {
 	const char *range = request_header(r, "Range");
-	uint64_t size = m->size, from = 0, to = 0, length, actual = 0;
-	int ranged = 0, fd;
+	uint64_t size = m->size, from = 0, to = 0, length;
+	int ranged = 0;
 
 	if (range != NULL && (ranged = parse_range(range, size, &from, &to)) < 0) {
 		response_header(r, "Content-Range",
@@ -287,22 +277,17 @@ download_send(struct request *r, const char *bucket, const char *key, const stru
 		to = size ? size - 1 : 0;
 	}
 	length = size ? to - from + 1 : 0;
-	fd = blob_open(r->conf->storage_root, m->blob_id, &actual);
-	if (fd < 0 || actual != size) {
-		log_err("storage: %s/%s: blob %s missing or of the wrong size", bucket, key,
-		    m->blob_id);
-		if (fd >= 0)
-			close(fd);
-		r->resp.status = 0;
-		return response_internal(r);
-	}
 	response_header(r, "Content-Length",
 	    arena_printf(r->arena, "%llu", (unsigned long long)length));
-	if (response_start(r) == 0 && r->method != HTTP_HEAD && length > 0 &&
-	    response_send_file(r, fd, from, length) < 0 && !r->resp.failed)
-		log_err("storage: reading blob %s failed mid-download", m->blob_id);
-	close(fd);
-	return 0;
+	if (blob_send(r, m->blob_id, size, from, length) == 0)
+		return 0;
+	if (errno == ENOENT)
+		log_err("storage: %s/%s: blob %s missing or of the wrong size", bucket, key,
+		    m->blob_id);
+	r->resp.status = 0;
+	/* The object's headers were for the bytes; the error is JSON. */
+	r->resp.nheaders = r->base_headers;
+	return blob_fail(r, errno);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
- * storage/gc.c - walks root/blobs/xx/yy/ and root/tmp/ against the blob ids
- * of storage.objects (read through the admin connection, which sees every
- * row).
+ * storage/gc.c - walks root/blobs/xx/yy/ and root/tmp/ (or, with the S3
+ * backend, the bucket: gc_s3.c) against the blob ids of storage.objects
+ * (read through the admin connection, which sees every row).
  */
 #include "config.h"
 
@@ -19,24 +19,20 @@
 #include "storage/blob.h"
 #include "storage/gc.h"
 
-struct idset {
-	char (*ids)[BLOB_ID_LEN + 1];
-	size_t n;
-	unsigned char *seen;
-};
-
 static int
 cmp_id(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
-static long
-idset_find(const struct idset *s, const char *id)
+bool
+idset_mark(const struct idset *s, const char *id)
 {
 	char(*hit)[BLOB_ID_LEN + 1] = bsearch(id, s->ids, s->n, sizeof(*s->ids), cmp_id);
 
-	return hit ? (long)(hit - s->ids) : -1;
+	if (hit != NULL)
+		s->seen[hit - s->ids] = 1;
+	return hit != NULL;
 }
 
 static bool
@@ -58,8 +54,6 @@ sweep_dir(const char *dir, const struct idset *s, long min_age, int check_only,
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		long at;
-
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -67,11 +61,8 @@ sweep_dir(const char *dir, const struct idset *s, long min_age, int check_only,
 			fprintf(stderr, "storage-gc: not a blob, left alone: %s\n", path);
 			continue;
 		}
-		at = idset_find(s, e->d_name);
-		if (at >= 0) {
-			s->seen[at] = 1;
+		if (idset_mark(s, e->d_name))
 			continue;
-		}
 		(*orphans)++;
 		if (!check_only && old_enough(path, min_age) && unlink(path) == 0)
 			(*removed)++;
@@ -139,7 +130,8 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 	struct db *db = db_new(url, c->db_connect_timeout);
 	struct db_result *res;
 	struct idset s = { 0 };
-	unsigned long orphans = 0, removed = 0, missing = 0, temps = 0;
+	struct gc_counts k = { 0, 0, 0 };
+	unsigned long missing = 0;
 	int rc = 1;
 
 	if (db == NULL || db_connect(db) < 0) {
@@ -161,8 +153,15 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 		snprintf(s.ids[i], sizeof(s.ids[i]), "%s", db_result_value(res, (int)i, 0));
 	qsort(s.ids, s.n, sizeof(*s.ids), cmp_id);
 
-	sweep_blobs(c->storage_root, &s, min_age, check_only, &orphans, &removed);
-	sweep_tmp(c->storage_root, min_age, check_only, &temps, &removed);
+	if (c->storage_backend != NULL && strcmp(c->storage_backend, "s3") == 0) {
+		if (storage_gc_s3(c, &s, min_age, check_only, &k) < 0) {
+			fprintf(stderr, "storage-gc: cannot list the S3 bucket %s\n", c->s3_bucket);
+			goto done;
+		}
+	} else {
+		sweep_blobs(c->storage_root, &s, min_age, check_only, &k.orphans, &k.removed);
+		sweep_tmp(c->storage_root, min_age, check_only, &k.temps, &k.removed);
+	}
 	for (size_t i = 0; i < s.n; i++) {
 		if (!s.seen[i]) {
 			missing++;
@@ -172,9 +171,9 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 	}
 	printf("storage-gc: %zu rows, %lu orphan blobs, %lu unfinished uploads, %lu removed, %lu"
 	       " rows without a blob\n",
-	    s.n, orphans, temps, removed, missing);
+	    s.n, k.orphans, k.temps, k.removed, missing);
 	if (check_only)
-		rc = missing == 0 && orphans == 0 && temps == 0 ? 0 : 1;
+		rc = missing == 0 && k.orphans == 0 && k.temps == 0 ? 0 : 1;
 	else
 		rc = missing == 0 ? 0 : 1;
 done:

@@ -57,7 +57,7 @@ storage_object_remove(struct request *r, const char *bucket, const char *key)
 	if (db_result_rows(res) != 1)
 		return storage_not_found(r, "Object");
 	/* After the commit: the row is gone, so is the blob. */
-	blob_delete(r->conf->storage_root, db_result_value(res, 0, 0));
+	blob_delete(r->conf, db_result_value(res, 0, 0));
 	return 0;
 }
 

@@ -52,8 +52,12 @@ struct upload {
 	bool multipart;
 	bool type_checked;
 	char type[MIME_MAX + 1]; /* the canonical type checked, stored and served */
-	int status; /* why the sink stopped: 413, 415, 507, 500 */
+	int status; /* why the sink stopped: 413, 415, or BLOB_FAILED */
+	int blob_err; /* BLOB_FAILED: the blob call's errno (blob_fail) */
 };
+
+/* upload_fail's status for a failed blob call (u->blob_err says why). */
+#define BLOB_FAILED (-1)
 
 /* The type of the upload, from a header (NULL or empty: bytes): 0, or -1
  * when it is not one media type or the bucket does not take it. */
@@ -82,10 +86,10 @@ upload_sink(void *arg, const char *buf, size_t n)
 	if (u->w.size + n > u->limit)
 		return u->status = 413, -1;
 	if (blob_put_write(&u->w, buf, n) < 0) {
-		u->status = errno == ENOSPC || errno == EDQUOT ? 507 : 500;
-		if (u->status == 500)
+		u->blob_err = errno;
+		if (errno != ENOSPC && errno != EDQUOT && errno != EHOSTUNREACH)
 			log_err("storage: writing an upload failed: %m");
-		return -1;
+		return u->status = BLOB_FAILED, -1;
 	}
 	return 0;
 }
@@ -102,8 +106,8 @@ upload_fail(struct request *r, struct upload *u, int status)
 	case 415:
 		return response_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
 		    "The content type is not one media type that this bucket accepts");
-	case 507:
-		return response_error(r, 507, "INSUFFICIENT_STORAGE", "The storage is full");
+	case BLOB_FAILED:
+		return blob_fail(r, u->blob_err);
 	case 400:
 		return response_error(r, 400, "INVALID_REQUEST", "%s",
 		    u->mp.error ? u->mp.error : "The upload ended before its body was complete");
@@ -173,8 +177,11 @@ upload_stream(struct request *r, struct upload *u, char etag[65])
 			u->mp.nfields = NFIELDS;
 		}
 	}
-	if (blob_put_begin(&u->w, r->conf->storage_root, r->conf->storage_file_mode) < 0)
-		return upload_fail(r, u, errno == ENOSPC ? 507 : 500);
+	/* A raw body's size is known: the store may take it as it comes. */
+	if (blob_put_begin(&u->w, r->conf,
+	        !u->multipart && r->has_content_length ? (uint64_t)r->content_length
+	                                               : BLOB_SIZE_UNKNOWN) < 0)
+		return u->blob_err = errno, upload_fail(r, u, BLOB_FAILED);
 	while ((got = request_read(r, chunk, sizeof(chunk))) > 0) {
 		int rc = u->multipart ? multipart_feed(&u->mp, chunk, (size_t)got, upload_sink, u)
 		                      : upload_sink(u, chunk, (size_t)got);
@@ -191,11 +198,10 @@ upload_stream(struct request *r, struct upload *u, char etag[65])
 			return upload_fail(r, u, u->status);
 	}
 	if (blob_put_commit(&u->w, etag) < 0) {
-		int st = errno == ENOSPC || errno == EDQUOT ? 507 : 500;
-
-		if (st == 500)
+		u->blob_err = errno;
+		if (errno != ENOSPC && errno != EDQUOT && errno != EHOSTUNREACH)
 			log_err("storage: cannot store a blob: %m");
-		return upload_fail(r, u, st);
+		return upload_fail(r, u, BLOB_FAILED);
 	}
 	return 0;
 }
@@ -243,12 +249,12 @@ storage_put_row(struct request *r, const struct object_row *o, bool upsert, stru
 		    9, values, &object_exists);
 	}
 	if (res == NULL) {
-		blob_delete(r->conf->storage_root, o->blob_id);
+		blob_delete(r->conf, o->blob_id);
 		return -1;
 	}
 	old_blob = db_result_isnull(res, 0, 1) ? NULL : db_result_value(res, 0, 1);
 	if (old_blob != NULL && strcmp(old_blob, o->blob_id) != 0)
-		blob_delete(r->conf->storage_root, old_blob);
+		blob_delete(r->conf, old_blob);
 	out->object = db_result_value(res, 0, 0);
 	out->len = db_result_length(res, 0, 0);
 	out->id = db_result_value(res, 0, 2);
@@ -264,7 +270,7 @@ upload_commit(struct request *r, const char *bucket, const char *key, struct upl
 		u->o->metadata, u->w.id };
 
 	if (upload_form_fields(r, u, &o.cache_control, &o.metadata) < 0) {
-		blob_delete(r->conf->storage_root, u->w.id);
+		blob_delete(r->conf, u->w.id);
 		return -1;
 	}
 	return storage_put_row(r, &o, u->o->upsert, out);
@@ -276,7 +282,6 @@ storage_bucket_admits(struct request *r, const char *bucket, uint64_t size, cons
 	struct upload u;
 
 	memset(&u, 0, sizeof(u));
-	u.w.fd = -1;
 	if (upload_open(r, bucket, &u) < 0)
 		return -1;
 	if (size > u.limit)
@@ -296,7 +301,6 @@ storage_upload_object(struct request *r, const char *bucket, const char *key,
 	memset(&u, 0, sizeof(u));
 	u.r = r;
 	u.o = o;
-	u.w.fd = -1;
 	if (upload_open(r, bucket, &u) < 0)
 		return -1;
 	if (o->cache_control != NULL && !storage_printable(o->cache_control, 255))
