@@ -193,9 +193,20 @@ def upload(key, data):
                    svc({"Content-Type": "application/octet-stream"}))[0]
 
 
-def download_ok(key, digest):
+def download(key, digest):
+    """The download's status, -2 for a 200 with other bytes (the detail noted)."""
     st, body = request("GET", "/api/v1/storage/%s/%s" % (BUCKET, key), headers=svc())
-    return st == 200 and hashlib.sha256(body).hexdigest() == digest
+    if st == 200 and hashlib.sha256(body).hexdigest() != digest:
+        DETAILS.append("%s: 200 with %d other bytes at %.3f" % (key, len(body), time.time()))
+        return -2
+    return st
+
+
+def download_ok(key, digest):
+    return download(key, digest) == 200
+
+
+DETAILS = []
 
 
 def kill_host():
@@ -245,7 +256,7 @@ def kill():
             return kind, st if st != 200 or body.startswith(b"[") else -1
         if kind == "download":
             key = rnd.choice(seeded_keys)
-            return kind, 200 if download_ok(key, seeded[key]) else -2
+            return kind, download(key, seeded[key])
         if kind == "write":
             tag = uuid.uuid4().hex
             st = jreq("POST", "/tables/scale_writes", {"tag": tag}, svc())[0]
@@ -265,6 +276,7 @@ def kill():
         time.sleep(5)
         pids, k0, k1 = kill_host()
         time.sleep(5)
+    load_end = time.time()
     check(len(pids) >= 2, "host 1 had %d processes to kill (a master and workers expected)" % len(pids))
     log = load.log
     failed = [r for r in log if not 200 <= r[3] < 300]
@@ -272,7 +284,7 @@ def kill():
     writes = [r for r in log if r[0] in ("write", "upload")]
     inflight_writes = [r for r in writes if r[1] <= k1 and r[2] >= k0]
     after = [r for r in log if r[1] > k1]
-    lines = upstream_lines()
+    lines = [l for l in upstream_lines(log[0][1] if log else 0) if l[0] <= load_end + 0.5]
     retried = [l for l in lines if len(l[3]) > 1]
     retried_reads = [l for l in retried if l[1] in ("GET", "HEAD")]
     served_after = {h: sum(1 for l in lines if l[0] > k1 + 0.5 and l[3] and l[3][-1] == h) for h in HOSTS}
@@ -289,7 +301,7 @@ def kill():
     print("kill: %d requests (%d reads and downloads, %d writes and uploads) from 8 clients; "
           "host 1's %d processes killed at %.1f s (gone %.0f ms later); failed: %d (%s), all writes or uploads in flight at "
           "the kill (%d were); nginx retried %d requests on the other host (%d reads); after the kill "
-          "host 1 answered %d, host 2 %d; acknowledged: %d rows, %d objects; lost: %d rows, %d objects, "
+          "host 1 answered %d, host 2 %d (during the load); acknowledged: %d rows, %d objects; lost: %d rows, %d objects, "
           "%d after storage-gc (%s)" % (
               len(log), len(reads), len(writes), len(pids), k0 - log[0][1] if log else 0, (k1 - k0) * 1000,
               len(failed), sorted({r[3] for r in failed}), len(inflight_writes), len(retried),
@@ -297,8 +309,9 @@ def kill():
               len(acked_objects), len(lost_rows), len(lost_objects), len(lost_after_gc),
               gc.stdout.strip().replace("\n", "; ")))
     bad_reads = [r for r in reads if r[3] != 200]
-    check(not bad_reads, "%d reads or downloads failed (statuses %s): nginx did not retry them" % (
-        len(bad_reads), sorted({r[3] for r in bad_reads})))
+    check(not bad_reads, "%d reads or downloads failed (%s; %s): nginx did not retry them" % (
+        len(bad_reads), [(r[0], round(r[1] - k0, 3), round(r[2] - k0, 3), r[3]) for r in bad_reads[:5]],
+        DETAILS[:5]))
     outside = [r for r in failed if r not in inflight_writes]
     check(not outside, "%d failed writes were not in flight at the kill: %s" % (
         len(outside), [(r[0], round(r[1] - k0, 3), round(r[2] - k0, 3), r[3]) for r in outside[:5]]))

@@ -63,6 +63,7 @@ scale_net_up() {
 scale_ns_kill() { # ns [signal]
 	local pids
 	pids=$(ip netns pids "$1" 2>/dev/null) || return 0
+	# shellcheck disable=SC2086 # one pid a word
 	[ -z "$pids" ] || kill "-${2:-KILL}" $pids 2>/dev/null || true
 }
 
