@@ -89,8 +89,13 @@ ceph_make_reachable() {
 	done
 }
 
+# LENGTH random characters of ALPHABET (no pipe closed early: pipefail-safe).
 ceph_random() { # length alphabet
-	LC_ALL=C tr -dc "$2" </dev/urandom | head -c "$1"
+	local r=
+	while [ ${#r} -lt "$1" ]; do
+		r=$r$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc "$2")
+	done
+	printf '%s' "${r:0:$1}"
 }
 
 ceph_set_dir() {
@@ -449,19 +454,24 @@ ceph_up() {
 ceph_down() {
 	[ -f "$1/ceph.conf" ] || return 0
 	ceph_set_dir "$1"
-	local p st=0 t0=$EPOCHREALTIME t1 t2
-	ceph_stop_daemon client.rgw.gw 5 || true
+	local p st ran=0 t0=$EPOCHREALTIME t1 t2
+	st=0; ceph_stop_daemon client.rgw.gw 5 || st=$?
+	[ $st = 2 ] || ran=1
 	t1=$EPOCHREALTIME
-	ceph_stop_daemon osd.0 60 || st=$?
+	st=0; ceph_stop_daemon osd.0 60 || st=$?
 	t2=$EPOCHREALTIME
 	# A clean stop saved the objects; 2: it was not running (unchanged).
 	[ $st != 0 ] || ceph_as touch "$CEPH_DIR/osd/clean-stop"
-	ceph_stop_daemon mon.a 20 || true
+	[ $st = 2 ] || ran=1
+	st=0; ceph_stop_daemon mon.a 20 || st=$?
+	[ $st = 2 ] || ran=1
 	for p in $(ceph_leftovers); do
 		ceph_log "killing leftover process $p of this cluster"
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	[ -n "${CEPH_QUIET:-}" ] || awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$EPOCHREALTIME" \
+	# Said only when something ran.
+	[ $ran = 1 ] && [ -z "${CEPH_QUIET:-}" ] || return 0
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$EPOCHREALTIME" \
 		'BEGIN { printf "ceph: down in %.1f s (gateway %.1f, OSD %.1f, monitor %.1f)\n",
 			d - a, b - a, c - b, d - c }' >&2
 }
