@@ -34,7 +34,8 @@
 # CEPH_S3_SECRET_KEY_FILE (DIR/s3_secret_key, 0600), CEPH_DIR, CEPH_CONF.
 #
 # Settings (environment): CEPH_S3_BUCKET (default "fluxbase"), CEPH_S3_REGION
-# (default "default", the zonegroup's name), CEPH_RGW_PORT (0 = pick a free
+# (default "us-east-1", as [storage] s3_region; RGW accepts any region in a
+# signature's scope, measured), CEPH_RGW_PORT (0 = pick a free
 # one), CEPH_MEMSTORE_BYTES (the OSD's capacity, default 4 GiB; only what is
 # stored takes RAM), CEPH_TIMEOUT (seconds to wait for each step, default 60).
 
@@ -214,7 +215,6 @@ cluster addr = 127.0.0.1
 ms bind ipv6 = false
 ms bind msgr1 = false
 run dir = $CEPH_DIR/run
-pid file = $CEPH_DIR/run/\$name.pid
 admin socket = $CEPH_DIR/run/\$name.asok
 log file = $CEPH_DIR/log/\$name.log
 log to stderr = false
@@ -324,22 +324,52 @@ ceph_mkfs() {
 		>>"$CEPH_DIR/log/mkfs.log" 2>&1 || ceph_fail "ceph-osd --mkfs failed"
 }
 
-# Starts a daemon (it forks; its pid file names it) unless it runs.
+# Starts a daemon unless it runs; DIR/run/NAME.pid names it.
 ceph_daemon_start() { # name command...
-	local name=$1 i=0
+	local name=$1 pid user=() i c
 	shift
 	ceph_pid "$name" >/dev/null && return 0
-	rm -f "$CEPH_DIR/run/$name.pid"
-	ceph_as env -u CEPH_ARGS -u CEPH_CONF "$@" -c "$CEPH_CONF" \
-		</dev/null >>"$CEPH_DIR/log/$name.out" 2>&1 || ceph_fail "$name did not start"
-	until ceph_pid "$name" >/dev/null; do
+	[ "$(id -u)" != 0 ] || user=(--setuser "$CEPH_USER" --setgroup "$(id -gn "$CEPH_USER")")
+	# In the foreground (-f), in a session of its own (the caller's Ctrl-C
+	# does not reach it; ceph_down stops it in order): its pid is known at
+	# once, so one that exits at once (its port taken, say) is seen at once.
+	env -u CEPH_ARGS -u CEPH_CONF setsid -w "$@" -c "$CEPH_CONF" -f "${user[@]}" \
+		</dev/null >>"$CEPH_DIR/log/$name.out" 2>&1 &
+	pid=$!
+	# setsid forks only when started as a process group leader (a shell
+	# with job control): then the daemon is its child.
+	i=0
+	while [ $i -lt 40 ]; do
+		case $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") in
+		"env "* | "setsid "*) ;;
+		*) break ;;
+		esac
+		c=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null) || c=
+		[ -z "$c" ] || { pid=${c%% *}; break; }
+		sleep 0.025
 		i=$((i + 1))
-		[ $i -le $((CEPH_TIMEOUT * 10)) ] || ceph_fail "$name wrote no pid file in $CEPH_TIMEOUT s"
-		sleep 0.1
+	done
+	[ -n "$pid" ] || ceph_fail "$name did not start"
+	# radosgw writes no pid file in the foreground: ours, for every daemon.
+	echo "$pid" >"$CEPH_DIR/run/$name.pid"
+}
+
+# Whether the daemon NAME is up to answering: its port listened on, before
+# TIMEOUT; status 1 at once when it exited.
+ceph_daemon_wait() { # name port
+	local i=0
+	while stack_port_free "$2"; do
+		ceph_pid "$1" >/dev/null || return 1
+		i=$((i + 1))
+		[ $i -le $((CEPH_TIMEOUT * 20)) ] || ceph_fail "$1 does not listen on port $2 after $CEPH_TIMEOUT s"
+		sleep 0.05
 	done
 }
 
-ceph_mon_start() { ceph_daemon_start mon.a ceph-mon -i a; }
+ceph_mon_start() {
+	ceph_daemon_start mon.a ceph-mon -i a
+	ceph_daemon_wait mon.a "$CEPH_MON_PORT" || ceph_fail "the monitor exited at once"
+}
 ceph_osd_start() { ceph_daemon_start osd.0 ceph-osd -i 0; }
 
 # Waits until the monitor has the OSD up.  (Not `ceph pg stat`: without a
@@ -366,19 +396,37 @@ ceph_s3() { # method path curl-args...
 }
 
 # ceph_rgw_start [DIR]: the gateway again, once it answers a signed request.
+# With CEPH_REPICK set (ceph_up), a port another program took since it was
+# picked is replaced by a free one (config and ceph.env rewritten).
 ceph_rgw_start() {
 	ceph_load "${1:-$CEPH_DIR}"
-	local i=0 code
-	ceph_daemon_start client.rgw.gw radosgw -n client.rgw.gw
-	# Ready when a signed request is answered (the service list, 200).
+	local i code tries=0
 	while :; do
-		code=$(ceph_s3 GET '' -o /dev/null -w '%{http_code}' --max-time 5 2>/dev/null) || code=000
-		[ "$code" = 200 ] && return 0
-		i=$((i + 1))
-		if [ $i -gt $((CEPH_TIMEOUT * 10)) ] || ! ceph_pid client.rgw.gw >/dev/null; then
-			ceph_fail "radosgw does not answer a signed request on $CEPH_S3_ENDPOINT (last status $code)"
+		if [ -n "${CEPH_REPICK:-}" ] && ! ceph_pid client.rgw.gw >/dev/null &&
+			! stack_port_free "$CEPH_RGW_PORT"; then
+			ceph_log "port $CEPH_RGW_PORT was taken meanwhile; the gateway moves to another"
+			CEPH_RGW_PORT=$(stack_free_port $((CEPH_RGW_PORT + 1 + RANDOM % 100)))
+			CEPH_S3_ENDPOINT=http://127.0.0.1:$CEPH_RGW_PORT
+			sed -i "s|^rgw frontends = .*|rgw frontends = beast endpoint=127.0.0.1:$CEPH_RGW_PORT|" \
+				"$CEPH_CONF"
+			ceph_env_write
 		fi
-		sleep 0.1
+		ceph_daemon_start client.rgw.gw radosgw -n client.rgw.gw
+		# Ready when a signed request is answered (the service list, 200).
+		i=0
+		while ceph_pid client.rgw.gw >/dev/null; do
+			code=$(ceph_s3 GET '' -o /dev/null -w '%{http_code}' --max-time 5 2>/dev/null) ||
+				code=000
+			[ "$code" = 200 ] && return 0
+			i=$((i + 1))
+			[ $i -le $((CEPH_TIMEOUT * 10)) ] ||
+				ceph_fail "radosgw does not answer a signed request on $CEPH_S3_ENDPOINT (last status $code)"
+			sleep 0.1
+		done
+		tries=$((tries + 1))
+		if [ -z "${CEPH_REPICK:-}" ] || [ $tries -ge 5 ] || stack_port_free "$CEPH_RGW_PORT"; then
+			ceph_fail "radosgw exited (its port $CEPH_RGW_PORT taken?)"
+		fi
 	done
 }
 
@@ -429,7 +477,7 @@ ceph_up() {
 		rm -rf "${CEPH_DIR:?}"/{keys,mon,osd,rgw,run,log,crash,monmap}
 		ceph_make_reachable "$CEPH_DIR"
 		CEPH_S3_BUCKET=${CEPH_S3_BUCKET:-fluxbase}
-		CEPH_S3_REGION=${CEPH_S3_REGION:-default}
+		CEPH_S3_REGION=${CEPH_S3_REGION:-us-east-1}
 		ceph_mkfs
 		CEPH_S3_ENDPOINT=http://127.0.0.1:$CEPH_RGW_PORT
 		ceph_env_write
@@ -440,11 +488,8 @@ ceph_up() {
 	ceph_osd_start
 	rm -f "$CEPH_DIR/osd/clean-stop"
 	ceph_osd_wait
-	if ! stack_port_free "$CEPH_RGW_PORT" && ! ceph_pid client.rgw.gw >/dev/null; then
-		ceph_die "port $CEPH_RGW_PORT of $CEPH_S3_ENDPOINT is taken by another program"
-	fi
 	ceph_s3_user
-	ceph_rgw_start "$CEPH_DIR"
+	CEPH_REPICK=1 ceph_rgw_start "$CEPH_DIR"
 	ceph_s3_bucket
 	ceph_log "up in $((SECONDS - t0)) s: $CEPH_S3_ENDPOINT bucket $CEPH_S3_BUCKET"
 }
