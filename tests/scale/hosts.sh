@@ -76,6 +76,24 @@ scale_ceph_up() {
 		{ echo "scale: host 1 cannot use the gateway at $scale_s3_endpoint: $(cat "$dir/log/rgw-probe")" >&2; exit 1; }
 }
 
+# After the kill and storage-gc: no multipart upload left open in the
+# bucket (a host killed mid-upload leaves one; storage-gc aborts it), asked
+# of the store itself.
+scale_s3_no_pending_uploads() {
+	[ -n "${scale_s3_endpoint:-}" ] || return 0
+	curl -sS --max-time 10 --aws-sigv4 "aws:amz:$CEPH_S3_REGION:s3" -K "$CEPH_DIR/s3_curl_auth" \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+		"$scale_s3_endpoint/$CEPH_S3_BUCKET?uploads=" >"$dir/log/s3-uploads.xml"
+	grep -q '<ListMultipartUploadsResult' "$dir/log/s3-uploads.xml" ||
+		{ echo "scale: listing the bucket's uploads failed: $(head -c 300 "$dir/log/s3-uploads.xml")" >&2; exit 1; }
+	if grep -q '<Upload>' "$dir/log/s3-uploads.xml"; then
+		echo "scale: FAIL: multipart uploads left open in the bucket after storage-gc:" >&2
+		head -c 600 "$dir/log/s3-uploads.xml" >&2
+		exit 1
+	fi
+	echo "store: no multipart upload left open in bucket $CEPH_S3_BUCKET"
+}
+
 # Chooses the object store: SCALE_OBJECTS (a description) and
 # scale_storage_conf (the [storage] lines every host gets).
 scale_backend() {
@@ -101,7 +119,8 @@ s3_region = $CEPH_S3_REGION
 s3_bucket = $CEPH_S3_BUCKET
 s3_access_key = $CEPH_S3_ACCESS_KEY
 s3_secret_key_file = $CEPH_S3_SECRET_KEY_FILE
-s3_path_style = true"
+s3_path_style = true
+s3_multipart_threshold = 5M"
 		;;
 	*) echo "scale: SCALE_BACKEND must be fs or s3" >&2; exit 1 ;;
 	esac

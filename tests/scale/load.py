@@ -7,17 +7,20 @@ ratelimit  3 x limit sign-in attempts for one account, from 6 clients at once,
            spread by nginx over both hosts: the number let through (200) is
            within 10 % of [auth] rate_limit_signin, the rest 429, and each
            host answered at least a quarter of them.
-kill       8 clients of mixed load (list reads, downloads, row writes, uploads)
+kill       8 clients of mixed load (list reads, downloads, row writes, uploads; one
+           client uploads 6-7 MiB objects, multipart uploads on S3)
            for 5 s, then every process of host 1 (its master and workers) is
            killed with SIGKILL, then 5 s more.  Every read succeeds (nginx
-           retries it on host 2), every failed request is a write or upload
-           that was in flight at the kill, every acknowledged row is in the
+           retries it on host 2) but one whose answer had begun streaming at
+           the kill (no balancer can retry that: nginx must log the cut and
+           the client's retry must succeed), every failed request is a write
+           or upload that was in flight at the kill, every acknowledged row is in the
            database and every acknowledged object downloads byte-exact, before
            and after storage-gc (run once, on host 2).
 spread     after run.sh restarted host 1: nginx sends requests to it again.
 
 Environment (from run.sh): FB_BASE, FB_SVC, FB_SIGNIN_LIMIT, FB_UPSTREAM_LOG
-(nginx's log of upstream addresses), FB_HOST1, FB_HOST2 (addr:port),
+(nginx's log of upstream addresses), FB_NGINX_ERROR_LOG, FB_HOST1, FB_HOST2 (addr:port),
 FB_KILL_NS (host 1's namespace), FB_PSQL, FB_GC (commands).
 Each check prints one line of figures and exits 1 on a broken promise.
 """
@@ -41,6 +44,7 @@ SVC = os.environ["FB_SVC"]
 HOSTS = (os.environ["FB_HOST1"], os.environ["FB_HOST2"])
 UPSTREAM_LOG = os.environ["FB_UPSTREAM_LOG"]
 BUCKET = "scale"
+BIG = 6 << 20  # run.sh sets s3_multipart_threshold = 5M
 
 
 def fail(what):
@@ -163,7 +167,8 @@ def ratelimit():
 
 
 class Load:
-    """Clients running op() until stop; every request logged as (kind, t0, t1, status)."""
+    """Clients running op(rnd, client) until stop; every request logged as
+    (kind, t0, t1, status, detail)."""
 
     def __init__(self, nthreads, op):
         self.op, self.stop, self.lock, self.log = op, threading.Event(), threading.Lock(), []
@@ -173,9 +178,9 @@ class Load:
         rnd = random.Random(i * 7919 + int(time.time()))
         while not self.stop.is_set():
             t0 = time.time()
-            kind, st = self.op(rnd)
+            kind, st, detail = self.op(rnd, i)
             with self.lock:
-                self.log.append((kind, t0, time.time(), st))
+                self.log.append((kind, t0, time.time(), st, detail))
 
     def __enter__(self):
         for t in self.threads:
@@ -207,6 +212,12 @@ def download_ok(key, digest):
 
 
 DETAILS = []
+READ_PATH = "/tables/scale_writes?order=id.desc&limit=5"
+
+
+def list_read():
+    st, body = jreq("GET", READ_PATH, headers=svc())
+    return st if st != 200 or body.startswith(b"[") else -1
 
 
 def kill_host():
@@ -244,86 +255,126 @@ def seed():
     return seeded
 
 
-def kill():
-    seeded = seed()
-    seeded_keys = sorted(seeded)
-    acked_rows, acked_objects, lock = set(), {}, threading.Lock()
+class Run:
+    """The mixed load with host 1 killed in its middle, and what it acknowledged."""
 
-    def op(rnd):
+    def __init__(self, seeded):
+        self.seeded, self.keys = seeded, sorted(seeded)
+        self.rows, self.objects, self.lock, self.big = set(), {}, threading.Lock(), 0
+
+    def op(self, rnd, client):
         kind = rnd.choice(["read", "read", "download", "download", "write", "write", "upload"])
+        if client == 0:  # large uploads: past the S3 backend's multipart threshold
+            kind = "upload"
         if kind == "read":
-            st, body = jreq("GET", "/tables/scale_writes?order=id.desc&limit=5", headers=svc())
-            return kind, st if st != 200 or body.startswith(b"[") else -1
+            return kind, list_read(), READ_PATH
         if kind == "download":
-            key = rnd.choice(seeded_keys)
-            return kind, download(key, seeded[key])
+            key = rnd.choice(self.keys)
+            return kind, download(key, self.seeded[key]), key
         if kind == "write":
             tag = uuid.uuid4().hex
             st = jreq("POST", "/tables/scale_writes", {"tag": tag}, svc())[0]
             if 200 <= st < 300:
-                with lock:
-                    acked_rows.add(tag)
-            return kind, st
-        data = os.urandom(rnd.randint(1, 64 * 1024))
+                with self.lock:
+                    self.rows.add(tag)
+            return kind, st, tag
+        data = os.urandom(rnd.randint(1, 64 * 1024) if client else BIG + rnd.randint(0, 1 << 20))
         key = "load/%s.bin" % uuid.uuid4().hex
         st = upload(key, data)
         if 200 <= st < 300:
-            with lock:
-                acked_objects[key] = hashlib.sha256(data).hexdigest()
-        return kind, st
+            with self.lock:
+                self.objects[key] = hashlib.sha256(data).hexdigest()
+                self.big += client == 0
+        return kind, st, key
 
-    with Load(8, op) as load:
-        time.sleep(5)
-        pids, k0, k1 = kill_host()
-        time.sleep(5)
-    load_end = time.time()
-    check(len(pids) >= 2, "host 1 had %d processes to kill (a master and workers expected)" % len(pids))
-    log = load.log
-    failed = [r for r in log if not 200 <= r[3] < 300]
+    def run(self):
+        with Load(8, self.op) as load:
+            time.sleep(5)
+            self.pids, self.k0, self.k1 = kill_host()
+            time.sleep(5)
+        self.end = time.time()
+        self.log = load.log
+        check(len(self.pids) >= 2, "host 1 had %d processes to kill (a master and workers expected)" %
+              len(self.pids))
+
+    def inflight(self, r):
+        return r[1] <= self.k1 and r[2] >= self.k0
+
+    def when(self, rs):
+        return [(r[0], round(r[1] - self.k0, 3), round(r[2] - self.k0, 3), r[3]) for r in rs[:5]]
+
+
+def body_cuts():
+    """nginx's count of answers cut after they had begun (no retry possible)."""
+    with open(os.environ["FB_NGINX_ERROR_LOG"]) as f:
+        return sum(1 for line in f if "while reading upstream" in line)
+
+
+def judge_requests(run):
+    """Reads succeed (nginx retried them) unless their answer had begun when
+    the host died: such a cut read is a connection cut at the kill, nginx
+    logged it, and the client's own retry succeeds.  Only writes in flight at
+    the kill fail.  Returns the figures."""
+    log = run.log
     reads = [r for r in log if r[0] in ("read", "download")]
-    writes = [r for r in log if r[0] in ("write", "upload")]
-    inflight_writes = [r for r in writes if r[1] <= k1 and r[2] >= k0]
-    after = [r for r in log if r[1] > k1]
-    lines = [l for l in upstream_lines(log[0][1] if log else 0) if l[0] <= load_end + 0.5]
+    failed_writes = [r for r in log if r[0] in ("write", "upload") and not 200 <= r[3] < 300]
+    bad_reads = [r for r in reads if r[3] != 200]
+    cut = [r for r in bad_reads if r[3] == 0 and run.inflight(r)]
+    check(len(cut) == len(bad_reads), "%d reads or downloads failed (%s; %s): nginx did not retry them" % (
+        len(bad_reads) - len(cut), run.when([r for r in bad_reads if r not in cut]), DETAILS[:5]))
+    check(len(cut) <= body_cuts(), "%d reads cut at the kill but nginx saw only %d answers cut" % (
+        len(cut), body_cuts()))
+    for r in cut:
+        st = download(r[4], run.seeded[r[4]]) if r[0] == "download" else list_read()
+        check(st == 200, "a read cut at the kill answered %d when the client retried it" % st)
+    outside = [r for r in failed_writes if not run.inflight(r)]
+    check(not outside, "%d failed writes were not in flight at the kill: %s" % (len(outside), run.when(outside)))
+    check(all(r[3] in (0, 502, 503, 504) for r in failed_writes), "a failed write answered %s" %
+          sorted({r[3] for r in failed_writes}))
+    after = [r for r in log if r[1] > run.k1]
+    check(after and all(200 <= r[3] < 300 for r in after), "requests after the kill failed")
+    lines = [l for l in upstream_lines(log[0][1]) if l[0] <= run.end + 0.5]
     retried = [l for l in lines if len(l[3]) > 1]
-    retried_reads = [l for l in retried if l[1] in ("GET", "HEAD")]
-    served_after = {h: sum(1 for l in lines if l[0] > k1 + 0.5 and l[3] and l[3][-1] == h) for h in HOSTS}
+    check(retried, "nginx retried no request on the other host: the failover was not exercised")
+    check(all(200 <= l[2] < 300 for l in retried), "a request nginx retried failed: %s" %
+          [l for l in retried if not 200 <= l[2] < 300][:3])
+    served = {h: sum(1 for l in lines if l[0] > run.k1 + 0.5 and l[3] and l[3][-1] == h) for h in HOSTS}
+    check(served[HOSTS[0]] == 0, "host 1 answered after it was killed")
+    return ("%d requests (%d reads and downloads, %d writes and uploads) from 8 clients; host 1's %d "
+            "processes killed at %.1f s (gone %.0f ms later); failed: %d writes or uploads (%s), all in "
+            "flight at the kill (%d were), %d reads cut mid-answer at the kill (%s); nginx retried %d "
+            "requests on host 2 (%d reads), all answered; after the kill host 2 answered %d, host 1 0" % (
+                len(log), len(reads), len(log) - len(reads), len(run.pids), run.k0 - log[0][1],
+                (run.k1 - run.k0) * 1000, len(failed_writes), sorted({r[3] for r in failed_writes}),
+                sum(1 for r in log if r[0] in ("write", "upload") and run.inflight(r)), len(cut),
+                "each retried by the client: 200" if cut else "none", len(retried),
+                sum(1 for l in retried if l[1] in ("GET", "HEAD")), served[HOSTS[1]]))
 
-    rows = set(psql("SELECT tag FROM scale_writes").split())
-    lost_rows = acked_rows - rows
-    lost_objects = [k for k, d in acked_objects.items() if not download_ok(k, d)]
+
+def judge_data(run):
+    """Every acknowledged row and object is there, before and after storage-gc."""
+    lost_rows = run.rows - set(psql("SELECT tag FROM scale_writes").split())
+    lost_objects = [k for k, d in run.objects.items() if not download_ok(k, d)]
     gc_cmd = shlex.split(os.environ["FB_GC"])
     gc = subprocess.run(gc_cmd + ["--min-age", "0"], capture_output=True, text=True)
     check(gc.returncode == 0, "storage-gc: %s%s" % (gc.stdout, gc.stderr))
     gc_check = subprocess.run(gc_cmd + ["--check"], capture_output=True, text=True)
-    lost_after_gc = [k for k, d in list(acked_objects.items()) + list(seeded.items()) if not download_ok(k, d)]
-
-    print("kill: %d requests (%d reads and downloads, %d writes and uploads) from 8 clients; "
-          "host 1's %d processes killed at %.1f s (gone %.0f ms later); failed: %d (%s), all writes or uploads in flight at "
-          "the kill (%d were); nginx retried %d requests on the other host (%d reads); after the kill "
-          "host 1 answered %d, host 2 %d (during the load); acknowledged: %d rows, %d objects; lost: %d rows, %d objects, "
-          "%d after storage-gc (%s)" % (
-              len(log), len(reads), len(writes), len(pids), k0 - log[0][1] if log else 0, (k1 - k0) * 1000,
-              len(failed), sorted({r[3] for r in failed}), len(inflight_writes), len(retried),
-              len(retried_reads), served_after[HOSTS[0]], served_after[HOSTS[1]], len(acked_rows),
-              len(acked_objects), len(lost_rows), len(lost_objects), len(lost_after_gc),
-              gc.stdout.strip().replace("\n", "; ")))
-    bad_reads = [r for r in reads if r[3] != 200]
-    check(not bad_reads, "%d reads or downloads failed (%s; %s): nginx did not retry them" % (
-        len(bad_reads), [(r[0], round(r[1] - k0, 3), round(r[2] - k0, 3), r[3]) for r in bad_reads[:5]],
-        DETAILS[:5]))
-    outside = [r for r in failed if r not in inflight_writes]
-    check(not outside, "%d failed writes were not in flight at the kill: %s" % (
-        len(outside), [(r[0], round(r[1] - k0, 3), round(r[2] - k0, 3), r[3]) for r in outside[:5]]))
-    check(all(r[3] in (0, 502, 503, 504) for r in failed), "a failed write answered %s" %
-          sorted({r[3] for r in failed}))
-    check(retried, "nginx retried no request on the other host: the failover was not exercised")
-    check(served_after[HOSTS[0]] == 0, "host 1 answered after it was killed")
-    check(after and all(200 <= r[3] < 300 for r in after), "requests after the kill failed")
+    everything = list(run.objects.items()) + list(run.seeded.items())
+    lost_after_gc = [k for k, d in everything if not download_ok(k, d)]
     check(not lost_rows, "acknowledged rows lost: %s" % sorted(lost_rows)[:5])
-    check(not lost_objects, "acknowledged objects lost or changed: %s" % lost_objects[:5])
+    check(not lost_objects, "acknowledged objects lost or changed: %s %s" % (lost_objects[:5], DETAILS[:5]))
     check(not lost_after_gc, "storage-gc removed acknowledged objects: %s" % lost_after_gc[:5])
     check(gc_check.returncode == 0, "storage-gc --check: %s%s" % (gc_check.stdout, gc_check.stderr))
+    return ("acknowledged: %d rows, %d objects (%d of 6-7 MiB); lost: %d rows, %d objects, %d after "
+            "storage-gc (%s)" % (len(run.rows), len(run.objects), run.big, len(lost_rows), len(lost_objects), len(lost_after_gc),
+                                 gc.stdout.strip().replace("\n", "; ")))
+
+
+def kill():
+    run = Run(seed())
+    run.run()
+    figures = judge_requests(run)
+    print("kill: " + figures + "; " + judge_data(run))
 
 
 # ---- spread --------------------------------------------------------------------

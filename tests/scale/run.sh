@@ -104,6 +104,7 @@ echo "scale: hosts $SCALE_ADDR_1:9000 and $SCALE_ADDR_2:9000 ($SCALE_WORKERS wor
 export FB_BASE="http://127.0.0.1:$STACK_PORT"
 FB_SVC=$("$FLUXBASE_BIN" -c "$dir/host2/fluxbase.conf" token --role service_role)
 export FB_SVC FB_SIGNIN_LIMIT=$SCALE_SIGNIN_LIMIT FB_UPSTREAM_LOG=$dir/log/upstream.log
+export FB_NGINX_ERROR_LOG=$dir/log/nginx-error.log
 export FB_HOST1=$SCALE_ADDR_1:9000 FB_HOST2=$SCALE_ADDR_2:9000 FB_KILL_NS=$SCALE_NS_1
 export FB_PSQL="$top_srcdir/tests/lib/stack.sh $dir psql"
 export FB_GC="ip netns exec $SCALE_NS_2 $FLUXBASE_BIN -c $dir/host2/fluxbase.conf storage-gc"
@@ -111,6 +112,7 @@ load=$top_srcdir/tests/scale/load.py
 
 python3 "$load" ratelimit
 python3 "$load" kill
+scale_s3_no_pending_uploads
 [ -z "$(ip netns pids "$SCALE_NS_1")" ] || { echo "scale: host 1 still has processes" >&2; exit 1; }
 scale_host_start 1
 python3 "$load" spread
