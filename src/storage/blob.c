@@ -131,6 +131,12 @@ blob_delete(const struct conf *c, const char *id)
 }
 
 int
+blob_store_check(const struct conf *c, char *why, size_t n)
+{
+	return is_s3(c) ? blob_s3_check(c, why, n) : 0;
+}
+
+int
 blob_fail(struct request *r, int err)
 {
 	switch (err) {

@@ -92,6 +92,9 @@ bool blob_id_is_valid(const char *id);
 void blob_new_id(char id[BLOB_ID_LEN + 1]);
 /* The error answer for a failed blob call's errno (507, 503 or 500). */
 int blob_fail(struct request *r, int err);
+/* Whether the store answers (s3: a signed HEAD of the bucket; fs:
+ * nothing to ask): 0, or -1 with why set, for check-config. */
+int blob_store_check(const struct conf *c, char *why, size_t n);
 /* The [storage] keys' consistency (backend = s3 needs its endpoint,
  * bucket and keys; x-sendfile needs files): 0, or -1 with err set. */
 int storage_conf_check(const struct conf *c, char *err, size_t errlen);

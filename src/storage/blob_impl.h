@@ -26,5 +26,6 @@ int blob_s3_copy(const struct conf *c, const char *src_id, const char *dst_id);
 int blob_s3_send(struct request *r, const char *id, uint64_t size, uint64_t from, uint64_t length);
 int blob_s3_offload(struct request *r, const struct object_meta *m, bool sandbox);
 int blob_s3_delete(const struct conf *c, const char *id);
+int blob_s3_check(const struct conf *c, char *why, size_t n);
 
 #endif

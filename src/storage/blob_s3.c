@@ -316,6 +316,25 @@ blob_s3_delete(const struct conf *c, const char *id)
 	return rc < 0 && errno != ENOENT ? -1 : 0;
 }
 
+int
+blob_s3_check(const struct conf *c, char *why, size_t n)
+{
+	struct s3_xfer x;
+	int rc = s3_call(&x, c, "HEAD", "", "", NULL, 0, NULL);
+
+	if (rc < 0 && x.status == 0)
+		snprintf(why, n, "cannot reach %s: %s", c->s3_endpoint,
+		    curl_easy_strerror(x.result));
+	else if (rc < 0)
+		snprintf(why, n, "%s answers %ld for bucket %s (%s)", c->s3_endpoint, x.status,
+		    c->s3_bucket,
+		    x.status == 403       ? "wrong s3_access_key or s3_secret_key, or s3_region?"
+		        : x.status == 404 ? "no such bucket: create it first"
+		                          : "is it an S3 endpoint?");
+	s3_free(&x);
+	return rc;
+}
+
 struct s3_send {
 	struct request *r;
 	struct s3_xfer *x;
