@@ -7,10 +7,12 @@
 # --aws-sigv4, the credentials ceph.env exports):
 #   - the secrets' files are 0600, no log holds the secret key, a request
 #     without a signature or with a wrong secret is refused (403);
-#   - PUT, GET, HEAD, ranged GET (206 and the exact bytes), ListObjectsV2,
-#     DELETE (then 404);
-#   - a ~20 MiB multipart upload (three parts), read back whole (sha256) and
-#     across a part boundary, then deleted and collected by rgw's gc;
+#   - PUT, GET, HEAD, ranged GET (206 and the exact bytes), ListObjectsV2
+#     (ceph_s3_list: pages, names with spaces and '&'), DELETE (then 404);
+#   - a ~20 MiB multipart upload (three parts; ceph_s3_uploads sees it in
+#     progress, then not), read back whole (sha256) and across a part
+#     boundary, then deleted and collected by rgw's gc; an aborted upload
+#     leaves nothing;
 #   - the gateway stopped (connection refused) and started again: the object
 #     is still there;
 #   - the whole cluster stopped and started again from its directory (the
@@ -112,8 +114,16 @@ check "a ranged GET answers 206 and bytes 7-12 (got $code: $(cat "$tmp/body"))" 
 code=$(s3 GET "$b?list-type=2&prefix=dir%2F")
 check "ListObjectsV2 with a prefix lists the key (got $code)" \
 	eval '[ "$code" = 200 ] && grep -q "<Key>dir/small.txt</Key>" "$tmp/body"'
+for k in 'dir/b c.txt' 'dir/x&y.txt'; do
+	s3 PUT "$b/dir/$(ceph_urlencode "${k#dir/}")" -T "$tmp/small" >/dev/null
+done
+check "ceph_s3_list pages through every key, names decoded" \
+	eval '[ "$(CEPH_S3_PAGE=2 ceph_s3_list dir/ | tr "\n" "|")" = "dir/b c.txt|dir/small.txt|dir/x&y.txt|" ]'
+s3 DELETE "$b/dir/b%20c.txt" >/dev/null
+s3 DELETE "$b/dir/x%26y.txt" >/dev/null
 code=$(s3 DELETE "$b/dir/small.txt")
 check "DELETE answers 204 (got $code)" [ "$code" = 204 ]
+check "the bucket is empty again" eval '[ -z "$(ceph_s3_list)" ]'
 code=$(s3 GET "$b/dir/small.txt")
 check "GET after DELETE answers 404 NoSuchKey (got $code)" \
 	eval '[ "$code" = 404 ] && grep -q NoSuchKey "$tmp/body"'
@@ -135,11 +145,20 @@ for i in 0 1 2; do
 	printf '<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>' $((i + 1)) "$etag" >>"$tmp/complete"
 done
 printf '</CompleteMultipartUpload>' >>"$tmp/complete"
+check "ceph_s3_uploads lists the upload in progress" \
+	eval '[ "$(ceph_s3_uploads)" = "big.bin $upload" ]'
 code=$(s3 POST "$b/big.bin?uploadId=$upload" --data-binary "@$tmp/complete" \
 	-H 'Content-Type: application/xml')
 check "CompleteMultipartUpload answers 200 (got $code)" \
 	eval '[ "$code" = 200 ] && grep -q CompleteMultipartUploadResult "$tmp/body"'
 echo "# 20 MiB multipart upload in $(since "$t") s"
+check "no upload is left in progress" eval '[ -z "$(ceph_s3_uploads)" ]'
+code=$(s3 POST "$b/aborted.bin?uploads=")
+upload2=$(sed -n 's|.*<UploadId>\(.*\)</UploadId>.*|\1|p' "$tmp/body")
+s3 PUT "$b/aborted.bin?partNumber=1&uploadId=$upload2" -T "$tmp/part.2" >/dev/null
+code=$(s3 DELETE "$b/aborted.bin?uploadId=$upload2")
+check "AbortMultipartUpload answers 204, and leaves neither upload nor object (got $code)" \
+	eval '[ "$code" = 204 ] && [ -z "$(ceph_s3_uploads)" ] && [ "$(ceph_s3_list)" = big.bin ]'
 code=$(s3 HEAD "$b/big.bin" -D "$tmp/head")
 check "HEAD of the multipart object: 20 MiB and a multipart ETag (got $code)" \
 	eval '[ "$code" = 200 ] && grep -qi "^content-length: 20971520" "$tmp/head" && grep -qi "^etag: \"[0-9a-f]*-3\"" "$tmp/head"'

@@ -181,6 +181,7 @@ ceph_env_write() {
 CEPH_DIR='$CEPH_DIR'
 CEPH_CONF='$CEPH_CONF'
 CEPH_USER='$CEPH_USER'
+CEPH_FSID='$CEPH_FSID'
 CEPH_MON_PORT='$CEPH_MON_PORT'
 CEPH_RGW_PORT='$CEPH_RGW_PORT'
 CEPH_S3_ENDPOINT='$CEPH_S3_ENDPOINT'
@@ -395,6 +396,58 @@ ceph_s3() { # method path curl-args...
 		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" "$CEPH_S3_ENDPOINT/$p"
 }
 
+# Percent-encodes a query value as SigV4 wants it (curl signs the query as
+# written: "/" must already be %2F, "?uploads" must be "?uploads=").
+ceph_urlencode() {
+	local LC_ALL=C i c out=
+	for ((i = 0; i < ${#1}; i++)); do
+		c=${1:i:1}
+		case $c in
+		[A-Za-z0-9._~-]) out+=$c ;;
+		*) printf -v c '%%%02X' "'$c"; out+=$c ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# ceph_s3_list [PREFIX]: the bucket's keys, one a line (every page, of
+# CEPH_S3_PAGE keys, default 1000).
+ceph_s3_list() {
+	local q token='' body
+	while :; do
+		q="list-type=2&max-keys=${CEPH_S3_PAGE:-1000}&prefix=$(ceph_urlencode "${1:-}")"
+		[ -z "$token" ] || q="continuation-token=$(ceph_urlencode "$token")&$q"
+		body=$(ceph_s3 GET "$CEPH_S3_BUCKET?$q" -f) || return 1
+		printf '%s\n' "$body" | grep -o '<Key>[^<]*</Key>' | sed 's|<Key>\(.*\)</Key>|\1|' |
+			sed 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&apos;/'"'"'/g; s/&amp;/\&/g'
+		token=$(printf '%s' "$body" | sed -n 's|.*<NextContinuationToken>\([^<]*\)</NextContinuationToken>.*|\1|p')
+		[ -n "$token" ] || return 0
+	done
+}
+
+# ceph_s3_uploads: the multipart uploads begun and neither completed nor
+# aborted, as "KEY UPLOADID" lines (the first 1000).
+ceph_s3_uploads() {
+	local body
+	body=$(ceph_s3 GET "$CEPH_S3_BUCKET?uploads=" -f) || return 1
+	printf '%s\n' "$body" | sed 's|<Upload>|\n&|g' | sed -n 's|.*<Key>\([^<]*\)</Key><UploadId>\([^<]*\)</UploadId>.*|\1 \2|p'
+}
+
+# ceph_storage_conf: the [storage] lines of a fluxbase-fcgi config that
+# keeps its objects in this cluster (path-style, the secret in its file).
+ceph_storage_conf() {
+	cat <<EOT
+[storage]
+backend = s3
+s3_endpoint = $CEPH_S3_ENDPOINT
+s3_region = $CEPH_S3_REGION
+s3_bucket = $CEPH_S3_BUCKET
+s3_access_key = $CEPH_S3_ACCESS_KEY
+s3_secret_key_file = $CEPH_S3_SECRET_KEY_FILE
+s3_path_style = true
+EOT
+}
+
 # ceph_rgw_start [DIR]: the gateway again, once it answers a signed request.
 # With CEPH_REPICK set (ceph_up), a port another program took since it was
 # picked is replaced by a free one (config and ceph.env rewritten).
@@ -469,6 +522,12 @@ ceph_up() {
 			ceph_log "the OSD in $CEPH_DIR did not stop cleanly (its objects are lost): making the cluster anew"
 			ceph_down "$CEPH_DIR"
 			rm -f "$CEPH_DIR/ceph.env"
+		else
+			# This file's settings, for a cluster an older one made.
+			[ -n "${CEPH_FSID:-}" ] || CEPH_FSID=$(sed -n 's/^fsid = //p' "$CEPH_CONF")
+			ceph_config
+			ceph_env_write
+			[ "$(id -u)" != 0 ] || chown "$CEPH_USER:" "$CEPH_CONF"
 		fi
 	fi
 	if [ ! -f "$CEPH_DIR/ceph.env" ]; then
