@@ -14,7 +14,8 @@
 #     boundary, then deleted and collected by rgw's gc; an aborted upload
 #     leaves nothing;
 #   - the gateway stopped (connection refused) and started again: the object
-#     is still there;
+#     is still there; killed (SIGKILL) mid-download: the transfer is cut,
+#     and after a start the object reads back whole;
 #   - the whole cluster stopped and started again from its directory (the
 #     OSD's memstore saved the objects): the object is still there;
 #   - ceph_down leaves no process naming the cluster's config.
@@ -185,6 +186,17 @@ ceph_rgw_start "$tmp/ceph"
 echo "# gateway started in $(since "$t") s"
 code=$(s3 GET "$b/big.bin")
 check "after the gateway's restart the object reads back (got $code)" \
+	eval '[ "$code" = 200 ] && cmp -s "$tmp/big" "$tmp/body"'
+# Killed in the middle of a download (curl limited to 2 MiB/s: ~10 s).
+ceph_s3 GET "$b/big.bin" --limit-rate 2M -o "$tmp/partial" 2>/dev/null & dl=$!
+sleep 1
+ceph_rgw_stop "$tmp/ceph" --kill
+wait $dl && st=0 || st=$?
+check "the gateway killed mid-download cuts the transfer (curl exit 18 or 56; got $st)" \
+	eval '[ "$st" = 18 ] || [ "$st" = 56 ]'
+ceph_rgw_start "$tmp/ceph"
+code=$(s3 GET "$b/big.bin")
+check "after the gateway was killed the object reads back (got $code)" \
 	eval '[ "$code" = 200 ] && cmp -s "$tmp/big" "$tmp/body"'
 
 # ---- the cluster stopped and started ---------------------------------------------------

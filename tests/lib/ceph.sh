@@ -3,7 +3,7 @@
 # the S3-compatible store the storage suites and `script/server --s3` use.
 #
 # Source it and call ceph_up DIR, or run it as a command:
-#     tests/lib/ceph.sh DIR up | down | rgw-stop | rgw-start | env | status
+#     tests/lib/ceph.sh DIR up | down | rgw-stop [--kill] | rgw-start | env | status
 #
 # Design.  Debian 12's Ceph (ceph-mon, ceph-osd, radosgw, ceph-common) and
 # nothing else: one monitor, one OSD on the `memstore` object store (objects
@@ -337,6 +337,8 @@ ceph_daemon_start() { # name command...
 	env -u CEPH_ARGS -u CEPH_CONF setsid -w "$@" -c "$CEPH_CONF" -f "${user[@]}" \
 		</dev/null >>"$CEPH_DIR/log/$name.out" 2>&1 &
 	pid=$!
+	# No "Killed" job report from this shell when a test kills it.
+	disown "$pid" 2>/dev/null || true
 	# setsid forks only when started as a process group leader (a shell
 	# with job control): then the daemon is its child.
 	i=0
@@ -483,9 +485,15 @@ ceph_rgw_start() {
 	done
 }
 
-# ceph_rgw_stop [DIR]: only the gateway (the OSD and monitor stay).
+# ceph_rgw_stop [DIR [--kill]]: only the gateway (the OSD and monitor
+# stay): SIGTERM (it ends its requests within a second or so), or SIGKILL.
 ceph_rgw_stop() {
+	local pid
 	ceph_load "${1:-$CEPH_DIR}"
+	if [ "${2:-}" = --kill ] && pid=$(ceph_pid client.rgw.gw); then
+		kill -KILL "$pid" 2>/dev/null || true
+		while ceph_alive "$pid"; do sleep 0.05; done
+	fi
 	ceph_stop_daemon client.rgw.gw 5 || true
 }
 
@@ -582,11 +590,11 @@ ceph_down() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -eu
-	[ $# -ge 2 ] || { echo "usage: $0 DIR up|down|rgw-stop|rgw-start|env|status" >&2; exit 2; }
+	[ $# -ge 2 ] || { echo "usage: $0 DIR up|down|rgw-stop [--kill]|rgw-start|env|status" >&2; exit 2; }
 	case $2 in
 	up) ceph_up "$1" ;;
 	down) ceph_down "$1" ;;
-	rgw-stop) ceph_rgw_stop "$1" ;;
+	rgw-stop) ceph_rgw_stop "$1" "${3:-}" ;;
 	rgw-start) ceph_rgw_start "$1" ;;
 	env) ceph_load "$1"; cat "$CEPH_DIR/ceph.env" ;;
 	status) ceph_load "$1"; ceph_cli -s ;;
