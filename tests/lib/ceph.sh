@@ -24,8 +24,23 @@
 # What made it fast and reliable (measured on 2 cores): paxos intervals near
 # zero (else every monitor write waits about a second), the OSD's own keyring
 # (a shared one is overwritten by `ceph-osd --mkfs --mkkey`), short rgw gc
-# periods (deleted objects otherwise stay in the OSD's RAM for hours), and
-# the stop order gateway -> OSD -> monitor.
+# periods (deleted objects otherwise stay in the OSD's RAM for hours), the
+# stop order gateway -> OSD -> monitor, "osd fast shutdown = false" (else
+# memstore saves nothing and a restarted OSD has no PGs: every request
+# hangs), no mgr command (`ceph pg stat` hangs without a mgr), the S3 user
+# made before the gateway starts, and a zombie counted as stopped (in a
+# container init may reap the daemons seconds late).  An OSD that did not
+# stop cleanly (kill -9) lost its objects: ceph_up makes the cluster anew,
+# same keys and ports.  Daemons run in the foreground (-f), each in a
+# session of its own, --setuser ceph when root.
+#
+# For the suites: ceph_s3 METHOD PATH [curl args] (a signed request),
+# ceph_s3_list [PREFIX] (the bucket's keys), ceph_s3_uploads (multipart
+# uploads in progress), ceph_urlencode, ceph_storage_conf (the [storage]
+# lines of a fluxbase-fcgi config using this store), ceph_rgw_stop DIR
+# [--kill] and ceph_rgw_start DIR (the gateway alone), ceph_load DIR (the
+# settings of a cluster that is up, for another shell).  curl 7.88 signs
+# the query as written: "?uploads=" (not "?uploads") and %2F in values.
 #
 # ceph_up ends with a signed S3 request (curl --aws-sigv4) creating the
 # bucket, so "up" means a client can use it.  Its results are exported and
