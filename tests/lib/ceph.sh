@@ -50,8 +50,9 @@
 #
 # Settings (environment): CEPH_S3_BUCKET (default "fluxbase"), CEPH_S3_REGION
 # (default "us-east-1", as [storage] s3_region; RGW accepts any region in a
-# signature's scope, measured), CEPH_RGW_PORT (0 = pick a free
-# one), CEPH_MEMSTORE_BYTES (the OSD's capacity, default 4 GiB; only what is
+# signature's scope, measured), CEPH_RGW_PORT (0 = pick a free one),
+# CEPH_RGW_ADDR (an address the gateway listens on besides 127.0.0.1, same
+# port; CEPH_S3_ENDPOINT stays on 127.0.0.1), CEPH_MEMSTORE_BYTES (the OSD's capacity, default 4 GiB; only what is
 # stored takes RAM), CEPH_TIMEOUT (seconds to wait for each step, default 60).
 
 ceph_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -199,6 +200,7 @@ CEPH_USER='$CEPH_USER'
 CEPH_FSID='$CEPH_FSID'
 CEPH_MON_PORT='$CEPH_MON_PORT'
 CEPH_RGW_PORT='$CEPH_RGW_PORT'
+CEPH_RGW_ADDR='${CEPH_RGW_ADDR:-}'
 CEPH_S3_ENDPOINT='$CEPH_S3_ENDPOINT'
 CEPH_S3_REGION='$CEPH_S3_REGION'
 CEPH_S3_BUCKET='$CEPH_S3_BUCKET'
@@ -218,6 +220,13 @@ ceph_load() {
 	. "$CEPH_DIR/ceph.env"
 	export CEPH_S3_ENDPOINT CEPH_S3_REGION CEPH_S3_BUCKET CEPH_S3_ACCESS_KEY
 	export CEPH_S3_SECRET_KEY CEPH_S3_SECRET_KEY_FILE
+}
+
+# The gateway's endpoints: 127.0.0.1 (where it is checked), and
+# CEPH_RGW_ADDR too when set (say, a bridge's address other hosts use).
+ceph_rgw_frontends() {
+	printf 'beast endpoint=127.0.0.1:%s' "$CEPH_RGW_PORT"
+	[ -z "${CEPH_RGW_ADDR:-}" ] || printf ' endpoint=%s:%s' "$CEPH_RGW_ADDR" "$CEPH_RGW_PORT"
 }
 
 ceph_config() {
@@ -274,7 +283,7 @@ osd crush update on start = true
 osd fast shutdown = false
 
 [client.rgw.gw]
-rgw frontends = beast endpoint=127.0.0.1:$CEPH_RGW_PORT
+rgw frontends = $(ceph_rgw_frontends)
 rgw data = $CEPH_DIR/rgw
 rgw init timeout = $CEPH_TIMEOUT
 rgw thread pool size = 64
@@ -477,8 +486,7 @@ ceph_rgw_start() {
 			ceph_log "port $CEPH_RGW_PORT was taken meanwhile; the gateway moves to another"
 			CEPH_RGW_PORT=$(stack_free_port $((CEPH_RGW_PORT + 1 + RANDOM % 100)))
 			CEPH_S3_ENDPOINT=http://127.0.0.1:$CEPH_RGW_PORT
-			sed -i "s|^rgw frontends = .*|rgw frontends = beast endpoint=127.0.0.1:$CEPH_RGW_PORT|" \
-				"$CEPH_CONF"
+			sed -i "s|^rgw frontends = .*|rgw frontends = $(ceph_rgw_frontends)|" "$CEPH_CONF"
 			ceph_env_write
 		fi
 		ceph_daemon_start client.rgw.gw radosgw -n client.rgw.gw
@@ -537,7 +545,10 @@ ceph_up() {
 	local t0=$SECONDS
 	ceph_set_dir "$1"
 	if [ -f "$CEPH_DIR/ceph.env" ]; then
+		# The caller's CEPH_RGW_ADDR, if any, wins over the last run's.
+		local addr=${CEPH_RGW_ADDR:-}
 		. "$CEPH_DIR/ceph.env"
+		CEPH_RGW_ADDR=${addr:-${CEPH_RGW_ADDR:-}}
 		# memstore keeps objects in RAM and saves them on a clean stop
 		# only: after a crash or kill -9 the pools' PGs are gone for good
 		# and every request would hang.  Same keys and ports, new cluster.
