@@ -1,5 +1,31 @@
 /*
  * db.c - libpq behind a small API.  Only this file includes libpq-fe.h.
+ *
+ * Behind a pooler.  A connection that reaches PostgreSQL through a pooler
+ * (PgBouncer and the like) is told so at connect: the process id in the
+ * key the pooler hands out is not the server process's own.  In
+ * transaction mode consecutive transactions run on different server
+ * connections, so the connection is "pooled" from then on:
+ *  - named prepared statements would be missing on the next server
+ *    connection (26000), or already there (42P05) from someone else:
+ *    unnamed ones instead (PQsendQueryParams: parsed and planned at each
+ *    request), with one warning per process;
+ *  - the request identity a session keeps is the server connection's, not
+ *    ours: db_session_epoch() changes at every call, so the caller sets it
+ *    in every transaction (set in the transaction that uses it, it is
+ *    right whatever server connection runs it);
+ *  - db_exec resets the session (RESET ALL) in the same transaction as its
+ *    statement, always: a reset of its own would run on another server
+ *    connection;
+ *  - no LISTEN: a notification would reach whichever client the pooler
+ *    links the server connection to, if any.
+ * The probe cannot tell session mode (where all of this would be
+ * unneeded) from transaction mode; both are served the same way.  A
+ * pooler the probe misses is met by its errors: our names are unique to
+ * the connection (a random salt), so a statement prepared elsewhere under
+ * our name cannot exist and 26000/42P05 naming one of ours proves a
+ * pooler: the request's pipeline, undone whole by the error, runs again
+ * with unnamed statements, and the connection stays pooled.
  */
 #include "config.h"
 
@@ -8,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -25,7 +53,7 @@
 struct db_cached {
 	char *sql;
 	unsigned long hash;
-	char name[16];
+	char name[32];
 };
 
 struct db {
@@ -48,7 +76,13 @@ struct db {
 	bool session_used; /* request statements may have left settings */
 	bool session_reset; /* send RESET ALL with the next request */
 	unsigned long session_epoch;
+	bool pooled; /* a pooler between us and PostgreSQL: see above */
+	bool unnamed; /* no named prepared statements */
+	char salt[12]; /* in our statement names, new at each connect */
 };
+
+static bool unnamed_warned;
+
 
 struct db_result {
 	PGresult *res;
@@ -134,6 +168,43 @@ db_notice(void *arg, const char *message)
 	log_debug("db: %s", message);
 }
 
+/* Unnamed statements from now on on this connection; the why, once. */
+static void
+db_go_unnamed(struct db *db, const char *why)
+{
+	db->unnamed = db->pooled = true;
+	db->nprepared = 0;
+	db_cache_clear(db);
+	db->cache_flush = false;
+	if (unnamed_warned)
+		return;
+	unnamed_warned = true;
+	log_warn("db: %s: a pooler in transaction mode (PgBouncer before 1.21) keeps no prepared"
+	         " statement from one transaction to the next, so each request's statements are"
+	         " now parsed and planned anew and its identity set in every transaction (about"
+	         " 10%% more time per small request), and schema changes are not announced"
+	         " (LISTEN needs a session of its own)",
+	    why);
+}
+
+/* A pooler hands out its own key: the process id in it is not the one
+ * of the server process that answers.  One round trip per connect. */
+static void
+db_probe_pooler(struct db *db)
+{
+	PGresult *res = PQexec(db->conn, "SELECT pg_backend_pid()");
+	unsigned int r = (unsigned int)getpid() ^ (unsigned int)now_ms();
+
+	db->pooled = db->unnamed = false;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(db->conn))
+		db_go_unnamed(db, "a connection pooler is between us and PostgreSQL");
+	PQclear(res);
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r ^= (unsigned int)rand();
+	snprintf(db->salt, sizeof(db->salt), "x%08x", r);
+}
+
 int
 db_connect(struct db *db)
 {
@@ -158,7 +229,12 @@ db_connect(struct db *db)
 	if (db->ever_connected)
 		db->reconnects++;
 	db->last_error[0] = '\0';
-	if (db->listen_channel != NULL) {
+	db_probe_pooler(db);
+	if (db->listen_channel != NULL && db->pooled) {
+		/* Whatever was announced while we were away is lost. */
+		if (db->ever_connected && db->notify_fn != NULL)
+			db->notify_fn(NULL, NULL, db->notify_arg);
+	} else if (db->listen_channel != NULL) {
 		char *ident =
 		    PQescapeIdentifier(db->conn, db->listen_channel, strlen(db->listen_channel));
 		char sql[300];
@@ -201,6 +277,12 @@ unsigned long
 db_reconnects(const struct db *db)
 {
 	return db->reconnects;
+}
+
+bool
+db_pooled(const struct db *db)
+{
+	return db->pooled;
 }
 
 const char *
@@ -297,28 +379,77 @@ db_unavailable(void)
 	return r;
 }
 
+/* RESET ALL and the statement in one transaction, one round trip: the
+ * first error, or the statement's result. */
+static PGresult *
+db_exec_reset(struct db *db, const char *sql, int nparams, const char *const *values)
+{
+	PGresult *res, *out, *got[2] = { NULL, NULL };
+	char *both;
+	bool ok;
+
+	if (nparams == 0) {
+		/* Several statements in one Query: one implicit transaction. */
+		if ((both = malloc(strlen(sql) + 12)) == NULL)
+			return NULL;
+		res = PQexec(db->conn, strcat(strcpy(both, "RESET ALL;\n"), sql));
+		free(both);
+		return res;
+	}
+	if (!PQenterPipelineMode(db->conn) ||
+	    !PQsendQueryParams(db->conn, "RESET ALL", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQsendQueryParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0) ||
+	    !PQpipelineSync(db->conn))
+		goto broken;
+	for (int i = 0; i < 2; i++) {
+		if ((got[i] = PQgetResult(db->conn)) == NULL)
+			break;
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	/* The reset's result only when it failed (the statement's is then
+	 * "aborted"). */
+	ok = got[0] != NULL && PQresultStatus(got[0]) == PGRES_COMMAND_OK;
+	out = got[ok ? 1 : 0];
+	PQclear(got[ok ? 0 : 1]);
+	if (PQexitPipelineMode(db->conn))
+		return out;
+	PQclear(out);
+broken:
+	db_set_error(db, PQerrorMessage(db->conn));
+	log_warn("db: cannot run a statement: %s", db->last_error);
+	db_drop(db);
+	return NULL;
+}
+
 struct db_result *
 db_exec(struct db *db, const char *sql, int nparams, const char *const *values)
 {
-	PGresult *res;
+	struct db_result *r;
 
 	if (db->conn == NULL && db_check(db) < 0)
 		return db_unavailable();
-	if (db->session_used) {
-		/* Back to the login role and its settings. */
-		struct db_result *r = db_wrap(db, PQexec(db->conn, "RESET ALL"));
-
-		if (r == NULL || r->status != DB_OK)
-			return r;
-		db_result_free(r);
+	if (!db->session_used && !db->pooled) {
+		if (nparams == 0)
+			return db_wrap(db, PQexec(db->conn, sql));
+		return db_wrap(db, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0));
+	}
+	/* Back to the login role and its settings first.  Behind a pooler
+	 * the server connection may hold another client's settings, and a
+	 * reset sent alone would run on another server connection. */
+	r = db_wrap(db, db_exec_reset(db, sql, nparams, values));
+	if (r != NULL && r->status == DB_OK) {
 		db->session_used = db->session_reset = false;
 		db->session_epoch++;
 	}
-	if (nparams == 0)
-		res = PQexec(db->conn, sql);
-	else
-		res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0);
-	return db_wrap(db, res);
+	return r;
 }
 
 static unsigned long
@@ -355,7 +486,7 @@ db_cached_name(struct db *db, const char *sql, bool *fresh)
 	if (c->sql == NULL)
 		return NULL;
 	c->hash = h;
-	snprintf(c->name, sizeof(c->name), "fb%lu", ++db->cache_serial);
+	snprintf(c->name, sizeof(c->name), "fb%s_%lu", db->salt, ++db->cache_serial);
 	db->ncached++;
 	*fresh = true;
 	return c->name;
@@ -376,7 +507,11 @@ db_cache_forget(struct db *db, const char *name)
 unsigned long
 db_session_epoch(const struct db *db)
 {
-	return db->session_epoch;
+	/* Pooled, the session is the server connection's, any of them:
+	 * never the one that held what was set before. */
+	static unsigned long pooled_epoch;
+
+	return db->pooled ? ~++pooled_epoch : db->session_epoch;
 }
 
 void
@@ -399,7 +534,8 @@ enum pipe_kind {
 /* What one request's pipeline sent, in order, and what came back. */
 struct pipeline {
 	const struct db_stmt *setup;
-	const char *name; /* the handler statement's prepared name */
+	char setup_name[64]; /* its prepared name, salted */
+	const char *name; /* the handler statement's prepared name, or NULL */
 	bool rollback; /* DB_ROLLBACK: all of it undone once it answered */
 	enum pipe_kind sent[8];
 	int nsent;
@@ -431,14 +567,23 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 		ok = ok && PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
 		pl->sent[pl->nsent++] = PIPE_BEGIN;
 	}
+	if (db->unnamed) {
+		ok = ok &&
+		    PQsendQueryParams(db->conn, pl->setup->sql, pl->setup->nparams, NULL,
+		        setup_values, NULL, NULL, 0);
+		pl->sent[pl->nsent++] = PIPE_SETUP;
+		ok = ok && PQsendQueryParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+		pl->sent[pl->nsent++] = PIPE_MAIN;
+		goto end;
+	}
 	if (setup_fresh) {
 		ok = ok &&
-		    PQsendPrepare(db->conn, pl->setup->name, pl->setup->sql, pl->setup->nparams,
+		    PQsendPrepare(db->conn, pl->setup_name, pl->setup->sql, pl->setup->nparams,
 		        NULL);
 		pl->sent[pl->nsent++] = PIPE_PREPARE_SETUP;
 	}
 	ok = ok &&
-	    PQsendQueryPrepared(db->conn, pl->setup->name, pl->setup->nparams, setup_values, NULL,
+	    PQsendQueryPrepared(db->conn, pl->setup_name, pl->setup->nparams, setup_values, NULL,
 	        NULL, 0);
 	pl->sent[pl->nsent++] = PIPE_SETUP;
 	if (main_fresh) {
@@ -447,6 +592,7 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 	}
 	ok = ok && PQsendQueryPrepared(db->conn, pl->name, nparams, values, NULL, NULL, 0);
 	pl->sent[pl->nsent++] = PIPE_MAIN;
+end:
 	if (pl->rollback) {
 		ok = ok && PQsendQueryParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
 		pl->sent[pl->nsent++] = PIPE_ROLLBACK;
@@ -479,7 +625,8 @@ db_pipeline_collect(struct db *db, struct pipeline *pl)
 				db->prepared[db->nprepared++] = pl->setup;
 			break;
 		default:
-			if (pl->sent[i] == PIPE_PREPARE_MAIN || pl->sent[i] == PIPE_MAIN)
+			if ((pl->sent[i] == PIPE_PREPARE_MAIN || pl->sent[i] == PIPE_MAIN) &&
+			    pl->name != NULL)
 				db_cache_forget(db, pl->name);
 			if (pl->failed == NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
 				pl->failed = res;
@@ -526,44 +673,81 @@ db_end_failed_block(struct db *db)
 	PQclear(res);
 }
 
-struct db_result *
-db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
-    const char *sql, int nparams, const char *const *values, enum db_end end)
+/* Did the server miss one of our named statements, or have one already?
+ * Our names carry the connection's salt: only a pooler explains it. */
+static bool
+db_statement_lost(const struct db *db, const PGresult *res)
 {
-	struct pipeline pl = { .setup = setup, .rollback = end == DB_ROLLBACK };
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return !db->unnamed && state != NULL && msg != NULL &&
+	    (strcmp(state, "26000") == 0 || strcmp(state, "42P05") == 0) &&
+	    strstr(msg, db->salt) != NULL;
+}
+
+/* One pipeline; *lost when it failed for want of a named statement
+ * (nothing of it stays: the error undid the transaction). */
+static struct db_result *
+db_request_once(struct db *db, struct pipeline *pl, const char *const *setup_values,
+    const char *sql, int nparams, const char *const *values, bool *lost)
+{
 	bool setup_fresh = true, main_fresh = false;
 
-	if (db->conn == NULL && db_check(db) < 0)
-		return db_unavailable();
 	for (int i = 0; i < db->nprepared; i++)
-		if (db->prepared[i] == setup)
+		if (db->prepared[i] == pl->setup)
 			setup_fresh = false;
-	pl.name = db_cached_name(db, sql, &main_fresh);
-	if (pl.name == NULL || !PQenterPipelineMode(db->conn))
+	snprintf(pl->setup_name, sizeof(pl->setup_name), "%s_%s", pl->setup->name, db->salt);
+	if (!db->unnamed && (pl->name = db_cached_name(db, sql, &main_fresh)) == NULL)
 		return NULL;
-	if (!db_pipeline_send(db, &pl, setup_values, sql, nparams, values, setup_fresh,
+	if (!PQenterPipelineMode(db->conn))
+		return NULL;
+	if (!db_pipeline_send(db, pl, setup_values, sql, nparams, values, setup_fresh,
 	        main_fresh)) {
 		db_set_error(db, PQerrorMessage(db->conn));
 		log_warn("db: cannot send the request: %s", db->last_error);
 		db_drop(db);
 		return db_unavailable();
 	}
-	db_pipeline_collect(db, &pl);
+	db_pipeline_collect(db, pl);
 	if (PQstatus(db->conn) != CONNECTION_OK || !PQexitPipelineMode(db->conn)) {
-		PQclear(pl.main_res);
-		if (pl.failed != NULL)
-			return db_wrap(db, pl.failed);
+		PQclear(pl->main_res);
+		if (pl->failed != NULL)
+			return db_wrap(db, pl->failed);
 		db_set_error(db, PQerrorMessage(db->conn));
 		db_drop(db);
 		return db_unavailable();
 	}
-	if (pl.failed != NULL) {
-		PQclear(pl.main_res);
-		if (pl.rollback)
+	if (pl->failed != NULL) {
+		PQclear(pl->main_res);
+		if (pl->rollback)
 			db_end_failed_block(db);
-		return db_wrap(db, pl.failed);
+		*lost = db->conn != NULL && db_statement_lost(db, pl->failed);
+		return db_wrap(db, pl->failed);
 	}
-	return pl.main_res != NULL ? db_wrap(db, pl.main_res) : db_unavailable();
+	return pl->main_res != NULL ? db_wrap(db, pl->main_res) : db_unavailable();
+}
+
+struct db_result *
+db_exec_request(struct db *db, const struct db_stmt *setup, const char *const *setup_values,
+    const char *sql, int nparams, const char *const *values, enum db_end end)
+{
+	struct pipeline pl = { .setup = setup, .rollback = end == DB_ROLLBACK };
+	struct db_result *r;
+	bool lost = false;
+
+	if (db->conn == NULL && db_check(db) < 0)
+		return db_unavailable();
+	r = db_request_once(db, &pl, setup_values, sql, nparams, values, &lost);
+	if (!lost)
+		return r;
+	/* Once, with unnamed statements: they cannot go missing. */
+	db_go_unnamed(db, db_result_message(r));
+	db_result_free(r);
+	memset(&pl, 0, sizeof(pl));
+	pl.setup = setup;
+	pl.rollback = end == DB_ROLLBACK;
+	return db_request_once(db, &pl, setup_values, sql, nparams, values, &lost);
 }
 
 enum db_status

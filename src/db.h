@@ -9,6 +9,11 @@
  * for a second, so requests meanwhile get their 503 at once).  Prepared
  * statements are prepared on first use on each connection, so they come
  * back by themselves after a reconnect.
+ *
+ * Behind a pooler (PgBouncer; found at connect, or by its errors) the
+ * connection is "pooled": unnamed statements, no LISTEN, a reset in the
+ * same transaction as each db_exec, and a session epoch that changes at
+ * every call (db.c says why).
  */
 #ifndef FLUXBASE_DB_H
 #define FLUXBASE_DB_H
@@ -41,6 +46,9 @@ bool db_connected(const struct db *db);
  * socket, so what the server sends while it is idle is read when it comes. */
 int db_socket(const struct db *db);
 unsigned long db_reconnects(const struct db *db);
+/* A pooler between us and PostgreSQL: no notification comes (no LISTEN),
+ * so what they announce has to be polled for. */
+bool db_pooled(const struct db *db);
 /* Last connection error, for the log (never sent to clients). */
 const char *db_last_error(const struct db *db);
 
@@ -65,9 +73,12 @@ struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
 /*
  * Request statements may leave settings (the role, the claims) on the
  * connection's session for the next request to reuse.  db_exec runs as the
- * login role: it resets the session first.  db_session_reset() has the
- * next request's pipeline start with a reset too.  The epoch changes
- * whenever the session's settings are gone (a reset, a new connection).
+ * login role: it resets the session first, in the same transaction.
+ * db_session_reset() has the next request's pipeline start with a reset
+ * too.  The epoch changes whenever the session's settings are gone (a
+ * reset, a new connection), and at every call behind a pooler (the next
+ * transaction may run on another server connection: whatever the caller
+ * keeps on the session, it sets again in each transaction).
  */
 unsigned long db_session_epoch(const struct db *db);
 void db_session_reset(struct db *db);
