@@ -203,8 +203,10 @@ s3_begin(struct s3_xfer *x, const struct conf *c, const char *method, const char
 	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, s3_header);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	s3_method(x, method, body_len);
-	if (curl_multi_add_handle(s3_multi, x->easy) != CURLM_OK)
+	if (curl_multi_add_handle(s3_multi, x->easy) != CURLM_OK) {
+		s3_free(x);
 		return errno = ENOMEM, -1;
+	}
 	x->in_multi = true;
 	return 0;
 }
@@ -271,7 +273,7 @@ s3_failed(struct s3_xfer *x)
 		s3_xml_next(&pos, "Code", code, sizeof(code));
 	if (x->status == 404)
 		return ENOENT;
-	log_err("storage: S3 %s: status %ld %s", x->what, x->status, code);
+	log_err("storage: S3 %s: status %ld%s%s", x->what, x->status, code[0] ? " " : "", code);
 	if (strcmp(code, "QuotaExceeded") == 0)
 		return ENOSPC;
 	if (x->status >= 500 || x->status == 0 || strcmp(code, "SlowDown") == 0 ||
