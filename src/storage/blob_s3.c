@@ -434,20 +434,15 @@ hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 	crypto_auth_hmacsha256_final(&st, out);
 }
 
-/*
- * The query of a presigned GET of path (SigV4 query signing, AWS's
- * "Authenticating Requests: Using Query Parameters"), valid for ttl
- * seconds, signing only the host header.  libcurl signs requests it sends
- * but cannot presign one that nginx sends, so this one signature is made
- * here, with libsodium's SHA-256 and HMAC-SHA256.
- */
-static void
-s3_presign(const struct conf *c, const char *host, const char *path, int ttl, char *out, size_t n)
+/* libcurl signs requests it sends but cannot presign one that nginx
+ * sends, so this one signature is made here (s3.h). */
+void
+s3_presign(const struct conf *c, const char *host, const char *path, int ttl, time_t t, char *out,
+    size_t n)
 {
 	char date[16], amzdate[20], scope[200], cred[600], ecred[900], canon[3000], sts[400];
 	char hex[65], kdate_key[1100];
 	unsigned char h[32], k[32];
-	time_t t = time(NULL);
 	struct tm tm;
 	int len;
 
@@ -501,7 +496,7 @@ blob_s3_offload(struct request *r, const struct object_meta *m, bool sandbox)
 		snprintf(path, sizeof(path), "/%s/%s", c->s3_bucket, m->blob_id);
 	else
 		snprintf(path, sizeof(path), "/%s", m->blob_id);
-	s3_presign(c, host, path, 300, query, sizeof(query));
+	s3_presign(c, host, path, 300, time(NULL), query, sizeof(query));
 	gmtime_r(&m->updated, &tm);
 	strftime(lastmod, sizeof(lastmod), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	response_header(r, "X-Accel-Redirect",

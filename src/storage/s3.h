@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <time.h>
+
 #include <curl/curl.h>
 
 #define S3_STALL_SECONDS 20
@@ -74,5 +76,11 @@ bool s3_xml_next(const char **pos, const char *tag, char *out, size_t n);
 /* The endpoint's scheme ("http", "https") and authority (host[:port]),
  * the latter with the bucket in front unless s3_path_style. */
 void s3_host(const struct conf *c, char *scheme, size_t sn, char *host, size_t hn);
+/* The query of a presigned GET of path on host (SigV4 query signing, AWS's
+ * "Authenticating Requests: Using Query Parameters"), made at t and valid
+ * for ttl seconds, signing only the host header, with libsodium's SHA-256
+ * and HMAC-SHA256: the offloaded download's URL (blob_s3.c). */
+void s3_presign(const struct conf *c, const char *host, const char *path, int ttl, time_t t,
+    char *out, size_t n);
 
 #endif
