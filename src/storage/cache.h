@@ -7,7 +7,8 @@
  * by a keyed hash of bucket and key (slothash.h); a new entry takes its
  * slot from whatever held it.  An entry dies after public_cache_ttl
  * seconds whatever happens, when its blob is gone from disk (replaced or
- * deleted, the notice not read yet), and all die on any change to
+ * deleted, the notice not read yet; the S3 backend does not ask the
+ * store), and all die on any change to
  * storage.objects or storage.buckets (a NOTIFY from their triggers), on
  * any schema change (policies) and after a reconnection (notices may have
  * been missed): the worker calls storage_public_cache_clear() then.

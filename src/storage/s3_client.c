@@ -242,6 +242,8 @@ s3_feed(struct s3_xfer *x, const void *buf, size_t n)
 {
 	if (n == 0)
 		return 0;
+	/* The stall clock counts the store's time, not the client's. */
+	x->progress = now();
 	x->pending = buf;
 	x->pending_len = n;
 	if (x->paused) {
@@ -287,6 +289,7 @@ s3_end(struct s3_xfer *x)
 {
 	if (x->easy == NULL)
 		return errno = EIO, -1;
+	x->progress = now();
 	s3_drive(x, true);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 	if (x->result == CURLE_OK && x->status >= 200 && x->status < 300 &&
