@@ -66,10 +66,15 @@ s3_nginx_site() {   # site.conf
 	grep -q 'fluxbase-s3-offload.conf' "$1" || { echo "bench: could not include the S3 offload location" >&2; exit 1; }
 }
 
-# The reference server's file, written once the object is stored (an empty
-# one until then), included in bench/run's extra nginx config.
+# For bench/run's extra nginx config (the http block): the store's
+# upstream (deploy/nginx/fluxbase-s3-upstream.conf with the gateway's
+# address, which the offload location connects to), and the reference
+# server's file, written once the object is stored (empty until then).
 s3_nginx_extra() {
+	sed "s|@S3_ADDRESS@|${CEPH_S3_ENDPOINT#http://}|" "$root/deploy/nginx/fluxbase-s3-upstream.conf" \
+		>"$dir/s3-upstream.conf"
 	: >"$dir/s3-floor.conf"
+	echo "include $dir/s3-upstream.conf;"
 	echo "include $dir/s3-floor.conf;"
 }
 
@@ -148,6 +153,7 @@ s3_same_bytes() {   # what url
 	code=$(curl -sS -o "$dir/s3-check" -w '%{http_code}' "$2") || code=000
 	if [ "$code" != 200 ] || ! cmp -s "$dir/s3-check" "$dir/static/obj1m"; then
 		echo "bench: $1 ($2) answered $code, not obj1m's bytes: $(head -c 300 "$dir/s3-check" 2>/dev/null | tr -cd '[:print:]')" >&2
+		tail -n 5 "$dir/log/nginx-error.log" "$dir/log/fluxbase.log" "$s3_dir/log/client.rgw.gw.log" >&2 2>/dev/null || true
 		exit 1
 	fi
 	rm -f "$dir/s3-check"
