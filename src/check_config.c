@@ -6,8 +6,9 @@
  * In order: the database login (it connects; it fits [database] mode: in
  * roles mode it may switch to the API roles, in single mode row-level
  * security applies to it), the migrations, the directories the workers
- * write (storage root, mail directory), and in single mode the tables of
- * the exposed schemas the API will refuse with 403 RLS_REQUIRED (a note
+ * write (storage root, mail directory) or the S3 bucket answering, and in
+ * single mode the tables of the exposed schemas the API will refuse with
+ * 403 RLS_REQUIRED (a note
  * each, not an error: a table may be private on purpose).  With --url,
  * one request through the web server tells whether the Authorization
  * header reaches the worker (hosts strip it unless told to pass it).
@@ -32,6 +33,7 @@
 #include "conf.h"
 #include "db.h"
 #include "migrate.h"
+#include "storage/blob.h"
 #include "token.h"
 
 static int problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -208,7 +210,17 @@ check_config(const struct conf *c, const char *url)
 			check_unprotected(db, c);
 	}
 	db_free(db);
-	rc |= check_dir("[storage] root", c->storage_root);
+	if (strcmp(c->storage_backend, "s3") == 0) {
+		char why[512];
+
+		if (blob_store_check(c, why, sizeof(why)) < 0)
+			rc |= problem("[storage] s3: %s", why);
+		else
+			printf("[storage] s3: bucket %s answers at %s\n", c->s3_bucket,
+			    c->s3_endpoint);
+	} else {
+		rc |= check_dir("[storage] root", c->storage_root);
+	}
 	if (strcmp(c->mail_transport, "dir") == 0)
 		rc |= check_dir("[mail] dir", c->mail_dir);
 	if (url != NULL)

@@ -434,6 +434,8 @@ main(void)
 	suite_add_tcase(s, ratelimit_tcase());
 	suite_add_tcase(s, openapi_tcase());
 	suite_add_tcase(s, storage_tcase());
+	if (getenv("FB_CEPH_DIR") != NULL)
+		suite_add_tcase(s, storage_s3_tcase());
 	suite_add_tcase(s, auth_smtp_tcase());
 	suite_add_tcase(s, auth_tcase());
 	suite_add_tcase(s, auth_admin_tcase());

@@ -2,9 +2,20 @@
 # Integration suite: a throwaway stack (PostgreSQL, the pool, nginx on a
 # free port), the check+libcurl test program against it, and teardown even
 # when a test fails or the run is interrupted.
+#
+# FB_STORAGE=s3 (tests/integration/run_s3.sh): the objects in a one-node
+# Ceph RADOS Gateway of the run's own (tests/lib/ceph.sh), offloads proxied
+# from it by nginx; then only the storage cases run (the S3 ones with
+# them), and the deploy smoke suite through the same nginx.
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}" "${FLUXBASE_BIN:?}"
 . "$top_srcdir/tests/lib/stack.sh"
+s3=
+if [ "${FB_STORAGE:-fs}" = s3 ]; then
+	s3=1
+	. "$top_srcdir/tests/lib/ceph.sh"
+	command -v radosgw >/dev/null || { echo "Ceph is not installed (script/setup)"; exit 77; }
+fi
 
 stack_clean_env
 
@@ -13,6 +24,7 @@ cleanup() {
 	status=$?
 	trap - EXIT INT TERM
 	stack_down
+	[ -z "$s3" ] || ceph_down "$dir/ceph" || true
 	# In the sanitizer build, a report from any process (workers included)
 	# fails the run.
 	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$dir"/log/*.log \
@@ -52,6 +64,13 @@ trusted_proxy_header = X-Forwarded-For
 refresh_reuse_interval = 2
 redirect_allow_list = https://app.example/
 rate_limit_signin = 5'
+if [ -n "$s3" ]; then
+	ceph_up "$dir/ceph" >"$dir/ceph-up.log" 2>&1 || { cat "$dir/ceph-up.log"; exit 1; }
+	STACK_EXTRA_CONF="$STACK_EXTRA_CONF
+$(ceph_storage_conf)"
+	STACK_S3_ADDRESS=${CEPH_S3_ENDPOINT#http://}
+	export FB_CEPH_DIR=$dir/ceph STACK_S3_ADDRESS
+fi
 stack_up "$dir"
 # On stdin: PostgreSQL's user may not be able to read the source tree.
 "$top_srcdir/tests/lib/stack.sh" "$dir" psql -q <"$top_srcdir/tests/integration/fixture.sql" \
@@ -66,6 +85,15 @@ export FB_MAX_BODY=1048576
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export CK_FORK=yes
 set -o pipefail
+if [ -n "$s3" ]; then
+	for case in storage supabase_storage storage_s3; do
+		CK_RUN_CASE=$case "$top_builddir/tests/integration/http_test" 2>&1 |
+			tee -a "$dir/http_test.out"
+	done
+	"$top_srcdir/tests/deploy/smoke.sh" "$FB_URL" \
+		"$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role)" nginx-s3
+	exit 0
+fi
 "$top_builddir/tests/integration/http_test" 2>&1 | tee "$dir/http_test.out"
 
 # postgrest-js, as supabase-js uses it, against /api/v1/tables.

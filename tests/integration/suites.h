@@ -57,6 +57,7 @@ TCase *auth_tcase(void);
 TCase *auth_flows_tcase(void);
 TCase *auth_admin_tcase(void);
 TCase *storage_tcase(void);
+TCase *storage_s3_tcase(void);
 TCase *openapi_tcase(void);
 TCase *ops_tcase(void);
 TCase *hardening_tcase(void);

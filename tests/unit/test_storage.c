@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "slothash.h"
 #include "storage/blob.h"
 #include "storage/cache.h"
 #include "storage/multipart.h"
 #include "storage/mime.h"
 #include "storage/names.h"
+#include "storage/s3.h"
 #include "storage/signed_url.h"
 #include "suites.h"
 
@@ -316,39 +318,40 @@ START_TEST(test_public_cache)
 	struct object_meta got;
 	struct blob_writer w;
 	struct arena a;
+	struct conf c = { .storage_root = root, .storage_file_mode = 0600 }; /* backend fs */
 	uint64_t hits = storage_public_cache_hits();
 
 	arena_init(&a, 1024);
 	ck_assert_ptr_nonnull(mkdtemp(root));
-	ck_assert_int_eq(blob_put_begin(&w, root, 0600), 0);
+	ck_assert_int_eq(blob_put_begin(&w, &c, 3), 0);
 	ck_assert_int_eq(blob_put_write(&w, "abc", 3), 0);
 	ck_assert_int_eq(blob_put_commit(&w, etag), 0);
 	m.blob_id = w.id;
 
-	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", "a.txt", &got));
 	storage_public_cache_put("pub", "a.txt", &m, 60);
-	ck_assert(storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert(storage_public_cache_get(&a, &c, "pub", "a.txt", &got));
 	ck_assert_uint_eq(storage_public_cache_hits(), hits + 1);
 	ck_assert_uint_eq(got.size, 3);
 	ck_assert(got.active_ok);
 	ck_assert_str_eq(got.content_type, "text/plain");
 	ck_assert_str_eq(got.blob_id, w.id);
 	ck_assert_ptr_null(got.cache_control);
-	ck_assert(!storage_public_cache_get(&a, root, "pub", "b.txt", &got));
-	ck_assert(!storage_public_cache_get(&a, root, "other", "a.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", "b.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "other", "a.txt", &got));
 	/* Cleared (a notice), expired, or its blob gone: a miss. */
 	storage_public_cache_clear();
-	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", "a.txt", &got));
 	storage_public_cache_put("pub", "a.txt", &m, 0);
-	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", "a.txt", &got));
 	storage_public_cache_put("pub", "a.txt", &m, 60);
-	ck_assert_int_eq(blob_delete(root, w.id), 0);
-	ck_assert(!storage_public_cache_get(&a, root, "pub", "a.txt", &got));
+	ck_assert_int_eq(blob_delete(&c, w.id), 0);
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", "a.txt", &got));
 	/* Names longer than any valid one are never cached. */
 	memset(longkey, 'k', sizeof(longkey) - 1);
 	longkey[sizeof(longkey) - 1] = '\0';
 	storage_public_cache_put("pub", longkey, &m, 60);
-	ck_assert(!storage_public_cache_get(&a, root, "pub", longkey, &got));
+	ck_assert(!storage_public_cache_get(&a, &c, "pub", longkey, &got));
 	ck_assert_uint_eq(storage_public_cache_hits(), hits + 1);
 	storage_public_cache_clear();
 	arena_destroy(&a);
@@ -358,6 +361,46 @@ START_TEST(test_public_cache)
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 		ck_assert_int_eq(system(cmd), 0);
 	}
+}
+END_TEST
+
+/* The presigned URL of an offloaded S3 download, against AWS's own
+ * example ("Authenticating Requests: Using Query Parameters"). */
+START_TEST(test_s3_presign)
+{
+	struct conf c = { .s3_access_key = "AKIAIOSFODNN7EXAMPLE",
+		.s3_secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		.s3_region = "us-east-1" };
+	char out[2000];
+
+	s3_presign(&c, "examplebucket.s3.amazonaws.com", "/test.txt", 86400, 1369353600, out,
+	    sizeof(out));
+	ck_assert_str_eq(out,
+	    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524"
+	    "%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"
+	    "&X-Amz-SignedHeaders=host&X-Amz-Signature="
+	    "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+}
+END_TEST
+
+/* S3's URI encoding and the XML of its answers. */
+START_TEST(test_s3_encode_and_xml)
+{
+	char out[128];
+	const char *xml = "<R><Key>a&amp;b</Key><Key>c</Key><Code>NoSuchKey</Code></R>", *pos = xml;
+
+	s3_encode("a b/c~d+e=", true, out, sizeof(out));
+	ck_assert_str_eq(out, "a%20b/c~d%2Be%3D");
+	s3_encode("a/b", false, out, sizeof(out));
+	ck_assert_str_eq(out, "a%2Fb");
+	ck_assert(s3_xml_next(&pos, "Key", out, sizeof(out)));
+	ck_assert_str_eq(out, "a&b");
+	ck_assert(s3_xml_next(&pos, "Key", out, sizeof(out)));
+	ck_assert_str_eq(out, "c");
+	ck_assert(!s3_xml_next(&pos, "Key", out, sizeof(out)));
+	pos = xml;
+	ck_assert(s3_xml_next(&pos, "Code", out, sizeof(out)));
+	ck_assert_str_eq(out, "NoSuchKey");
 }
 END_TEST
 
@@ -377,6 +420,8 @@ storage_suite(void)
 	tcase_add_test(tc, test_multipart_boundary_header);
 	tcase_add_test(tc, test_slothash);
 	tcase_add_test(tc, test_public_cache);
+	tcase_add_test(tc, test_s3_presign);
+	tcase_add_test(tc, test_s3_encode_and_xml);
 	suite_add_tcase(s, tc);
 	return s;
 }
