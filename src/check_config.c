@@ -8,8 +8,8 @@
  * security applies to it), the migrations, the directories the workers
  * write (storage root, mail directory) or the S3 bucket answering, and in
  * single mode the tables of the exposed schemas the API will refuse with
- * 403 RLS_REQUIRED (a note
- * each, not an error: a table may be private on purpose).  With --url,
+ * 403 RLS_REQUIRED (a note each, not an error: a table may be private on
+ * purpose).  With --url,
  * one request through the web server tells whether the Authorization
  * header reaches the worker (hosts strip it unless told to pass it).
  * Problems go to stderr and make the exit status 1; what is fine to
