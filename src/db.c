@@ -3,29 +3,28 @@
  *
  * Behind a pooler.  A connection that reaches PostgreSQL through a pooler
  * (PgBouncer and the like) is told so at connect: the process id in the
- * key the pooler hands out is not the server process's own.  In
- * transaction mode consecutive transactions run on different server
- * connections, so the connection is "pooled" from then on:
- *  - named prepared statements would be missing on the next server
- *    connection (26000), or already there (42P05) from someone else:
- *    unnamed ones instead (PQsendQueryParams: parsed and planned at each
- *    request), with one warning per process;
- *  - the request identity a session keeps is the server connection's, not
- *    ours: db_session_epoch() changes at every call, so the caller sets it
- *    in every transaction (set in the transaction that uses it, it is
- *    right whatever server connection runs it);
- *  - db_exec resets the session (RESET ALL) in the same transaction as its
- *    statement, always: a reset of its own would run on another server
- *    connection;
+ * key the pooler hands out is not the server process's own.  Such a
+ * connection is "pooled":
  *  - no LISTEN: a notification would reach whichever client the pooler
- *    links the server connection to, if any.
- * The probe cannot tell session mode (where all of this would be
- * unneeded) from transaction mode; both are served the same way.  A
- * pooler the probe misses is met by its errors: our names are unique to
- * the connection (a random salt), so a statement prepared elsewhere under
- * our name cannot exist and 26000/42P05 naming one of ours proves a
- * pooler: the request's pipeline, undone whole by the error, runs again
- * with unnamed statements, and the connection stays pooled.
+ *    has linked the server connection to, if any (one warning per
+ *    process says what that costs);
+ *  - db_exec resets the session (RESET ALL) in the same transaction as its
+ *    statement, always: the server connection may hold another client's
+ *    settings, and a reset of its own could run on another one.
+ * The probe cannot tell session mode from transaction mode, where
+ * consecutive transactions run on different server connections.  Named
+ * statements stay until the server says otherwise: our names carry a
+ * random salt of the connection, so a statement of that name prepared by
+ * anyone else cannot exist, and no statement can ever run in place of
+ * another.  A 26000 (missing) or 42P05 (already there) naming one of ours
+ * proves transaction pooling (or a reset by the pooler): the request's
+ * pipeline, undone whole by the error, runs again once with unnamed
+ * statements (PQsendQueryParams: parsed and planned at every request),
+ * and so does every later one on the connection; from then on the session
+ * epoch changes at every call, so the caller sets the identity it keeps
+ * on the session in every transaction (right whatever server connection
+ * runs it) rather than finding it changed.  A pooler the probe misses is
+ * found by those same errors.
  */
 #include "config.h"
 
@@ -77,11 +76,11 @@ struct db {
 	bool session_reset; /* send RESET ALL with the next request */
 	unsigned long session_epoch;
 	bool pooled; /* a pooler between us and PostgreSQL: see above */
-	bool unnamed; /* no named prepared statements */
+	bool unnamed; /* transaction pooling: no named prepared statements */
 	char salt[12]; /* in our statement names, new at each connect */
 };
 
-static bool unnamed_warned;
+static bool pooled_warned, unnamed_warned;
 
 
 struct db_result {
@@ -180,29 +179,40 @@ db_go_unnamed(struct db *db, const char *why)
 		return;
 	unnamed_warned = true;
 	log_warn("db: %s: a pooler in transaction mode (PgBouncer before 1.21) keeps no prepared"
-	         " statement from one transaction to the next, so each request's statements are"
-	         " now parsed and planned anew and its identity set in every transaction (about"
-	         " 10%% more time per small request), and schema changes are not announced"
-	         " (LISTEN needs a session of its own)",
+	         " statement from one transaction to the next; unnamed statements from now on,"
+	         " parsed and planned at every request, and the identity set in every"
+	         " transaction (a small read costs up to twice the database time)",
 	    why);
 }
 
 /* A pooler hands out its own key: the process id in it is not the one
- * of the server process that answers.  One round trip per connect. */
-static void
+ * of the server process that answers.  One round trip per connect; -1
+ * when the connection did not survive it (a pooler that cannot reach
+ * PostgreSQL lets us log in, then ends the connection at the first
+ * statement). */
+static int
 db_probe_pooler(struct db *db)
 {
 	PGresult *res = PQexec(db->conn, "SELECT pg_backend_pid()");
 	unsigned int r = (unsigned int)getpid() ^ (unsigned int)now_ms();
 
-	db->pooled = db->unnamed = false;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(db->conn))
-		db_go_unnamed(db, "a connection pooler is between us and PostgreSQL");
+	db->pooled = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(db->conn);
+	db->unnamed = false;
 	PQclear(res);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	if (db->pooled && !pooled_warned) {
+		pooled_warned = true;
+		log_warn("db: a connection pooler is between us and PostgreSQL: no LISTEN (it needs a"
+		         " session of its own), so a worker sees a schema change at a miss (a table"
+		         " or function it does not know, one reload a second at most) or at its next"
+		         " [tables] schema_poll; admin_url (migrate) must reach PostgreSQL directly");
+	}
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
 		r ^= (unsigned int)rand();
 	snprintf(db->salt, sizeof(db->salt), "x%08x", r);
+	return 0;
 }
 
 int
@@ -218,7 +228,8 @@ db_connect(struct db *db)
 	/* expand_dbname: conninfo may be a URI or key=value string; it comes
 	 * last so its own connect_timeout, if any, wins over ours. */
 	db->conn = PQconnectdbParams(keys, vals, 1);
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    db_probe_pooler(db) < 0) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
 		db_drop(db);
 		if (now_ms() - start > SLOW_CONNECT_MS)
@@ -229,7 +240,6 @@ db_connect(struct db *db)
 	if (db->ever_connected)
 		db->reconnects++;
 	db->last_error[0] = '\0';
-	db_probe_pooler(db);
 	if (db->listen_channel != NULL && db->pooled) {
 		/* Whatever was announced while we were away is lost. */
 		if (db->ever_connected && db->notify_fn != NULL)
@@ -507,11 +517,11 @@ db_cache_forget(struct db *db, const char *name)
 unsigned long
 db_session_epoch(const struct db *db)
 {
-	/* Pooled, the session is the server connection's, any of them:
-	 * never the one that held what was set before. */
+	/* Transaction pooling: the session is the server connection's, any
+	 * of them, never known to hold what was set before. */
 	static unsigned long pooled_epoch;
 
-	return db->pooled ? ~++pooled_epoch : db->session_epoch;
+	return db->unnamed ? ~++pooled_epoch : db->session_epoch;
 }
 
 void

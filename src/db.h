@@ -10,10 +10,11 @@
  * statements are prepared on first use on each connection, so they come
  * back by themselves after a reconnect.
  *
- * Behind a pooler (PgBouncer; found at connect, or by its errors) the
- * connection is "pooled": unnamed statements, no LISTEN, a reset in the
- * same transaction as each db_exec, and a session epoch that changes at
- * every call (db.c says why).
+ * Behind a pooler (PgBouncer; found at connect) the connection is
+ * "pooled": no LISTEN, and a reset in the same transaction as each
+ * db_exec.  Once the server shows transaction pooling (a named statement
+ * of ours missing), unnamed statements, and a session epoch that changes
+ * at every call (db.c says why).
  */
 #ifndef FLUXBASE_DB_H
 #define FLUXBASE_DB_H
@@ -76,9 +77,10 @@ struct db_result *db_exec_request(struct db *db, const struct db_stmt *setup,
  * login role: it resets the session first, in the same transaction.
  * db_session_reset() has the next request's pipeline start with a reset
  * too.  The epoch changes whenever the session's settings are gone (a
- * reset, a new connection), and at every call behind a pooler (the next
- * transaction may run on another server connection: whatever the caller
- * keeps on the session, it sets again in each transaction).
+ * reset, a new connection), and at every call behind a pooler in
+ * transaction mode (the next transaction may run on another server
+ * connection: whatever the caller keeps on the session, it sets again in
+ * each transaction).
  */
 unsigned long db_session_epoch(const struct db *db);
 void db_session_reset(struct db *db);
