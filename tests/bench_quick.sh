@@ -26,4 +26,17 @@ for id in S1 S2 S3; do
 	echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"single\":[0-9.]*[1-9][0-9.]*,\"roles\":[0-9.]*[1-9]" ||
 		{ echo "bench: single mode: $id missing or zero" >&2; exit 1; }
 done
+# The objects on Ceph's RADOS Gateway (bench/run --s3), where Ceph is installed.
+if command -v radosgw >/dev/null && command -v ceph-osd >/dev/null; then
+	out=$(BENCH_BIN_DIR="$top_builddir/bench" "$top_srcdir/bench/run" --quick --json --s3)
+	echo "$out"
+	for id in S5s S5so S5sf; do
+		echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"ours\":[0-9.]*[1-9][0-9.]*,\"rgw\":[0-9.]*[1-9]" ||
+			{ echo "bench: --s3: $id missing or zero" >&2; exit 1; }
+	done
+	echo "$out" | grep -q '"upload_mib_per_s":[0-9.]*[1-9].*"upload_growth_kib":-\?[0-9]' ||
+		{ echo "bench: --s3: no upload figures" >&2; exit 1; }
+else
+	echo "bench: --s3 not run (Ceph is not installed: script/setup installs it)"
+fi
 echo "bench: quick run complete"
