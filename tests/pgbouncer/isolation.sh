@@ -23,7 +23,9 @@
 # pgb_isolation LABEL POOL_SIZE DATABASE: uses STACK_PORT, STACK_DIR,
 # FLUXBASE_BIN, and pgb_servers DATABASE (the server connections PgBouncer
 # holds for it, from its console); the pool is up behind PgBouncer.
-# Returns non-zero on any failed check (and says which).
+# Returns non-zero on any failed check (and says which).  Its checks are
+# called by name:
+# shellcheck disable=SC2317
 pgb_isolation() {
 	local label=$1 pool_size=$2 db=$3
 	local base="http://127.0.0.1:$STACK_PORT/api/v1" work=$STACK_DIR/iso-$label
@@ -109,10 +111,11 @@ pgb_isolation() {
 			fails=$((fails + 1))
 		fi
 	}
+	# The checks, called by name through pgb_check.
 	# Exactly the k own notes: nothing of the other user's.
 	own_notes() { # file user
-		[ "$(grep -o '"[^"]*note-[0-9]*"' "$1" | wc -l)" = $k ] &&
-			[ "$(grep -o "\"$label-$2-note-[0-9]*\"" "$1" | sort -u | wc -l)" = $k ]
+		[ "$(grep -o '"[^"]*note-[0-9]*"' "$1" | wc -l)" = "$k" ] &&
+			[ "$(grep -o "\"$label-$2-note-[0-9]*\"" "$1" | sort -u | wc -l)" = "$k" ]
 	}
 	a_notes() { own_notes "$1" a; }
 	b_notes() { own_notes "$1" b; }

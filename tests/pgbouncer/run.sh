@@ -143,7 +143,7 @@ pgb_url() { echo "host=127.0.0.1 port=$pgb_port dbname=$1 user=authenticator"; }
 
 # The integration suite's own configuration, the pool's url through
 # PgBouncer (a later [database] section overrides the generated one).
-export STACK_EXTRA_CONF="[tables]
+STACK_EXTRA_CONF="[tables]
 schemas = public, extra
 [cors]
 allowed_origins = https://app.example
@@ -156,6 +156,7 @@ redirect_allow_list = https://app.example/
 rate_limit_signin = 5
 [database]
 url = $(pgb_url fluxbase)"
+export STACK_EXTRA_CONF
 stack_nginx_start
 stack_migrate
 stack_pool_start
