@@ -181,7 +181,7 @@ db_go_unnamed(struct db *db, const char *why)
 	log_warn("db: %s: a pooler in transaction mode (PgBouncer before 1.21) keeps no prepared"
 	         " statement from one transaction to the next; unnamed statements from now on,"
 	         " parsed and planned at every request, and the identity set in every"
-	         " transaction (a small read costs up to twice the database time)",
+	         " transaction (measured: about half the requests per second on a small read)",
 	    why);
 }
 
