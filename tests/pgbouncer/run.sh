@@ -68,6 +68,10 @@ cleanup() {
 		kill -TERM "$pgb_pid" 2>/dev/null || true
 		wait "$pgb_pid" 2>/dev/null || true
 	fi
+	# Whatever its pid file names, should it be another process.
+	if [ -s "${pgb:-/nonexistent}/pgbouncer.pid" ]; then
+		kill -TERM "$(cat "$pgb/pgbouncer.pid")" 2>/dev/null || true
+	fi
 	[ -z "${STACK_DIR:-}" ] || stack_down
 	if [ "$status" != 0 ]; then
 		echo "--- logs of the failed run ($dir/log) ---"
@@ -120,7 +124,13 @@ touch "$dir/log/pgbouncer.log"
 if [ "$(id -u)" = 0 ]; then
 	chown -R "$STACK_PG_USER" "$pgb" "$dir/log/pgbouncer.log"
 fi
-stack_as_pg "$PGBOUNCER" -q "$pgb/pgbouncer.ini" &
+# Exec'd as that user (no runuser in between): $! is PgBouncer itself.
+if [ "$(id -u)" = 0 ]; then
+	setpriv --reuid="$STACK_PG_USER" --regid="$(id -g "$STACK_PG_USER")" --init-groups \
+		"$PGBOUNCER" -q "$pgb/pgbouncer.ini" &
+else
+	"$PGBOUNCER" -q "$pgb/pgbouncer.ini" &
+fi
 pgb_pid=$!
 i=0
 until ! stack_port_free "$pgb_port"; do
