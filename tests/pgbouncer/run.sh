@@ -73,6 +73,11 @@ cleanup() {
 		kill -TERM "$(cat "$pgb/pgbouncer.pid")" 2>/dev/null || true
 	fi
 	[ -z "${STACK_DIR:-}" ] || stack_down
+	# Pools a failed check of the suite left running on our config (its
+	# own, started by modes tests): ours by the path of our directory.
+	for p in $(pgrep -f -- "-c $dir/fluxbase.conf" || true); do
+		kill -TERM "$p" 2>/dev/null || true
+	done
 	if [ "$status" != 0 ]; then
 		echo "--- logs of the failed run ($dir/log) ---"
 		tail -n 40 "$dir/log/fluxbase.log" 2>/dev/null || true
