@@ -447,6 +447,22 @@ schemas_literal(struct arena *a, const char *schemas, const char **default_schem
 	return arr.data;
 }
 
+/* The catalogs' fingerprint now, or "" when it cannot be read. */
+static void
+schema_fingerprint_read(struct db *db, const char *schemas_lit, char *out, size_t n)
+{
+	const char *values[1] = { schemas_lit };
+	struct db_result *res =
+	    db_exec(db, "SELECT fluxbase.schema_fingerprint($1::text[])", 1, values);
+
+	snprintf(out, n, "%s",
+	    db_result_status(res) == DB_OK && db_result_rows(res) == 1 &&
+	            !db_result_isnull(res, 0, 0)
+	        ? db_result_value(res, 0, 0)
+	        : "");
+	db_result_free(res);
+}
+
 int
 schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 {
@@ -455,6 +471,11 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	struct json_object *root;
 	struct db_result *res;
 	const char *values[3], *default_schema;
+	char fingerprint[sizeof(sc->fingerprint)] = "";
+	/* Behind a pooler no NOTIFY comes: roles mode polls the fingerprint
+	 * too, read before the catalogs (a change in between: one more load
+	 * at the next poll, never one missed). */
+	bool pooled_roles = !sc->single && db_pooled(db);
 	int n;
 
 	arena_init(&tmp, 1024);
@@ -464,6 +485,8 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	values[1] = roles.data;
 	values[2] = sc->single ? "true" : "false";
 
+	if (pooled_roles)
+		schema_fingerprint_read(db, values[0], fingerprint, sizeof(fingerprint));
 	res = db_exec(db, schema_sql, 3, values);
 	if (db_result_status(res) != DB_OK) {
 		log_err("%s: cannot read the catalogs: %s", __func__, db_result_message(res));
@@ -473,7 +496,9 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	}
 	root = json_tokener_parse(db_result_value(res, 0, 0));
 	snprintf(sc->fingerprint, sizeof(sc->fingerprint), "%s",
-	    db_result_isnull(res, 0, 1) ? "" : db_result_value(res, 0, 1));
+	    pooled_roles                      ? fingerprint
+	        : db_result_isnull(res, 0, 1) ? ""
+	                                      : db_result_value(res, 0, 1));
 	sc->polled = time(NULL);
 	db_result_free(res);
 	if (root == NULL || !json_object_is_type(root, json_type_array)) {
@@ -515,28 +540,24 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	return 0;
 }
 
-/* Single mode, every poll seconds: has the catalogs' fingerprint moved
- * since the last load?  A failed check says no: the request's own
- * statement meets the database's trouble. */
+/* Single mode, or behind a pooler (no NOTIFY comes), every poll seconds:
+ * has the catalogs' fingerprint moved since the last load?  A failed
+ * check says no: the request's own statement meets the database's
+ * trouble. */
 static bool
 schema_changed(struct schema_cache *sc, struct db *db, const char *schemas)
 {
 	struct arena tmp;
-	struct db_result *res;
-	const char *values[1], *dflt;
-	bool changed;
+	const char *dflt;
+	char now[sizeof(sc->fingerprint)];
 
-	if (!sc->single || sc->poll <= 0 || time(NULL) < sc->polled + sc->poll)
+	if (!(sc->single || db_pooled(db)) || sc->poll <= 0 || time(NULL) < sc->polled + sc->poll)
 		return false;
 	sc->polled = time(NULL);
 	arena_init(&tmp, 256);
-	values[0] = schemas_literal(&tmp, schemas, &dflt);
-	res = db_exec(db, "SELECT fluxbase.schema_fingerprint($1::text[])", 1, values);
-	changed = db_result_status(res) == DB_OK && db_result_rows(res) == 1 &&
-	    strncmp(db_result_value(res, 0, 0), sc->fingerprint, sizeof(sc->fingerprint) - 1) != 0;
-	db_result_free(res);
+	schema_fingerprint_read(db, schemas_literal(&tmp, schemas, &dflt), now, sizeof(now));
 	arena_destroy(&tmp);
-	return changed;
+	return now[0] != '\0' && strcmp(now, sc->fingerprint) != 0;
 }
 
 int

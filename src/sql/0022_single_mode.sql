@@ -28,26 +28,25 @@ CREATE TABLE fluxbase.exposures (
 );
 REVOKE ALL ON TABLE fluxbase.exposures FROM PUBLIC;
 
--- Not a request's role: the policies of single mode let these in.  Fluxbase's
--- own code (the role claim fluxbase_auth); its SECURITY DEFINER functions,
--- which run as the login like everything else, so single mode marks them
--- with a schema that does not exist at the end of their search_path (a
--- function's SET of a setting of our own would need a superuser); and a
--- session that is no request at all (the owner in psql, migrate,
--- storage-gc: the worker sets a role claim, anon at least, on its
--- connection before any statement).
-CREATE OR REPLACE FUNCTION fluxbase.internal() RETURNS boolean
-  LANGUAGE sql STABLE
-  AS $$ SELECT coalesce(current_setting('request.jwt.claim.role', true), '')
-          IN ('', 'fluxbase_auth')
-        OR position('fluxbase_definer' IN current_setting('search_path')) > 0 $$;
-
--- Policies call these through a scalar subquery, (SELECT ...): PostgreSQL
--- then computes them once per statement (an InitPlan), not once per row.
--- The service role's bypass, and Fluxbase's own statements.
-CREATE OR REPLACE FUNCTION fluxbase.bypass() RETURNS boolean
-  LANGUAGE sql STABLE
-  AS $$ SELECT auth.role() = 'service_role' OR fluxbase.internal() $$;
+-- The tests single mode's policies make, as SQL text written into each
+-- policy: built-in calls only, so that planning a request's statement
+-- parses nothing (a SQL function would be inlined, its body parsed again
+-- for every statement) and evaluating them costs a few setting lookups.
+--
+-- Not a request's role: Fluxbase's own code (the role claim fluxbase_auth);
+-- its SECURITY DEFINER functions, which run as the login like everything
+-- else, so single mode marks them with a schema that does not exist at the
+-- end of their search_path (a function's SET of a setting of our own would
+-- need a superuser); and a session that is no request at all (the owner in
+-- psql, migrate, storage-gc: the worker sets a role claim, anon at least,
+-- on its connection before any statement).  With p_service, the service
+-- role too (its bypass).
+CREATE OR REPLACE FUNCTION fluxbase.internal_sql(p_service boolean) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  AS $f$ SELECT format('(coalesce(current_setting(%L, true), %L) IN (%s%L, %L)'
+    ' OR position(%L IN current_setting(%L)) > 0)', 'request.jwt.claim.role', '',
+    CASE WHEN p_service THEN quote_literal('service_role') || ', ' ELSE '' END, '',
+    'fluxbase_auth', 'fluxbase_definer', 'search_path') $f$;
 
 -- Raised by a restrictive policy in single mode for a role the table was
 -- not exposed to: the error roles mode gives for a missing GRANT.
@@ -58,14 +57,6 @@ CREATE OR REPLACE FUNCTION fluxbase.denied(p_command text, p_rel text) RETURNS b
       HINT = format('%s on it is not exposed to %s (auth.expose)', upper(p_command),
         coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), 'anon'));
   END $$;
-
--- A restrictive policy's test: the caller's role is one of p_roles, or
--- the statement is Fluxbase's own; else permission denied.
-CREATE OR REPLACE FUNCTION fluxbase.allowed(p_roles text[], p_command text, p_rel text)
-    RETURNS boolean
-  LANGUAGE sql STABLE
-  AS $$ SELECT auth.role() = ANY (p_roles) OR fluxbase.bypass()
-        OR fluxbase.denied(p_command, p_rel) $$;
 
 -- May p_role do p_command ('select' ... 'delete', or 'execute' on a
 -- function) on the object?  Roles mode asks PostgreSQL's privileges,
@@ -182,7 +173,9 @@ CREATE OR REPLACE FUNCTION fluxbase.expose_apply(p_rel regclass) RETURNS void
     FOREACH c IN ARRAY ARRAY['select', 'insert', 'update', 'delete'] LOOP
       SELECT coalesce(array_agg(e.role ORDER BY e.role), ARRAY[]::text[]) INTO roles
         FROM fluxbase.exposures e WHERE e.rel = p_rel AND e.command = c;
-      allow := format('((SELECT fluxbase.allowed(%L::text[], %L, %L)))', roles, c, p_rel::text);
+      allow := format('(coalesce(nullif(current_setting(%L, true), %L), %L) = ANY (%L::text[])'
+        ' OR %s OR fluxbase.denied(%L, %L))', 'request.jwt.claim.role', '', 'anon', roles,
+        fluxbase.internal_sql(true), c, p_rel::text);
       EXECUTE format('DROP POLICY IF EXISTS %I ON %s', 'fluxbase_expose_' || c, p_rel);
       EXECUTE format('CREATE POLICY %I ON %s AS RESTRICTIVE FOR %s %s', 'fluxbase_expose_' || c,
         p_rel, upper(c), CASE c
@@ -191,8 +184,8 @@ CREATE OR REPLACE FUNCTION fluxbase.expose_apply(p_rel regclass) RETURNS void
           ELSE 'USING ' || allow END);
     END LOOP;
     EXECUTE format('DROP POLICY IF EXISTS fluxbase_service ON %s', p_rel);
-    EXECUTE format('CREATE POLICY fluxbase_service ON %s USING ((SELECT fluxbase.bypass()))'
-      ' WITH CHECK ((SELECT fluxbase.bypass()))', p_rel);
+    EXECUTE format('CREATE POLICY fluxbase_service ON %s USING %s WITH CHECK %s', p_rel,
+      fluxbase.internal_sql(true), fluxbase.internal_sql(true));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = p_rel
         AND p.polpermissive AND p.polname NOT IN ('fluxbase_service', 'fluxbase_all_rows')) THEN
       EXECUTE format('DROP POLICY IF EXISTS fluxbase_all_rows ON %s', p_rel);
@@ -289,8 +282,8 @@ CREATE OR REPLACE FUNCTION fluxbase.single_mode_apply() RETURNS void
         WHERE n.nspname IN ('auth', 'storage', 'fluxbase') AND c.relkind IN ('r', 'p') LOOP
       EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
       EXECUTE format('DROP POLICY IF EXISTS fluxbase_internal ON %s', t);
-      EXECUTE format('CREATE POLICY fluxbase_internal ON %s USING ((SELECT fluxbase.internal()))'
-        ' WITH CHECK ((SELECT fluxbase.internal()))', t);
+      EXECUTE format('CREATE POLICY fluxbase_internal ON %s USING %s WITH CHECK %s', t,
+        fluxbase.internal_sql(false), fluxbase.internal_sql(false));
     END LOOP;
     -- The request's opening statement checks its own session as the caller.
     DROP POLICY IF EXISTS fluxbase_own_session ON auth.sessions;

@@ -142,7 +142,9 @@ static int
 object_meta(struct request *r, bool anonymous, const char *bucket, const char *key,
     struct object_meta *m)
 {
-	bool cacheable = anonymous && r->conf->storage_public_cache_ttl > 0;
+	/* Behind a pooler no notification comes to clear the cache (a
+	 * deleted object, a policy changed): no cache then. */
+	bool cacheable = anonymous && r->conf->storage_public_cache_ttl > 0 && !db_pooled(r->db);
 	const char *values[] = { bucket, key };
 	struct db_result *res;
 
