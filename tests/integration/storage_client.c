@@ -147,6 +147,12 @@ sto_expect_download(const char *path, const char *token, const char *sha, uint64
 }
 
 long
+sto_rss_bound_kib(void)
+{
+	return getenv("FB_SANITIZED") != NULL ? 16384 : 2048;
+}
+
+long
 sto_worker_rss_kib(void)
 {
 	pid_t pids[16];

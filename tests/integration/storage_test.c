@@ -55,8 +55,8 @@ START_TEST(test_round_trips_and_memory)
 		}
 		if (sizes[i] == (200u << 20)) {
 			after = sto_worker_rss_kib();
-			ck_assert_msg(after - before < 2048, "worker RSS grew from %ld to %ld KiB",
-			    before, after);
+			ck_assert_msg(after - before < sto_rss_bound_kib(),
+			    "worker RSS grew from %ld to %ld KiB", before, after);
 		}
 		unlink(file);
 	}
