@@ -166,7 +166,7 @@ static const char schema_sql[] =
     "  WHERE i.indrelid = r.oid AND i.indisprimary),"
     " 'fks', f.fks"
     ") ORDER BY r.schema_pos, r.name), '[]')::text,"
-    " CASE WHEN $3 THEN fluxbase.schema_fingerprint($1) END"
+    " CASE WHEN $4 THEN fluxbase.schema_fingerprint($1) END"
     " FROM rels r LEFT JOIN fks f ON f.rel = r.oid";
 
 char *
@@ -447,6 +447,14 @@ schemas_literal(struct arena *a, const char *schemas, const char **default_schem
 	return arr.data;
 }
 
+/* Schema changes are polled for where no NOTIFY announces them: single
+ * mode (no event triggers) and behind a pooler (no LISTEN). */
+static bool
+schema_polls(const struct schema_cache *sc, const struct db *db)
+{
+	return (sc->single || db_pooled(db)) && sc->poll > 0;
+}
+
 /* The catalogs' fingerprint now, or "" when it cannot be read. */
 static void
 schema_fingerprint_read(struct db *db, const char *schemas_lit, char *out, size_t n)
@@ -470,12 +478,7 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	struct strbuf roles;
 	struct json_object *root;
 	struct db_result *res;
-	const char *values[3], *default_schema;
-	char fingerprint[sizeof(sc->fingerprint)] = "";
-	/* Behind a pooler no NOTIFY comes: roles mode polls the fingerprint
-	 * too, read before the catalogs (a change in between: one more load
-	 * at the next poll, never one missed). */
-	bool pooled_roles = !sc->single && db_pooled(db);
+	const char *values[4], *default_schema;
 	int n;
 
 	arena_init(&tmp, 1024);
@@ -484,10 +487,11 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	strbuf_put_array_literal(&roles, schema_roles, SCHEMA_NROLES);
 	values[1] = roles.data;
 	values[2] = sc->single ? "true" : "false";
+	/* The fingerprint polling compares against, read with the catalogs
+	 * (one snapshot). */
+	values[3] = schema_polls(sc, db) ? "true" : "false";
 
-	if (pooled_roles)
-		schema_fingerprint_read(db, values[0], fingerprint, sizeof(fingerprint));
-	res = db_exec(db, schema_sql, 3, values);
+	res = db_exec(db, schema_sql, 4, values);
 	if (db_result_status(res) != DB_OK) {
 		log_err("%s: cannot read the catalogs: %s", __func__, db_result_message(res));
 		db_result_free(res);
@@ -496,9 +500,7 @@ schema_load(struct schema_cache *sc, struct db *db, const char *schemas)
 	}
 	root = json_tokener_parse(db_result_value(res, 0, 0));
 	snprintf(sc->fingerprint, sizeof(sc->fingerprint), "%s",
-	    pooled_roles                      ? fingerprint
-	        : db_result_isnull(res, 0, 1) ? ""
-	                                      : db_result_value(res, 0, 1));
+	    db_result_isnull(res, 0, 1) ? "" : db_result_value(res, 0, 1));
 	sc->polled = time(NULL);
 	db_result_free(res);
 	if (root == NULL || !json_object_is_type(root, json_type_array)) {
@@ -551,7 +553,7 @@ schema_changed(struct schema_cache *sc, struct db *db, const char *schemas)
 	const char *dflt;
 	char now[sizeof(sc->fingerprint)];
 
-	if (!(sc->single || db_pooled(db)) || sc->poll <= 0 || time(NULL) < sc->polled + sc->poll)
+	if (!schema_polls(sc, db) || time(NULL) < sc->polled + sc->poll)
 		return false;
 	sc->polled = time(NULL);
 	arena_init(&tmp, 256);
