@@ -235,8 +235,8 @@ s3_json() {   # machine
 		"$1" "$(date -u +%FT%TZ)" "$workers" "$(ceph --version | awk '{ print "Ceph " $3 " RGW, memstore OSD" }')"
 	for row in "${rows[@]}"; do
 		id=${row%%|*}
-		printf '%s{"id":"%s","label":"%s","ours":%s,"rgw":%s,"ratio":%s,"p50_ms":%s,"p99_ms":%s,"rgw_p99_ms":%s}' \
-			"$sep" "$id" "${row#*|}" "${R[$id.ours]}" "${R[$id.base]}" "${R[$id.ratio]}" \
+		printf '%s{"id":"%s","label":"%s","ours":%s,"rgw":%s,"ratio":%s,%s,"p50_ms":%s,"p99_ms":%s,"rgw_p99_ms":%s}' \
+			"$sep" "$id" "${row#*|}" "${R[$id.ours]}" "${R[$id.base]}" "${R[$id.ratio]}" "$(spread_json "$id")" \
 			"${R[$id.p50]}" "${R[$id.p99]}" "${R[$id.bp99]}"
 		sep=,
 	done

@@ -115,8 +115,8 @@ single_json() {   # machine
 		"$1" "$(date -u +%FT%TZ)" "$workers"
 	for row in "${rows[@]}"; do
 		id=${row%%|*}
-		printf '%s{"id":"%s","label":"%s","single":%s,"roles":%s,"ratio":%s,"p50_ms":%s,"p99_ms":%s,"roles_p99_ms":%s}' \
-			"$sep" "$id" "${row#*|}" "${R[$id.ours]}" "${R[$id.base]}" "${R[$id.ratio]}" \
+		printf '%s{"id":"%s","label":"%s","single":%s,"roles":%s,"ratio":%s,%s,"p50_ms":%s,"p99_ms":%s,"roles_p99_ms":%s}' \
+			"$sep" "$id" "${row#*|}" "${R[$id.ours]}" "${R[$id.base]}" "${R[$id.ratio]}" "$(spread_json "$id")" \
 			"${R[$id.p50]}" "${R[$id.p99]}" "${R[$id.bp99]}"
 		sep=,
 	done

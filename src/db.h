@@ -61,7 +61,8 @@ struct db_result *db_exec(struct db *db, const char *sql, int nparams, const cha
  * main one are pipelined and closed by a single Sync, so they form one
  * implicit transaction (an error in either rolls both back).  The main
  * statement is prepared once per connection, keyed by its text.  Returns
- * the first failing result, or the main statement's.
+ * the first failing result, or the main statement's.  With setup NULL the
+ * main statement runs alone (it carries its own checks: session.c).
  *
  * DB_ROLLBACK (Prefer: tx=rollback) wraps them in BEGIN ... ROLLBACK in
  * the same pipeline: the main statement's rows come back and nothing of

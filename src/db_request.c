@@ -158,24 +158,28 @@ db_pipeline_send(struct db *db, struct pipeline *pl, const char *const *setup_va
 		pl->sent[pl->nsent++] = PIPE_BEGIN;
 	}
 	if (db->unnamed) {
-		ok = ok &&
-		    PQsendQueryParams(db->conn, pl->setup->sql, pl->setup->nparams, NULL,
-		        setup_values, NULL, NULL, 0);
-		pl->sent[pl->nsent++] = PIPE_SETUP;
+		if (pl->setup != NULL) {
+			ok = ok &&
+			    PQsendQueryParams(db->conn, pl->setup->sql, pl->setup->nparams, NULL,
+			        setup_values, NULL, NULL, 0);
+			pl->sent[pl->nsent++] = PIPE_SETUP;
+		}
 		ok = ok && PQsendQueryParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0);
 		pl->sent[pl->nsent++] = PIPE_MAIN;
 		goto end;
 	}
-	if (setup_fresh) {
+	if (pl->setup != NULL && setup_fresh) {
 		ok = ok &&
 		    PQsendPrepare(db->conn, pl->setup_name, pl->setup->sql, pl->setup->nparams,
 		        NULL);
 		pl->sent[pl->nsent++] = PIPE_PREPARE_SETUP;
 	}
-	ok = ok &&
-	    PQsendQueryPrepared(db->conn, pl->setup_name, pl->setup->nparams, setup_values, NULL,
-	        NULL, 0);
-	pl->sent[pl->nsent++] = PIPE_SETUP;
+	if (pl->setup != NULL) {
+		ok = ok &&
+		    PQsendQueryPrepared(db->conn, pl->setup_name, pl->setup->nparams, setup_values,
+		        NULL, NULL, 0);
+		pl->sent[pl->nsent++] = PIPE_SETUP;
+	}
 	if (main_fresh) {
 		ok = ok && PQsendPrepare(db->conn, pl->name, sql, nparams, NULL);
 		pl->sent[pl->nsent++] = PIPE_PREPARE_MAIN;
@@ -287,7 +291,9 @@ db_request_once(struct db *db, struct pipeline *pl, const char *const *setup_val
 	for (int i = 0; i < db->nprepared; i++)
 		if (db->prepared[i] == pl->setup)
 			setup_fresh = false;
-	snprintf(pl->setup_name, sizeof(pl->setup_name), "%s_%s", pl->setup->name, db->salt);
+	if (pl->setup != NULL)
+		snprintf(pl->setup_name, sizeof(pl->setup_name), "%s_%s", pl->setup->name,
+		    db->salt);
 	if (!db->unnamed && (pl->name = db_cached_name(db, sql, &main_fresh)) == NULL)
 		return NULL;
 	if (!PQenterPipelineMode(db->conn))

@@ -19,85 +19,10 @@
 #include "log.h"
 #include "schema.h"
 #include "session.h"
+#include "session_sql.h"
 #include "slothash.h"
 #include "sqlstate.h"
 #include "token.h"
-
-/*
- * The statement that opens a request's transaction.  The request identity
- * (role, claims, and the claims policies read most as settings of their
- * own) is set for the connection's session, not the transaction, and is
- * set again only when it changes: switching roles in every transaction was
- * the largest share of PostgreSQL's time on a small request.  When the
- * worker reuses it, the statement first checks that the session still
- * holds exactly that identity: anything that changed it (a request's own
- * SQL, a pooler that swapped the server connection) raises FB001 before
- * the handler's statement runs, and the worker sets the identity again.
- *
- * Every transaction also gets its read-only flag (going read-only is
- * allowed at any point of a transaction, so it rides here rather than in a
- * BEGIN), its statement_timeout ([tables] statement_timeout in
- * milliseconds, "0" for none; transaction-local, so nothing to reset, and
- * PostgreSQL arms the timer at each statement, so it bounds the handler's
- * statement right behind: of every request that runs one, not only the
- * tables API's; a runaway one is cancelled with 57014, answered 504, and
- * the worker and its connection are free at once) and, for a token with a
- * session, the check that the session is still alive: every time,
- * whatever is reused.  Without a session (anonymous, or a service token)
- * there is nothing to check: statements of their own, since one statement
- * for both would be planned anew for every anonymous request (its plan
- * for a NULL session is cheaper than the generic one, so PostgreSQL never
- * settles on the generic plan).
- *
- * Parameters: $1 read-only, $2 role, $3 claims, $4 sub, $5 email, then
- * $6 session and $7 the timeout, or (no session) $6 the timeout.
- */
-#define SESSION_CHECK \
-	", CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s" \
-	"  WHERE s.id = $6::uuid AND s.revoked_at IS NULL) THEN true" \
-	"  ELSE fluxbase.session_ended() END"
-#define TX_SETTINGS(timeout) \
-	" set_config('transaction_read_only', $1, true)," \
-	" set_config('statement_timeout', $" timeout ", true)"
-#define IDENTITY_CLAIMS \
-	" set_config('request.jwt.claims', $3, false)," \
-	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
-	" set_config('request.jwt.claim.role', $2, false)," \
-	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
-#define IDENTITY_SET "SELECT set_config('role', $2, false)," IDENTITY_CLAIMS
-#define IDENTITY_CLAIMS_HELD \
-	"  current_setting('request.jwt.claims', true) = $3" \
-	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
-	"  AND current_setting('request.jwt.claim.role', true) = $2" \
-	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
-	"  THEN true ELSE fluxbase.identity_lost() END,"
-#define IDENTITY_REUSE "SELECT CASE WHEN current_user = $2::name AND" IDENTITY_CLAIMS_HELD
-
-/*
- * Single mode ([database] mode = single): no role to switch to, every
- * request runs as the one login; the role is a claim (auth.role() reads
- * it), and the policies decide (migration 0022).
- */
-#define IDENTITY_SET_SINGLE "SELECT" IDENTITY_CLAIMS
-#define IDENTITY_REUSE_SINGLE "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD
-
-/* By mode (roles, single), then: set with a session, set without, reuse
- * with a session, reuse without. */
-enum { IDENTITY_SET_S, IDENTITY_SET_NS, IDENTITY_REUSE_S, IDENTITY_REUSE_NS };
-static const struct db_stmt identity_stmts[2][4] = {
-	{
-	    { "fb_identity", IDENTITY_SET TX_SETTINGS("7") SESSION_CHECK, 7 },
-	    { "fb_identity_ns", IDENTITY_SET TX_SETTINGS("6"), 6 },
-	    { "fb_reuse", IDENTITY_REUSE TX_SETTINGS("7") SESSION_CHECK, 7 },
-	    { "fb_reuse_ns", IDENTITY_REUSE TX_SETTINGS("6"), 6 },
-	},
-	{
-	    { "fb_identity_1", IDENTITY_SET_SINGLE TX_SETTINGS("7") SESSION_CHECK, 7 },
-	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE TX_SETTINGS("6"), 6 },
-	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("7") SESSION_CHECK, 7 },
-	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("6"), 6 },
-	},
-};
 
 /* The identity this worker's connection holds, valid while the
  * connection's session epoch is the same. */
@@ -406,13 +331,20 @@ identity_remember(const struct db *db, const char *role, const char *claims, con
 	applied.epoch = db_session_epoch(db);
 }
 
+/*
+ * The identity reused was not the session's any more: FB001 from the
+ * checks, or, for a folded read, a privilege refused at the statement's
+ * start (PostgreSQL checks privileges before the checks run: a request's
+ * SQL that left the session in another role, RESET ROLE included).  Set
+ * again and run once more, a refusal then is the caller's own.
+ */
 static bool
-failed_with(const struct db_result *res, const char *state)
+identity_lost(const struct db_result *res, bool folded)
 {
 	const char *s;
 
 	return db_result_status(res) == DB_ERROR && (s = db_result_sqlstate(res)) != NULL &&
-	    strcmp(s, state) == 0;
+	    (strcmp(s, "FB001") == 0 || (folded && strcmp(s, "42501") == 0));
 }
 
 /* The opening statement's parameters (see above): the session's $6 and
@@ -434,32 +366,68 @@ identity_values(struct request *r, const char *role, bool read_only, const char 
 	return n;
 }
 
+/*
+ * A reused identity's read as one statement (session_sql.c): the
+ * handler's parameters, then the opening statement's but read-only, with
+ * the timeout as PostgreSQL shows it.
+ */
+static struct db_result *
+identity_exec_folded(struct request *r, const char *sql, int nparams, const char *const *values,
+    const char *const *v, int nv)
+{
+	bool with_session = r->session_id != NULL;
+	const char **all = arena_alloc(r->arena, sizeof(*all) * (size_t)(nparams + nv));
+
+	memcpy(all, values, sizeof(*all) * (size_t)nparams);
+	memcpy(all + nparams, v + 1, sizeof(*all) * (size_t)(nv - 1));
+	all[nparams + nv - 2] =
+	    session_timeout_text(r->arena, r->conf->tables_statement_timeout * 1000);
+	sql = session_fold_sql(r->arena, CONF_SINGLE(r->conf), with_session, sql, nparams);
+	return db_exec_request(r->db, NULL, NULL, sql, nparams + nv - 1, all, DB_COMMIT);
+}
+
+/* A read on DB_COMMIT folds: a SELECT, or a WITH query, which as a
+ * sub-query cannot hold a write (PostgreSQL refuses one there). */
+static bool
+foldable(const char *sql, bool read_only, enum db_end end)
+{
+	return read_only && end == DB_COMMIT &&
+	    (strncmp(sql, "SELECT ", 7) == 0 || strncmp(sql, "WITH ", 5) == 0);
+}
+
 /* The handler's statement behind the opening statement: the identity is
- * reused when the connection holds it, set otherwise.  Rolled back (end),
- * an identity set is undone with the rest: the next request sets it. */
+ * reused when the connection holds it (a read then as one statement), set
+ * otherwise.  Rolled back (end), an identity set is undone with the rest:
+ * the next request sets it. */
 static struct db_result *
 identity_exec(struct request *r, const char *role, const char *sql, int nparams,
     const char *const *values, bool read_only, enum db_end end)
 {
 	const char *v[7];
 	const char *claims;
-	bool with_session = r->session_id != NULL;
+	bool with_session = r->session_id != NULL, single = CONF_SINGLE(r->conf);
 	struct db_result *res;
+	int nv = identity_values(r, role, read_only, v);
 
-	const struct db_stmt *stmts = identity_stmts[CONF_SINGLE(r->conf) ? 1 : 0];
-
-	identity_values(r, role, read_only, v);
 	claims = v[2];
 	if (identity_is_applied(r->db, role, claims, r->user_id, r->email)) {
-		res = db_exec_request(r->db,
-		    &stmts[with_session ? IDENTITY_REUSE_S : IDENTITY_REUSE_NS], v, sql, nparams,
-		    values, end);
+		bool folded = foldable(sql, read_only, end);
+
+		if (folded)
+			res = identity_exec_folded(r, sql, nparams, values, v, nv);
+		else
+			res = db_exec_request(r->db,
+			    session_identity_stmt(single,
+			        with_session ? IDENTITY_REUSE_S : IDENTITY_REUSE_NS),
+			    v, sql, nparams, values, end);
 		if (res != NULL && db_result_status(res) == DB_OK)
 			r->session_checked = with_session;
-		if (res == NULL || !failed_with(res, "FB001"))
+		if (res == NULL || !identity_lost(res, folded))
 			return res;
-		/* At most once a minute: behind a pooler it could be every request. */
-		if (time(NULL) >= identity_warned + 60) {
+		/* At most once a minute: behind a pooler it could be every request.
+		 * (A folded read's 42501 may as well be the caller's own.) */
+		if (strcmp(db_result_sqlstate(res), "FB001") == 0 &&
+		    time(NULL) >= identity_warned + 60) {
 			identity_warned = time(NULL);
 			log_warn(
 			    "db: the connection's request identity was changed (by a request's"
@@ -470,8 +438,9 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 		identity_forget();
 		db_session_reset(r->db);
 	}
-	res = db_exec_request(r->db, &stmts[with_session ? IDENTITY_SET_S : IDENTITY_SET_NS], v,
-	    sql, nparams, values, end);
+	res = db_exec_request(r->db,
+	    session_identity_stmt(single, with_session ? IDENTITY_SET_S : IDENTITY_SET_NS), v, sql,
+	    nparams, values, end);
 	if (res != NULL && db_result_status(res) == DB_OK) {
 		r->session_checked = with_session;
 		if (end == DB_COMMIT)

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "auth_client.h"
 #include "client.h"
 #include "suites.h"
 #include "tables_client.h"
@@ -105,17 +106,45 @@ START_TEST(test_schema_reload_without_restart)
 }
 END_TEST
 
-/* strace on the workers: one traced GET of path, whose body must hold
- * want; returns the sends to PostgreSQL, or -1 when a worker (re)connected
- * meanwhile (a recycled worker's first request also connects and loads
- * its schema cache). */
+/* The hex strace -xx shows for s. */
+static void
+hex_of(const char *s, char *out, size_t n)
+{
+	for (; *s && n > 5; s++, out += 4, n -= 4)
+		snprintf(out, n, "\\x%02x", (unsigned char)*s);
+	*out = '\0';
+}
+
+/* Occurrences of needle in line. */
 static int
-traced_sends(const char *path, const char *want)
+occurrences(const char *line, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = line; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The statements a send to PostgreSQL runs: its Execute messages (of the
+ * unnamed portal, all rows: 'E', length 9, "", 0), in strace -xx's hex. */
+#define EXECUTE_HEX "\\x45\\x00\\x00\\x00\\x09\\x00\\x00\\x00\\x00\\x00"
+
+/* strace on the workers: one traced GET of path as token, whose body must
+ * hold want; returns the sends to PostgreSQL, or -1 when a worker
+ * (re)connected meanwhile (a recycled worker's first request also
+ * connects and loads its schema cache), and the statements they ran in
+ * *statements.  Behind a pooler a worker polls the catalogs' fingerprint
+ * between requests at most every [tables] schema_poll seconds: that
+ * send is not the request's and is not counted. */
+static int
+traced_sends(const char *path, const char *token, const char *want, int *statements)
 {
 	pid_t workers[16], st;
 	int n, sends = 0;
 	bool connected = false;
-	char trace[512], line[1024];
+	char trace[512], poll[128], *line = NULL;
+	size_t cap = 0;
 	FILE *f;
 
 	n = worker_pids(workers, 16);
@@ -128,15 +157,15 @@ traced_sends(const char *path, const char *want)
 
 		snprintf(p1, sizeof(p1), "%ld", (long)workers[0]);
 		snprintf(p2, sizeof(p2), "%ld", (long)workers[1]);
-		execlp("strace", "strace", "-q", "-e", "trace=sendto,sendmsg,connect", "-o", trace,
-		    "-p", p1, "-p", p2, (char *)NULL);
+		execlp("strace", "strace", "-q", "-xx", "-s", "65536", "-e",
+		    "trace=sendto,sendmsg,connect", "-o", trace, "-p", p1, "-p", p2, (char *)NULL);
 		_exit(127);
 	}
 	sleep_ms(1000);
 	{
 		struct http_resp r;
 
-		call(&r, "GET", path, service, NULL, NULL);
+		call(&r, "GET", path, token, NULL, NULL);
 		ck_assert_msg(r.status == 200 && strstr(r.body, want) != NULL, "%s: %ld %s", path,
 		    r.status, r.body);
 		http_resp_free(&r);
@@ -146,41 +175,66 @@ traced_sends(const char *path, const char *want)
 	waitpid(st, NULL, 0);
 	f = fopen(trace, "r");
 	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strstr(line, "sendto(") != NULL)
+	hex_of("schema_fingerprint", poll, sizeof(poll));
+	*statements = 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "sendto(") != NULL && strstr(line, poll) == NULL) {
 			sends++;
+			*statements += occurrences(line, EXECUTE_HEX);
+		}
 		if (strstr(line, "connect(") != NULL)
 			connected = true;
 	}
+	free(line);
 	fclose(f);
 	return connected ? -1 : sends;
 }
 
-/* One GET of path, traced until every worker is warm: 1 send expected. */
+/*
+ * One GET of path as token, traced until every worker is warm: 1 send
+ * expected, and one statement in it: a caller seen before on the
+ * connection has the checks of its identity and session folded into the
+ * read.  Behind a pooler in transaction mode the identity is set in every
+ * transaction (FB_POOLED): two statements, still one send.
+ */
 static void
-expect_one_round_trip(const char *path, const char *want)
+expect_one_round_trip_as(const char *path, const char *token, const char *want)
 {
-	int sends = -1;
+	int sends = -1, statements = 0, want_statements = getenv("FB_POOLED") ? 2 : 1;
 
-	tokens();
 	for (int i = 0; i < 12; i++) {
 		struct http_resp r;
 
-		call(&r, "GET", path, service, NULL, NULL);
+		call(&r, "GET", path, token, NULL, NULL);
 		ck_assert_int_eq(r.status, 200);
 		http_resp_free(&r);
 	}
 	/* Steady state: a worker that had not yet served a request since the
 	 * last DDL reloads its schema cache first (a second round trip, once);
 	 * a few more traced requests reach every worker warm. */
-	for (int attempt = 0; attempt < 4 && sends != 1; attempt++)
-		sends = traced_sends(path, want);
+	for (int attempt = 0; attempt < 4 && (sends != 1 || statements != want_statements);
+	     attempt++)
+		sends = traced_sends(path, token, want, &statements);
 	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one GET %s", sends, path);
+	ck_assert_msg(statements == want_statements, "%d statements for one GET %s (wanted %d)",
+	    statements, path, want_statements);
+}
+
+static void
+expect_one_round_trip(const char *path, const char *want)
+{
+	tokens();
+	expect_one_round_trip_as(path, service, want);
 }
 
 START_TEST(test_get_by_id_is_one_round_trip)
 {
 	expect_one_round_trip("/tables/products/2", "banana");
+	struct session s;
+
+	/* A user with a session: its check rides in the same statement. */
+	signup(&s, "one-statement@example.com", "10.77.0.1");
+	expect_one_round_trip_as("/tables/products/2", s.access, "banana");
 }
 END_TEST
 

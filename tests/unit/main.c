@@ -29,6 +29,7 @@ main(void)
 	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, access_suite());
 	srunner_add_suite(sr, migrate_suite());
+	srunner_add_suite(sr, session_sql_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

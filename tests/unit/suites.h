@@ -17,5 +17,6 @@ Suite *openapi_suite(void);
 Suite *auth_suite(void);
 Suite *access_suite(void);
 Suite *migrate_suite(void);
+Suite *session_sql_suite(void);
 
 #endif

@@ -1,0 +1,147 @@
+/*
+ * session_sql.c - the SQL that carries a request's identity and checks
+ * (session.c decides which runs when).
+ *
+ * The request identity (role, claims, and the claims policies read most
+ * as settings of their own) is set for the connection's session, not the
+ * transaction, and is set again only when it changes: switching roles in
+ * every transaction was the largest share of PostgreSQL's time on a small
+ * request.  When the worker reuses it, the checks first make sure that the
+ * session still holds exactly that identity: anything that changed it (a
+ * request's own SQL, a pooler that swapped the server connection) raises
+ * FB001 before the handler's statement runs, and the worker sets the
+ * identity again.
+ *
+ * Setting the identity needs a statement of its own, the opening
+ * statement, before the handler's: PostgreSQL checks privileges and plans
+ * row-level security for the role current when a statement starts.  It
+ * also sets the statement timeout ([tables] statement_timeout in
+ * milliseconds, "0" for none) for the session (PostgreSQL arms the timer
+ * when a statement starts, so it bounds the handler's statement right
+ * behind; a runaway one is cancelled with 57014, answered 504), and, for
+ * every transaction, the read-only flag (going read-only is allowed at
+ * any point of a transaction) and, for a token with a session, the check
+ * that the session is still alive: every time, whatever is reused.
+ * Without a session (anonymous, or a service token) there is nothing to
+ * check: statements of their own, since one statement for both would be
+ * planned anew for every anonymous request (its plan for a NULL session is
+ * cheaper than the generic one, so PostgreSQL never settles on the generic
+ * plan).
+ *
+ * A read whose identity is reused needs nothing that must come before its
+ * start, so its checks ride inside it (session_fold_sql): the handler's
+ * SELECT becomes a sub-query under a one-time filter, an InitPlan that
+ * PostgreSQL runs before anything of the sub-query (a filter holding a
+ * sub-plan is never pushed down into it): the identity check (the
+ * statement timeout included, which a request's SQL could have changed
+ * for the session), read-only, the session check.  One statement: one
+ * parse, plan and executor start-up instead of two.
+ *
+ * Opening statement parameters: $1 read-only, $2 role, $3 claims, $4 sub,
+ * $5 email, then $6 session and $7 the timeout, or (no session) $6 the
+ * timeout.  A folded read has the handler's parameters, then the same
+ * without read-only and with the timeout as PostgreSQL shows it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "arena.h"
+#include "db.h"
+#include "session_sql.h"
+
+#define SESSION_CHECK(s) \
+	"CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s" \
+	"  WHERE s.id = $" s "::uuid AND s.revoked_at IS NULL) THEN true" \
+	"  ELSE fluxbase.session_ended() END"
+#define TX_SETTINGS(timeout) \
+	" set_config('transaction_read_only', $1, true)," \
+	" set_config('statement_timeout', $" timeout ", false)"
+#define IDENTITY_CLAIMS \
+	" set_config('request.jwt.claims', $3, false)," \
+	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
+	" set_config('request.jwt.claim.role', $2, false)," \
+	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
+#define IDENTITY_SET "SELECT set_config('role', $2, false)," IDENTITY_CLAIMS
+#define IDENTITY_CLAIMS_HELD \
+	"  current_setting('request.jwt.claims', true) = $3" \
+	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
+	"  AND current_setting('request.jwt.claim.role', true) = $2" \
+	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
+	"  THEN true ELSE fluxbase.identity_lost() END,"
+#define IDENTITY_REUSE "SELECT CASE WHEN current_user = $2::name AND" IDENTITY_CLAIMS_HELD
+
+/*
+ * Single mode ([database] mode = single): no role to switch to, every
+ * request runs as the one login; the role is a claim (auth.role() reads
+ * it), and the policies decide (migration 0022).
+ */
+#define IDENTITY_SET_SINGLE "SELECT" IDENTITY_CLAIMS
+#define IDENTITY_REUSE_SINGLE "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD
+
+/* By mode (roles, single), then by kind (session_sql.h). */
+static const struct db_stmt identity_stmts[2][4] = {
+	{
+	    { "fb_identity", IDENTITY_SET TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_identity_ns", IDENTITY_SET TX_SETTINGS("6"), 6 },
+	    { "fb_reuse", IDENTITY_REUSE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_reuse_ns", IDENTITY_REUSE TX_SETTINGS("6"), 6 },
+	},
+	{
+	    { "fb_identity_1", IDENTITY_SET_SINGLE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE TX_SETTINGS("6"), 6 },
+	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("6"), 6 },
+	},
+};
+
+const struct db_stmt *
+session_identity_stmt(bool single, enum identity_kind kind)
+{
+	return &identity_stmts[single ? 1 : 0][kind];
+}
+
+const char *
+session_fold_sql(struct arena *a, bool single, bool with_session, const char *sql, int nparams)
+{
+	int role = nparams + 1, claims = nparams + 2, sub = nparams + 3, email = nparams + 4;
+	int session = nparams + 5, timeout = nparams + (with_session ? 6 : 5);
+	char who[48] = "", check[160] = "";
+
+	if (!single)
+		snprintf(who, sizeof(who), "current_user = $%d::name AND", role);
+	if (with_session)
+		snprintf(check, sizeof(check),
+		    " AND CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s"
+		    " WHERE s.id = $%d::uuid AND s.revoked_at IS NULL) THEN true"
+		    " ELSE fluxbase.session_ended() END",
+		    session);
+	return arena_printf(a,
+	    "SELECT * FROM (%s) _fb_main WHERE (SELECT CASE WHEN %s"
+	    " current_setting('request.jwt.claims', true) = $%d"
+	    " AND current_setting('request.jwt.claim.sub', true) = coalesce($%d, '')"
+	    " AND current_setting('request.jwt.claim.role', true) = $%d"
+	    " AND current_setting('request.jwt.claim.email', true) = coalesce($%d, '')"
+	    " AND current_setting('statement_timeout') = $%d"
+	    " THEN set_config('transaction_read_only', 'on', true) = 'on'"
+	    " ELSE fluxbase.identity_lost() END%s)",
+	    sql, who, claims, sub, role, email, timeout, check);
+}
+
+/* As PostgreSQL shows a time setting in milliseconds: the largest unit
+ * that divides it. */
+const char *
+session_timeout_text(struct arena *a, long ms)
+{
+	static const struct {
+		const char *unit;
+		long ms;
+	} units[] = { { "d", 86400000 }, { "h", 3600000 }, { "min", 60000 }, { "s", 1000 } };
+
+	if (ms == 0)
+		return "0";
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ms % units[i].ms == 0)
+			return arena_printf(a, "%ld%s", ms / units[i].ms, units[i].unit);
+	return arena_printf(a, "%ldms", ms);
+}
