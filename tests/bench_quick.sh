@@ -12,7 +12,7 @@ fi
 command -v wrk >/dev/null || { echo "wrk is missing (script/setup installs it)" >&2; exit 1; }
 out=$(BENCH_BIN_DIR="$top_builddir/bench" "$top_srcdir/bench/run" --quick --json)
 echo "$out"
-for id in S1 S2 S3 S4 S5 S5o; do
+for id in S1 S2 S3 S4 S5 S5o S5f S8; do
 	echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"ours\":[0-9.]*[1-9]" ||
 		{ echo "bench: scenario $id missing or zero" >&2; exit 1; }
 done

@@ -55,6 +55,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->listen, RUNSTATEDIR "/fluxbase/fluxbase.sock");
 	ck_assert_int_eq(c->cors_allow_credentials, 0);
 	ck_assert_str_eq(c->rate_limit_store, "memory");
+	ck_assert_int_eq(c->tables_aggregates, 1);
 	ck_assert_int_eq(conf_check_serving(c, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "jwt_secret"));
 	conf_free(c);
@@ -69,7 +70,7 @@ START_TEST(test_file_values)
 	    "max_body_size = 2M\nlisten_mode = 0600\n[cors]\nallow_credentials = yes\n"
 	    "allowed_origins = \"https://a.example, https://b.example\"\n"
 	    "[auth]\njwt_secret = abc#def0123456789012345678901234567890\n"
-	    "rate_limit_store = database\n");
+	    "rate_limit_store = database\n[tables]\naggregates = off\n");
 	struct conf *c = conf_load(p, NULL, err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
@@ -81,6 +82,7 @@ START_TEST(test_file_values)
 	ck_assert_str_eq(c->cors_allowed_origins, "https://a.example, https://b.example");
 	ck_assert_str_eq(c->jwt_secret, "abc#def0123456789012345678901234567890");
 	ck_assert_str_eq(c->rate_limit_store, "database");
+	ck_assert_int_eq(c->tables_aggregates, 0);
 	ck_assert_int_eq(conf_check_serving(c, err, sizeof(err)), 0);
 	conf_free(c);
 }
