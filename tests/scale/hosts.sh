@@ -223,7 +223,8 @@ http {
     # Which host(s) each request went to: "A, B" is a request nginx retried.
     # The client's method (an error page turns \$request_method into GET).
     map \$request \$scale_method { "~^(?<m>[A-Z]+) " \$m; default -; }
-    log_format scale_upstream '\$msec \$scale_method \$status "\$upstream_addr" "\$upstream_status" \$fluxbase_log_path';
+    # Last, the client's own id of the request (X-Scale-Id), "-" without one.
+    log_format scale_upstream '\$msec \$scale_method \$status "\$upstream_addr" "\$upstream_status" \$fluxbase_log_path \$http_x_scale_id';
     include $ngx/site.conf;
 }
 EOT
