@@ -474,9 +474,15 @@ tables_single_gate(struct request *r, const struct sc_table *t)
 		    schema_rls_hint(r->arena, t));
 	if (role < 0 || (t->privileges[role] & need) == need)
 		return 0;
+	return tables_not_exposed(r, "table", t->name, "auth.expose");
+}
+
+int
+tables_not_exposed(struct request *r, const char *kind, const char *name, const char *how)
+{
 	return response_error_detail(r, r->has_token && strcmp(r->role, "anon") != 0 ? 403 : 401,
-	    "42501", arena_printf(r->arena, "permission denied for table %s", t->name), NULL,
-	    arena_printf(r->arena, "It is not exposed to %s for this (auth.expose)", r->role));
+	    "42501", arena_printf(r->arena, "permission denied for %s %s", kind, name), NULL,
+	    arena_printf(r->arena, "It is not exposed to %s for this (%s)", r->role, how));
 }
 
 static time_t last_miss_reload;

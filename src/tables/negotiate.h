@@ -87,5 +87,9 @@ void tables_preference_applied(struct request *r, const struct prefer *p, bool i
 /* Single mode's checks of a table before any SQL (RLS_REQUIRED, and the
  * command exposed to the caller's role): 0, or -1 with the answer set. */
 int tables_single_gate(struct request *r, const struct sc_table *t);
+/* Roles mode's answer to a missing privilege (42501: 401 for anon, 403
+ * for others), in single mode for what auth.expose (how) did not name:
+ * "permission denied for <kind> <name>". */
+int tables_not_exposed(struct request *r, const char *kind, const char *name, const char *how);
 
 #endif

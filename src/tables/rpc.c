@@ -12,6 +12,8 @@
  * call as its FROM item, so select, filters, order, limit, Range, counts
  * and embedding work on it; a scalar is answered as JSON, void as 204.
  * GET runs read-only, and so does POST of a function that is not VOLATILE.
+ * In single mode a function is called only by the roles it was exposed to
+ * (auth.expose_function, migration 0023).
  */
 #include "config.h"
 
@@ -354,6 +356,7 @@ tables_rpc(struct request *r)
 	struct tctx t;
 	struct rpc_call c;
 	bool read_only;
+	int role;
 
 	memset(&t, 0, sizeof(t));
 	memset(&c, 0, sizeof(c));
@@ -370,6 +373,13 @@ tables_rpc(struct request *r)
 	}
 	if (rpc_choose(r, &c) < 0)
 		return -1;
+	/* Single mode: the function would run as the login that owns every
+	 * table, so only the roles it was exposed to may call it. */
+	role = schema_role_index(r->role);
+	if (CONF_SINGLE(r->conf) && role >= 0 && !c.fn->executable[role])
+		return tables_not_exposed(r, "function",
+		    arena_printf(r->arena, "%s.%s", c.fn->schema, c.fn->name),
+		    "auth.expose_function");
 	if (!c.post && c.fn->volatility == 'v') {
 		response_header(r, "Allow", "POST");
 		return response_error_detail(r, 405, "PGRST101",

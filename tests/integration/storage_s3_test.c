@@ -349,6 +349,48 @@ START_TEST(test_s3_store_stops_mid_transfer)
 }
 END_TEST
 
+/*
+ * A client that hangs up in the middle of a multipart upload (the store
+ * up): the worker aborts the upload itself, no part is left in the store
+ * for storage-gc, and no row is written.
+ */
+START_TEST(test_s3_client_hangs_up_mid_upload)
+{
+	char sha[65], *file, args[6000], out[600];
+	struct http_resp r;
+	int status, objects, uploads = -1;
+	pid_t pid;
+
+	s3_settings();
+	sto_tokens();
+	sto_ensure_bucket("s3gone", "{\"public\":false}");
+	file = sto_make_file("s3gone.bin", 200 * MIB, sha);
+	snprintf(out, sizeof(out), "%s/s3gone.out", getenv("FB_STACK_DIR"));
+	objects = bucket_objects();
+	/* 20 MiB/s for 3 s: past the 16 MiB threshold, parts sent. */
+	snprintf(args, sizeof(args),
+	    "--max-time 3 -X POST -H 'Authorization: Bearer %s'"
+	    " -H 'Content-Type: application/octet-stream' --data-binary @'%s' '%s'",
+	    sto_service, file, api_url("/storage/s3gone/up.bin"));
+	pid = slow_curl(args, out);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 28, "curl did not time out");
+	for (int i = 0; i < 100 && uploads != 0; i++) {
+		uploads = bucket_uploads();
+		if (uploads != 0)
+			usleep(100 * 1000);
+	}
+	ck_assert_msg(uploads == 0, "%d multipart upload(s) left in the store", uploads);
+	ck_assert_int_eq(bucket_objects(), objects);
+	sto_call(&r, "GET", "/storage/s3gone", sto_service, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, "up.bin"));
+	http_resp_free(&r);
+	ck_assert_int_eq(sto_gc("--check"), 0);
+	unlink(file);
+}
+END_TEST
+
 START_TEST(test_s3_gc_bucket)
 {
 	struct http_resp r;
@@ -387,6 +429,7 @@ storage_s3_tcase(void)
 	tcase_add_test(tc, test_s3_large_upload_and_ranges);
 	tcase_add_test(tc, test_s3_store_down);
 	tcase_add_test(tc, test_s3_store_stops_mid_transfer);
+	tcase_add_test(tc, test_s3_client_hangs_up_mid_upload);
 	tcase_add_test(tc, test_s3_gc_bucket);
 	return tc;
 }

@@ -442,6 +442,39 @@ START_TEST(test_new_function_seen)
 }
 END_TEST
 
+/* auth.expose_function in roles mode GRANTs EXECUTE, and unexpose
+ * REVOKEs it (PUBLIC's default EXECUTE revoked first, as docs/API.md
+ * says to). */
+START_TEST(test_expose_function_in_roles_mode)
+{
+	char q[512], path[128];
+	struct http_resp r;
+	int pid = (int)getpid();
+
+	snprintf(q, sizeof(q),
+	    "CREATE FUNCTION rpc_shown_%d() RETURNS integer LANGUAGE sql STABLE AS 'SELECT 7';"
+	    " REVOKE EXECUTE ON FUNCTION rpc_shown_%d() FROM PUBLIC",
+	    pid, pid);
+	sql(q);
+	snprintf(path, sizeof(path), "/rpc/rpc_shown_%d", pid);
+	call(&r, "GET", path, NULL, NULL, NULL);
+	ck_assert_msg(r.status == 401 && strstr(r.body, "42501") != NULL, "%ld %s", r.status,
+	    r.body);
+	http_resp_free(&r);
+	snprintf(q, sizeof(q), "SELECT auth.expose_function('public.rpc_shown_%d()', 'anon')", pid);
+	sql(q);
+	call(&r, "GET", path, NULL, NULL, NULL);
+	ck_assert_msg(r.status == 200 && strcmp(r.body, "7") == 0, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+	snprintf(q, sizeof(q), "SELECT auth.unexpose_function('public.rpc_shown_%d()', 'anon')",
+	    pid);
+	sql(q);
+	call(&r, "GET", path, NULL, NULL, NULL);
+	ck_assert_msg(r.status == 401, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+}
+END_TEST
+
 /* SETOF a table embeds what its table relates to. */
 START_TEST(test_embedding_from_a_function)
 {
@@ -516,6 +549,7 @@ tables_rpc_tcase(void)
 	tcase_add_test(tc, test_errors_and_privileges);
 	tcase_add_test(tc, test_writes_profiles_and_media);
 	tcase_add_test(tc, test_new_function_seen);
+	tcase_add_test(tc, test_expose_function_in_roles_mode);
 	tcase_add_test(tc, test_embedding_from_a_function);
 	tcase_add_test(tc, test_openapi_knows_them);
 	return tc;

@@ -30,3 +30,8 @@ CREATE TABLE loose (id int PRIMARY KEY, s text);
 INSERT INTO loose VALUES (1, 'must not be served');
 ALTER TABLE loose ENABLE ROW LEVEL SECURITY;
 CREATE POLICY loose_all ON loose USING (true);
+
+-- loose_peek: a function that reads loose, which it would read whole as
+-- the login: callable only by the roles it is exposed to (none yet).
+CREATE FUNCTION loose_peek() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT string_agg(s, ',') FROM loose $$;

@@ -265,6 +265,43 @@ done
 has '"fresh"' "the new column"
 echo "shared-hosting: the new column was served after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
+# ---- exposures change within schema_poll: a function, a table -------------------------------------
+# within_poll STATUS WHAT METHOD PATH [curl args]: the answer becomes STATUS within 4 s.
+within_poll() {
+	local want=$1 what=$2 t0
+	shift 2
+	t0=$(date +%s%N)
+	until req "$@"; [ "$code" = "$want" ]; do
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 4000 ] ||
+			fail "$what: status $code after 4 s, expected $want: $(head -c 300 "$tmp/body")"
+		sleep 0.2
+	done
+}
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$SH_DB_URL" -c "$1" >/dev/null || fail "psql: $1"; }
+# A function runs as the login: not exposed, nobody but the service role calls it.
+req POST /rpc/loose_peek -H "$J" -d '{}'
+expect 401 "anon's call of a function not exposed"
+has '"code" *: *"42501"' "anon's call of a function not exposed"
+lacks 'must not be served' "anon's call of a function not exposed"
+req POST /rpc/loose_peek -H "Authorization: Bearer $ta" -H "$J" -d '{}'
+expect 403 "a user's call of a function not exposed"
+has 'auth.expose_function' "the hint of a function not exposed"
+req POST /rpc/loose_peek -H "Authorization: Bearer $svc" -H "$J" -d '{}'
+expect 200 "the service role's call of a function"
+sql "SELECT auth.expose_function('public.loose_peek()', 'authenticated')"
+within_poll 200 "a user's call once exposed" POST /rpc/loose_peek -H "Authorization: Bearer $ta" -H "$J" -d '{}'
+req POST /rpc/loose_peek -H "$J" -d '{}'
+expect 401 "anon's call of a function exposed to authenticated only"
+sql "SELECT auth.unexpose_function('public.loose_peek()', 'authenticated')"
+within_poll 403 "a user's call once unexposed" POST /rpc/loose_peek -H "Authorization: Bearer $ta" -H "$J" -d '{}'
+# A table unexposed: its restrictive policy refuses the role again.
+sql "SELECT auth.unexpose('public.drafts', 'authenticated', 'select')"
+within_poll 403 "a user's read of drafts once unexposed" GET /tables/drafts -H "Authorization: Bearer $ta"
+lacks 'unpublished' "a user's read of drafts once unexposed"
+sql "SELECT auth.expose('public.drafts', 'authenticated', 'select')"
+within_poll 200 "a user's read of drafts exposed again" GET /tables/drafts -H "Authorization: Bearer $ta"
+has 'unpublished' "a user's read of drafts exposed again"
+
 # ---- a magic link lands in the user's mail dir, written as the user -----------------------------
 req POST /auth/magiclink -H "$J" -d "{\"email\":\"alice-$$@example.com\"}"
 case $code in 200 | 204) ;; *) fail "magiclink: status $code: $(head -c 300 "$tmp/body")" ;; esac
