@@ -3,7 +3,8 @@
  * (session.c decides which runs when).
  *
  * The request identity (role, claims, and the claims policies read most
- * as settings of their own) is set for the connection's session, not the
+ * as settings of their own: sub, role, email, and the session's id) is
+ * set for the connection's session, not the
  * transaction, and is set again only when it changes: switching roles in
  * every transaction was the largest share of PostgreSQL's time on a small
  * request.  When the worker reuses it, the checks first make sure that the
@@ -62,14 +63,20 @@
 	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
 	" set_config('request.jwt.claim.role', $2, false)," \
 	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
+/* The session's id as a setting of its own, s ($6, or '' without a
+ * session): single mode's policy on auth.sessions compares it with the
+ * row's id (migration 0023), where parsing the claims would cost a jsonb
+ * parse for every session check. */
+#define SESSION_ID_SET(s) " set_config('request.jwt.claim.session_id', " s ", false),"
 #define IDENTITY_SET "SELECT set_config('role', $2, false)," IDENTITY_CLAIMS
-#define IDENTITY_CLAIMS_HELD \
+#define IDENTITY_CLAIMS_HELD(s) \
 	"  current_setting('request.jwt.claims', true) = $3" \
 	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
 	"  AND current_setting('request.jwt.claim.role', true) = $2" \
 	"  AND current_setting('request.jwt.claim.email', true) = coalesce($5, '')" \
+	"  AND current_setting('request.jwt.claim.session_id', true) = " s \
 	"  THEN true ELSE fluxbase.identity_lost() END,"
-#define IDENTITY_REUSE "SELECT CASE WHEN current_user = $2::name AND" IDENTITY_CLAIMS_HELD
+#define IDENTITY_REUSE(s) "SELECT CASE WHEN current_user = $2::name AND" IDENTITY_CLAIMS_HELD(s)
 
 /*
  * Single mode ([database] mode = single): no role to switch to, every
@@ -77,21 +84,27 @@
  * it), and the policies decide (migration 0022).
  */
 #define IDENTITY_SET_SINGLE "SELECT" IDENTITY_CLAIMS
-#define IDENTITY_REUSE_SINGLE "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD
+#define IDENTITY_REUSE_SINGLE(s) "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD(s)
+
+/* With a session, its id ($6, text here and a uuid in the check), or ''. */
+#define S "$6::text"
+#define NS "''"
 
 /* By mode (roles, single), then by kind (session_sql.h). */
 static const struct db_stmt identity_stmts[2][4] = {
 	{
-	    { "fb_identity", IDENTITY_SET TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_identity_ns", IDENTITY_SET TX_SETTINGS("6"), 6 },
-	    { "fb_reuse", IDENTITY_REUSE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_reuse_ns", IDENTITY_REUSE TX_SETTINGS("6"), 6 },
+	    { "fb_identity",
+	        IDENTITY_SET SESSION_ID_SET(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_identity_ns", IDENTITY_SET SESSION_ID_SET(NS) TX_SETTINGS("6"), 6 },
+	    { "fb_reuse", IDENTITY_REUSE(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_reuse_ns", IDENTITY_REUSE(NS) TX_SETTINGS("6"), 6 },
 	},
 	{
-	    { "fb_identity_1", IDENTITY_SET_SINGLE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE TX_SETTINGS("6"), 6 },
-	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE TX_SETTINGS("6"), 6 },
+	    { "fb_identity_1",
+	        IDENTITY_SET_SINGLE SESSION_ID_SET(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE SESSION_ID_SET(NS) TX_SETTINGS("6"), 6 },
+	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
+	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE(NS) TX_SETTINGS("6"), 6 },
 	},
 };
 
@@ -106,26 +119,29 @@ session_fold_sql(struct arena *a, bool single, bool with_session, const char *sq
 {
 	int role = nparams + 1, claims = nparams + 2, sub = nparams + 3, email = nparams + 4;
 	int session = nparams + 5, timeout = nparams + (with_session ? 6 : 5);
-	char who[48] = "", check[160] = "";
+	char who[48] = "", check[160] = "", sid[32] = "''";
 
 	if (!single)
 		snprintf(who, sizeof(who), "current_user = $%d::name AND", role);
-	if (with_session)
+	if (with_session) {
+		snprintf(sid, sizeof(sid), "$%d::text", session);
 		snprintf(check, sizeof(check),
 		    " AND CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s"
 		    " WHERE s.id = $%d::uuid AND s.revoked_at IS NULL) THEN true"
 		    " ELSE fluxbase.session_ended() END",
 		    session);
+	}
 	return arena_printf(a,
 	    "SELECT * FROM (%s) _fb_main WHERE (SELECT CASE WHEN %s"
 	    " current_setting('request.jwt.claims', true) = $%d"
 	    " AND current_setting('request.jwt.claim.sub', true) = coalesce($%d, '')"
 	    " AND current_setting('request.jwt.claim.role', true) = $%d"
 	    " AND current_setting('request.jwt.claim.email', true) = coalesce($%d, '')"
+	    " AND current_setting('request.jwt.claim.session_id', true) = %s"
 	    " AND current_setting('statement_timeout') = $%d"
 	    " THEN set_config('transaction_read_only', 'on', true) = 'on'"
 	    " ELSE fluxbase.identity_lost() END%s)",
-	    sql, who, claims, sub, role, email, timeout, check);
+	    sql, who, claims, sub, role, email, sid, timeout, check);
 }
 
 /* As PostgreSQL shows a time setting in milliseconds: the largest unit

@@ -1,5 +1,6 @@
 -- 0023: functions (/rpc) are exposed as tables are, and in single mode
--- only once exposed.
+-- only once exposed; and single mode's session check reads the session's
+-- id from a setting of its own.
 --
 -- In roles mode a request calls a function as its role: PostgreSQL checks
 -- EXECUTE, and a SECURITY INVOKER function reads tables under the caller's
@@ -100,3 +101,15 @@ CREATE OR REPLACE FUNCTION auth.unexpose_function(p_function regprocedure, p_rol
 -- Run by the database owner, never by a request's role.
 REVOKE ALL ON FUNCTION auth.expose_function(regprocedure, text),
   auth.unexpose_function(regprocedure, text) FROM PUBLIC;
+
+-- Single mode: a request's check that its session is alive reads
+-- auth.sessions under forced row-level security (single_mode_apply), and
+-- fluxbase_own_session finds the caller's own row by parsing the claims
+-- as jsonb.  The worker now also sets the session's id as a setting of its
+-- own, request.jwt.claim.session_id ('' without a session), which this
+-- policy compares with the key directly; named to be tried before
+-- fluxbase_own_session (PostgreSQL 15 ORs permissive policies in reverse
+-- order of their names), which stays for workers that do not set it yet.
+-- In roles mode auth.sessions has no row-level security: no effect.
+CREATE POLICY fluxbase_own_session_id ON auth.sessions FOR SELECT
+  USING (id = nullif(current_setting('request.jwt.claim.session_id', true), '')::uuid);

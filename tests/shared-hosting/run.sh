@@ -231,6 +231,22 @@ case $code in 4??) ;; *) fail "bob wrote a row in alice's name: status $code" ;;
 req GET /tables/notes
 case $code in 401 | 403) ;; 200) lacks private "anon's read of notes" ;; *) fail "anon's read of notes: status $code" ;; esac
 
+# ---- a signed-out session is refused on the very next request, by every process -----------------
+# (The session check reads auth.sessions under forced row-level security as the login.)
+signup "carol-$$@example.com"; tc=$token
+for i in 1 2 3 4 5 6; do
+	req GET '/tables/notes?select=body' -H "Authorization: Bearer $tc"
+	expect 200 "carol's read before she signs out"
+done
+req POST /auth/signout -H "Authorization: Bearer $tc"
+expect 200 "carol's sign-out"
+for i in 1 2 3 4 5 6 7 8; do
+	req GET '/tables/notes?select=body' -H "Authorization: Bearer $tc"
+	expect 401 "carol's read after she signed out (request $i)"
+	req GET /auth/user -H "Authorization: Bearer $tc"
+	expect 401 "carol's auth/user after she signed out (request $i)"
+done
+
 # ---- anon reads only what was exposed to anon -------------------------------------------------
 req GET '/tables/posts?select=title&order=id'
 expect 200 "anon's read of posts"

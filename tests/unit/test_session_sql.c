@@ -58,6 +58,7 @@ START_TEST(test_fold_numbers_parameters_after_the_read)
 	ck_assert_ptr_nonnull(strstr(roles, "current_setting('request.jwt.claims', true) = $4"));
 	ck_assert_ptr_nonnull(strstr(roles, "s.id = $7::uuid"));
 	ck_assert_ptr_nonnull(strstr(roles, "current_setting('statement_timeout') = $8"));
+	ck_assert_ptr_nonnull(strstr(roles, "claim.session_id', true) = $7::text"));
 	ck_assert_ptr_nonnull(strstr(roles, "fluxbase.session_ended()"));
 	/* Single mode without a session: no role test, no session check, the
 	 * timeout right after the email. */
@@ -65,6 +66,7 @@ START_TEST(test_fold_numbers_parameters_after_the_read)
 	ck_assert_ptr_null(strstr(single, "auth.sessions"));
 	ck_assert_ptr_nonnull(strstr(single, "coalesce($6, '')"));
 	ck_assert_ptr_nonnull(strstr(single, "current_setting('statement_timeout') = $7"));
+	ck_assert_ptr_nonnull(strstr(single, "claim.session_id', true) = ''"));
 	ck_assert_ptr_nonnull(strstr(single, "fluxbase.identity_lost()"));
 	arena_destroy(a);
 }
