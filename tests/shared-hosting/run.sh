@@ -135,6 +135,22 @@ grep -q "^  service token: " "$tmp/setup2.out" || fail "the second setup-site pr
 grep -q 'exec "$bin"' "$SH_PUBLIC/api/fluxbase.fcgi" && grep -q "^bin='$SH_BIN'" "$SH_PUBLIC/api/fluxbase.fcgi" ||
 	fail "the installed entry does not name the bundle's binary"
 
+# migrate says which mode a login fits, in one line: the site's login in
+# roles mode (it cannot create roles), a superuser in single mode (no
+# policy would apply to it) are refused, and nothing is migrated.
+sed 's/^mode = single$/mode = roles/' "$SH_CONF" >"$tmp/roles.conf"
+grep -q '^mode = roles$' "$tmp/roles.conf" || fail "no mode line to change in $SH_CONF"
+if out=$("$SH_BIN" -c "$tmp/roles.conf" migrate 2>&1); then
+	fail "migrate in roles mode accepted the site's login, which cannot create roles"
+fi
+case $out in *"set [database] mode = single"*) ;; *) fail "migrate's refusal in roles mode: $out" ;; esac
+sed "s|^url = .*|url = host=$SH_DIR/pgrun port=$SH_PG_PORT dbname=site user=$STACK_PG_SUPER|" "$SH_CONF" >"$tmp/super.conf"
+if out=$("$SH_BIN" -c "$tmp/super.conf" migrate 2>&1); then
+	fail "migrate in single mode accepted a superuser login"
+fi
+case $out in *"single mode needs a login that row-level security applies to"*"superuser"*) ;;
+*) fail "migrate's refusal of a superuser in single mode: $out" ;; esac
+
 # The test's own settings on top of what setup-site wrote: JSON logs (the
 # worker's pid in each access line), a sign-in limit of 3 per address, the
 # address from X-Forwarded-For (so the limit test has an address of its
