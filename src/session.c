@@ -378,7 +378,8 @@ identity_exec_folded(struct request *r, const char *sql, int nparams, const char
 	bool with_session = r->session_id != NULL;
 	const char **all = arena_alloc(r->arena, sizeof(*all) * (size_t)(nparams + nv));
 
-	memcpy(all, values, sizeof(*all) * (size_t)nparams);
+	if (nparams > 0) /* (values may be NULL then) */
+		memcpy(all, values, sizeof(*all) * (size_t)nparams);
 	memcpy(all + nparams, v + 1, sizeof(*all) * (size_t)(nv - 1));
 	all[nparams + nv - 2] =
 	    session_timeout_text(r->arena, r->conf->tables_statement_timeout * 1000);
