@@ -333,10 +333,11 @@ identity_remember(const struct db *db, const char *role, const char *claims, con
 
 /*
  * The identity reused was not the session's any more: FB001 from the
- * checks, or, for a folded read, a privilege refused at the statement's
- * start (PostgreSQL checks privileges before the checks run: a request's
- * SQL that left the session in another role, RESET ROLE included).  Set
- * again and run once more, a refusal then is the caller's own.
+ * checks, or, for a folded statement, a privilege refused at its start
+ * (PostgreSQL checks privileges before the checks run: a request's SQL
+ * that left the session in another role, RESET ROLE included).  Set again
+ * and run once more, a refusal then is the caller's own.  (A write runs
+ * once more only after an error, which undid all of it.)
  */
 static bool
 identity_lost(const struct db_result *res, bool folded)
@@ -367,15 +368,15 @@ identity_values(struct request *r, const char *role, bool read_only, const char 
 }
 
 /*
- * A reused identity's read as one statement (session_sql.c): the
- * handler's parameters, then the opening statement's but read-only, with
- * the timeout as PostgreSQL shows it.
+ * A reused identity's request as one statement (session_sql.c): folded,
+ * the handler's statement with the checks in it, its parameters then the
+ * opening statement's but read-only, with the timeout as PostgreSQL shows
+ * it.
  */
 static struct db_result *
-identity_exec_folded(struct request *r, const char *sql, int nparams, const char *const *values,
+identity_exec_folded(struct request *r, const char *folded, int nparams, const char *const *values,
     const char *const *v, int nv)
 {
-	bool with_session = r->session_id != NULL;
 	const char **all = arena_alloc(r->arena, sizeof(*all) * (size_t)(nparams + nv));
 
 	if (nparams > 0) /* (values may be NULL then) */
@@ -383,17 +384,7 @@ identity_exec_folded(struct request *r, const char *sql, int nparams, const char
 	memcpy(all + nparams, v + 1, sizeof(*all) * (size_t)(nv - 1));
 	all[nparams + nv - 2] =
 	    session_timeout_text(r->arena, r->conf->tables_statement_timeout * 1000);
-	sql = session_fold_sql(r->arena, CONF_SINGLE(r->conf), with_session, sql, nparams);
-	return db_exec_request(r->db, NULL, NULL, sql, nparams + nv - 1, all, DB_COMMIT);
-}
-
-/* A read on DB_COMMIT folds: a SELECT, or a WITH query, which as a
- * sub-query cannot hold a write (PostgreSQL refuses one there). */
-static bool
-foldable(const char *sql, bool read_only, enum db_end end)
-{
-	return read_only && end == DB_COMMIT &&
-	    (strncmp(sql, "SELECT ", 7) == 0 || strncmp(sql, "WITH ", 5) == 0);
+	return db_exec_request(r->db, NULL, NULL, folded, nparams + nv - 1, all, DB_COMMIT);
 }
 
 /* The handler's statement behind the opening statement: the identity is
@@ -412,10 +403,13 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 
 	claims = v[2];
 	if (identity_is_applied(r->db, role, claims, r->user_id, r->email)) {
-		bool folded = foldable(sql, read_only, end);
+		/* Rolled back (end), a request keeps its statements apart. */
+		const char *folded = end != DB_COMMIT
+		    ? NULL
+		    : session_fold_sql(r->arena, single, with_session, read_only, sql, nparams);
 
-		if (folded)
-			res = identity_exec_folded(r, sql, nparams, values, v, nv);
+		if (folded != NULL)
+			res = identity_exec_folded(r, folded, nparams, values, v, nv);
 		else
 			res = db_exec_request(r->db,
 			    session_identity_stmt(single,
@@ -423,10 +417,10 @@ identity_exec(struct request *r, const char *role, const char *sql, int nparams,
 			    v, sql, nparams, values, end);
 		if (res != NULL && db_result_status(res) == DB_OK)
 			r->session_checked = with_session;
-		if (res == NULL || !identity_lost(res, folded))
+		if (res == NULL || !identity_lost(res, folded != NULL))
 			return res;
 		/* At most once a minute: behind a pooler it could be every request.
-		 * (A folded read's 42501 may as well be the caller's own.) */
+		 * (A folded statement's 42501 may as well be the caller's own.) */
 		if (strcmp(db_result_sqlstate(res), "FB001") == 0 &&
 		    time(NULL) >= identity_warned + 60) {
 			identity_warned = time(NULL);

@@ -18,13 +18,17 @@ enum identity_kind { IDENTITY_SET_S, IDENTITY_SET_NS, IDENTITY_REUSE_S, IDENTITY
 const struct db_stmt *session_identity_stmt(bool single, enum identity_kind kind);
 
 /*
- * The read sql (a SELECT with nparams parameters) with the reuse checks
- * folded in, as one statement.  Its parameters: sql's, then role, claims,
- * sub, email, the session (with_session only) and the statement timeout
- * as session_timeout_text gives it.
+ * sql (nparams parameters) with the reuse checks folded in, as one
+ * statement, or NULL when its shape does not allow it.  Its parameters:
+ * sql's, then role, claims, sub, email, the session (with_session only)
+ * and the statement timeout as session_timeout_text gives it.  A read
+ * (read_only: a SELECT or WITH query) and a write that is a SELECT become
+ * a sub-query under the checks; a write's WITH query whose last SELECT
+ * reads the rows written (" FROM _fb_src" at its end, as the tables'
+ * writes have it) gets the checks as that SELECT's filter.
  */
-const char *session_fold_sql(struct arena *a, bool single, bool with_session, const char *sql,
-    int nparams);
+const char *session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only,
+    const char *sql, int nparams);
 
 /* A statement timeout of ms milliseconds as PostgreSQL shows it ("0",
  * "10s", "1min", "1500ms"). */

@@ -1,9 +1,9 @@
 /*
  * The tables API through nginx, beyond the rows: views, other exposed
  * schemas and max_rows, reads that would write, the schema reloaded
- * without a restart, a read by key and an embedded read (to-one, to-many,
- * many-to-many, nested) each in one round trip, and the request
- * identity never passing from one caller to the next.
+ * without a restart, a read by key, an embedded read (to-one, to-many,
+ * many-to-many, nested) and writes each one statement in one round trip,
+ * and the request identity never passing from one caller to the next.
  */
 #include "config.h"
 
@@ -130,15 +130,16 @@ occurrences(const char *line, const char *needle)
  * unnamed portal, all rows: 'E', length 9, "", 0), in strace -xx's hex. */
 #define EXECUTE_HEX "\\x45\\x00\\x00\\x00\\x09\\x00\\x00\\x00\\x00\\x00"
 
-/* strace on the workers: one traced GET of path as token, whose body must
- * hold want; returns the sends to PostgreSQL, or -1 when a worker
+/* strace on the workers: one traced request (method, path, JSON body or
+ * NULL) as token, a 2xx whose body must hold want; returns the sends to PostgreSQL, or -1 when a worker
  * (re)connected meanwhile (a recycled worker's first request also
  * connects and loads its schema cache), and the statements they ran in
  * *statements.  Behind a pooler a worker polls the catalogs' fingerprint
  * between requests at most every [tables] schema_poll seconds: that
  * send is not the request's and is not counted. */
 static int
-traced_sends(const char *path, const char *token, const char *want, int *statements)
+traced_sends(const char *method, const char *path, const char *token, const char *body,
+    const char *want, int *statements)
 {
 	pid_t workers[16], st;
 	int n, sends = 0;
@@ -165,9 +166,9 @@ traced_sends(const char *path, const char *token, const char *want, int *stateme
 	{
 		struct http_resp r;
 
-		call(&r, "GET", path, token, NULL, NULL);
-		ck_assert_msg(r.status == 200 && strstr(r.body, want) != NULL, "%s: %ld %s", path,
-		    r.status, r.body);
+		call(&r, method, path, token, body, NULL);
+		ck_assert_msg(r.status / 100 == 2 && strstr(r.body, want) != NULL, "%s %s: %ld %s",
+		    method, path, r.status, r.body);
 		http_resp_free(&r);
 	}
 	sleep_ms(300);
@@ -191,22 +192,24 @@ traced_sends(const char *path, const char *token, const char *want, int *stateme
 }
 
 /*
- * One GET of path as token, traced until every worker is warm: 1 send
- * expected, and one statement in it: a caller seen before on the
- * connection has the checks of its identity and session folded into the
- * read.  Behind a pooler in transaction mode the identity is set in every
- * transaction (FB_POOLED): two statements, still one send.
+ * One request (method, path, JSON body or NULL) as token, traced until
+ * every worker is warm: 1 send expected, and one statement in it: a
+ * caller seen before on the connection has the checks of its identity and
+ * session folded into the read or the write.  Behind a pooler in
+ * transaction mode the identity is set in every transaction (FB_POOLED):
+ * two statements, still one send.
  */
 static void
-expect_one_round_trip_as(const char *path, const char *token, const char *want)
+expect_one_statement(const char *method, const char *path, const char *token, const char *body,
+    const char *want)
 {
 	int sends = -1, statements = 0, want_statements = getenv("FB_POOLED") ? 2 : 1;
 
 	for (int i = 0; i < 12; i++) {
 		struct http_resp r;
 
-		call(&r, "GET", path, token, NULL, NULL);
-		ck_assert_int_eq(r.status, 200);
+		call(&r, method, path, token, body, NULL);
+		ck_assert_int_eq(r.status / 100, 2);
 		http_resp_free(&r);
 	}
 	/* Steady state: a worker that had not yet served a request since the
@@ -214,10 +217,16 @@ expect_one_round_trip_as(const char *path, const char *token, const char *want)
 	 * a few more traced requests reach every worker warm. */
 	for (int attempt = 0; attempt < 4 && (sends != 1 || statements != want_statements);
 	     attempt++)
-		sends = traced_sends(path, token, want, &statements);
-	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one GET %s", sends, path);
-	ck_assert_msg(statements == want_statements, "%d statements for one GET %s (wanted %d)",
-	    statements, path, want_statements);
+		sends = traced_sends(method, path, token, body, want, &statements);
+	ck_assert_msg(sends == 1, "%d sends to PostgreSQL for one %s %s", sends, method, path);
+	ck_assert_msg(statements == want_statements, "%d statements for one %s %s (wanted %d)",
+	    statements, method, path, want_statements);
+}
+
+static void
+expect_one_round_trip_as(const char *path, const char *token, const char *want)
+{
+	expect_one_statement("GET", path, token, NULL, want);
 }
 
 static void
@@ -249,6 +258,64 @@ START_TEST(test_embedded_read_is_one_round_trip)
 
 	expect_one_round_trip(path, "\"tags\"");
 	expect_one_round_trip_as(path, alice, "\"tags\"");
+}
+END_TEST
+
+/* A write by a caller seen before is one statement too: an insert, an
+ * update and a delete (their checks filter the statement's last SELECT,
+ * over the rows written), as the service role and as a user under
+ * row-level security, and a function's call (a SELECT). */
+START_TEST(test_writes_are_one_statement)
+{
+	struct session s;
+
+	tokens();
+	expect_one_statement("POST", "/tables/event_logs", service, "{\"message\":\"folded\"}",
+	    "folded");
+	signup(&s, "one-statement-writes@example.com", "10.77.0.2");
+	expect_one_statement("POST", "/tables/notes", s.access, "{\"body\":\"mine\"}", "mine");
+	expect_one_statement("PATCH", "/tables/notes?body=eq.mine", s.access, "{\"body\":\"mine\"}",
+	    "mine");
+	expect_one_statement("DELETE", "/tables/notes?body=eq.nothing", s.access, NULL, "[]");
+	/* Every row the user wrote is the user's, nobody else's. */
+	ck_assert_str_eq(sql("SELECT count(*) FROM notes WHERE body = 'mine' AND owner <> "
+	                     "(SELECT id FROM auth.users WHERE email = "
+	                     "'one-statement-writes@example.com')"),
+	    "0");
+	sql("DELETE FROM event_log WHERE message = 'folded'");
+}
+END_TEST
+
+/* A write by a signed-out session is refused on the very next request on
+ * every worker, and writes nothing, also where the workers held that
+ * caller's identity (the checks then ride in the write itself). */
+START_TEST(test_signed_out_token_refused_on_writes)
+{
+	struct session s;
+	struct http_resp r;
+	char count[256];
+
+	signup(&s, "signed-out-writer@example.com", "10.0.16.5");
+	snprintf(count, sizeof(count), "SELECT count(*) FROM notes WHERE owner = '%s'", s.user_id);
+	/* Every worker serves this caller's writes, and so holds its identity. */
+	for (int i = 0; i < 6; i++) {
+		call(&r, "POST", "/tables/notes", s.access, "{\"body\":\"before\"}", NULL);
+		ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+		http_resp_free(&r);
+	}
+	ck_assert_str_eq(sql(count), "6");
+	auth_call(&r, "POST", "/auth/signout", s.access, NULL, "10.0.16.5");
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	for (int i = 0; i < 6; i++) {
+		call(&r, "POST", "/tables/notes", s.access, "{\"body\":\"after\"}", NULL);
+		assert_error(&r, 401, "INVALID_TOKEN");
+		http_resp_free(&r);
+		call(&r, "DELETE", "/tables/notes?body=eq.before", s.access, NULL, NULL);
+		assert_error(&r, 401, "INVALID_TOKEN");
+		http_resp_free(&r);
+	}
+	ck_assert_str_eq(sql(count), "6");
 }
 END_TEST
 
@@ -301,8 +368,17 @@ START_TEST(test_identity_never_passes_between_requests)
 		call(&r, "GET", "/tables/notes", NULL, NULL, NULL);
 		assert_error(&r, 401, "42501");
 		http_resp_free(&r);
+		/* A write too: as service_role and Bob it would pass; it is
+		 * anonymous, refused, and writes nothing. */
+		call(&r, "GET", "/tables/become_service", NULL, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		http_resp_free(&r);
+		call(&r, "POST", "/tables/notes", NULL, "{\"body\":\"as bob?\"}", NULL);
+		assert_error(&r, 401, "42501");
+		http_resp_free(&r);
 		expect_identity(alice, "authenticated", ALICE);
 	}
+	ck_assert_str_eq(sql("SELECT count(*) FROM notes WHERE body = 'as bob?'"), "0");
 	ck_assert(log_contains("request identity was changed"));
 }
 END_TEST
@@ -317,6 +393,8 @@ tables_session_tcase(void)
 	tcase_add_test(tc, test_schema_reload_without_restart);
 	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
 	tcase_add_test(tc, test_embedded_read_is_one_round_trip);
+	tcase_add_test(tc, test_writes_are_one_statement);
+	tcase_add_test(tc, test_signed_out_token_refused_on_writes);
 	tcase_add_test(tc, test_identity_never_passes_between_requests);
 	return tc;
 }

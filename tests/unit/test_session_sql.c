@@ -47,8 +47,8 @@ START_TEST(test_fold_numbers_parameters_after_the_read)
 
 	arena_init(a, 4096);
 	const char *read = "SELECT id FROM t WHERE id = $1 AND k = $2";
-	const char *roles = session_fold_sql(a, false, true, read, 2);
-	const char *single = session_fold_sql(a, true, false, read, 2);
+	const char *roles = session_fold_sql(a, false, true, true, read, 2);
+	const char *single = session_fold_sql(a, true, false, true, read, 2);
 
 	/* The read whole, inside; the checks outside it. */
 	ck_assert_ptr_nonnull(
@@ -72,6 +72,53 @@ START_TEST(test_fold_numbers_parameters_after_the_read)
 }
 END_TEST
 
+/* A write folds only where the checks can run before anything is
+ * written: a SELECT (a function's call) under them, or the filter of a
+ * WITH query's last SELECT over the rows written; anything else takes the
+ * two-statement path. */
+START_TEST(test_fold_a_write_only_where_the_checks_come_first)
+{
+	struct arena ar, *a = &ar;
+	const char *insert =
+	    "WITH _fb_w AS (INSERT INTO t AS _fb_t (v) SELECT $1 RETURNING _fb_t.*),"
+	    " _fb_src AS (SELECT _fb_w.* FROM _fb_w)"
+	    " SELECT NULL::bigint AS total, pg_catalog.count(*) AS n,"
+	    " NULL::text AS body FROM _fb_src";
+	const char *call = "SELECT NULL::bigint AS total, 1 AS n, v::text AS body FROM"
+	                   " (SELECT f($1) AS v) AS _fb_r";
+	const char *w, *c;
+
+	arena_init(a, 4096);
+	w = session_fold_sql(a, false, true, false, insert, 1);
+	ck_assert_ptr_nonnull(w);
+	/* The statement as it was, then the checks as its last SELECT's
+	 * filter; no read-only for a write. */
+	ck_assert_int_eq(strncmp(w, insert, strlen(insert)), 0);
+	ck_assert_int_eq(strncmp(w + strlen(insert),
+	                     " WHERE (SELECT CASE WHEN current_user = $2::name", 47),
+	    0);
+	ck_assert_ptr_nonnull(strstr(w, "s.id = $6::uuid"));
+	ck_assert_ptr_nonnull(strstr(w, "current_setting('statement_timeout') = $7"));
+	ck_assert_ptr_null(strstr(w, "transaction_read_only"));
+	c = session_fold_sql(a, false, false, false, call, 1);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(strncmp(c, "SELECT * FROM (SELECT NULL::bigint", 34), 0);
+	ck_assert_ptr_null(strstr(c, "transaction_read_only"));
+	ck_assert_ptr_null(strstr(c, "auth.sessions"));
+	/* A read keeps read-only. */
+	ck_assert_ptr_nonnull(strstr(session_fold_sql(a, false, false, true, call, 1),
+	    "set_config('transaction_read_only', 'on', true)"));
+	/* Shapes where the checks could come after a write: not folded. */
+	ck_assert_ptr_null(session_fold_sql(a, false, true, false, "INSERT INTO t VALUES ($1)", 1));
+	ck_assert_ptr_null(session_fold_sql(a, false, true, false,
+	    "WITH w AS (DELETE FROM t RETURNING *) SELECT count(*) FROM w", 0));
+	ck_assert_ptr_null(session_fold_sql(a, false, true, false,
+	    "WITH w AS (DELETE FROM t RETURNING *) SELECT * FROM _fb_src WHERE true", 0));
+	ck_assert_ptr_null(session_fold_sql(a, false, true, true, "UPDATE t SET v = 1", 0));
+	arena_destroy(a);
+}
+END_TEST
+
 Suite *
 session_sql_suite(void)
 {
@@ -80,6 +127,7 @@ session_sql_suite(void)
 
 	tcase_add_test(tc, test_timeout_text_as_postgresql_shows_it);
 	tcase_add_test(tc, test_fold_numbers_parameters_after_the_read);
+	tcase_add_test(tc, test_fold_a_write_only_where_the_checks_come_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
