@@ -393,12 +393,18 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
     enum prefer_resolution resolution, bool missing_default)
 {
 	int body = sql_param(q, body_json);
+	/* One object (JSON text starts with its first character): no array
+	 * to build, walk and sort, a tenth of PostgreSQL's time for a row. */
+	bool object = ncols > 0 && body_json[strspn(body_json, " \t\r\n")] == '{';
 
-	strbuf_printf(&q->sql,
-	    "WITH _fb_body AS (SELECT CASE pg_catalog.jsonb_typeof(j) WHEN 'array' THEN j"
-	    " ELSE pg_catalog.jsonb_build_array(j) END AS j FROM (SELECT $%d::jsonb AS j) b),"
-	    " _fb_w AS (INSERT INTO %s AS _fb_t ",
-	    body, t->qualified);
+	if (object)
+		strbuf_printf(&q->sql, "WITH _fb_w AS (INSERT INTO %s AS _fb_t ", t->qualified);
+	else
+		strbuf_printf(&q->sql,
+		    "WITH _fb_body AS (SELECT CASE pg_catalog.jsonb_typeof(j) WHEN 'array' THEN j"
+		    " ELSE pg_catalog.jsonb_build_array(j) END AS j FROM (SELECT $%d::jsonb AS j) b),"
+		    " _fb_w AS (INSERT INTO %s AS _fb_t ",
+		    body, t->qualified);
 	if (ncols == 0) {
 		/* {}: one row of defaults (the handler refuses more than one). */
 		strbuf_puts(&q->sql, "DEFAULT VALUES");
@@ -412,10 +418,16 @@ sql_build_insert(struct sql_query *q, const struct sc_table *t, const struct pla
 				strbuf_puts(&q->sql, ", ");
 			put_insert_value(q, t, c, missing_default);
 		}
-		strbuf_printf(&q->sql,
-		    " FROM _fb_body, pg_catalog.jsonb_array_elements(_fb_body.j) WITH ORDINALITY"
-		    " e(j, i), pg_catalog.jsonb_populate_record(NULL::%s, e.j) r ORDER BY e.i",
-		    t->qualified);
+		if (object)
+			strbuf_printf(&q->sql,
+			    " FROM (SELECT $%d::jsonb AS j) e,"
+			    " pg_catalog.jsonb_populate_record(NULL::%s, e.j) r",
+			    body, t->qualified);
+		else
+			strbuf_printf(&q->sql,
+			    " FROM _fb_body, pg_catalog.jsonb_array_elements(_fb_body.j) WITH ORDINALITY"
+			    " e(j, i), pg_catalog.jsonb_populate_record(NULL::%s, e.j) r ORDER BY e.i",
+			    t->qualified);
 	}
 	if (resolution != RESOLUTION_NONE) {
 		const int *target = p->non_conflict > 0 ? p->on_conflict : NULL;
