@@ -90,6 +90,9 @@ struct request {
 	double body_started; /* monotonic seconds of the first read, 0 before */
 
 	char request_id[65];
+	/* The FastCGI parameters by name (request.c), or NULL: look them up
+	 * in libfcgi's list. */
+	const char **param_slots;
 
 	/* compat.c: the API the path speaks (its error shape) and, on the
 	 * Supabase-compatible prefixes, the apikey sent. */

@@ -172,10 +172,72 @@ query_get(const struct request *r, const char *key)
 	return NULL;
 }
 
+/*
+ * The FastCGI parameters indexed once per request: a request asks for a
+ * dozen of them, and libfcgi's FCGX_GetParam compares the name with every
+ * parameter, each time.  Open addressing on the name; the first of a
+ * repeated name wins, as with FCGX_GetParam; more parameters than the
+ * table holds at three quarters full, and lookups go to libfcgi's list.
+ */
+#define PARAM_SLOTS 64
+
+static unsigned
+param_hash(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of name (n bytes): its entry's, or the empty one it would take. */
+static const char **
+param_slot(const char **slots, const char *name, size_t n)
+{
+	unsigned h = param_hash(name, n);
+
+	for (;; h++) {
+		const char **e = &slots[h % PARAM_SLOTS];
+
+		if (*e == NULL || (strncmp(*e, name, n) == 0 && (*e)[n] == '='))
+			return e;
+	}
+}
+
+static void
+request_index_params(struct request *r, struct arena *a)
+{
+	const char **slots = arena_calloc(a, PARAM_SLOTS, sizeof(*slots));
+	int n = 0;
+
+	if (slots == NULL || r->fcgx->envp == NULL)
+		return;
+	for (char **p = r->fcgx->envp; *p != NULL; p++) {
+		const char *eq = strchr(*p, '='), **e;
+
+		if (eq == NULL)
+			continue;
+		if (++n > PARAM_SLOTS * 3 / 4)
+			return;
+		e = param_slot(slots, *p, (size_t)(eq - *p));
+		if (*e == NULL)
+			*e = *p;
+	}
+	r->param_slots = slots;
+}
+
 const char *
 request_param(const struct request *r, const char *fcgi_name)
 {
-	return FCGX_GetParam(fcgi_name, r->fcgx->envp);
+	size_t n;
+	const char *e;
+
+	if (r->param_slots == NULL)
+		return FCGX_GetParam(fcgi_name, r->fcgx->envp);
+	n = strlen(fcgi_name);
+	e = *param_slot(r->param_slots, fcgi_name, n);
+	return e != NULL ? e + n + 1 : NULL;
 }
 
 const char *
@@ -245,6 +307,7 @@ request_init(struct request *r, struct arena *a, struct FCGX_Request *fcgx, cons
 	r->arena = a;
 	r->fcgx = fcgx;
 	r->conf = conf;
+	request_index_params(r, a);
 	request_set_id(r);
 
 	r->method_name = request_param(r, "REQUEST_METHOD");

@@ -199,11 +199,21 @@ response_gate(struct request *r)
 	return gate != NULL && !r->resp.started ? gate(r) : 0;
 }
 
+static void
+put_header(FCGX_Stream *out, const char *name, const char *value)
+{
+	FCGX_PutS(name, out);
+	FCGX_PutStr(": ", 2, out);
+	FCGX_PutS(value, out);
+	FCGX_PutStr("\r\n", 2, out);
+}
+
 int
 response_start(struct request *r)
 {
 	struct response *resp = &r->resp;
 	FCGX_Stream *out = r->fcgx->out;
+	char status[4] = { '0', '0', '0', ' ' };
 
 	if (resp->started)
 		return 0;
@@ -212,11 +222,18 @@ response_start(struct request *r)
 	resp->started = true;
 	if (resp->status == 0)
 		resp->status = 200;
-	FCGX_FPrintF(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+	/* Pieces put as they are: no format to interpret per header. */
+	status[0] = (char)('0' + resp->status / 100 % 10);
+	status[1] = (char)('0' + resp->status / 10 % 10);
+	status[2] = (char)('0' + resp->status % 10);
+	FCGX_PutS("Status: ", out);
+	FCGX_PutStr(status, 4, out);
+	FCGX_PutS(http_reason(resp->status), out);
+	FCGX_PutStr("\r\n", 2, out);
 	if (resp->content_type != NULL)
-		FCGX_FPrintF(out, "Content-Type: %s\r\n", resp->content_type);
+		put_header(out, "Content-Type", resp->content_type);
 	for (int i = 0; i < resp->nheaders; i++)
-		FCGX_FPrintF(out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+		put_header(out, resp->headers[i].name, resp->headers[i].value);
 	FCGX_PutStr("\r\n", 2, out);
 	if (FCGX_GetError(out) != 0) {
 		resp->failed = true;

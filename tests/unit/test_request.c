@@ -1,8 +1,12 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include <fcgiapp.h>
+
 #include "arena.h"
+#include "conf.h"
 #include "http.h"
 #include "suites.h"
 
@@ -106,6 +110,67 @@ START_TEST(test_method_and_request_id)
 }
 END_TEST
 
+/* n FastCGI parameters: the few a request reads, a repeated name, then
+ * filler; what each lookup answers, whether the index holds them all or
+ * (many parameters) lookups go to libfcgi's list. */
+static void
+expect_params(int filler)
+{
+	static char env[200][48];
+	char *envp[210];
+	int n = 0;
+	FCGX_Request fcgx;
+	struct request r;
+	char err[256];
+	struct conf *conf = conf_load(NULL, NULL, err, sizeof(err));
+
+	ck_assert_ptr_nonnull(conf);
+	envp[n++] = "REQUEST_METHOD=PATCH";
+	envp[n++] = "REQUEST_URI=/api/v1/tables/t?a=1";
+	envp[n++] = "HTTP_X_REQUEST_ID=first";
+	envp[n++] = "HTTP_X_REQUEST_ID=second";
+	envp[n++] = "HTTP_X=short";
+	envp[n++] = "HTTP_EMPTY=";
+	for (int i = 0; i < filler; i++) {
+		snprintf(env[i], sizeof(env[i]), "HTTP_FILLER_%d=%d", i, i);
+		envp[n++] = env[i];
+	}
+	envp[n] = NULL;
+	memset(&fcgx, 0, sizeof(fcgx));
+	fcgx.envp = envp;
+	ck_assert_int_eq(request_init(&r, &a, &fcgx, conf), 0);
+	/* (Both ways are taken: indexed up to 48 parameters.) */
+	ck_assert(n <= 48 ? r.param_slots != NULL : r.param_slots == NULL);
+	ck_assert_int_eq(r.method, HTTP_PATCH);
+	ck_assert_str_eq(r.raw_path, "/api/v1/tables/t");
+	ck_assert_str_eq(r.request_id, "first");
+	ck_assert_str_eq(request_header(&r, "X"), "short");
+	ck_assert_str_eq(request_header(&r, "Empty"), "");
+	ck_assert_ptr_null(request_header(&r, "X-Request"));
+	ck_assert_ptr_null(request_header(&r, "Authorization"));
+	if (filler > 0)
+		ck_assert_str_eq(request_header(&r, "Filler-0"), "0");
+	if (filler > 1) {
+		char name[32], want[16];
+
+		snprintf(name, sizeof(name), "Filler-%d", filler - 1);
+		snprintf(want, sizeof(want), "%d", filler - 1);
+		ck_assert_str_eq(request_header(&r, name), want);
+	}
+	ck_assert_ptr_null(request_header(&r, "Filler-9999"));
+	conf_free(conf);
+}
+
+START_TEST(test_params_by_name)
+{
+	expect_params(0);
+	expect_params(20);
+	expect_params(42); /* 48 parameters: the most the index takes */
+	expect_params(43); /* one more: libfcgi's list */
+	expect_params(150);
+}
+END_TEST
+
 Suite *
 request_suite(void)
 {
@@ -117,6 +182,7 @@ request_suite(void)
 	tcase_add_test(tc, test_query_string_split);
 	tcase_add_test(tc, test_query_limits);
 	tcase_add_test(tc, test_method_and_request_id);
+	tcase_add_test(tc, test_params_by_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
