@@ -2,7 +2,7 @@
  * worker.c - the request loop of one worker process.
  *
  * Signals that change the loop (stop, reopen logs) are blocked except
- * inside ppoll() on the listening socket, which unblocks them atomically
+ * inside epoll_pwait() on the listening socket, which unblocks them atomically
  * while the worker waits: a signal can neither interrupt a request in hand
  * (libfcgi's reads would fail on EINTR) nor slip in between a check of the
  * flags and the wait.  The listening socket is non-blocking, so a worker
@@ -13,11 +13,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,7 +76,7 @@ worker_signals(bool standalone, sigset_t *loop_set)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: ppoll must return */
+	sa.sa_flags = 0; /* no SA_RESTART: epoll_pwait must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -283,32 +283,82 @@ worker_open(const struct conf *conf, int listen_fd, FCGX_Request *fcgx)
  * worker waits, not while work is queued.  1 when a connection waits, 0 to
  * look again, -1 when the worker cannot go on.
  */
+/*
+ * What a waiting worker waits on, in an epoll set of its own: the
+ * listening socket that every worker shares, with EPOLLEXCLUSIVE, so that
+ * a connection wakes one waiting worker (poll() woke every idle worker
+ * for each connection, and all but one went back to sleep: a wasted
+ * wake-up and two system calls each, per request), and its database
+ * connection's socket (notifications while idle), which a reconnection
+ * changes.  Before Linux 4.5 the flag is refused: every waiter wakes then,
+ * as with poll().
+ */
+static int worker_epoll = -1;
+static int worker_epoll_db = -1;
+static unsigned long worker_epoll_db_gen;
+
+static int
+worker_epoll_open(int listen_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd };
+
+	if ((worker_epoll = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if (epoll_ctl(worker_epoll, EPOLL_CTL_ADD, listen_fd, &ev) == 0)
+		return 0;
+	ev.events = EPOLLIN;
+	return epoll_ctl(worker_epoll, EPOLL_CTL_ADD, listen_fd, &ev);
+}
+
+/* The database connection's socket in the set, as it is now. */
+static void
+worker_epoll_db_sync(struct db *db)
+{
+	int fd = db_socket(db);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd == worker_epoll_db && db_reconnects(db) == worker_epoll_db_gen)
+		return;
+	/* (Gone already when the old socket was closed.) */
+	if (worker_epoll_db >= 0)
+		epoll_ctl(worker_epoll, EPOLL_CTL_DEL, worker_epoll_db, NULL);
+	worker_epoll_db = -1;
+	if (fd >= 0 && epoll_ctl(worker_epoll, EPOLL_CTL_ADD, fd, &ev) == 0) {
+		worker_epoll_db = fd;
+		worker_epoll_db_gen = db_reconnects(db);
+	}
+}
+
 static int
 worker_wait(int listen_fd, struct db *db, const sigset_t *wait_set)
 {
-	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-		{ .fd = db_socket(db), .events = POLLIN } };
-	nfds_t nfds = pfd[1].fd >= 0 ? 2 : 1;
+	struct epoll_event ev[2];
+	bool listen_ready = false;
 	int rc;
 
 	if (worker_reopen) {
 		worker_reopen = 0;
 		log_reopen();
 	}
-	rc = ppoll(pfd, nfds, log_pending() ? &(struct timespec){ 0, 0 } : NULL, wait_set);
+	worker_epoll_db_sync(db);
+	rc = epoll_pwait(worker_epoll, ev, 2, log_pending() ? 0 : -1, wait_set);
 	if (rc < 0) {
 		if (errno == EINTR)
 			return 0;
-		log_err("%s: poll: %m", __func__);
+		log_err("%s: epoll_pwait: %m", __func__);
 		return -1;
 	}
 	if (rc == 0) {
 		log_flush();
 		return 0;
 	}
-	if (nfds == 2 && pfd[1].revents != 0)
-		db_check(db);
-	return pfd[0].revents != 0;
+	for (int i = 0; i < rc; i++) {
+		if (ev[i].data.fd == listen_fd)
+			listen_ready = true;
+		else
+			db_check(db);
+	}
+	return listen_ready;
 }
 
 int
@@ -328,6 +378,11 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb, struct
 	sigemptyset(&wait_set);
 	if ((db = worker_open(conf, listen_fd, &fcgx)) == NULL)
 		return 1;
+	if (worker_epoll_open(listen_fd) < 0) {
+		log_err("%s: cannot wait on the listening socket: %m", __func__);
+		db_free(db);
+		return 1;
+	}
 	arena_init(&arena, 64 * 1024);
 	/* Batched access lines only under a master, which writes out what a
 	 * killed worker left; alone (spawn-fcgi), a line per write. */
@@ -369,5 +424,7 @@ worker_run(const struct conf *conf, int listen_fd, struct scoreboard *sb, struct
 	schema_free(&worker_schema);
 	session_cache_clear();
 	db_free(db);
+	close(worker_epoll);
+	worker_epoll = worker_epoll_db = -1;
 	return 0;
 }

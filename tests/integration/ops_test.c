@@ -1,6 +1,6 @@
 /*
  * Operating the pool: /status and /metrics tell the truth during a load,
- * and the slow-request log and request_timeout work (on a pool of their
+ * a connection wakes one waiting worker, and the slow-request log and request_timeout work (on a pool of their
  * own, reached with cgi-fcgi and a FastCGI client of a few lines).
  */
 #include "config.h"
@@ -205,6 +205,57 @@ fcgi_record(int fd, int type, const unsigned char *body, size_t len)
 }
 
 /*
+ * A connection wakes one waiting worker, not every idle one: the workers
+ * wait on the shared listening socket with EPOLLEXCLUSIVE (with poll(),
+ * each connection woke them all, and all but one found nothing to accept:
+ * EAGAIN).  Requests one at a time, the pool idle between them, traced.
+ */
+START_TEST(test_one_worker_woken_per_connection)
+{
+	pid_t workers[16], st;
+	char trace[512], p1[16], p2[16], *line = NULL;
+	size_t cap = 0;
+	int accepted_ok = 0, missed = 0;
+	FILE *f;
+
+	ck_assert_int_eq(worker_pids(workers, 16), 2);
+	snprintf(trace, sizeof(trace), "%s/log/strace-accept.txt", getenv("FB_STACK_DIR"));
+	unlink(trace);
+	snprintf(p1, sizeof(p1), "%ld", (long)workers[0]);
+	snprintf(p2, sizeof(p2), "%ld", (long)workers[1]);
+	if ((st = fork()) == 0) {
+		execlp("strace", "strace", "-q", "-e", "trace=accept,accept4", "-o", trace, "-p",
+		    p1, "-p", p2, (char *)NULL);
+		_exit(127);
+	}
+	sleep_ms(1000);
+	for (int i = 0; i < 20; i++) {
+		struct http_resp r;
+
+		ck_assert_int_eq(fetch("/health", NULL, &r), 200);
+		http_resp_free(&r);
+		sleep_ms(50);
+	}
+	sleep_ms(300);
+	kill(st, SIGINT);
+	waitpid(st, NULL, 0);
+	ck_assert_ptr_nonnull(f = fopen(trace, "r"));
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "EAGAIN") != NULL)
+			missed++;
+		else if (strstr(line, "accept") != NULL && strstr(line, "= -1") == NULL)
+			accepted_ok++;
+	}
+	free(line);
+	fclose(f);
+	ck_assert_msg(accepted_ok >= 20, "strace saw %d accepts of 20 requests", accepted_ok);
+	/* (The kernel may wake a second waiter now and then; poll() woke the
+	 * other worker for every one of the 20.) */
+	ck_assert_msg(missed <= 3, "%d wake-ups for nothing in 20 requests", missed);
+}
+END_TEST
+
+/*
  * A GET as a web server sends it, read to its FCGI_END_REQUEST; the
  * connection is left open, as a web server slow to close its end would.
  * Returns the socket and the answer's stdout in out.
@@ -342,6 +393,7 @@ ops_tcase(void)
 
 	tcase_add_test(tc, test_status_during_load);
 	tcase_add_test(tc, test_metrics);
+	tcase_add_test(tc, test_one_worker_woken_per_connection);
 	tcase_add_test(tc, test_slowlog_and_request_timeout);
 	return tc;
 }
