@@ -20,6 +20,49 @@ pg_cpu_per_tx() {   # script role
 	awk -v t=$((after - before)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
 }
 
+# What a variant is, in the tables' words.
+what_of() {
+	case $1 in
+	bare) echo "baseline's statement, table owner, no RLS" ;;
+	main) echo "our statement by key, table owner, no RLS" ;;
+	role) echo "+ opening statement: role, sub (RLS applies)" ;;
+	claims) echo "+ claims, claim.role, claim.email" ;;
+	readonly) echo "+ transaction_read_only" ;;
+	full) echo "+ session check (what the server sends for a new caller)" ;;
+	reused) echo "identity kept on the connection: its check, read-only, session check (the same caller again)" ;;
+	folded) echo "the same checks folded into the read: one statement (what the server now sends)" ;;
+	ins_bare) echo "baseline's insert, table owner, no RLS" ;;
+	ins_main) echo "our insert alone, identity on the session (RLS applies)" ;;
+	ins_two) echo "+ opening statement: identity check, session check (what the server sent before)" ;;
+	ins_folded) echo "the same checks folded into the insert: one statement" ;;
+	ins_object) echo "+ one object taken as it is, no array (what the server now sends)" ;;
+	esac
+}
+
+# Each variant's script ($dir/pgbench/<variant>.sql) run $rounds times,
+# then the medians: the baseline's and our statement alone as the table
+# owner; the rest as the authenticator, and where the identity is reused
+# (as a worker keeps it between requests of the same caller) with it
+# already on the connection's session.
+cost_table() {   # scenario variant...
+	local scenario=$1 v as i
+	local -A cost
+	shift
+	chmod -R a+rX "$dir/pgbench"
+	for ((i = 0; i < rounds; i++)); do
+		for v; do
+			case $v in bare | main | ins_bare) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
+			case $v in reused | folded | ins_*) [ $v = ins_bare ] || export PGOPTIONS="$reuse_opts" ;; esac
+			cost[$v]+="$(pg_cpu_per_tx "$dir/pgbench/$v.sql" "$as") "
+			unset PGOPTIONS
+		done
+	done
+	echo "PostgreSQL CPU per $scenario transaction (us, median of $rounds runs of ${seconds} s, one client):"
+	for v; do
+		printf '%-10s %7.1f  %s\n' "$v" "$(printf '%s\n' ${cost[$v]} | median)" "$(what_of $v)"
+	done
+}
+
 setup_cost_run() {
 	# The token's claims, as the server passes them.
 	payload=$(echo "$token" | cut -d. -f2 | tr '_-' '/+')
@@ -45,33 +88,8 @@ setup_cost_run() {
 	# a worker sends for a read by the same caller; session_sql.c).
 	held="current_user = 'authenticated' AND current_setting('request.jwt.claims', true) = '$claims' AND current_setting('request.jwt.claim.sub', true) = '$user' AND current_setting('request.jwt.claim.role', true) = 'authenticated' AND current_setting('request.jwt.claim.email', true) = 'bench@example.com' AND current_setting('statement_timeout') = '10s'"
 	printf '%s\n' '\set id random(1, 100000)' "SELECT * FROM (${main%;}) _fb_main WHERE (SELECT CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check);" >"$dir/pgbench/folded.sql"
-	chmod -R a+rX "$dir/pgbench"
-	local -A cost
-	local reuse_opts="-c role=authenticated -c request.jwt.claims=$claims -c request.jwt.claim.sub=$user -c request.jwt.claim.role=authenticated -c request.jwt.claim.email=bench@example.com -c statement_timeout=10s"
-	for ((i = 0; i < rounds; i++)); do
-		for v in bare main role claims readonly full reused folded; do
-			case $v in bare|main) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
-			# reused: the identity already on the connection's session, as a
-			# worker keeps it between requests of the same caller.
-			case $v in reused|folded) export PGOPTIONS="$reuse_opts" ;; esac
-			cost[$v]+="$(pg_cpu_per_tx "$dir/pgbench/$v.sql" "$as") "
-			unset PGOPTIONS
-		done
-	done
-	echo "PostgreSQL CPU per S1 transaction (us, median of $rounds runs of ${seconds} s, one client):"
-	for v in bare main role claims readonly full reused folded; do
-		case $v in
-		bare) what="baseline's statement, table owner, no RLS" ;;
-		main) what="our statement by key, table owner, no RLS" ;;
-		role) what="+ opening statement: role, sub (RLS applies)" ;;
-		claims) what="+ claims, claim.role, claim.email" ;;
-		readonly) what="+ transaction_read_only" ;;
-		full) what="+ session check (what the server sends for a new caller)" ;;
-		reused) what="identity kept on the connection: its check, read-only, session check (the same caller again)" ;;
-		folded) what="the same checks folded into the read: one statement (what the server now sends)" ;;
-		esac
-		printf '%-9s %7.1f  %s\n' "$v" "$(printf '%s\n' ${cost[$v]} | median)" "$what"
-	done
+	reuse_opts="-c role=authenticated -c request.jwt.claims=$claims -c request.jwt.claim.sub=$user -c request.jwt.claim.role=authenticated -c request.jwt.claim.email=bench@example.com -c statement_timeout=10s"
+	cost_table "S1" bare main role claims readonly full reused folded
 
 	# S3: one row inserted.  Writes run in the same transaction as the
 	# opening statement (no read-only); the insert before and after it
@@ -87,26 +105,6 @@ setup_cost_run() {
 	printf '%s\n' '\startpipeline' "SELECT $guard, set_config('transaction_read_only', 'off', true), set_config('statement_timeout', '10s', false), $check;" "$array;" '\endpipeline' >"$dir/pgbench/ins_two.sql"
 	printf '%s\n' "$array WHERE $wguard;" >"$dir/pgbench/ins_folded.sql"
 	printf '%s\n' "$object WHERE $wguard;" >"$dir/pgbench/ins_object.sql"
-	chmod -R a+rX "$dir/pgbench"
-	local writes="ins_bare ins_main ins_two ins_folded ins_object"
-	for ((i = 0; i < rounds; i++)); do
-		for v in $writes; do
-			case $v in ins_bare) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
-			case $v in ins_bare) ;; *) export PGOPTIONS="$reuse_opts" ;; esac
-			cost[$v]+="$(pg_cpu_per_tx "$dir/pgbench/$v.sql" "$as") "
-			unset PGOPTIONS
-		done
-	done
 	echo
-	echo "PostgreSQL CPU per S3 transaction (us, median of $rounds runs of ${seconds} s, one client):"
-	for v in $writes; do
-		case $v in
-		ins_bare) what="baseline's insert, table owner, no RLS" ;;
-		ins_main) what="our insert alone, identity on the session (RLS applies)" ;;
-		ins_two) what="+ opening statement: identity check, session check (what the server sent before)" ;;
-		ins_folded) what="the same checks folded into the insert: one statement" ;;
-		ins_object) what="+ one object taken as it is, no array (what the server now sends)" ;;
-		esac
-		printf '%-10s %7.1f  %s\n' "$v" "$(printf '%s\n' ${cost[$v]} | median)" "$what"
-	done
+	cost_table "S3" ins_bare ins_main ins_two ins_folded ins_object
 }
