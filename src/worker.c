@@ -201,11 +201,15 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf, 
 {
 	struct request r;
 	struct timespec start;
-	const char *uri = FCGX_GetParam("REQUEST_URI", fcgx->envp);
-	const char *method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
+	const char *uri, *method;
 	size_t ulen;
+	bool ok;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* (Whether it succeeds or not, the parameters can be read then.) */
+	ok = request_init(&r, arena, fcgx, conf) == 0;
+	uri = request_param(&r, "REQUEST_URI");
+	method = request_param(&r, "REQUEST_METHOD");
 	snprintf(slot->method, sizeof(slot->method), "%s", method ? method : "?");
 	ulen = uri ? strcspn(uri, "?") : 0;
 	if (ulen >= sizeof(slot->uri))
@@ -213,7 +217,7 @@ worker_handle(FCGX_Request *fcgx, struct arena *arena, const struct conf *conf, 
 	memcpy(slot->uri, uri ? uri : "", ulen);
 	slot->uri[ulen] = '\0';
 
-	if (request_init(&r, arena, fcgx, conf) == 0) {
+	if (ok) {
 		r.db = db;
 		r.schema = &worker_schema;
 		r.sb = worker_sb;
@@ -276,14 +280,6 @@ worker_open(const struct conf *conf, int listen_fd, FCGX_Request *fcgx)
 }
 
 /*
- * The only place signals are delivered.  The database's socket is watched
- * too: a notification (schema changed) or the end of the connection is
- * dealt with as it comes, and a request finds nothing left to check.  With
- * access lines in hand, a look first: they are written out before the
- * worker waits, not while work is queued.  1 when a connection waits, 0 to
- * look again, -1 when the worker cannot go on.
- */
-/*
  * What a waiting worker waits on, in an epoll set of its own: the
  * listening socket that every worker shares, with EPOLLEXCLUSIVE, so that
  * a connection wakes one waiting worker (poll() woke every idle worker
@@ -329,6 +325,14 @@ worker_epoll_db_sync(struct db *db)
 	}
 }
 
+/*
+ * The only place signals are delivered.  The database's socket is watched
+ * too: a notification (schema changed) or the end of the connection is
+ * dealt with as it comes, and a request finds nothing left to check.  With
+ * access lines in hand, a look first: they are written out before the
+ * worker waits, not while work is queued.  1 when a connection waits, 0 to
+ * look again, -1 when the worker cannot go on.
+ */
 static int
 worker_wait(int listen_fd, struct db *db, const sigset_t *wait_set)
 {

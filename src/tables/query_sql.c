@@ -198,7 +198,9 @@ put_csv_body(struct sql_query *q)
 	    " AS body FROM _fb_src");
 }
 
-/* The final SELECT over _fb_src: total, n, body. */
+/* The final SELECT over _fb_src: total, n, body.  It ends with "FROM
+ * _fb_src", no clause after: a write's reuse checks are appended to it as
+ * its filter (session_sql.c, session_fold_sql). */
 static void
 put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 {
