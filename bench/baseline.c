@@ -10,6 +10,10 @@
  *   POST /b/items           INSERT ... RETURNING          (S3)
  *   GET  /b/accel/<name>    X-Accel-Redirect to /static/<name>, no query:
  *                           the floor of an offloaded download (S5o)
+ *   GET  /b/stream/<name>   the file <name> of $BASELINE_STATIC_DIR streamed
+ *                           as the server streams one (headers, then
+ *                           64 KiB records sent from the page cache): the
+ *                           floor of a streamed download (S5)
  *   GET  /b/posts?...       20 posts with author and comments (S8): one
  *                           hand-written statement building the same JSON,
  *                           on a second connection that is the signed-in
@@ -19,10 +23,12 @@
  * Usage: baseline SOCKET WORKERS CONNINFO [S8-USER-UUID]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +63,48 @@ reply(FCGX_Request *rq, int status, const char *body)
 	    "Content-Length: %d\r\n\r\n",
 	    status, (int)strlen(body));
 	FCGX_PutStr(body, (int)strlen(body), rq->out);
+}
+
+/* The whole file as STDOUT records of up to 65535 bytes: each record's
+ * header written, then its bytes sent by the kernel (src/response.c's way). */
+static void
+stream(FCGX_Request *rq, const char *name)
+{
+	const char *dir = getenv("BASELINE_STATIC_DIR");
+	char path[4096];
+	struct stat st;
+	off_t off = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", name);
+	fd = strchr(name, '/') == NULL ? open(path, O_RDONLY) : -1;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		reply(rq, 404, "{}");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	FCGX_FPrintF(rq->out,
+	    "Status: 200\r\nContent-Type: application/octet-stream\r\nContent-Length: %ld\r\n\r\n",
+	    (long)st.st_size);
+	FCGX_FFlush(rq->out);
+	while (off < st.st_size) {
+		size_t k = st.st_size - off > 65535 ? 65535 : (size_t)(st.st_size - off);
+		unsigned char hd[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
+			(unsigned char)rq->requestId, (unsigned char)(k >> 8), (unsigned char)k, 0, 0 };
+
+		if (write(rq->ipcFd, hd, 8) != 8)
+			break;
+		while (k > 0) {
+			ssize_t w = sendfile(rq->ipcFd, fd, &off, k);
+
+			if (w <= 0)
+				goto out;
+			k -= (size_t)w;
+		}
+	}
+out:
+	close(fd);
 }
 
 /* The S8 connection: the user's identity for the whole session. */
@@ -111,6 +159,11 @@ serve(int fd, const char *conninfo, const char *user)
 		if (uri != NULL && strncmp(uri, "/b/accel/", 9) == 0 && strstr(uri, "..") == NULL) {
 			FCGX_FPrintF(rq.out, "Status: 200\r\nX-Accel-Redirect: /static/%s\r\n\r\n",
 			    uri + 9);
+			FCGX_Finish_r(&rq);
+			continue;
+		}
+		if (uri != NULL && strncmp(uri, "/b/stream/", 10) == 0) {
+			stream(&rq, uri + 10);
 			FCGX_Finish_r(&rq);
 			continue;
 		}
