@@ -91,7 +91,8 @@ stream(FCGX_Request *rq, const char *name)
 	while (off < st.st_size) {
 		size_t k = st.st_size - off > 65535 ? 65535 : (size_t)(st.st_size - off);
 		unsigned char hd[8] = { 1, 6, (unsigned char)(rq->requestId >> 8),
-			(unsigned char)rq->requestId, (unsigned char)(k >> 8), (unsigned char)k, 0, 0 };
+			(unsigned char)rq->requestId, (unsigned char)(k >> 8), (unsigned char)k, 0,
+			0 };
 
 		if (write(rq->ipcFd, hd, 8) != 8)
 			break;

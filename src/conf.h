@@ -52,6 +52,7 @@ struct conf {
 	int password_min_length;
 	int password_ops_limit;
 	size_t password_mem_limit;
+	int hash_concurrency; /* Argon2id computations at once in the pool; 0: the cores */
 	int refresh_reuse_interval;
 	int magiclink_ttl;
 	int magiclink_interval;

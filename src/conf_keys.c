@@ -57,6 +57,7 @@ const struct conf_key conf_keys[] = {
 	{ "auth", "password_min_length", T_INT, F(password_min_length), "8", 6, 1024 },
 	{ "auth", "password_ops_limit", T_INT, F(password_ops_limit), "2", 1, 20 },
 	{ "auth", "password_mem_limit", T_SIZE, F(password_mem_limit), "64M", 8192, 1L << 30 },
+	{ "auth", "hash_concurrency", T_INT, F(hash_concurrency), "0", 0, 1024 },
 	{ "auth", "refresh_reuse_interval", T_INT, F(refresh_reuse_interval), "10", 0, 300 },
 	{ "auth", "magiclink_ttl", T_INT, F(magiclink_ttl), "900", 60, 86400 },
 	{ "auth", "magiclink_interval", T_INT, F(magiclink_interval), "60", 0, 3600 },

@@ -141,6 +141,7 @@ pool_spawn(struct pool *p)
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
 		scoreboard_queue_probe_close(&p->queue);
+		password_gate_join();
 		slot->pid = getpid();
 		status = worker_run(p->conf, p->listen_fd, p->sb, slot, false);
 		conf_free(p->conf);
@@ -289,6 +290,7 @@ pool_reload(struct pool *p)
 	}
 	p->next_spawn_at = 0;
 	password_dummy_prepare(p->conf);
+	(void)password_gate_setup(p->conf);
 	pool_fill(p);
 	pool_signal_workers(p, SIGQUIT, true);
 	log_info("pool: configuration reloaded (generation %u, %d workers)", p->generation,
@@ -421,7 +423,7 @@ pool_run(struct conf *conf, const char *conf_path)
 	}
 	/* Until the socket is ours, errors went to standard error. */
 	if (conf_open_logs(conf) < 0 || (p.sb = scoreboard_create()) == NULL ||
-	    ratelimit_setup() < 0 || pool_signals_init() < 0) {
+	    ratelimit_setup() < 0 || password_gate_setup(conf) < 0 || pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);
 		return 1;

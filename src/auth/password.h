@@ -18,6 +18,12 @@ int password_hash(const struct conf *c, const char *pw, size_t len,
 /* 0 when pw matches hash. */
 int password_verify(const char *hash, const char *pw, size_t len);
 bool password_needs_rehash(const struct conf *c, const char *hash);
+/* The pool's hashing gate (auth/password.c): the master makes it at start
+ * and sets its size from [auth] hash_concurrency at start and on reload,
+ * before it forks the generation's workers; each worker joins it once
+ * forked.  Outside a pool hashes pass freely.  0, or -1 logged. */
+int password_gate_setup(const struct conf *c);
+void password_gate_join(void);
 /* The dummy hash for the current costs: called by the master at start and
  * on reload, so workers inherit it. */
 void password_dummy_prepare(const struct conf *c);

@@ -1,7 +1,9 @@
 /*
  * Operating the pool: /status and /metrics tell the truth during a load,
- * a connection wakes one waiting worker, and the slow-request log and request_timeout work (on a pool of their
- * own, reached with cgi-fcgi and a FastCGI client of a few lines).
+ * a connection wakes one waiting worker, and the slow-request log,
+ * request_timeout and the hashing gate ([auth] hash_concurrency) work (on
+ * pools of their own, reached with cgi-fcgi and a FastCGI client of a few
+ * lines).
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "auth_client.h"
 #include "client.h"
 #include "suites.h"
 
@@ -181,17 +184,48 @@ read_fcgi(FILE *p, char *out, size_t size)
 	pclose(p);
 }
 
+/* A GET (body NULL) or a JSON POST (body without single quotes). */
 static FILE *
-run_fcgi(const char *sock, const char *uri, const char *token)
+run_fcgi(const char *sock, const char *uri, const char *token, const char *body)
 {
 	char cmd[4096];
 
 	snprintf(cmd, sizeof(cmd),
-	    "env -i REQUEST_METHOD=GET REQUEST_URI=%s%s%s%s"
-	    " timeout 15 cgi-fcgi -bind -connect '%s' 2>&1",
-	    uri, token ? " HTTP_AUTHORIZATION='Bearer " : "", token ? token : "", token ? "'" : "",
-	    sock);
+	    "printf %%s '%s' | env -i REQUEST_METHOD=%s REQUEST_URI=%s%s%s%s"
+	    " CONTENT_TYPE=application/json CONTENT_LENGTH=%zu"
+	    " timeout 30 cgi-fcgi -bind -connect '%s' 2>&1",
+	    body ? body : "", body ? "POST" : "GET", uri,
+	    token ? " HTTP_AUTHORIZATION='Bearer " : "", token ? token : "", token ? "'" : "",
+	    body ? strlen(body) : 0, sock);
 	return popen(cmd, "r");
+}
+
+/* A pool of the test's own on sock, logging to logf, with the stack's
+ * configuration and these FLUXBASE_* settings (up to 8). */
+static pid_t
+own_pool(const char *sock, const char *logf, const char *const *settings)
+{
+	char conf[600];
+	pid_t pool = fork();
+
+	if (pool == 0) {
+		static char e1[600], e2[600];
+
+		snprintf(e1, sizeof(e1), "FLUXBASE_SERVER_LISTEN=%s", sock);
+		snprintf(e2, sizeof(e2), "FLUXBASE_SERVER_ERROR_LOG=%s", logf);
+		putenv(e1);
+		putenv(e2);
+		putenv("FLUXBASE_SERVER_PID_FILE=");
+		for (int i = 0; i < 8 && settings[i] != NULL; i++)
+			putenv((char *)settings[i]);
+		snprintf(conf, sizeof(conf), "%s/fluxbase.conf", getenv("FB_STACK_DIR"));
+		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c", conf, "serve", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		sleep_ms(50);
+	sleep_ms(300);
+	return pool;
 }
 
 static void
@@ -316,28 +350,14 @@ START_TEST(test_slowlog_and_request_timeout)
 	snprintf(sock, sizeof(sock), "%s/run/ops.sock", getenv("FB_STACK_DIR"));
 	snprintf(logf, sizeof(logf), "%s/log/ops-pool.log", getenv("FB_STACK_DIR"));
 	snprintf(accf, sizeof(accf), "%s/log/ops-access.log", getenv("FB_STACK_DIR"));
-	pool = fork();
-	if (pool == 0) {
-		char e1[600], e2[600], e3[600];
+	snprintf(cmd, sizeof(cmd), "FLUXBASE_SERVER_ACCESS_LOG=%s", accf);
+	{
+		const char *settings[] = { cmd, "FLUXBASE_SERVER_WORKERS=1",
+			"FLUXBASE_SERVER_SLOWLOG_TIMEOUT=1", "FLUXBASE_SERVER_REQUEST_TIMEOUT=3",
+			NULL };
 
-		snprintf(e1, sizeof(e1), "FLUXBASE_SERVER_LISTEN=%s", sock);
-		snprintf(e2, sizeof(e2), "FLUXBASE_SERVER_ERROR_LOG=%s", logf);
-		snprintf(e3, sizeof(e3), "FLUXBASE_SERVER_ACCESS_LOG=%s", accf);
-		putenv(e1);
-		putenv(e2);
-		putenv(e3);
-		putenv("FLUXBASE_SERVER_PID_FILE=");
-		putenv("FLUXBASE_SERVER_WORKERS=1");
-		putenv("FLUXBASE_SERVER_SLOWLOG_TIMEOUT=1");
-		putenv("FLUXBASE_SERVER_REQUEST_TIMEOUT=3");
-		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c",
-		    strcat(strcpy(cmd, getenv("FB_STACK_DIR")), "/fluxbase.conf"), "serve",
-		    (char *)NULL);
-		_exit(127);
+		pool = own_pool(sock, logf, settings);
 	}
-	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
-		sleep_ms(50);
-	sleep_ms(300);
 	/* A web server that keeps its end open after the answer does not hold
 	 * the one worker: the next request is answered at once (libfcgi's own
 	 * close would wait up to 2 s for the web server to close first). */
@@ -346,7 +366,7 @@ START_TEST(test_slowlog_and_request_timeout)
 
 		ck_assert_msg(strstr(out, "Status: 200") != NULL, "%s", out);
 		t0 = now_s();
-		read_fcgi(run_fcgi(sock, "/api/v1/health", NULL), out, sizeof(out));
+		read_fcgi(run_fcgi(sock, "/api/v1/health", NULL, NULL), out, sizeof(out));
 		ck_assert_msg(strstr(out, "Status: 200") != NULL, "%s", out);
 		ck_assert_msg(now_s() - t0 < 1.0, "the next request waited %.1fs", now_s() - t0);
 		close(held);
@@ -355,17 +375,17 @@ START_TEST(test_slowlog_and_request_timeout)
 	 * behind it, so the one worker goes from one to the other without a
 	 * pause: the first one's access line is still in its buffer when the
 	 * worker is killed at 3 s (and replaced); the master writes it out. */
-	slow = run_fcgi(sock, "/api/v1/tables/slow_ones", service);
+	slow = run_fcgi(sock, "/api/v1/tables/slow_ones", service, NULL);
 	sleep_ms(300);
 	t0 = now_s();
-	stuck = run_fcgi(sock, "/api/v1/tables/slow_forevers", service);
+	stuck = run_fcgi(sock, "/api/v1/tables/slow_forevers", service, NULL);
 	read_fcgi(slow, out, sizeof(out));
 	ck_assert_msg(strstr(out, "Status: 200") != NULL, "%s", out);
 	read_fcgi(stuck, out, sizeof(out));
 	ck_assert_msg(now_s() - t0 < 8, "the stuck request lasted %.1fs", now_s() - t0);
 	ck_assert_ptr_null(strstr(out, "Status: 200"));
 	sleep_ms(1500);
-	read_fcgi(run_fcgi(sock, "/api/v1/health", NULL), out, sizeof(out));
+	read_fcgi(run_fcgi(sock, "/api/v1/health", NULL, NULL), out, sizeof(out));
 	ck_assert_msg(strstr(out, "Status: 200") != NULL, "after the kill: %s", out);
 	kill(pool, SIGTERM);
 	waitpid(pool, NULL, 0);
@@ -386,6 +406,109 @@ START_TEST(test_slowlog_and_request_timeout)
 }
 END_TEST
 
+/* The children of pid (at most max). */
+static int
+children_of(pid_t pid, pid_t *out, int max)
+{
+	char path[64];
+	int n = 0;
+	long k;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &k) == 1)
+		out[n++] = (pid_t)k;
+	fclose(f);
+	return n;
+}
+
+/* The record locks of these processes in /proc/locks: held (the last
+ * holder seen in *holder) and waited for. */
+static void
+record_locks(const pid_t *pids, int n, int *held, int *waiting, pid_t *holder)
+{
+	char line[512];
+	FILE *f = fopen("/proc/locks", "r");
+
+	ck_assert_ptr_nonnull(f);
+	*held = *waiting = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = strstr(line, "POSIX");
+		long pid;
+
+		if (p == NULL || sscanf(p, "POSIX %*s %*s %ld", &pid) != 1 ||
+		    !pid_in((pid_t)pid, pids, n))
+			continue;
+		if (strstr(line, "->") != NULL) {
+			(*waiting)++;
+		} else {
+			(*held)++;
+			*holder = (pid_t)pid;
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * [auth] hash_concurrency: at most that many Argon2id hashes at once in
+ * the pool, the other workers with one to do waiting their turn; every
+ * sign-in is answered.  A worker killed in the middle of its hash does not
+ * keep the turn: the next sign-in goes through.
+ */
+START_TEST(test_hashes_take_turns)
+{
+	static const char body[] =
+	    "{\"email\":\"turns@example.com\",\"password\":\"" PASSWORD "\"}";
+	const char *settings[] = { "FLUXBASE_SERVER_WORKERS=3", "FLUXBASE_AUTH_HASH_CONCURRENCY=1",
+		"FLUXBASE_AUTH_RATE_LIMIT_SIGNIN=0", NULL };
+	char sock[512], logf[512], out[8192];
+	pid_t pool, workers[8], holder = 0;
+	int nw, held, waiting, most = 0, queued = 0;
+	FILE *in[6];
+	struct session s;
+
+	signup(&s, "turns@example.com", "10.77.3.1");
+	snprintf(sock, sizeof(sock), "%s/run/turns.sock", getenv("FB_STACK_DIR"));
+	snprintf(logf, sizeof(logf), "%s/log/turns-pool.log", getenv("FB_STACK_DIR"));
+	pool = own_pool(sock, logf, settings);
+	ck_assert_int_eq(nw = children_of(pool, workers, 8), 3);
+	for (int i = 0; i < 6; i++)
+		in[i] = run_fcgi(sock, "/api/v1/auth/signin", NULL, body);
+	/* Six sign-ins on three workers: about half a second of hashing. */
+	for (int t = 0; t < 300; t++) {
+		record_locks(workers, nw, &held, &waiting, &holder);
+		most = held > most ? held : most;
+		queued += waiting > 0;
+		sleep_ms(2);
+	}
+	for (int i = 0; i < 6; i++) {
+		read_fcgi(in[i], out, sizeof(out));
+		ck_assert_msg(strstr(out, "\"access_token\"") != NULL, "sign-in %d: %s", i, out);
+	}
+	ck_assert_int_eq(most, 1);
+	ck_assert_msg(queued > 0, "no worker was ever seen waiting for its turn");
+
+	/* Killed while hashing: the turn goes with it. */
+	in[0] = run_fcgi(sock, "/api/v1/auth/signin", NULL, body);
+	held = 0;
+	for (int t = 0; t < 500 && held == 0; t++) {
+		record_locks(workers, nw, &held, &waiting, &holder);
+		if (held == 0)
+			sleep_ms(1);
+	}
+	ck_assert_int_eq(held, 1);
+	kill(holder, SIGKILL);
+	read_fcgi(in[0], out, sizeof(out));
+	sleep_ms(500);
+	read_fcgi(run_fcgi(sock, "/api/v1/auth/signin", NULL, body), out, sizeof(out));
+	ck_assert_msg(strstr(out, "\"access_token\"") != NULL, "after the kill: %s", out);
+	kill(pool, SIGTERM);
+	waitpid(pool, NULL, 0);
+}
+END_TEST
+
 TCase *
 ops_tcase(void)
 {
@@ -395,5 +518,6 @@ ops_tcase(void)
 	tcase_add_test(tc, test_metrics);
 	tcase_add_test(tc, test_one_worker_woken_per_connection);
 	tcase_add_test(tc, test_slowlog_and_request_timeout);
+	tcase_add_test(tc, test_hashes_take_turns);
 	return tc;
 }
