@@ -73,15 +73,18 @@ static int
 check_login(struct db *db, const struct conf *c)
 {
 	bool single = CONF_SINGLE(c);
+	/* The login (session_user), not current_user: behind a pooler in
+	 * transaction mode the server connection may still have the role a
+	 * worker's last request set. */
 	struct db_result *res = db_exec(db,
-	    "SELECT current_user, r.rolsuper OR r.rolbypassrls,"
+	    "SELECT session_user, r.rolsuper OR r.rolbypassrls,"
 	    " CASE WHEN (SELECT count(*) FROM pg_roles WHERE rolname IN ('anon',"
 	    "  'authenticated', 'service_role')) = 3"
-	    "  THEN pg_has_role(current_user, 'anon', 'MEMBER')"
-	    "  AND pg_has_role(current_user, 'authenticated', 'MEMBER')"
-	    "  AND pg_has_role(current_user, 'service_role', 'MEMBER') ELSE false END,"
+	    "  THEN pg_has_role(session_user, 'anon', 'MEMBER')"
+	    "  AND pg_has_role(session_user, 'authenticated', 'MEMBER')"
+	    "  AND pg_has_role(session_user, 'service_role', 'MEMBER') ELSE false END,"
 	    " fluxbase.migrations_applied(), fluxbase.mode()"
-	    " FROM pg_roles r WHERE r.rolname = current_user",
+	    " FROM pg_roles r WHERE r.rolname = session_user",
 	    0, NULL);
 	char n[32];
 	int rc = 0;

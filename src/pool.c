@@ -423,7 +423,7 @@ pool_run(struct conf *conf, const char *conf_path)
 	}
 	/* Until the socket is ours, errors went to standard error. */
 	if (conf_open_logs(conf) < 0 || (p.sb = scoreboard_create()) == NULL ||
-	    ratelimit_setup() < 0 || password_gate_setup(conf) < 0 || pool_signals_init() < 0) {
+	    ratelimit_setup() < 0 || pool_signals_init() < 0) {
 		free(p.socket_path);
 		conf_free(conf);
 		return 1;
@@ -433,6 +433,7 @@ pool_run(struct conf *conf, const char *conf_path)
 	pool_write_pid(conf->pid_file);
 	pool_announce(&p, inherited);
 	password_dummy_prepare(conf);
+	(void)password_gate_setup(conf);
 	pool_fill(&p);
 
 	for (;;) {

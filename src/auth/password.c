@@ -36,7 +36,7 @@ password_gate_setup(const struct conf *c)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (gate_fd < 0 && (gate_fd = memfd_create("fluxbase-hash-gate", MFD_CLOEXEC)) < 0) {
-		log_err("%s: memfd_create: %m", __func__);
+		log_warn("%s: memfd_create: %m; password hashes do not take turns", __func__);
 		return -1;
 	}
 	gate_slots = c->hash_concurrency > 0 ? c->hash_concurrency : cores > 0 ? (int)cores : 1;

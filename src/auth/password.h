@@ -21,7 +21,8 @@ bool password_needs_rehash(const struct conf *c, const char *hash);
 /* The pool's hashing gate (auth/password.c): the master makes it at start
  * and sets its size from [auth] hash_concurrency at start and on reload,
  * before it forks the generation's workers; each worker joins it once
- * forked.  Outside a pool hashes pass freely.  0, or -1 logged. */
+ * forked.  Outside a pool, or when the gate cannot be made, hashes pass
+ * freely.  0, or -1 logged. */
 int password_gate_setup(const struct conf *c);
 void password_gate_join(void);
 /* The dummy hash for the current costs: called by the master at start and

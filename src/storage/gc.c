@@ -139,6 +139,17 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 		db_free(db);
 		return 1;
 	}
+	/* A pooler may hand this connection the role and claims a worker's
+	 * last request left on it: the objects listed would be only those that
+	 * caller sees, and every other object's blob would look orphaned. */
+	if (db_pooled(db)) {
+		fprintf(stderr,
+		    "storage-gc: [database] %s leads to a connection pooler; set [database]"
+		    " admin_url to PostgreSQL itself\n",
+		    c->db_admin_url[0] ? "admin_url" : "url");
+		db_free(db);
+		return 1;
+	}
 	res = db_exec(db, "SELECT blob_id FROM storage.objects ORDER BY blob_id", 0, NULL);
 	if (db_result_status(res) != DB_OK) {
 		fprintf(stderr, "storage-gc: %s\n", db_result_message(res));

@@ -247,6 +247,23 @@ if [ -z "${PGB_NO_JS:-}" ] && command -v node >/dev/null 2>&1; then
 	echo "JS clients through PgBouncer: passed in $((SECONDS - start)) s"
 fi
 
+# What a worker's last request left on the server connection (a role,
+# set for the session) is not the login: check-config judges the login.
+# And storage-gc refuses a pooled connection: the role left on it would
+# hide other callers' objects, and their blobs would look orphaned.
+"$STACK_PG_BIN/psql" -X -q -d "$(pgb_url fluxbase)" -c "SET ROLE anon" ||
+	{ echo "FAIL: cannot leave a role on PgBouncer's server connection"; exit 1; }
+FLUXBASE_DATABASE_URL="$(pgb_url fluxbase)" "$FLUXBASE_BIN" -c "$dir/fluxbase.conf" check-config \
+	>"$dir/check.out" 2>&1 && grep -q 'database: connected as authenticator' "$dir/check.out" ||
+	{ cat "$dir/check.out"; echo "FAIL: check-config through PgBouncer after a role was left"; exit 1; }
+if FLUXBASE_DATABASE_ADMIN_URL= "$FLUXBASE_BIN" -c "$dir/fluxbase.conf" storage-gc --check \
+	>"$dir/gc.out" 2>&1 || ! grep -q 'leads to a connection pooler' "$dir/gc.out"; then
+	cat "$dir/gc.out"
+	echo "FAIL: storage-gc ran through PgBouncer"
+	exit 1
+fi
+echo "check-config and storage-gc behind PgBouncer: passed"
+
 # The workers saw the pooler (and said so).
 grep -q 'a connection pooler is between us and PostgreSQL' "$dir/log/fluxbase.log" ||
 	{ echo "FAIL: no worker found PgBouncer (no warning in the log)"; exit 1; }
