@@ -178,6 +178,10 @@ query_get(const struct request *r, const char *key)
  * parameter, each time.  Open addressing on the name; the first of a
  * repeated name wins, as with FCGX_GetParam; more parameters than the
  * table holds at three quarters full, and lookups go to libfcgi's list.
+ * FNV rather than the caches' keyed slothash: the table lives for one
+ * request and holds at most 48 names, so names a client picks to collide
+ * (HTTP_* headers) cost at most the scan libfcgi would make anyway, and a
+ * SipHash of every name would cost more than the index saves.
  */
 #define PARAM_SLOTS 64
 

@@ -166,23 +166,18 @@ fold_guard(bool single, bool with_session, bool read_only, int nparams)
 	return *slot;
 }
 
-/* The pieces, end to end, in the arena. */
+/* head, sql, mid and guard end to end, in one piece of the arena. */
 static const char *
-concat(struct arena *a, const char *const *parts, int n)
+fold_join(struct arena *a, const char *head, const char *sql, const char *mid, const char *guard)
 {
-	size_t len[4], total = 1;
-	char *out, *p;
+	struct strbuf sb;
 
-	for (int i = 0; i < n; i++)
-		total += (len[i] = strlen(parts[i]));
-	if ((out = p = arena_alloc(a, total)) == NULL)
-		return NULL;
-	for (int i = 0; i < n; i++) {
-		memcpy(p, parts[i], len[i]);
-		p += len[i];
-	}
-	*p = '\0';
-	return out;
+	strbuf_init(&sb, a, strlen(head) + strlen(sql) + strlen(mid) + strlen(guard) + 1);
+	strbuf_puts(&sb, head);
+	strbuf_puts(&sb, sql);
+	strbuf_puts(&sb, mid);
+	strbuf_puts(&sb, guard);
+	return sb.data;
 }
 
 static bool
@@ -211,8 +206,7 @@ session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only
 	if (starts(sql, "SELECT ") || (read_only && starts(sql, "WITH "))) {
 		if ((guard = fold_guard(single, with_session, read_only, nparams)) == NULL)
 			return NULL;
-		return concat(a,
-		    (const char *const[]){ "SELECT * FROM (", sql, ") _fb_main WHERE ", guard }, 4);
+		return fold_join(a, "SELECT * FROM (", sql, ") _fb_main WHERE ", guard);
 	}
 	/* A write's WITH cannot be a sub-query: the guard filters its last
 	 * SELECT, which reads the rows written (put_result: "FROM _fb_src"),
@@ -220,7 +214,7 @@ session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only
 	if (!read_only && starts(sql, "WITH ") && ends(sql, " FROM _fb_src")) {
 		if ((guard = fold_guard(single, with_session, false, nparams)) == NULL)
 			return NULL;
-		return concat(a, (const char *const[]){ sql, " WHERE ", guard }, 3);
+		return fold_join(a, "", sql, " WHERE ", guard);
 	}
 	return NULL;
 }
