@@ -22,11 +22,15 @@
  * proves transaction pooling (or a reset by the pooler): the request's
  * pipeline, undone whole by the error, runs again once with unnamed
  * statements (PQsendQueryParams: parsed and planned at every request),
- * and so does every later one on the connection; from then on the session
- * epoch changes at every call, so the caller sets the identity it keeps
- * on the session in every transaction (right whatever server connection
- * runs it) rather than finding it changed.  A pooler the probe misses is
- * found by those same errors.
+ * and so does every later one on the connection.  A pooled connection
+ * (found by the probe or by those errors) sets the request identity for
+ * each transaction only, with the pooled variant of the opening statement
+ * (db_stmt.pooled), so no caller's role or claims stay on a server
+ * connection that others use next; its session epoch changes at every
+ * call, so nothing is ever taken as already set.  A pooler the probe
+ * misses is found by those same errors (the request that finds it runs
+ * again with that variant); what the requests before it set for the
+ * session stays on their server connection.
  */
 #include "config.h"
 

@@ -31,6 +31,9 @@ struct db_stmt {
 	const char *name;
 	const char *sql;
 	int nparams;
+	/* What runs in its place on a pooled connection (db_pooled), or NULL:
+	 * the same, with nothing left on the session. */
+	const struct db_stmt *pooled;
 };
 
 typedef void (*db_notify_fn)(const char *channel, const char *payload, void *arg);
@@ -62,7 +65,9 @@ struct db_result *db_exec(struct db *db, const char *sql, int nparams, const cha
  * implicit transaction (an error in either rolls both back).  The main
  * statement is prepared once per connection, keyed by its text.  Returns
  * the first failing result, or the main statement's.  With setup NULL the
- * main statement runs alone (it carries its own checks: session.c).
+ * main statement runs alone (it carries its own checks: session.c).  On a
+ * pooled connection setup's pooled variant runs, if it has one, in every
+ * try (a pooler found by this request's first try included).
  *
  * DB_ROLLBACK (Prefer: tx=rollback) wraps them in BEGIN ... ROLLBACK in
  * the same pipeline: the main statement's rows come back and nothing of

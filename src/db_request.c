@@ -97,11 +97,12 @@ db_cache_forget(struct db *db, const char *name)
 unsigned long
 db_session_epoch(const struct db *db)
 {
-	/* Transaction pooling: the session is the server connection's, any
-	 * of them, never known to hold what was set before. */
+	/* Behind a pooler the identity is set for each transaction only
+	 * (session.c), and in transaction mode the session is the server
+	 * connection's, any of them: never known to hold what was set before. */
 	static unsigned long pooled_epoch;
 
-	return db->unnamed ? ~++pooled_epoch : db->session_epoch;
+	return db->pooled ? ~++pooled_epoch : db->session_epoch;
 }
 
 void
@@ -288,6 +289,8 @@ db_request_once(struct db *db, struct pipeline *pl, const char *const *setup_val
 {
 	bool setup_fresh = true, main_fresh = false;
 
+	if (pl->setup != NULL && pl->setup->pooled != NULL && db->pooled)
+		pl->setup = pl->setup->pooled;
 	for (int i = 0; i < db->nprepared; i++)
 		if (db->prepared[i] == pl->setup)
 			setup_fresh = false;

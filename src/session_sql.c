@@ -11,7 +11,10 @@
  * session still holds exactly that identity: anything that changed it (a
  * request's own SQL, a pooler that swapped the server connection) raises
  * FB001 before the handler's statement runs, and the worker sets the
- * identity again.
+ * identity again.  On a pooled connection (db.c) the identity is set for
+ * the transaction only, by the pooled variants of the opening statements,
+ * and never reused: a pooler hands the server connection to others, and
+ * nothing of our caller may stay on it.
  *
  * Setting the identity needs a statement of its own, the opening
  * statement, before the handler's: PostgreSQL checks privileges and plans
@@ -62,20 +65,22 @@
 	"CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s" \
 	"  WHERE s.id = $" s "::uuid AND s.revoked_at IS NULL) THEN true" \
 	"  ELSE fluxbase.session_ended() END"
-#define TX_SETTINGS(timeout) \
+/* Settings for the session (L "false") or, behind a pooler, for the
+ * transaction only (L "true"). */
+#define TX_SETTINGS(timeout, L) \
 	" set_config('transaction_read_only', $1, true)," \
-	" set_config('statement_timeout', $" timeout ", false)"
-#define IDENTITY_CLAIMS \
-	" set_config('request.jwt.claims', $3, false)," \
-	" set_config('request.jwt.claim.sub', coalesce($4, ''), false)," \
-	" set_config('request.jwt.claim.role', $2, false)," \
-	" set_config('request.jwt.claim.email', coalesce($5, ''), false),"
+	" set_config('statement_timeout', $" timeout ", " L ")"
+#define IDENTITY_CLAIMS(L) \
+	" set_config('request.jwt.claims', $3, " L ")," \
+	" set_config('request.jwt.claim.sub', coalesce($4, ''), " L ")," \
+	" set_config('request.jwt.claim.role', $2, " L ")," \
+	" set_config('request.jwt.claim.email', coalesce($5, ''), " L "),"
 /* The session's id as a setting of its own, s ($6, or '' without a
  * session): single mode's policy on auth.sessions compares it with the
  * row's id (migration 0023), where parsing the claims would cost a jsonb
  * parse for every session check. */
-#define SESSION_ID_SET(s) " set_config('request.jwt.claim.session_id', " s ", false),"
-#define IDENTITY_SET "SELECT set_config('role', $2, false)," IDENTITY_CLAIMS
+#define SESSION_ID_SET(s, L) " set_config('request.jwt.claim.session_id', " s ", " L "),"
+#define IDENTITY_SET(L) "SELECT set_config('role', $2, " L ")," IDENTITY_CLAIMS(L)
 #define IDENTITY_CLAIMS_HELD(s) \
 	"  current_setting('request.jwt.claims', true) = $3" \
 	"  AND current_setting('request.jwt.claim.sub', true) = coalesce($4, '')" \
@@ -90,28 +95,65 @@
  * request runs as the one login; the role is a claim (auth.role() reads
  * it), and the policies decide (migration 0022).
  */
-#define IDENTITY_SET_SINGLE "SELECT" IDENTITY_CLAIMS
+#define IDENTITY_SET_SINGLE(L) "SELECT" IDENTITY_CLAIMS(L)
 #define IDENTITY_REUSE_SINGLE(s) "SELECT CASE WHEN" IDENTITY_CLAIMS_HELD(s)
 
 /* With a session, its id ($6, text here and a uuid in the check), or ''. */
 #define S "$6::text"
 #define NS "''"
+#define SESSION "false"
+#define LOCAL "true"
 
-/* By mode (roles, single), then by kind (session_sql.h). */
+/* Behind a pooler: the identity for the transaction only, by mode, then
+ * with a session or without (the pooled variants of the set kinds). */
+static const struct db_stmt identity_local_stmts[2][2] = {
+	{
+	    { "fb_identity_l",
+	        IDENTITY_SET(LOCAL) SESSION_ID_SET(S, LOCAL)
+	            TX_SETTINGS("7", LOCAL) ", " SESSION_CHECK("6"),
+	        7, NULL },
+	    { "fb_identity_ns_l",
+	        IDENTITY_SET(LOCAL) SESSION_ID_SET(NS, LOCAL) TX_SETTINGS("6", LOCAL), 6, NULL },
+	},
+	{
+	    { "fb_identity_1_l",
+	        IDENTITY_SET_SINGLE(LOCAL) SESSION_ID_SET(S, LOCAL)
+	            TX_SETTINGS("7", LOCAL) ", " SESSION_CHECK("6"),
+	        7, NULL },
+	    { "fb_identity_ns_1_l",
+	        IDENTITY_SET_SINGLE(LOCAL) SESSION_ID_SET(NS, LOCAL) TX_SETTINGS("6", LOCAL), 6,
+	        NULL },
+	},
+};
+
+/* By mode (roles, single), then by kind (session_sql.h).  A pooled
+ * connection never reuses an identity (db_session_epoch), so only the set
+ * kinds need a pooled variant. */
 static const struct db_stmt identity_stmts[2][4] = {
 	{
 	    { "fb_identity",
-	        IDENTITY_SET SESSION_ID_SET(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_identity_ns", IDENTITY_SET SESSION_ID_SET(NS) TX_SETTINGS("6"), 6 },
-	    { "fb_reuse", IDENTITY_REUSE(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_reuse_ns", IDENTITY_REUSE(NS) TX_SETTINGS("6"), 6 },
+	        IDENTITY_SET(SESSION) SESSION_ID_SET(S, SESSION)
+	            TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"),
+	        7, &identity_local_stmts[0][0] },
+	    { "fb_identity_ns",
+	        IDENTITY_SET(SESSION) SESSION_ID_SET(NS, SESSION) TX_SETTINGS("6", SESSION), 6,
+	        &identity_local_stmts[0][1] },
+	    { "fb_reuse", IDENTITY_REUSE(S) TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"), 7,
+	        NULL },
+	    { "fb_reuse_ns", IDENTITY_REUSE(NS) TX_SETTINGS("6", SESSION), 6, NULL },
 	},
 	{
 	    { "fb_identity_1",
-	        IDENTITY_SET_SINGLE SESSION_ID_SET(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_identity_ns_1", IDENTITY_SET_SINGLE SESSION_ID_SET(NS) TX_SETTINGS("6"), 6 },
-	    { "fb_reuse_1", IDENTITY_REUSE_SINGLE(S) TX_SETTINGS("7") ", " SESSION_CHECK("6"), 7 },
-	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE(NS) TX_SETTINGS("6"), 6 },
+	        IDENTITY_SET_SINGLE(SESSION) SESSION_ID_SET(S, SESSION)
+	            TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"),
+	        7, &identity_local_stmts[1][0] },
+	    { "fb_identity_ns_1",
+	        IDENTITY_SET_SINGLE(SESSION) SESSION_ID_SET(NS, SESSION) TX_SETTINGS("6", SESSION),
+	        6, &identity_local_stmts[1][1] },
+	    { "fb_reuse_1",
+	        IDENTITY_REUSE_SINGLE(S) TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"), 7,
+	        NULL },
+	    { "fb_reuse_ns_1", IDENTITY_REUSE_SINGLE(NS) TX_SETTINGS("6", SESSION), 6, NULL },
 	},
 };
 

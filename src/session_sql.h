@@ -14,7 +14,9 @@ struct db_stmt;
 /* Set with a session, set without, reuse with a session, reuse without. */
 enum identity_kind { IDENTITY_SET_S, IDENTITY_SET_NS, IDENTITY_REUSE_S, IDENTITY_REUSE_NS };
 
-/* The opening statement of a kind, in single mode or roles mode. */
+/* The opening statement of a kind, in single mode or roles mode.  One that
+ * sets the identity has a pooled variant (db.h) that sets it for the
+ * transaction only. */
 const struct db_stmt *session_identity_stmt(bool single, enum identity_kind kind);
 
 /*

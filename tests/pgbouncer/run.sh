@@ -27,6 +27,11 @@
 #      fail for it (the isolation test wants every answer right);
 #   4. the same, shorter, through "fluxbase_ses" (session mode): named
 #      statements work there, no worker may fall back.
+# Between 1 and 2, right after a service-role request, a client of
+# PgBouncer's own must get the server connection as the login, with no
+# claims and the cluster's statement timeout (the workers set the
+# identity for each transaction only); then check-config and storage-gc
+# with a role left on it by that client.
 # Three kinds of checks of the suite hold only with a session of our own:
 # they may fail here, and no other check may.
 #  - A table, column or function the check has just created, used at
@@ -42,10 +47,9 @@
 #    cleared by a NOTIFY too (behind a pooler it must be off, or it serves
 #    what was deleted for up to its TTL).
 #  - test_identity_never_passes_between_requests wants the log line of an
-#    identity found changed; a worker that has fallen back to unnamed
-#    statements sets the identity in every transaction and never finds it
-#    changed (the checks that no identity passes between callers run
-#    before it and must hold).
+#    identity found changed; a worker behind a pooler sets the identity
+#    for each transaction only and never finds it changed (the checks that
+#    no identity passes between callers run before it and must hold).
 # PGB_ONLY_ISOLATION=1 runs phases 2 to 4 only (work on them).
 # Exit 77 (skip) only when not root and PgBouncer is missing (installing
 # it needs root).
@@ -247,8 +251,27 @@ if [ -z "${PGB_NO_JS:-}" ] && command -v node >/dev/null 2>&1; then
 	echo "JS clients through PgBouncer: passed in $((SECONDS - start)) s"
 fi
 
-# What a worker's last request left on the server connection (a role,
-# set for the session) is not the login: check-config judges the login.
+# Nothing of a caller stays on the server connection: behind a pooler a
+# worker sets the identity for each transaction only.  Right after a
+# request as the service role (which bypasses row-level security), the
+# next client of that one server connection is the login, with no claims
+# and the cluster's statement timeout, not the pool's 10 s.
+svc=$("$FLUXBASE_BIN" -c "$dir/fluxbase.conf" token --role service_role)
+direct=$("$top_srcdir/tests/lib/stack.sh" "$dir" psql -X -tA -c "SHOW statement_timeout")
+for i in 1 2 3; do
+	curl -fsS -o /dev/null -H "Authorization: Bearer $svc" "$FB_URL/tables/box?limit=1" ||
+		{ echo "FAIL: a service-role read through PgBouncer"; exit 1; }
+	left=$("$STACK_PG_BIN/psql" -X -tA -d "$(pgb_url fluxbase)" -c "SELECT current_user,
+		coalesce(current_setting('request.jwt.claims', true), ''),
+		coalesce(current_setting('request.jwt.claim.role', true), ''),
+		current_setting('statement_timeout')")
+	[ "$left" = "authenticator|||$direct" ] ||
+		{ echo "FAIL: a request left '$left' on PgBouncer's server connection (expected authenticator|||$direct)"; exit 1; }
+done
+echo "nothing of a caller left on PgBouncer's server connection: passed"
+
+# What another client left on the server connection (a role, set for the
+# session) is not the login: check-config judges the login.
 # And storage-gc refuses a pooled connection: the role left on it would
 # hide other callers' objects, and their blobs would look orphaned.
 "$STACK_PG_BIN/psql" -X -q -d "$(pgb_url fluxbase)" -c "SET ROLE anon" ||
