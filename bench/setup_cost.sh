@@ -1,5 +1,6 @@
 # bench/setup_cost.sh - bench/run --setup-cost: PostgreSQL's CPU per
-# transaction of S1 (a read by key) and S3 (a one-row insert), replayed by
+# transaction of S1 (a read by key), S2 (20 rows, ordered) and S3 (a
+# one-row insert), replayed by
 # pgbench (prepared, pipelined like the server, one client) as the
 # statements grow piece by piece, and as the server sends them now: where
 # the server's extra time in PostgreSQL goes, against the baseline's own
@@ -31,6 +32,10 @@ what_of() {
 	full) echo "+ session check (what the server sends for a new caller)" ;;
 	reused) echo "identity kept on the connection: its check, read-only, session check (the same caller again)" ;;
 	folded) echo "the same checks folded into the read: one statement (what the server now sends)" ;;
+	s2_bare) echo "baseline's statement, table owner, no RLS" ;;
+	s2_main) echo "our statement, table owner, no RLS" ;;
+	s2_rls) echo "our statement alone, identity on the session (RLS applies)" ;;
+	s2_folded) echo "+ the checks folded in: one statement (what the server sends)" ;;
 	ins_bare) echo "baseline's insert, table owner, no RLS" ;;
 	ins_main) echo "our insert alone, identity on the session (RLS applies)" ;;
 	ins_two) echo "+ opening statement: identity check, session check (what the server sent before)" ;;
@@ -51,8 +56,10 @@ cost_table() {   # scenario variant...
 	chmod -R a+rX "$dir/pgbench"
 	for ((i = 0; i < rounds; i++)); do
 		for v; do
-			case $v in bare | main | ins_bare) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
-			case $v in reused | folded | ins_*) [ $v = ins_bare ] || export PGOPTIONS="$reuse_opts" ;; esac
+			case $v in bare | main | ins_bare | s2_bare | s2_main) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
+			case $v in reused | folded | ins_* | s2_rls | s2_folded)
+				[ $v = ins_bare ] || export PGOPTIONS="$reuse_opts" ;;
+			esac
 			cost[$v]+="$(pg_cpu_per_tx "$dir/pgbench/$v.sql" "$as") "
 			unset PGOPTIONS
 		done
@@ -90,6 +97,16 @@ setup_cost_run() {
 	printf '%s\n' '\set id random(1, 100000)' "SELECT * FROM (${main%;}) _fb_main WHERE (SELECT CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check);" >"$dir/pgbench/folded.sql"
 	reuse_opts="-c role=authenticated -c request.jwt.claims=$claims -c request.jwt.claim.sub=$user -c request.jwt.claim.role=authenticated -c request.jwt.claim.email=bench@example.com -c statement_timeout=10s"
 	cost_table "S1" bare main role claims readonly full reused folded
+
+	# S2: 20 active rows in key order, as the baseline and the server
+	# read them.
+	echo
+	printf '%s\n' "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM items WHERE status = 'active' ORDER BY id LIMIT 20) t;" >"$dir/pgbench/s2_bare.sql"
+	list='WITH _fb_src AS (SELECT _fb_t.* FROM "public"."items" AS _fb_t WHERE _fb_t."status" = '"'active'"' ORDER BY _fb_t."id" ASC LIMIT 20) SELECT NULL::bigint AS total, pg_catalog.count(*) AS n, coalesce(pg_catalog.json_agg(_fb_src), '"'[]'"')::text AS body FROM _fb_src'
+	printf '%s\n' "$list;" >"$dir/pgbench/s2_main.sql"
+	printf '%s\n' "$list;" >"$dir/pgbench/s2_rls.sql"
+	printf '%s\n' "SELECT * FROM ($list) _fb_main WHERE (SELECT CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check);" >"$dir/pgbench/s2_folded.sql"
+	cost_table "S2" s2_bare s2_main s2_rls s2_folded
 
 	# S3: one row inserted.  Writes run in the same transaction as the
 	# opening statement (no read-only); the insert before and after it
