@@ -4,13 +4,15 @@
  * statement timeout with the text PostgreSQL shows for it (the expected
  * texts below are what PostgreSQL 15's SHOW statement_timeout printed
  * after SET statement_timeout = <ms>; a wrong text would send every folded
- * read back to the two-statement path).
+ * read back to the two-statement path).  Behind a pooler the opening
+ * statements set the identity for the transaction only.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "arena.h"
+#include "db.h"
 #include "session_sql.h"
 #include "suites.h"
 
@@ -119,6 +121,40 @@ START_TEST(test_fold_a_write_only_where_the_checks_come_first)
 }
 END_TEST
 
+/* Behind a pooler an identity is set for the transaction only: every
+ * opening statement that sets one has a pooled variant with the same
+ * parameters in which no setting is for the session; a reuse, which a
+ * pooled connection never makes, has none. */
+START_TEST(test_pooled_identity_is_for_the_transaction_only)
+{
+	for (int single = 0; single < 2; single++) {
+		for (int k = IDENTITY_SET_S; k <= IDENTITY_REUSE_NS; k++) {
+			const struct db_stmt *st =
+			    session_identity_stmt(single, (enum identity_kind)k);
+			const struct db_stmt *p = st->pooled;
+			bool sets = k == IDENTITY_SET_S || k == IDENTITY_SET_NS;
+
+			ck_assert_ptr_nonnull(strstr(st->sql, ", false)"));
+			if (!sets) {
+				ck_assert_ptr_null(p);
+				continue;
+			}
+			ck_assert_ptr_nonnull(p);
+			ck_assert_int_eq(p->nparams, st->nparams);
+			ck_assert_str_ne(p->name, st->name);
+			ck_assert_ptr_null(strstr(p->sql, "false"));
+			ck_assert_ptr_nonnull(
+			    strstr(p->sql, "set_config('request.jwt.claims', $3, true)"));
+			ck_assert_ptr_nonnull(strstr(p->sql, "set_config('statement_timeout', $"));
+			ck_assert_int_eq(single != 0, strstr(p->sql, "'role'") == NULL);
+			ck_assert_int_eq(k == IDENTITY_SET_S,
+			    strstr(p->sql, "auth.sessions") != NULL);
+			ck_assert_ptr_null(p->pooled);
+		}
+	}
+}
+END_TEST
+
 Suite *
 session_sql_suite(void)
 {
@@ -128,6 +164,7 @@ session_sql_suite(void)
 	tcase_add_test(tc, test_timeout_text_as_postgresql_shows_it);
 	tcase_add_test(tc, test_fold_numbers_parameters_after_the_read);
 	tcase_add_test(tc, test_fold_a_write_only_where_the_checks_come_first);
+	tcase_add_test(tc, test_pooled_identity_is_for_the_transaction_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
