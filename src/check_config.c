@@ -74,8 +74,8 @@ check_login(struct db *db, const struct conf *c)
 {
 	bool single = CONF_SINGLE(c);
 	/* The login (session_user), not current_user: behind a pooler in
-	 * transaction mode the server connection may still have the role a
-	 * worker's last request set. */
+	 * transaction mode the server connection may still have a role its
+	 * last client set. */
 	struct db_result *res = db_exec(db,
 	    "SELECT session_user, r.rolsuper OR r.rolbypassrls,"
 	    " CASE WHEN (SELECT count(*) FROM pg_roles WHERE rolname IN ('anon',"

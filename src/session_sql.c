@@ -104,24 +104,23 @@
 #define SESSION "false"
 #define LOCAL "true"
 
+/* An opening statement that sets the identity (set: IDENTITY_SET(L) or
+ * IDENTITY_SET_SINGLE(L)), with a session ($6, the timeout $7) or without
+ * (the timeout $6), its settings for the session or the transaction (L). */
+#define SET_WITH_SESSION(set, L) \
+	set SESSION_ID_SET(S, L) TX_SETTINGS("7", L) ", " SESSION_CHECK("6")
+#define SET_WITHOUT_SESSION(set, L) set SESSION_ID_SET(NS, L) TX_SETTINGS("6", L)
+
 /* Behind a pooler: the identity for the transaction only, by mode, then
  * with a session or without (the pooled variants of the set kinds). */
 static const struct db_stmt identity_local_stmts[2][2] = {
 	{
-	    { "fb_identity_l",
-	        IDENTITY_SET(LOCAL) SESSION_ID_SET(S, LOCAL)
-	            TX_SETTINGS("7", LOCAL) ", " SESSION_CHECK("6"),
-	        7, NULL },
-	    { "fb_identity_ns_l",
-	        IDENTITY_SET(LOCAL) SESSION_ID_SET(NS, LOCAL) TX_SETTINGS("6", LOCAL), 6, NULL },
+	    { "fb_identity_l", SET_WITH_SESSION(IDENTITY_SET(LOCAL), LOCAL), 7, NULL },
+	    { "fb_identity_ns_l", SET_WITHOUT_SESSION(IDENTITY_SET(LOCAL), LOCAL), 6, NULL },
 	},
 	{
-	    { "fb_identity_1_l",
-	        IDENTITY_SET_SINGLE(LOCAL) SESSION_ID_SET(S, LOCAL)
-	            TX_SETTINGS("7", LOCAL) ", " SESSION_CHECK("6"),
-	        7, NULL },
-	    { "fb_identity_ns_1_l",
-	        IDENTITY_SET_SINGLE(LOCAL) SESSION_ID_SET(NS, LOCAL) TX_SETTINGS("6", LOCAL), 6,
+	    { "fb_identity_1_l", SET_WITH_SESSION(IDENTITY_SET_SINGLE(LOCAL), LOCAL), 7, NULL },
+	    { "fb_identity_ns_1_l", SET_WITHOUT_SESSION(IDENTITY_SET_SINGLE(LOCAL), LOCAL), 6,
 	        NULL },
 	},
 };
@@ -131,25 +130,19 @@ static const struct db_stmt identity_local_stmts[2][2] = {
  * kinds need a pooled variant. */
 static const struct db_stmt identity_stmts[2][4] = {
 	{
-	    { "fb_identity",
-	        IDENTITY_SET(SESSION) SESSION_ID_SET(S, SESSION)
-	            TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"),
-	        7, &identity_local_stmts[0][0] },
-	    { "fb_identity_ns",
-	        IDENTITY_SET(SESSION) SESSION_ID_SET(NS, SESSION) TX_SETTINGS("6", SESSION), 6,
+	    { "fb_identity", SET_WITH_SESSION(IDENTITY_SET(SESSION), SESSION), 7,
+	        &identity_local_stmts[0][0] },
+	    { "fb_identity_ns", SET_WITHOUT_SESSION(IDENTITY_SET(SESSION), SESSION), 6,
 	        &identity_local_stmts[0][1] },
 	    { "fb_reuse", IDENTITY_REUSE(S) TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"), 7,
 	        NULL },
 	    { "fb_reuse_ns", IDENTITY_REUSE(NS) TX_SETTINGS("6", SESSION), 6, NULL },
 	},
 	{
-	    { "fb_identity_1",
-	        IDENTITY_SET_SINGLE(SESSION) SESSION_ID_SET(S, SESSION)
-	            TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"),
-	        7, &identity_local_stmts[1][0] },
-	    { "fb_identity_ns_1",
-	        IDENTITY_SET_SINGLE(SESSION) SESSION_ID_SET(NS, SESSION) TX_SETTINGS("6", SESSION),
-	        6, &identity_local_stmts[1][1] },
+	    { "fb_identity_1", SET_WITH_SESSION(IDENTITY_SET_SINGLE(SESSION), SESSION), 7,
+	        &identity_local_stmts[1][0] },
+	    { "fb_identity_ns_1", SET_WITHOUT_SESSION(IDENTITY_SET_SINGLE(SESSION), SESSION), 6,
+	        &identity_local_stmts[1][1] },
 	    { "fb_reuse_1",
 	        IDENTITY_REUSE_SINGLE(S) TX_SETTINGS("7", SESSION) ", " SESSION_CHECK("6"), 7,
 	        NULL },

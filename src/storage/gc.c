@@ -139,9 +139,10 @@ storage_gc(const struct conf *c, long min_age, int check_only)
 		db_free(db);
 		return 1;
 	}
-	/* A pooler may hand this connection the role and claims a worker's
-	 * last request left on it: the objects listed would be only those that
-	 * caller sees, and every other object's blob would look orphaned. */
+	/* A pooler may hand this connection a role and claims its last
+	 * client left on it (our workers leave none; any other client may):
+	 * the objects listed would be only those that role sees, and every
+	 * other object's blob would look orphaned. */
 	if (db_pooled(db)) {
 		fprintf(stderr,
 		    "storage-gc: [database] %s leads to a connection pooler; set [database]"

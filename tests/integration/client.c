@@ -354,6 +354,21 @@ sleep_ms(long ms)
 		;
 }
 
+void
+wait_for_socket(const char *path, pid_t pid)
+{
+	double t0 = now_s();
+	struct stat st;
+
+	while (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		ck_assert_msg(now_s() - t0 < 10, "no socket at %s", path);
+		if (pid > 0)
+			ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "process exited early");
+		sleep_ms(50);
+	}
+	sleep_ms(300); /* let the workers start accepting */
+}
+
 double
 now_s(void)
 {

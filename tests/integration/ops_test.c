@@ -221,9 +221,7 @@ own_pool(const char *sock, const char *logf, const char *const *settings)
 		execl(getenv("FLUXBASE_BIN"), "fluxbase-fcgi", "-c", conf, "serve", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
-		sleep_ms(50);
-	sleep_ms(300);
+	wait_for_socket(sock, pool);
 	return pool;
 }
 

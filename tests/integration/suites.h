@@ -24,6 +24,10 @@ pid_t master_pid(void);
 int worker_pids(pid_t *out, int max);
 bool pid_in(pid_t p, const pid_t *set, int n);
 void sleep_ms(long ms);
+/* Until a pool (process pid, or 0) started by a test listens on path:
+ * fails the test after 10 s or when pid exits; then a moment for its
+ * workers. */
+void wait_for_socket(const char *path, pid_t pid);
 double now_s(void);
 struct json_object *json_body(const struct http_resp *r);
 const char *jstr(struct json_object *o, const char *key);
