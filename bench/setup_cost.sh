@@ -31,7 +31,10 @@ what_of() {
 	readonly) echo "+ transaction_read_only" ;;
 	full) echo "+ session check (what the server sends for a new caller)" ;;
 	reused) echo "identity kept on the connection: its check, read-only, session check (the same caller again)" ;;
-	folded) echo "the same checks folded into the read: one statement (what the server now sends)" ;;
+	s1_rls) echo "our statement alone, identity on the session (RLS applies)" ;;
+	s1_ident) echo "+ identity check (role, claims, their settings, statement timeout)" ;;
+	s1_ro) echo "+ transaction_read_only" ;;
+	folded) echo "+ session check: the checks folded into the read (what the server sends)" ;;
 	s2_bare) echo "baseline's statement, table owner, no RLS" ;;
 	s2_main) echo "our statement, table owner, no RLS" ;;
 	s2_rls) echo "our statement alone, identity on the session (RLS applies)" ;;
@@ -41,6 +44,7 @@ what_of() {
 	ins_two) echo "+ opening statement: identity check, session check (what the server sent before)" ;;
 	ins_folded) echo "the same checks folded into the insert: one statement" ;;
 	ins_object) echo "+ one object taken as it is, no array (what the server now sends)" ;;
+	ins_alone) echo "the same without its checks: their cost is the difference" ;;
 	esac
 }
 
@@ -57,7 +61,7 @@ cost_table() {   # scenario variant...
 	for ((i = 0; i < rounds; i++)); do
 		for v; do
 			case $v in bare | main | ins_bare | s2_bare | s2_main) as=$STACK_PG_SUPER ;; *) as=authenticator ;; esac
-			case $v in reused | folded | ins_* | s2_rls | s2_folded)
+			case $v in reused | folded | ins_* | s1_* | s2_rls | s2_folded)
 				[ $v = ins_bare ] || export PGOPTIONS="$reuse_opts" ;;
 			esac
 			cost[$v]+="$(pg_cpu_per_tx "$dir/pgbench/$v.sql" "$as") "
@@ -81,7 +85,7 @@ setup_cost_run() {
 	more="set_config('request.jwt.claims', '$claims', true), set_config('request.jwt.claim.role', 'authenticated', true), set_config('request.jwt.claim.email', 'bench@example.com', true)"
 	ro="set_config('transaction_read_only', 'on', true)"
 	check="CASE WHEN EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = '$session'::uuid AND s.revoked_at IS NULL) THEN true ELSE fluxbase.session_ended() END"
-	guard="CASE WHEN current_user = 'authenticated' AND current_setting('request.jwt.claims', true) = '$claims' AND current_setting('request.jwt.claim.sub', true) = '$user' AND current_setting('request.jwt.claim.role', true) = 'authenticated' AND current_setting('request.jwt.claim.email', true) = 'bench@example.com' THEN true ELSE fluxbase.identity_lost() END"
+	guard="CASE WHEN current_user = 'authenticated' AND current_setting('request.jwt.claims', true) = '$claims' AND current_setting('request.jwt.claim.sub', true) = '$user' AND current_setting('request.jwt.claim.role', true) = 'authenticated' AND current_setting('request.jwt.claim.email', true) = 'bench@example.com' AND current_setting('request.jwt.claim.session_id', true) = '$session' THEN true ELSE fluxbase.identity_lost() END"
 	mkdir -p "$dir/pgbench"
 	printf '%s\n' '\set id random(1, 100000)' 'SELECT row_to_json(i)::text FROM items i WHERE id = :id;' >"$dir/pgbench/bare.sql"
 	printf '%s\n' '\set id random(1, 100000)' "$main" >"$dir/pgbench/main.sql"
@@ -93,10 +97,14 @@ setup_cost_run() {
 	step reused "$guard, $ro, $check"
 	# folded: the same checks inside the read itself, one statement (what
 	# a worker sends for a read by the same caller; session_sql.c).
-	held="current_user = 'authenticated' AND current_setting('request.jwt.claims', true) = '$claims' AND current_setting('request.jwt.claim.sub', true) = '$user' AND current_setting('request.jwt.claim.role', true) = 'authenticated' AND current_setting('request.jwt.claim.email', true) = 'bench@example.com' AND current_setting('statement_timeout') = '10s'"
-	printf '%s\n' '\set id random(1, 100000)' "SELECT * FROM (${main%;}) _fb_main WHERE (SELECT CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check);" >"$dir/pgbench/folded.sql"
-	reuse_opts="-c role=authenticated -c request.jwt.claims=$claims -c request.jwt.claim.sub=$user -c request.jwt.claim.role=authenticated -c request.jwt.claim.email=bench@example.com -c statement_timeout=10s"
-	cost_table "S1" bare main role claims readonly full reused folded
+	held="current_user = 'authenticated' AND current_setting('request.jwt.claims', true) = '$claims' AND current_setting('request.jwt.claim.sub', true) = '$user' AND current_setting('request.jwt.claim.role', true) = 'authenticated' AND current_setting('request.jwt.claim.email', true) = 'bench@example.com' AND current_setting('request.jwt.claim.session_id', true) = '$session' AND current_setting('statement_timeout') = '10s'"
+	fold() { printf '%s\n' '\set id random(1, 100000)' "SELECT * FROM (${main%;}) _fb_main WHERE (SELECT $2);" >"$dir/pgbench/$1.sql"; }
+	printf '%s\n' '\set id random(1, 100000)' "$main" >"$dir/pgbench/s1_rls.sql"
+	fold s1_ident "CASE WHEN $held THEN true ELSE fluxbase.identity_lost() END"
+	fold s1_ro "CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END"
+	fold folded "CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check"
+	reuse_opts="-c role=authenticated -c request.jwt.claims=$claims -c request.jwt.claim.sub=$user -c request.jwt.claim.role=authenticated -c request.jwt.claim.email=bench@example.com -c request.jwt.claim.session_id=$session -c statement_timeout=10s"
+	cost_table "S1" bare main role claims readonly full reused s1_rls s1_ident s1_ro folded
 
 	# S2: 20 active rows in key order, as the baseline and the server
 	# read them.
@@ -122,6 +130,7 @@ setup_cost_run() {
 	printf '%s\n' '\startpipeline' "SELECT $guard, set_config('transaction_read_only', 'off', true), set_config('statement_timeout', '10s', false), $check;" "$array;" '\endpipeline' >"$dir/pgbench/ins_two.sql"
 	printf '%s\n' "$array WHERE $wguard;" >"$dir/pgbench/ins_folded.sql"
 	printf '%s\n' "$object WHERE $wguard;" >"$dir/pgbench/ins_object.sql"
+	printf '%s\n' "$object;" >"$dir/pgbench/ins_alone.sql"
 	echo
-	cost_table "S3" ins_bare ins_main ins_two ins_folded ins_object
+	cost_table "S3" ins_bare ins_main ins_two ins_folded ins_object ins_alone
 }

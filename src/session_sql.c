@@ -42,10 +42,11 @@
  * a sub-query under that filter.  A write's WITH query cannot (PostgreSQL
  * refuses a data-modifying WITH in a sub-query): the filter goes on its
  * last SELECT, over the rows written, which are written only as that
- * SELECT pulls them, so after the checks.  A check that fails raises, and
- * the error undoes the statement whole.  One statement: one parse, plan
- * and executor start-up instead of two (for a one-row insert, pgbench:
- * 123 against 145 us of PostgreSQL's time; bench/README.md).
+ * SELECT pulls them, so after the checks; an insert answered by its own
+ * RETURNING gets it on the SELECT that makes its row.  A check that fails
+ * raises, and the error undoes the statement whole.  One statement: one
+ * parse, plan and executor start-up instead of two (for a one-row insert,
+ * pgbench: 123 against 145 us of PostgreSQL's time; bench/README.md).
  *
  * Opening statement parameters: $1 read-only, $2 role, $3 claims, $4 sub,
  * $5 email, then $6 session and $7 the timeout, or (no session) $6 the
@@ -201,17 +202,21 @@ fold_guard(bool single, bool with_session, bool read_only, int nparams)
 	return *slot;
 }
 
-/* head, sql, mid and guard end to end, in one piece of the arena. */
+/* head, the first n bytes of sql, mid, guard and the rest of sql end to
+ * end, in one piece of the arena. */
 static const char *
-fold_join(struct arena *a, const char *head, const char *sql, const char *mid, const char *guard)
+fold_join(struct arena *a, const char *head, const char *sql, size_t n, const char *mid,
+    const char *guard)
 {
 	struct strbuf sb;
+	size_t len = strlen(sql);
 
-	strbuf_init(&sb, a, strlen(head) + strlen(sql) + strlen(mid) + strlen(guard) + 1);
+	strbuf_init(&sb, a, strlen(head) + len + strlen(mid) + strlen(guard) + 1);
 	strbuf_puts(&sb, head);
-	strbuf_puts(&sb, sql);
+	strbuf_append(&sb, sql, n);
 	strbuf_puts(&sb, mid);
 	strbuf_puts(&sb, guard);
+	strbuf_puts(&sb, sql + n);
 	return sb.data;
 }
 
@@ -229,11 +234,22 @@ ends(const char *s, const char *suffix)
 	return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
+/* The last occurrence of needle in s, or NULL. */
+static const char *
+last_of(const char *s, const char *needle)
+{
+	const char *at = NULL;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p++)
+		at = p;
+	return at;
+}
+
 const char *
 session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only, const char *sql,
     int nparams)
 {
-	const char *guard;
+	const char *guard, *ret;
 
 	if (nparams < 0 || nparams >= GUARD_MAX_PARAMS)
 		return NULL;
@@ -241,7 +257,8 @@ session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only
 	if (starts(sql, "SELECT ") || (read_only && starts(sql, "WITH "))) {
 		if ((guard = fold_guard(single, with_session, read_only, nparams)) == NULL)
 			return NULL;
-		return fold_join(a, "SELECT * FROM (", sql, ") _fb_main WHERE ", guard);
+		return fold_join(a, "SELECT * FROM (", sql, strlen(sql), ") _fb_main WHERE ",
+		    guard);
 	}
 	/* A write's WITH cannot be a sub-query: the guard filters its last
 	 * SELECT, which reads the rows written (put_result: "FROM _fb_src"),
@@ -249,7 +266,16 @@ session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only
 	if (!read_only && starts(sql, "WITH ") && ends(sql, " FROM _fb_src")) {
 		if ((guard = fold_guard(single, with_session, false, nparams)) == NULL)
 			return NULL;
-		return fold_join(a, "", sql, " WHERE ", guard);
+		return fold_join(a, "", sql, strlen(sql), " WHERE ", guard);
+	}
+	/* An INSERT answered by its own RETURNING (the last one: nothing of
+	 * the client's comes after it): the guard is the WHERE of the SELECT
+	 * that makes the rows, a one-time filter run before the first. */
+	if (!read_only && starts(sql, "INSERT ") && (ret = last_of(sql, SESSION_FOLD_RETURNING)) &&
+	    strstr(ret + 1, " RETURNING ") == NULL) {
+		if ((guard = fold_guard(single, with_session, false, nparams)) == NULL)
+			return NULL;
+		return fold_join(a, "", sql, (size_t)(ret - sql), " WHERE ", guard);
 	}
 	return NULL;
 }

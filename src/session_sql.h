@@ -19,6 +19,10 @@ enum identity_kind { IDENTITY_SET_S, IDENTITY_SET_NS, IDENTITY_REUSE_S, IDENTITY
  * transaction only. */
 const struct db_stmt *session_identity_stmt(bool single, enum identity_kind kind);
 
+/* How an INSERT ... SELECT that answers with its own RETURNING (the
+ * tables' one-object insert) starts its RETURNING: where the checks go. */
+#define SESSION_FOLD_RETURNING " RETURNING NULL::bigint AS total, 1::bigint AS n, "
+
 /*
  * sql (nparams parameters) with the reuse checks folded in, as one
  * statement, or NULL when its shape does not allow it.  Its parameters:
@@ -27,7 +31,9 @@ const struct db_stmt *session_identity_stmt(bool single, enum identity_kind kind
  * (read_only: a SELECT or WITH query) and a write that is a SELECT become
  * a sub-query under the checks; a write's WITH query whose last SELECT
  * reads the rows written (" FROM _fb_src" at its end, as the tables'
- * writes have it) gets the checks as that SELECT's filter.
+ * writes have it) gets the checks as that SELECT's filter; an INSERT
+ * whose SELECT has no WHERE and is followed by SESSION_FOLD_RETURNING
+ * gets them as that SELECT's WHERE.
  */
 const char *session_fold_sql(struct arena *a, bool single, bool with_session, bool read_only,
     const char *sql, int nparams);

@@ -121,6 +121,47 @@ START_TEST(test_fold_a_write_only_where_the_checks_come_first)
 }
 END_TEST
 
+/* An insert answered by its own RETURNING: the checks become the WHERE of
+ * the SELECT that makes the row, before its RETURNING, so they run before
+ * anything is written; a RETURNING of another shape is not folded. */
+START_TEST(test_fold_an_insert_that_answers_itself)
+{
+	struct arena ar, *a = &ar;
+	const char *head = "INSERT INTO \"t\" AS _fb_t (\"v RETURNING NULL::bigint AS total,"
+	                   " 1::bigint AS n, \") SELECT r.\"v RETURNING NULL::bigint AS total,"
+	                   " 1::bigint AS n, \" FROM (SELECT $1::jsonb AS j) e, f(e.j) r";
+	const char *tail = SESSION_FOLD_RETURNING "pg_catalog.row_to_json(_fb_t)::text AS body";
+	char *insert;
+	const char *w, *where;
+
+	arena_init(a, 4096);
+	insert = arena_printf(a, "%s%s", head, tail);
+	w = session_fold_sql(a, false, true, false, insert, 1);
+	ck_assert_ptr_nonnull(w);
+	/* The client's quoted names (which may hold anything) are left alone:
+	 * the checks go before the last RETURNING, the builder's own. */
+	ck_assert_int_eq(strncmp(w, head, strlen(head)), 0);
+	where = w + strlen(head);
+	ck_assert_ptr_eq(strstr(where, " WHERE (SELECT CASE WHEN current_user = $2::name"), where);
+	ck_assert_ptr_nonnull(strstr(where, "s.id = $6::uuid"));
+	ck_assert_ptr_null(strstr(where, "transaction_read_only"));
+	ck_assert_str_eq(w + strlen(w) - strlen(tail), tail);
+	ck_assert_ptr_eq(strstr(where, " RETURNING "), w + strlen(w) - strlen(tail));
+	/* Single mode, no session: the same place, its own checks. */
+	w = session_fold_sql(a, true, false, false, insert, 1);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_eq(strstr(w, " WHERE (SELECT CASE WHEN  current_setting"), w + strlen(head));
+	ck_assert_ptr_null(strstr(w, "auth.sessions"));
+	/* A read never folds an insert; other RETURNINGs are not ours. */
+	ck_assert_ptr_null(session_fold_sql(a, false, true, true, insert, 1));
+	ck_assert_ptr_null(
+	    session_fold_sql(a, false, true, false, "INSERT INTO t (v) SELECT $1 RETURNING *", 1));
+	ck_assert_ptr_null(session_fold_sql(a, false, true, false,
+	    arena_printf(a, "%s%s RETURNING v", head, tail), 1));
+	arena_destroy(a);
+}
+END_TEST
+
 /* Behind a pooler an identity is set for the transaction only: every
  * opening statement that sets one has a pooled variant with the same
  * parameters in which no setting is for the session; a reuse, which a
@@ -164,6 +205,7 @@ session_sql_suite(void)
 	tcase_add_test(tc, test_timeout_text_as_postgresql_shows_it);
 	tcase_add_test(tc, test_fold_numbers_parameters_after_the_read);
 	tcase_add_test(tc, test_fold_a_write_only_where_the_checks_come_first);
+	tcase_add_test(tc, test_fold_an_insert_that_answers_itself);
 	tcase_add_test(tc, test_pooled_identity_is_for_the_transaction_only);
 	suite_add_tcase(s, tc);
 	return s;

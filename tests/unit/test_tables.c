@@ -372,6 +372,86 @@ START_TEST(test_sql_writes)
 }
 END_TEST
 
+/* One object inserted and answered as the row (or not at all): the
+ * insert's RETURNING is the answer, no CTE, no aggregate; anything that
+ * needs the rows written again keeps the CTE. */
+START_TEST(test_sql_one_object_insert)
+{
+	struct plan p;
+	const char *err = NULL;
+	struct sql_query q;
+	struct sql_opts o = { .body = SQL_BODY_OBJECT, .max_rows = 100 };
+	int wcols[] = { 1, 2 };
+	static const struct {
+		enum sql_body body;
+		const char *returning;
+	} bodies[] = {
+		{ SQL_BODY_OBJECT, "pg_catalog.row_to_json(_fb_t)::text AS body" },
+		{ SQL_BODY_ARRAY, "'[' || pg_catalog.row_to_json(_fb_t)::text || ']' AS body" },
+		{ SQL_BODY_NONE, "NULL::text AS body" },
+	};
+
+	ck_assert_int_eq(plan_of("", NULL, &p, &err), 0);
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		char *want;
+
+		o.body = bodies[i].body;
+		sql_init(&q, &a);
+		ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, " {\"name\":\"a\"}", wcols, 2,
+		                     RESOLUTION_NONE, false),
+		    0);
+		want = arena_printf(&a,
+		    "INSERT INTO \"public\".\"items\" AS _fb_t (\"name\", \"age\") SELECT r.\"name\","
+		    " r.\"age\" FROM (SELECT $1::jsonb AS j) e,"
+		    " pg_catalog.jsonb_populate_record(NULL::\"public\".\"items\", e.j) r"
+		    " RETURNING NULL::bigint AS total, 1::bigint AS n, %s",
+		    bodies[i].returning);
+		ck_assert_str_eq(q.sql.data, want);
+		ck_assert_int_eq(q.nparams, 1);
+	}
+	/* A conflict to resolve, rows counted or limited, a select list, an
+	 * array or CSV: the rows written go through the CTE as before. */
+	o.body = SQL_BODY_OBJECT;
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{\"name\":\"a\"}", wcols, 2,
+	                     RESOLUTION_IGNORE, false),
+	    0);
+	ck_assert_int_eq(strncmp(q.sql.data, "WITH _fb_w AS (INSERT", 21), 0);
+	o.singular = true;
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{\"name\":\"a\"}", wcols, 2,
+	                     RESOLUTION_NONE, false),
+	    0);
+	ck_assert_ptr_nonnull(strstr(q.sql.data, "fluxbase.assert_singular("));
+	o.singular = false;
+	o.max_affected = 1;
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{\"name\":\"a\"}", wcols, 2,
+	                     RESOLUTION_NONE, false),
+	    0);
+	ck_assert_ptr_nonnull(strstr(q.sql.data, "fluxbase.assert_max_affected("));
+	o.max_affected = 0;
+	o.body = SQL_BODY_CSV;
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{\"name\":\"a\"}", wcols, 2,
+	                     RESOLUTION_NONE, false),
+	    0);
+	ck_assert_int_eq(strncmp(q.sql.data, "WITH _fb_w AS (INSERT", 21), 0);
+	o.body = SQL_BODY_OBJECT;
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "[{\"name\":\"a\"}]", wcols, 2,
+	                     RESOLUTION_NONE, false),
+	    0);
+	ck_assert_int_eq(strncmp(q.sql.data, "WITH _fb_body AS", 16), 0);
+	ck_assert_int_eq(plan_of("select=id,name", NULL, &p, &err), 0);
+	sql_init(&q, &a);
+	ck_assert_int_eq(sql_build_insert(&q, &table, &p, &o, "{\"name\":\"a\"}", wcols, 2,
+	                     RESOLUTION_NONE, false),
+	    0);
+	ck_assert_int_eq(strncmp(q.sql.data, "WITH _fb_w AS (INSERT", 21), 0);
+}
+END_TEST
+
 START_TEST(test_plural_and_quote)
 {
 	static const char *const pairs[][2] = {
@@ -413,6 +493,7 @@ tables_suite(void)
 	tcase_add_test(tc, test_prefer);
 	tcase_add_test(tc, test_sql_read);
 	tcase_add_test(tc, test_sql_writes);
+	tcase_add_test(tc, test_sql_one_object_insert);
 	tcase_add_test(tc, test_plural_and_quote);
 	suite_add_tcase(s, tc);
 	return s;
