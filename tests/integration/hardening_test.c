@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -243,6 +244,73 @@ START_TEST(test_no_html_served_from_the_api_origin)
 	expect_served("/storage/h-docs/page.html", "text/html; charset=utf-8", true);
 	expect_served("/storage/h-images/mp.png", "image/png", false);
 	stack_set("storage", "offload", "off");
+}
+END_TEST
+
+/* Whether object h-race/<key> is served as active content: active_ok is t. */
+static bool
+race_active_ok(const char *key)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+	    "psql -tA -c \"SELECT active_ok FROM storage.objects WHERE bucket_id = 'h-race'"
+	    " AND key = '%s'\" | grep -qx t",
+	    key);
+	return stack_cmd(cmd) == 0;
+}
+
+/* sql in a transaction of its own, held open 1.5 s, in a child process. */
+static pid_t
+race_hold(const char *sql)
+{
+	char cmd[1024];
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		snprintf(cmd, sizeof(cmd),
+		    "psql -q -c \"BEGIN; %s; SELECT pg_sleep(1.5); COMMIT;\" >/dev/null", sql);
+		_exit(stack_cmd(cmd) == 0 ? 0 : 1);
+	}
+	ck_assert_int_gt(pid, 0);
+	sleep_ms(500);
+	return pid;
+}
+
+/* An upload and a change of its bucket's allow_active_content that cross
+ * each other: the object follows whichever committed last (migration
+ * 0024: the object's trigger reads the bucket under a lock). */
+START_TEST(test_active_content_follows_the_last_commit)
+{
+	static const char insert[] =
+	    "INSERT INTO storage.objects (bucket_id, key, size, etag, blob_id, content_type)"
+	    " VALUES ('h-race', '%s', 1, 'e', 'h-race-%s', 'text/html')";
+	char sql[512];
+	int status;
+	pid_t pid;
+
+	stack_psql(
+	    "INSERT INTO storage.buckets (id, allow_active_content) VALUES ('h-race', true)");
+	/* The upload read "allowed", then the operator turned it off before
+	 * the upload committed: turned off wins. */
+	snprintf(sql, sizeof(sql), insert, "a.html", "a");
+	pid = race_hold(sql);
+	stack_psql("UPDATE storage.buckets SET allow_active_content = false WHERE id = 'h-race'");
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	ck_assert_msg(!race_active_ok("a.html"), "active content the bucket no longer allows");
+	/* The operator's change first, the upload while it is open: the
+	 * upload sees it once committed. */
+	pid =
+	    race_hold("UPDATE storage.buckets SET allow_active_content = true WHERE id = 'h-race'");
+	snprintf(sql, sizeof(sql), insert, "b.html", "b");
+	stack_psql(sql);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	ck_assert(race_active_ok("b.html"));
+	ck_assert(race_active_ok("a.html"));
+	stack_psql("DELETE FROM storage.objects WHERE bucket_id = 'h-race'");
+	stack_psql("DELETE FROM storage.buckets WHERE id = 'h-race'");
 }
 END_TEST
 
@@ -548,6 +616,7 @@ hardening_tcase(void)
 	tcase_add_test(tc, test_redirect_lookalikes_refused);
 	tcase_add_test(tc, test_proven_address_ends_the_squatters_access);
 	tcase_add_test(tc, test_no_html_served_from_the_api_origin);
+	tcase_add_test(tc, test_active_content_follows_the_last_commit);
 	tcase_add_test(tc, test_signed_url_dies_with_its_object);
 	tcase_add_test(tc, test_planned_count_under_row_level_security);
 	tcase_add_test(tc, test_client_mistakes_are_400);

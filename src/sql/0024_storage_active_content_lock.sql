@@ -1,0 +1,22 @@
+-- 0024: an object's active_ok is decided under a lock on its bucket's row.
+--
+-- 0018 sets active_ok from the bucket when an object row is written, and
+-- again for every object of a bucket whose allow_active_content changes.
+-- Read without a lock, the two could cross: an upload that read "allowed"
+-- just before an operator turned it off, and committed just after, kept
+-- active_ok = true (the bucket's update could not see the row not yet
+-- committed), so a browser would have been handed active content the
+-- bucket no longer allows.  The trigger now reads the bucket FOR SHARE:
+-- an upload and a change of the bucket's row wait for each other, and
+-- whichever comes second sees what the first committed.  (The foreign key
+-- already locks the bucket's row for every object written, a lock too
+-- weak to keep its other columns from changing.)
+CREATE OR REPLACE FUNCTION storage.objects_active_ok() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+  BEGIN
+    NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
+      WHERE b.id = NEW.bucket_id FOR SHARE), false);
+    RETURN NEW;
+  END
+  $$;
