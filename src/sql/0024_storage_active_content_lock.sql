@@ -1,4 +1,5 @@
--- 0024: an object's active_ok is decided under a lock on its bucket's row.
+-- 0024: an object's active_ok is decided under a lock on its bucket's row
+-- whenever the object comes into that bucket.
 --
 -- 0018 sets active_ok from the bucket when an object row is written, and
 -- again for every object of a bucket whose allow_active_content changes.
@@ -6,17 +7,26 @@
 -- just before an operator turned it off, and committed just after, kept
 -- active_ok = true (the bucket's update could not see the row not yet
 -- committed), so a browser would have been handed active content the
--- bucket no longer allows.  The trigger now reads the bucket FOR SHARE:
--- an upload and a change of the bucket's row wait for each other, and
--- whichever comes second sees what the first committed.  (The foreign key
--- already locks the bucket's row for every object written, a lock too
--- weak to keep its other columns from changing.)
+-- bucket no longer allows; an object moved into the bucket likewise.  The
+-- trigger now reads the bucket FOR SHARE when a row is inserted or
+-- changes buckets: the write and a change of the bucket's row wait for
+-- each other, and whichever comes second sees what the first committed.
+-- (The foreign key already locks the bucket's row for them, a lock too
+-- weak to keep its other columns from changing.)  An update within the
+-- bucket needs no lock: the bucket's change waits for that row and sets
+-- it again after; taking one there could deadlock with that change,
+-- which holds the bucket while it waits for the row.
 CREATE OR REPLACE FUNCTION storage.objects_active_ok() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
   AS $$
   BEGIN
-    NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
-      WHERE b.id = NEW.bucket_id FOR SHARE), false);
+    IF TG_OP = 'INSERT' OR NEW.bucket_id IS DISTINCT FROM OLD.bucket_id THEN
+      NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
+        WHERE b.id = NEW.bucket_id FOR SHARE), false);
+    ELSE
+      NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
+        WHERE b.id = NEW.bucket_id), false);
+    END IF;
     RETURN NEW;
   END
   $$;

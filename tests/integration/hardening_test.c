@@ -279,7 +279,8 @@ race_hold(const char *sql)
 
 /* An upload and a change of its bucket's allow_active_content that cross
  * each other: the object follows whichever committed last (migration
- * 0024: the object's trigger reads the bucket under a lock). */
+ * 0024: the object's trigger reads the bucket under a lock when the row
+ * comes into the bucket, and only then). */
 START_TEST(test_active_content_follows_the_last_commit)
 {
 	static const char insert[] =
@@ -309,6 +310,17 @@ START_TEST(test_active_content_follows_the_last_commit)
 	ck_assert_int_eq(status, 0);
 	ck_assert(race_active_ok("b.html"));
 	ck_assert(race_active_ok("a.html"));
+	/* An object renamed within the bucket while the operator's change
+	 * waits for its row: no deadlock (the rename takes no lock on the
+	 * bucket, which the change holds), and the change applies to it. */
+	pid =
+	    race_hold("SELECT 1 FROM storage.objects WHERE bucket_id = 'h-race' AND key = 'b.html'"
+	              " FOR UPDATE; SELECT pg_sleep(1); UPDATE storage.objects SET key = 'c.html'"
+	              " WHERE bucket_id = 'h-race' AND key = 'b.html'");
+	stack_psql("UPDATE storage.buckets SET allow_active_content = false WHERE id = 'h-race'");
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	ck_assert(!race_active_ok("c.html"));
 	stack_psql("DELETE FROM storage.objects WHERE bucket_id = 'h-race'");
 	stack_psql("DELETE FROM storage.buckets WHERE id = 'h-race'");
 }
