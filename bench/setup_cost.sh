@@ -41,9 +41,10 @@ what_of() {
 	s2_folded) echo "+ the checks folded in: one statement (what the server sends)" ;;
 	ins_bare) echo "baseline's insert, table owner, no RLS" ;;
 	ins_main) echo "our insert alone, identity on the session (RLS applies)" ;;
-	ins_two) echo "+ opening statement: identity check, session check (what the server sent before)" ;;
+	ins_two) echo "+ opening statement: identity check, session check (before the checks were folded)" ;;
 	ins_folded) echo "the same checks folded into the insert: one statement" ;;
-	ins_object) echo "+ one object taken as it is, no array (what the server now sends)" ;;
+	ins_object) echo "+ one object taken as it is, no array (what the server sent before)" ;;
+	ins_direct) echo "the INSERT alone, its RETURNING the answer, the checks its SELECT's WHERE (what the server sends)" ;;
 	ins_alone) echo "the same without its checks: their cost is the difference" ;;
 	esac
 }
@@ -130,7 +131,10 @@ setup_cost_run() {
 	printf '%s\n' '\startpipeline' "SELECT $guard, set_config('transaction_read_only', 'off', true), set_config('statement_timeout', '10s', false), $check;" "$array;" '\endpipeline' >"$dir/pgbench/ins_two.sql"
 	printf '%s\n' "$array WHERE $wguard;" >"$dir/pgbench/ins_folded.sql"
 	printf '%s\n' "$object WHERE $wguard;" >"$dir/pgbench/ins_object.sql"
-	printf '%s\n' "$object;" >"$dir/pgbench/ins_alone.sql"
+	direct="$ins (SELECT '$body'::jsonb AS j) e, pg_catalog.jsonb_populate_record(NULL::\"public\".\"items\", e.j) r"
+	answer=' RETURNING NULL::bigint AS total, 1::bigint AS n, pg_catalog.row_to_json(_fb_t)::text AS body'
+	printf '%s\n' "$direct WHERE $wguard$answer;" >"$dir/pgbench/ins_direct.sql"
+	printf '%s\n' "$direct$answer;" >"$dir/pgbench/ins_alone.sql"
 	echo
-	cost_table "S3" ins_bare ins_main ins_two ins_folded ins_object ins_alone
+	cost_table "S3" ins_bare ins_main ins_two ins_folded ins_object ins_direct ins_alone
 }
