@@ -132,7 +132,7 @@ setup_cost_run() {
 	printf '%s\n' "$array WHERE $wguard;" >"$dir/pgbench/ins_folded.sql"
 	printf '%s\n' "$object WHERE $wguard;" >"$dir/pgbench/ins_object.sql"
 	direct="$ins (SELECT '$body'::jsonb AS j) e, pg_catalog.jsonb_populate_record(NULL::\"public\".\"items\", e.j) r"
-	answer=' RETURNING NULL::bigint AS total, 1::bigint AS n, pg_catalog.row_to_json(_fb_t)::text AS body'
+	answer=' RETURNING NULL::bigint AS total, 1::bigint AS n, pg_catalog.row_to_json(_fb_t.*)::text AS body'
 	printf '%s\n' "$direct WHERE $wguard$answer;" >"$dir/pgbench/ins_direct.sql"
 	printf '%s\n' "$direct$answer;" >"$dir/pgbench/ins_alone.sql"
 	echo

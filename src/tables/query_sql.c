@@ -408,7 +408,8 @@ insert_answers_itself(const struct plan *p, const struct sql_opts *o, bool objec
 	    (o->body == SQL_BODY_OBJECT || o->body == SQL_BODY_ARRAY || o->body == SQL_BODY_NONE);
 }
 
-/* That RETURNING: json_agg's text for one row is the row's in brackets. */
+/* That RETURNING: json_agg's text for one row is the row's in brackets.
+ * _fb_t.*, not _fb_t: a column of that name would be taken first. */
 static void
 put_insert_returning(struct sql_query *q, const struct sql_opts *o)
 {
@@ -416,9 +417,9 @@ put_insert_returning(struct sql_query *q, const struct sql_opts *o)
 	if (o->body == SQL_BODY_NONE)
 		strbuf_puts(&q->sql, "NULL::text AS body");
 	else if (o->body == SQL_BODY_ARRAY)
-		strbuf_puts(&q->sql, "'[' || pg_catalog.row_to_json(_fb_t)::text || ']' AS body");
+		strbuf_puts(&q->sql, "'[' || pg_catalog.row_to_json(_fb_t.*)::text || ']' AS body");
 	else
-		strbuf_puts(&q->sql, "pg_catalog.row_to_json(_fb_t)::text AS body");
+		strbuf_puts(&q->sql, "pg_catalog.row_to_json(_fb_t.*)::text AS body");
 }
 
 int

@@ -286,6 +286,34 @@ START_TEST(test_writes_are_one_statement)
 }
 END_TEST
 
+/* A one-object insert answers its row even where the table's columns
+ * carry the names the statement gives its own pieces (the row's alias,
+ * the answer's columns): the first insert of a caller on a worker and the
+ * next ones, whose checks ride in the statement. */
+START_TEST(test_insert_answers_its_row_whatever_its_columns)
+{
+	static const char body[] = "{\"_fb_t\":\"t\",\"_fb_src\":\"s\",\"total\":7,\"n\":8,"
+	                           "\"body\":\"b\"}";
+	struct http_resp r;
+
+	tokens();
+	sql("CREATE TABLE IF NOT EXISTS shadow (id serial PRIMARY KEY, _fb_t text, _fb_src text,"
+	    " total integer, n integer, body text)");
+	for (int i = 0; i < 8; i++) {
+		call(&r, "POST", "/tables/shadows", service, body, NULL);
+		ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+		ck_assert_msg(strstr(r.body,
+		                  "\"_fb_t\":\"t\",\"_fb_src\":\"s\",\"total\":7,"
+		                  "\"n\":8,\"body\":\"b\"}") != NULL &&
+		        r.body[0] == '{',
+		    "%s", r.body);
+		http_resp_free(&r);
+	}
+	ck_assert_str_eq(sql("SELECT count(*) FROM shadow WHERE _fb_t = 't' AND total = 7"), "8");
+	sql("DROP TABLE shadow");
+}
+END_TEST
+
 /* A write by a signed-out session is refused on the very next request on
  * every worker, and writes nothing, also where the workers held that
  * caller's identity (the checks then ride in the write itself). */
@@ -394,6 +422,7 @@ tables_session_tcase(void)
 	tcase_add_test(tc, test_get_by_id_is_one_round_trip);
 	tcase_add_test(tc, test_embedded_read_is_one_round_trip);
 	tcase_add_test(tc, test_writes_are_one_statement);
+	tcase_add_test(tc, test_insert_answers_its_row_whatever_its_columns);
 	tcase_add_test(tc, test_signed_out_token_refused_on_writes);
 	tcase_add_test(tc, test_identity_never_passes_between_requests);
 	return tc;

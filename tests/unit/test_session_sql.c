@@ -130,7 +130,7 @@ START_TEST(test_fold_an_insert_that_answers_itself)
 	const char *head = "INSERT INTO \"t\" AS _fb_t (\"v RETURNING NULL::bigint AS total,"
 	                   " 1::bigint AS n, \") SELECT r.\"v RETURNING NULL::bigint AS total,"
 	                   " 1::bigint AS n, \" FROM (SELECT $1::jsonb AS j) e, f(e.j) r";
-	const char *tail = SESSION_FOLD_RETURNING "pg_catalog.row_to_json(_fb_t)::text AS body";
+	const char *tail = SESSION_FOLD_RETURNING "pg_catalog.row_to_json(_fb_t.*)::text AS body";
 	char *insert;
 	const char *w, *where;
 

@@ -398,8 +398,8 @@ START_TEST(test_sql_one_object_insert)
 		enum sql_body body;
 		const char *returning;
 	} bodies[] = {
-		{ SQL_BODY_OBJECT, "pg_catalog.row_to_json(_fb_t)::text AS body" },
-		{ SQL_BODY_ARRAY, "'[' || pg_catalog.row_to_json(_fb_t)::text || ']' AS body" },
+		{ SQL_BODY_OBJECT, "pg_catalog.row_to_json(_fb_t.*)::text AS body" },
+		{ SQL_BODY_ARRAY, "'[' || pg_catalog.row_to_json(_fb_t.*)::text || ']' AS body" },
 		{ SQL_BODY_NONE, "NULL::text AS body" },
 	};
 
