@@ -20,13 +20,13 @@ CREATE OR REPLACE FUNCTION storage.objects_active_ok() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
   AS $$
   BEGIN
+    -- The lock waits for a change in flight; the read after it, a
+    -- statement of its own, sees what that change committed.
     IF TG_OP = 'INSERT' OR NEW.bucket_id IS DISTINCT FROM OLD.bucket_id THEN
-      NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
-        WHERE b.id = NEW.bucket_id FOR SHARE), false);
-    ELSE
-      NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
-        WHERE b.id = NEW.bucket_id), false);
+      PERFORM FROM storage.buckets b WHERE b.id = NEW.bucket_id FOR SHARE;
     END IF;
+    NEW.active_ok := coalesce((SELECT b.allow_active_content FROM storage.buckets b
+      WHERE b.id = NEW.bucket_id), false);
     RETURN NEW;
   END
   $$;

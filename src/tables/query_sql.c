@@ -395,9 +395,9 @@ put_insert_value(struct sql_query *q, const struct sc_table *t, const struct sc_
  * One object inserted, answered as the table's row (or not at all), with
  * no conflict to resolve and nothing counted: the insert's RETURNING is
  * the answer's one row, as a read by key's subquery is, with no CTE over
- * the row written and no aggregate (5 us less of PostgreSQL's time per
- * insert; bench/README.md).  The reuse checks then go in its SELECT's
- * WHERE (SESSION_FOLD_RETURNING).
+ * the row written and no aggregate (about 10 us less of PostgreSQL's time
+ * per insert in the bench; bench/README.md).  The reuse checks then go in
+ * its SELECT's WHERE (SESSION_FOLD_RETURNING).
  */
 static bool
 insert_answers_itself(const struct plan *p, const struct sql_opts *o, bool object,
