@@ -81,7 +81,7 @@ setup_cost_run() {
 	while [ $(( ${#payload} % 4 )) != 0 ]; do payload="$payload="; done
 	claims=$(echo "$payload" | base64 -d)
 	session=$(echo "$claims" | sed -n 's/.*"session_id":"\([^"]*\)".*/\1/p')
-	main='SELECT NULL::bigint AS total, 1::bigint AS n, pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT _fb_t.* FROM "public"."items" AS _fb_t WHERE _fb_t."id" = :id LIMIT 1000) AS _fb_src;'
+	main='SELECT NULL::bigint AS total, 1::bigint AS n, pg_catalog.row_to_json(_fb_src.*)::text AS body FROM (SELECT _fb_t.* FROM "public"."items" AS _fb_t WHERE _fb_t."id" = :id LIMIT 1000) AS _fb_src;'
 	role="set_config('role', 'authenticated', true), set_config('request.jwt.claim.sub', '$user', true)"
 	more="set_config('request.jwt.claims', '$claims', true), set_config('request.jwt.claim.role', 'authenticated', true), set_config('request.jwt.claim.email', 'bench@example.com', true)"
 	ro="set_config('transaction_read_only', 'on', true)"
@@ -111,7 +111,7 @@ setup_cost_run() {
 	# read them.
 	echo
 	printf '%s\n' "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM items WHERE status = 'active' ORDER BY id LIMIT 20) t;" >"$dir/pgbench/s2_bare.sql"
-	list='WITH _fb_src AS (SELECT _fb_t.* FROM "public"."items" AS _fb_t WHERE _fb_t."status" = '"'active'"' ORDER BY _fb_t."id" ASC LIMIT 20) SELECT NULL::bigint AS total, pg_catalog.count(*) AS n, coalesce(pg_catalog.json_agg(_fb_src), '"'[]'"')::text AS body FROM _fb_src'
+	list='WITH _fb_src AS (SELECT _fb_t.* FROM "public"."items" AS _fb_t WHERE _fb_t."status" = '"'active'"' ORDER BY _fb_t."id" ASC LIMIT 20) SELECT NULL::bigint AS total, pg_catalog.count(*) AS n, coalesce(pg_catalog.json_agg(_fb_src.*), '"'[]'"')::text AS body FROM _fb_src'
 	printf '%s\n' "$list;" >"$dir/pgbench/s2_main.sql"
 	printf '%s\n' "$list;" >"$dir/pgbench/s2_rls.sql"
 	printf '%s\n' "SELECT * FROM ($list) _fb_main WHERE (SELECT CASE WHEN $held THEN $ro = 'on' ELSE fluxbase.identity_lost() END AND $check);" >"$dir/pgbench/s2_folded.sql"
@@ -122,7 +122,7 @@ setup_cost_run() {
 	# took one object without an array.
 	body="{\"owner\":\"$user\",\"status\":\"new\",\"title\":\"bench\"}"
 	ins='INSERT INTO "public"."items" AS _fb_t ("owner", "status", "title") SELECT r."owner", r."status", r."title" FROM'
-	rows=' RETURNING _fb_t.*), _fb_src AS (SELECT _fb_w.* FROM _fb_w) SELECT NULL::bigint AS total, pg_catalog.count(*) AS n, max(pg_catalog.row_to_json(_fb_src)::text) AS body FROM _fb_src'
+	rows=' RETURNING _fb_t.*), _fb_src AS (SELECT _fb_w.* FROM _fb_w) SELECT NULL::bigint AS total, pg_catalog.count(*) AS n, max(pg_catalog.row_to_json(_fb_src.*)::text) AS body FROM _fb_src'
 	array="WITH _fb_body AS (SELECT CASE pg_catalog.jsonb_typeof(j) WHEN 'array' THEN j ELSE pg_catalog.jsonb_build_array(j) END AS j FROM (SELECT '$body'::jsonb AS j) b), _fb_w AS ($ins _fb_body, pg_catalog.jsonb_array_elements(_fb_body.j) WITH ORDINALITY e(j, i), pg_catalog.jsonb_populate_record(NULL::\"public\".\"items\", e.j) r ORDER BY e.i$rows"
 	object="WITH _fb_w AS ($ins (SELECT '$body'::jsonb AS j) e, pg_catalog.jsonb_populate_record(NULL::\"public\".\"items\", e.j) r$rows"
 	wguard="(SELECT CASE WHEN $held THEN true ELSE fluxbase.identity_lost() END AND $check)"

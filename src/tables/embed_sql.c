@@ -379,7 +379,7 @@ put_embed_rows(struct sql_query *q, const struct sql_scope *parent, const struct
 
 	if (!e->spread) {
 		x = sql_alias(q, "_fb_x");
-		strbuf_printf(&q->sql, "SELECT pg_catalog.%s(%s) AS j FROM (",
+		strbuf_printf(&q->sql, "SELECT pg_catalog.%s(%s.*) AS j FROM (",
 		    to_one ? "row_to_json" : "json_agg", x);
 	}
 	strbuf_puts(&q->sql, "SELECT ");

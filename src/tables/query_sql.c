@@ -8,7 +8,8 @@
  * with go through a CTE _fb_src, whose order json_agg keeps (a read by
  * key: a subquery of that name, no CTE; one object inserted: the insert's
  * own RETURNING); the final SELECT counts them and renders the body (JSON,
- * CSV, GeoJSON).
+ * CSV, GeoJSON).  A whole row is always written alias.* (row_to_json(
+ * _fb_src.*)): a bare alias names first a column a table may call so.
  *
  * A JSON path's keys and indexes are bound parameters (->$2::text,
  * ->$3::int); a cast's type name is the one piece of client text that
@@ -193,10 +194,10 @@ static void
 put_csv_body(struct sql_query *q)
 {
 	strbuf_puts(&q->sql,
-	    "coalesce((SELECT fluxbase.csv_header(pg_catalog.row_to_json(_fb_h)) FROM (SELECT"
+	    "coalesce((SELECT fluxbase.csv_header(pg_catalog.row_to_json(_fb_h.*)) FROM (SELECT"
 	    " _fb_s.* FROM (SELECT 1) _fb_d LEFT JOIN _fb_src _fb_s ON false) _fb_h), '')"
 	    " || coalesce(pg_catalog.chr(10) || pg_catalog.string_agg("
-	    "fluxbase.csv_line(pg_catalog.row_to_json(_fb_src)), pg_catalog.chr(10)), '')"
+	    "fluxbase.csv_line(pg_catalog.row_to_json(_fb_src.*)), pg_catalog.chr(10)), '')"
 	    " AS body FROM _fb_src");
 }
 
@@ -211,13 +212,13 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 	switch (o->body) {
 	case SQL_BODY_ARRAY:
 		strbuf_puts(&q->sql,
-		    "coalesce(pg_catalog.json_agg(_fb_src), '[]')::text AS body FROM _fb_src");
+		    "coalesce(pg_catalog.json_agg(_fb_src.*), '[]')::text AS body FROM _fb_src");
 		break;
 	case SQL_BODY_OBJECT:
 		/* At most one row here (a key, one inserted object, or singular
 		 * which fails otherwise): no array to build and take apart. */
 		strbuf_puts(&q->sql,
-		    "max(pg_catalog.row_to_json(_fb_src)::text) AS body FROM _fb_src");
+		    "max(pg_catalog.row_to_json(_fb_src.*)::text) AS body FROM _fb_src");
 		break;
 	case SQL_BODY_NONE:
 		strbuf_puts(&q->sql, "NULL::text AS body FROM _fb_src");
@@ -230,7 +231,7 @@ put_result(struct sql_query *q, const struct sql_opts *o, const char *total)
 		 * geometry column the geometry, the others its properties). */
 		strbuf_printf(&q->sql,
 		    "pg_catalog.json_build_object('type', 'FeatureCollection', 'features',"
-		    " coalesce(pg_catalog.json_agg(%s(_fb_src)::json), '[]'))::text AS body"
+		    " coalesce(pg_catalog.json_agg(%s(_fb_src.*)::json), '[]'))::text AS body"
 		    " FROM _fb_src",
 		    o->geojson_fn);
 		break;
@@ -314,7 +315,7 @@ sql_build_read(struct sql_query *q, const struct sc_table *t, const struct plan 
 	if (by_key)
 		strbuf_printf(&q->sql,
 		    "SELECT %s AS total, 1::bigint AS n,"
-		    " pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT ",
+		    " pg_catalog.row_to_json(_fb_src.*)::text AS body FROM (SELECT ",
 		    total ? total : "NULL::bigint");
 	else
 		strbuf_puts(&q->sql, "WITH _fb_src AS (SELECT ");
@@ -408,8 +409,7 @@ insert_answers_itself(const struct plan *p, const struct sql_opts *o, bool objec
 	    (o->body == SQL_BODY_OBJECT || o->body == SQL_BODY_ARRAY || o->body == SQL_BODY_NONE);
 }
 
-/* That RETURNING: json_agg's text for one row is the row's in brackets.
- * _fb_t.*, not _fb_t: a column of that name would be taken first. */
+/* That RETURNING: json_agg's text for one row is the row's in brackets. */
 static void
 put_insert_returning(struct sql_query *q, const struct sql_opts *o)
 {

@@ -97,6 +97,52 @@ START_TEST(test_csv_out)
 }
 END_TEST
 
+/* Reads answer their rows even where the table's columns carry the names
+ * the statement gives its own pieces (the rows' and the CSV header's
+ * aliases, an embed's): a list, a row by key, CSV, and embeds both ways. */
+START_TEST(test_reads_whatever_its_columns)
+{
+	static const char row[] = "{\"id\":1,\"_fb_src\":\"s\",\"_fb_h\":\"h\",\"_fb_s\":\"x\","
+	                          "\"_fb_x1\":\"a\",\"_fb_x2\":\"b\"}";
+	char want[256];
+	struct http_resp r;
+
+	tokens();
+	sql("CREATE TABLE IF NOT EXISTS shadow_parent (id integer PRIMARY KEY, _fb_src text,"
+	    " _fb_h text, _fb_s text, _fb_x1 text, _fb_x2 text);"
+	    " CREATE TABLE IF NOT EXISTS shadow_kid (id integer PRIMARY KEY,"
+	    " parent integer REFERENCES shadow_parent, _fb_x1 text, _fb_x2 text, _fb_x3 text)");
+	sql("TRUNCATE shadow_parent, shadow_kid;"
+	    " INSERT INTO shadow_parent VALUES (1, 's', 'h', 'x', 'a', 'b');"
+	    " INSERT INTO shadow_kid VALUES (7, 1, 'k1', 'k2', 'k3')");
+	snprintf(want, sizeof(want), "[%s]", row);
+	get_as(&r, "/tables/shadow_parents?order=id", "application/json",
+	    "application/json; charset=utf-8");
+	ck_assert_str_eq(r.body, want);
+	http_resp_free(&r);
+	get_as(&r, "/tables/shadow_parents/1", "application/json",
+	    "application/json; charset=utf-8");
+	ck_assert_str_eq(r.body, row);
+	http_resp_free(&r);
+	get_as(&r, "/tables/shadow_parents?order=id", "text/csv", "text/csv; charset=utf-8");
+	ck_assert_str_eq(r.body, "id,_fb_src,_fb_h,_fb_s,_fb_x1,_fb_x2\n1,s,h,x,a,b");
+	http_resp_free(&r);
+	get_as(&r, "/tables/shadow_parents?select=id,shadow_kid(id,_fb_x1,_fb_x2,_fb_x3)",
+	    "application/json", "application/json; charset=utf-8");
+	ck_assert_str_eq(r.body,
+	    "[{\"id\":1,\"shadow_kid\":[{\"id\":7,\"_fb_x1\":\"k1\","
+	    "\"_fb_x2\":\"k2\",\"_fb_x3\":\"k3\"}]}]");
+	http_resp_free(&r);
+	get_as(&r, "/tables/shadow_kids?select=id,shadow_parent(_fb_src,_fb_x1,_fb_x2)",
+	    "application/json", "application/json; charset=utf-8");
+	ck_assert_str_eq(r.body,
+	    "[{\"id\":7,\"shadow_parent\":{\"_fb_src\":\"s\","
+	    "\"_fb_x1\":\"a\",\"_fb_x2\":\"b\"}}]");
+	http_resp_free(&r);
+	sql("DROP TABLE shadow_kid, shadow_parent");
+}
+END_TEST
+
 /* A request with a CSV body (and more headers, NULL-terminated). */
 static void
 post_csv(struct http_resp *r, const char *path, const char *body, const char *h1, const char *h2)
@@ -331,6 +377,7 @@ tables_formats_tcase(void)
 
 	tcase_add_test(tc, test_csv_out);
 	tcase_add_test(tc, test_csv_in);
+	tcase_add_test(tc, test_reads_whatever_its_columns);
 	tcase_add_test(tc, test_tx_rollback);
 	tcase_add_test(tc, test_max_affected);
 	tcase_add_test(tc, test_raised_status);

@@ -354,14 +354,14 @@ START_TEST(test_sql_writes)
 	ck_assert_int_eq(sql_build_put(&q, &table, &p, &o, "{\"name\":\"c\"}", wcols, 1), 0);
 	ck_assert_ptr_nonnull(
 	    strstr(q.sql.data, "VALUES ($2, (SELECT \"name\" FROM _fb_r), DEFAULT"));
-	ck_assert_ptr_nonnull(strstr(q.sql.data, "max(pg_catalog.row_to_json(_fb_src)::text)"));
+	ck_assert_ptr_nonnull(strstr(q.sql.data, "max(pg_catalog.row_to_json(_fb_src.*)::text)"));
 
 	/* A read by key: the row itself, no aggregate; singular keeps the check. */
 	sql_init(&q, &a);
 	ck_assert_int_eq(sql_build_read(&q, &table, &p, &o), 0);
 	ck_assert_ptr_nonnull(strstr(q.sql.data,
 	    "SELECT NULL::bigint AS total, 1::bigint AS n,"
-	    " pg_catalog.row_to_json(_fb_src)::text AS body FROM (SELECT "));
+	    " pg_catalog.row_to_json(_fb_src.*)::text AS body FROM (SELECT "));
 	ck_assert_ptr_nonnull(strstr(q.sql.data, "WHERE _fb_t.\"id\" = $1"));
 	ck_assert_ptr_null(strstr(q.sql.data, "count("));
 	o.singular = true;

@@ -313,12 +313,12 @@ START_TEST(test_embed_to_one_and_to_many)
 	/* Many-to-one: an object or null, tied to the parent's key; a plain
 	 * embed is a scalar subquery in the select list. */
 	HAS(sql,
-	    "SELECT _fb_t.\"id\", (SELECT pg_catalog.row_to_json(_fb_x2) AS j FROM (SELECT"
+	    "SELECT _fb_t.\"id\", (SELECT pg_catalog.row_to_json(_fb_x2.*) AS j FROM (SELECT"
 	    " _fb_t1.\"name\" FROM \"public\".\"users\" AS _fb_t1 WHERE _fb_t1.\"id\" ="
 	    " _fb_t.\"author_id\" LIMIT 1) AS _fb_x2) AS \"author\", ");
 	/* One-to-many: an array in the embed's order, its filters, its page. */
 	HAS(sql,
-	    "coalesce((SELECT pg_catalog.json_agg(_fb_x4) AS j FROM (SELECT _fb_t3.\"id\","
+	    "coalesce((SELECT pg_catalog.json_agg(_fb_x4.*) AS j FROM (SELECT _fb_t3.\"id\","
 	    " _fb_t3.\"body\" AS \"text\" FROM \"public\".\"comments\" AS _fb_t3 WHERE"
 	    " _fb_t3.\"post_id\" = _fb_t.\"id\" AND (_fb_t3.\"approved\" = $1) ORDER BY"
 	    " _fb_t3.\"id\" DESC LIMIT 3 OFFSET 1) AS _fb_x4), '[]') AS \"comments\" FROM"
@@ -346,7 +346,7 @@ START_TEST(test_embed_many_to_many_and_one_to_one)
 	sql = build_read(&posts, p, &o, &q);
 	/* The target joined with the junction, whose other key is the parent's. */
 	HAS(sql,
-	    "_fb_t.*, coalesce((SELECT pg_catalog.json_agg(_fb_x2) AS j FROM (SELECT"
+	    "_fb_t.*, coalesce((SELECT pg_catalog.json_agg(_fb_x2.*) AS j FROM (SELECT"
 	    " _fb_t1.\"name\" FROM \"public\".\"tags\" AS _fb_t1 JOIN \"public\".\"post_tags\""
 	    " AS _fb_j3 ON _fb_j3.\"tag_id\" = _fb_t1.\"id\" WHERE _fb_j3.\"post_id\" ="
 	    " _fb_t.\"id\") AS _fb_x2), '[]') AS \"tags\", ");
@@ -368,10 +368,10 @@ START_TEST(test_embed_many_to_many_and_one_to_one)
 	/* !inner on a to-one: a lateral join that drops users without one. */
 	HAS(sql,
 	    "SELECT _fb_t.\"id\", _fb_e1.j AS \"profiles\", (SELECT"
-	    " pg_catalog.row_to_json(_fb_x5) AS j FROM (SELECT _fb_t4.\"name\" FROM"
+	    " pg_catalog.row_to_json(_fb_x5.*) AS j FROM (SELECT _fb_t4.\"name\" FROM"
 	    " \"public\".\"users\" AS _fb_t4 WHERE _fb_t4.\"id\" = _fb_t.\"manager_id\" LIMIT 1)"
 	    " AS _fb_x5) AS \"manager\" FROM \"public\".\"users\" AS _fb_t JOIN LATERAL (SELECT"
-	    " pg_catalog.row_to_json(_fb_x3) AS j FROM (SELECT _fb_t2.\"bio\" FROM"
+	    " pg_catalog.row_to_json(_fb_x3.*) AS j FROM (SELECT _fb_t2.\"bio\" FROM"
 	    " \"public\".\"profiles\" AS _fb_t2 WHERE _fb_t2.\"user_id\" = _fb_t.\"id\" LIMIT 1)"
 	    " AS _fb_x3) AS _fb_e1 ON true LIMIT 100");
 }
@@ -410,7 +410,7 @@ START_TEST(test_embed_inner_nested_and_counts)
 	HAS(sql, ") AS _fb_e5 ON _fb_e5.j IS NOT NULL");
 	HAS(sql,
 	    "SELECT _fb_t6.\"body\", _fb_e8.j AS \"users\" FROM \"public\".\"comments\" AS"
-	    " _fb_t6 JOIN LATERAL (SELECT pg_catalog.row_to_json(_fb_x10) AS j FROM (SELECT"
+	    " _fb_t6 JOIN LATERAL (SELECT pg_catalog.row_to_json(_fb_x10.*) AS j FROM (SELECT"
 	    " _fb_t9.\"name\" FROM \"public\".\"users\" AS _fb_t9 WHERE _fb_t9.\"id\" ="
 	    " _fb_t6.\"user_id\" AND (_fb_t9.\"name\" = $2) LIMIT 1) AS _fb_x10) AS _fb_e8 ON"
 	    " true WHERE _fb_t6.\"post_id\" = _fb_t.\"id\"");
@@ -513,9 +513,9 @@ START_TEST(test_csv_max_affected_and_from)
 
 	add_col(p, P_ID, NULL);
 	sql = build_read(&posts, p, &o, &q);
-	HAS(sql, "fluxbase.csv_header(pg_catalog.row_to_json(_fb_h))");
+	HAS(sql, "fluxbase.csv_header(pg_catalog.row_to_json(_fb_h.*))");
 	HAS(sql,
-	    "pg_catalog.string_agg(fluxbase.csv_line(pg_catalog.row_to_json(_fb_src)),"
+	    "pg_catalog.string_agg(fluxbase.csv_line(pg_catalog.row_to_json(_fb_src.*)),"
 	    " pg_catalog.chr(10))");
 
 	/* A function's rows: its call is the FROM item, the count exact. */
@@ -546,7 +546,7 @@ START_TEST(test_csv_max_affected_and_from)
 	HAS(sql, "fluxbase.assert_singular(fluxbase.assert_max_affected(pg_catalog.count(*), 5))");
 	HAS(sql,
 	    "WHERE (_fb_t.\"id\" > $1) RETURNING _fb_t.*), _fb_src AS (SELECT _fb_w.\"title\","
-	    " (SELECT pg_catalog.row_to_json(_fb_x2) AS j FROM (SELECT _fb_t1.\"name\" FROM"
+	    " (SELECT pg_catalog.row_to_json(_fb_x2.*) AS j FROM (SELECT _fb_t1.\"name\" FROM"
 	    " \"public\".\"users\" AS _fb_t1 WHERE _fb_t1.\"id\" = _fb_w.\"author_id\" LIMIT 1)"
 	    " AS _fb_x2) AS \"author\" FROM _fb_w)");
 }
