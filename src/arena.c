@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "format.h"
 #include "log.h"
 
 struct arena_block {
@@ -147,12 +148,12 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	char *p;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = format_v(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		n = 0;
 	p = arena_alloc(a, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	format_v(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
@@ -257,15 +258,21 @@ strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* Written in place when it fits (most do), else again once there
+	 * is room; the text after len is not the string's until len moves. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = format_v(sb->data + sb->len, sb->cap - sb->len, fmt, ap);
 	va_end(ap);
-	if (n <= 0)
+	if (n <= 0) {
+		sb->data[sb->len] = '\0';
 		return;
-	strbuf_reserve(sb, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= sb->cap - sb->len) {
+		strbuf_reserve(sb, (size_t)n);
+		va_start(ap, fmt);
+		format_v(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += (size_t)n;
 }
 

@@ -45,6 +45,7 @@ START_TEST(test_health_ok)
 	rid = http_header(&r, "X-Request-Id");
 	ck_assert_ptr_nonnull(rid);
 	ck_assert_uint_eq(strlen(rid), 32);
+	ck_assert_uint_eq(strspn(rid, "0123456789abcdef"), 32);
 	free(rid);
 	http_resp_free(&r);
 }
