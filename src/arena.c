@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "format.h"
 #include "log.h"
 
 struct arena_block {
@@ -148,12 +147,12 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	char *p;
 
 	va_copy(ap2, ap);
-	n = format_v(NULL, 0, fmt, ap2);
+	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		n = 0;
 	p = arena_alloc(a, (size_t)n + 1);
-	format_v(p, (size_t)n + 1, fmt, ap);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
@@ -261,7 +260,7 @@ strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	/* Written in place when it fits (most do), else again once there
 	 * is room; the text after len is not the string's until len moves. */
 	va_start(ap, fmt);
-	n = format_v(sb->data + sb->len, sb->cap - sb->len, fmt, ap);
+	n = vsnprintf(sb->data + sb->len, sb->cap - sb->len, fmt, ap);
 	va_end(ap);
 	if (n <= 0) {
 		sb->data[sb->len] = '\0';
@@ -270,7 +269,7 @@ strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	if ((size_t)n >= sb->cap - sb->len) {
 		strbuf_reserve(sb, (size_t)n);
 		va_start(ap, fmt);
-		format_v(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
 	sb->len += (size_t)n;

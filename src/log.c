@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "format.h"
 #include "log.h"
 #include "text.h"
 
@@ -187,7 +186,7 @@ static void __attribute__((format(printf, 2, 0)))
 line_vprintf(struct line *l, const char *fmt, va_list ap)
 {
 	size_t room = sizeof(l->buf) - 1 - l->n;
-	int m = format_v(l->buf + l->n, room, fmt, ap);
+	int m = vsnprintf(l->buf + l->n, room, fmt, ap);
 
 	if (m > 0)
 		l->n += (size_t)m < room ? (size_t)m : room - 1;

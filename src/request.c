@@ -286,11 +286,9 @@ request_set_id(struct request *r)
 	static pid_t owner;
 	static unsigned long long counter;
 	const char *given = request_header(r, "X-Request-Id");
-	unsigned long long n;
 
 	if (given != NULL && request_id_is_sane(given)) {
-		/* At most 64 bytes, request_id_is_sane says. */
-		memcpy(r->request_id, given, strlen(given) + 1);
+		snprintf(r->request_id, sizeof(r->request_id), "%s", given);
 		return;
 	}
 	if (owner != log_pid()) {
@@ -300,13 +298,7 @@ request_set_id(struct request *r)
 		sodium_bin2hex(prefix, sizeof(prefix), rnd, sizeof(rnd));
 		owner = log_pid();
 	}
-	/* The prefix's 16 hex digits, then the counter's: "%s%016llx". */
-	_Static_assert(sizeof(r->request_id) > 64, "request ids up to 64 bytes");
-	n = ++counter;
-	memcpy(r->request_id, prefix, 16);
-	for (int i = 31; i >= 16; i--, n >>= 4)
-		r->request_id[i] = "0123456789abcdef"[n & 15];
-	r->request_id[32] = '\0';
+	snprintf(r->request_id, sizeof(r->request_id), "%s%016llx", prefix, ++counter);
 }
 
 int
