@@ -90,6 +90,15 @@ static const struct {
 	{ HTTP_DELETE, "/storage/v1/object/{bucket}/{path*}", "Delete an object" },
 };
 
+/* Successes that are not 200, as the server answers them. */
+static const struct {
+	unsigned method;
+	const char *pattern;
+	const char *status;
+} statuses[] = {
+	{ HTTP_POST, "/auth/v1/logout", "204" },
+};
+
 static const struct {
 	int method;
 	const char *name;
@@ -150,6 +159,15 @@ static const char *const callers[] = {
 	[ACCESS_METRICS] = "The service role.",
 };
 
+static const char *
+status_of(const struct route *rt, unsigned method)
+{
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].method == method && strcmp(statuses[i].pattern, rt->pattern) == 0)
+			return statuses[i].status;
+	return "200";
+}
+
 static struct json_object *
 route_op(const struct route *rt, const char *verb, unsigned method, const char *path)
 {
@@ -177,7 +195,7 @@ route_op(const struct route *rt, const char *verb, unsigned method, const char *
 	json_object_object_add(op, "description", jstr(callers[rt->access]));
 	json_object_object_add(op, "operationId", jstr(opid));
 	json_object_object_add(ok, "description", jstr("Success"));
-	json_object_object_add(responses, "200", ok);
+	json_object_object_add(responses, status_of(rt, method), ok);
 	snprintf(ref, sizeof(ref), "#/components/responses/%s", prefixes[p].error);
 	json_object_object_add(err, "$ref", jstr(ref));
 	json_object_object_add(responses, "default", err);

@@ -308,6 +308,20 @@ START_TEST(test_supabase_document)
 	ck_assert(has_path(doc, "/rest/v1/rpc/add", "post"));
 	ck_assert(has_path(doc, "/rest/v1/", "get"));
 	ck_assert(json_object_object_get_ex(doc, "paths", &paths));
+	/* Each success as the server answers it: logout 204, the others 200. */
+	{
+		struct json_object *item, *op, *resp;
+
+		ck_assert(json_object_object_get_ex(paths, "/auth/v1/logout", &item));
+		ck_assert(json_object_object_get_ex(item, "post", &op));
+		ck_assert(json_object_object_get_ex(op, "responses", &resp));
+		ck_assert(json_object_object_get_ex(resp, "204", NULL));
+		ck_assert(!json_object_object_get_ex(resp, "200", NULL));
+		ck_assert(json_object_object_get_ex(paths, "/auth/v1/user", &item));
+		ck_assert(json_object_object_get_ex(item, "get", &op));
+		ck_assert(json_object_object_get_ex(op, "responses", &resp));
+		ck_assert(json_object_object_get_ex(resp, "200", NULL));
+	}
 	json_object_object_foreach(paths, path, item)
 	{
 		char concrete[600];
