@@ -72,6 +72,21 @@ one_row_body(struct tctx *c)
 		c->opts.body = SQL_BODY_OBJECT;
 }
 
+/* Rows answered as GeoJSON when Accept asks for it, by a read or by a
+ * write that answers its rows (a FeatureCollection, as PostgREST's);
+ * answered is false when no row goes out (406 would be wrong then). */
+static int
+rows_media(struct request *r, struct tctx *c, bool answered)
+{
+	if (!answered || c->opts.body == SQL_BODY_NONE)
+		return 0;
+	if (tables_geojson_media(r, c->t, &c->plan, &c->opts.geojson_fn) < 0)
+		return -1;
+	if (c->opts.geojson_fn != NULL)
+		c->opts.body = SQL_BODY_GEOJSON;
+	return 0;
+}
+
 static int
 no_row(struct request *r, const struct tctx *c, const char *id)
 {
@@ -180,10 +195,8 @@ tables_read_query(struct request *r, struct tctx *c, const char *id, struct sql_
 	c->opts.id = id;
 	if (id != NULL)
 		one_row_body(c);
-	if (tables_geojson_media(r, c->t, &c->plan, &c->opts.geojson_fn) < 0)
+	if (rows_media(r, c, true) < 0)
 		return -1;
-	if (c->opts.geojson_fn != NULL)
-		c->opts.body = SQL_BODY_GEOJSON;
 	sql_build_read(q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
 		return tables_explain(r, c, q);
@@ -402,6 +415,8 @@ tables_insert(struct request *r, struct tctx *c)
 		select_key_columns(r, c);
 	else if (!b.is_array && !c->prefer.ret_given)
 		one_row_body(c);
+	if (rows_media(r, c, c->prefer.ret == RETURN_REPRESENTATION) < 0)
+		return -1;
 	sql_init(&q, r->arena);
 	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols,
 	        c->prefer.resolution, c->prefer.missing_default) < 0)
@@ -464,6 +479,8 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
 		one_row_body(c);
+	if (rows_media(r, c, true) < 0)
+		return -1;
 	sql_init(&q, r->arena);
 	sql_build_update(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
 	if (c->pm.wanted)
@@ -498,6 +515,8 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
 		one_row_body(c);
+	if (rows_media(r, c, want_body) < 0)
+		return -1;
 	sql_init(&q, r->arena);
 	sql_build_delete(&q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
@@ -527,6 +546,8 @@ tables_put(struct request *r, struct tctx *c, const char *id, bool by_filter)
 		c->opts.body = SQL_BODY_NONE;
 	else if (!by_filter)
 		one_row_body(c);
+	if (rows_media(r, c, true) < 0)
+		return -1;
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
 		return response_error(r, 400, by_filter ? "PGRST115" : "VALIDATION",

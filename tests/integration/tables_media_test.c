@@ -86,14 +86,14 @@ START_TEST(test_plans)
 }
 END_TEST
 
-/* The features of a GeoJSON answer (200, application/geo+json, a
+/* The features of a GeoJSON answer (status, application/geo+json, a
  * FeatureCollection); the caller puts the array. */
 static struct json_object *
-geojson_features(struct http_resp *r, struct json_object **root)
+geojson_answer(struct http_resp *r, long status, struct json_object **root)
 {
 	struct json_object *type, *features;
 
-	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	ck_assert_msg(r->status == status, "%ld %s", r->status, r->body);
 	expect_header(r, "Content-Type", "application/geo+json; charset=utf-8");
 	*root = json_tokener_parse(r->body);
 	ck_assert_msg(*root != NULL && json_object_object_get_ex(*root, "type", &type) &&
@@ -102,6 +102,12 @@ geojson_features(struct http_resp *r, struct json_object **root)
 	        json_object_is_type(features, json_type_array),
 	    "not a FeatureCollection: %s", r->body);
 	return features;
+}
+
+static struct json_object *
+geojson_features(struct http_resp *r, struct json_object **root)
+{
+	return geojson_answer(r, 200, root);
 }
 
 /* Feature i: its properties as JSON text (keys sorted by json-c as given)
@@ -202,6 +208,66 @@ START_TEST(test_geojson)
 }
 END_TEST
 
+/* Writes that answer their rows answer them as GeoJSON when asked, as
+ * reads do; one that answers none answers no body, not 406. */
+START_TEST(test_geojson_writes)
+{
+	const char *geo[] = { "Accept: application/geo+json", "Prefer: return=representation",
+		NULL };
+	const char *minimal[] = { "Accept: application/geo+json", "Prefer: return=minimal", NULL };
+	static const char dock[] = "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\"}";
+	struct json_object *root, *features;
+	struct http_resp r;
+
+	tokens();
+	call(&r, "GET", "/tables/places?limit=1", service, NULL, NULL);
+	if (r.status == 404) {
+		fprintf(stderr, "tables_media: no PostGIS, GeoJSON writes not tested\n");
+		http_resp_free(&r);
+		return;
+	}
+	http_resp_free(&r);
+	sql("DELETE FROM place WHERE id >= 10");
+	call(&r, "POST", "/tables/places", service,
+	    "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\",\"loc\":\"SRID=4326;POINT(7 8)\"}",
+	    geo);
+	features = geojson_answer(&r, 201, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 1);
+	expect_feature(features, 0, dock, "{\"type\":\"Point\",\"coordinates\":[7,8]}");
+	json_object_put(root);
+	http_resp_free(&r);
+	call(&r, "POST", "/tables/places", service, "{\"id\":11,\"name\":\"quiet\"}", minimal);
+	ck_assert_msg(r.status == 201 && r.len == 0, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+
+	call(&r, "PATCH", "/tables/places?id=eq.10", service, "{\"name\":\"quay\"}", geo);
+	features = geojson_features(&r, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 1);
+	expect_feature(features, 0, "{\"id\":10,\"name\":\"quay\",\"kind\":\"port\"}",
+	    "{\"type\":\"Point\",\"coordinates\":[7,8]}");
+	json_object_put(root);
+	http_resp_free(&r);
+	/* No geometry among the rows answered: refused before anything is
+	 * written. */
+	call(&r, "PATCH", "/tables/places?id=eq.10&select=id,name", service, "{\"name\":\"pier\"}",
+	    geo);
+	assert_error(&r, 406, "PGRST107");
+	http_resp_free(&r);
+	ck_assert_str_eq(sql("SELECT name FROM place WHERE id = 10"), "quay");
+
+	call(&r, "DELETE", "/tables/places?id=eq.11", service, NULL, geo);
+	features = geojson_features(&r, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 1);
+	expect_feature(features, 0, "{\"id\":11,\"name\":\"quiet\",\"kind\":null}", "null");
+	json_object_put(root);
+	http_resp_free(&r);
+	call(&r, "DELETE", "/tables/places/10", service, NULL, minimal);
+	ck_assert_int_eq(r.status, 204);
+	http_resp_free(&r);
+	ck_assert_str_eq(sql("SELECT count(*) FROM place WHERE id >= 10"), "0");
+}
+END_TEST
+
 TCase *
 tables_media_tcase(void)
 {
@@ -209,5 +275,6 @@ tables_media_tcase(void)
 
 	tcase_add_test(tc, test_plans);
 	tcase_add_test(tc, test_geojson);
+	tcase_add_test(tc, test_geojson_writes);
 	return tc;
 }
