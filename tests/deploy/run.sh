@@ -252,6 +252,13 @@ cases = [
     (501, "NOT_IMPLEMENTED", "FOO /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
     (505, "HTTP_VERSION_NOT_SUPPORTED", "GET /api/v1/health HTTP/1.2\r\nHost: x\r\n\r\n"),
     (401, None, "GET /api/v1/auth/user HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    # A body read whole: over 16 MiB refused from its length alone; a
+    # storage upload streams to the pool, which answers first (no such
+    # bucket).
+    (413, "PAYLOAD_TOO_LARGE", "POST /api/v1/auth/signin HTTP/1.1\r\nHost: x\r\n"
+        "Content-Length: 17000000\r\nConnection: close\r\n\r\n"),
+    (404, None, "POST /api/v1/storage/b1/big.bin HTTP/1.1\r\nHost: x\r\n"
+        "Content-Length: 17000000\r\nConnection: close\r\n\r\n"),
 ]
 bad = []
 for status, code, req in cases:
