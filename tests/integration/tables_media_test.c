@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,38 @@ expect_feature(struct json_object *features, size_t i, const char *properties, c
 	ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), geometry);
 }
 
+/* A GeoJSON answer of one feature, the service role asking. */
+static void
+one_feature(const char *method, const char *path, const char *body, const char **headers,
+    long status, const char *properties, const char *geometry)
+{
+	struct json_object *root, *features;
+	struct http_resp r;
+
+	call(&r, method, path, service, body, headers);
+	features = geojson_answer(&r, status, &root);
+	ck_assert_uint_eq(json_object_array_length(features), 1);
+	expect_feature(features, 0, properties, geometry);
+	json_object_put(root);
+	http_resp_free(&r);
+}
+
+/* Whether the fixture made the place table (PostGIS on this machine). */
+static bool
+have_places(const char *what)
+{
+	struct http_resp r;
+	bool there;
+
+	tokens();
+	call(&r, "GET", "/tables/places?limit=1", service, NULL, NULL);
+	there = r.status != 404;
+	http_resp_free(&r);
+	if (!there)
+		fprintf(stderr, "tables_media: no PostGIS, %s not tested\n", what);
+	return there;
+}
+
 /* place: 1 harbour port (1 2)  2 lighthouse tower (3 4)  3 mill tower (5 6)
  * 4 nowhere, no kind, no location. */
 START_TEST(test_geojson)
@@ -139,15 +172,8 @@ START_TEST(test_geojson)
 	struct json_object *root, *features;
 	struct http_resp r;
 
-	tokens();
-	call(&r, "GET", "/tables/places?limit=1", service, NULL, NULL);
-	if (r.status == 404) {
-		/* No PostGIS on this machine: the fixture made no place table. */
-		fprintf(stderr, "tables_conformance: no PostGIS, GeoJSON not tested\n");
-		http_resp_free(&r);
+	if (!have_places("GeoJSON"))
 		return;
-	}
-	http_resp_free(&r);
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		call(&r, "GET", paths[i], alice, NULL, geo);
@@ -177,13 +203,9 @@ START_TEST(test_geojson)
 	json_object_put(root);
 	http_resp_free(&r);
 	/* By key: one feature, or no row. */
-	call(&r, "GET", "/tables/places/1", service, NULL, geo);
-	features = geojson_features(&r, &root);
-	ck_assert_uint_eq(json_object_array_length(features), 1);
-	expect_feature(features, 0, "{\"id\":1,\"name\":\"harbour\",\"kind\":\"port\"}",
+	one_feature("GET", "/tables/places/1", NULL, geo, 200,
+	    "{\"id\":1,\"name\":\"harbour\",\"kind\":\"port\"}",
 	    "{\"type\":\"Point\",\"coordinates\":[1,2]}");
-	json_object_put(root);
-	http_resp_free(&r);
 	call(&r, "GET", "/tables/places/99", service, NULL, geo);
 	assert_error(&r, 404, "NOT_FOUND");
 	http_resp_free(&r);
@@ -215,38 +237,20 @@ START_TEST(test_geojson_writes)
 	const char *geo[] = { "Accept: application/geo+json", "Prefer: return=representation",
 		NULL };
 	const char *minimal[] = { "Accept: application/geo+json", "Prefer: return=minimal", NULL };
-	static const char dock[] = "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\"}";
-	struct json_object *root, *features;
+	static const char at78[] = "{\"type\":\"Point\",\"coordinates\":[7,8]}";
 	struct http_resp r;
 
-	tokens();
-	call(&r, "GET", "/tables/places?limit=1", service, NULL, NULL);
-	if (r.status == 404) {
-		fprintf(stderr, "tables_media: no PostGIS, GeoJSON writes not tested\n");
-		http_resp_free(&r);
+	if (!have_places("GeoJSON writes"))
 		return;
-	}
-	http_resp_free(&r);
 	sql("DELETE FROM place WHERE id >= 10");
-	call(&r, "POST", "/tables/places", service,
-	    "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\",\"loc\":\"SRID=4326;POINT(7 8)\"}",
-	    geo);
-	features = geojson_answer(&r, 201, &root);
-	ck_assert_uint_eq(json_object_array_length(features), 1);
-	expect_feature(features, 0, dock, "{\"type\":\"Point\",\"coordinates\":[7,8]}");
-	json_object_put(root);
-	http_resp_free(&r);
+	one_feature("POST", "/tables/places",
+	    "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\",\"loc\":\"SRID=4326;POINT(7 8)\"}", geo,
+	    201, "{\"id\":10,\"name\":\"dock\",\"kind\":\"port\"}", at78);
 	call(&r, "POST", "/tables/places", service, "{\"id\":11,\"name\":\"quiet\"}", minimal);
 	ck_assert_msg(r.status == 201 && r.len == 0, "%ld %s", r.status, r.body);
 	http_resp_free(&r);
-
-	call(&r, "PATCH", "/tables/places?id=eq.10", service, "{\"name\":\"quay\"}", geo);
-	features = geojson_features(&r, &root);
-	ck_assert_uint_eq(json_object_array_length(features), 1);
-	expect_feature(features, 0, "{\"id\":10,\"name\":\"quay\",\"kind\":\"port\"}",
-	    "{\"type\":\"Point\",\"coordinates\":[7,8]}");
-	json_object_put(root);
-	http_resp_free(&r);
+	one_feature("PATCH", "/tables/places?id=eq.10", "{\"name\":\"quay\"}", geo, 200,
+	    "{\"id\":10,\"name\":\"quay\",\"kind\":\"port\"}", at78);
 	/* No geometry among the rows answered: refused before anything is
 	 * written. */
 	call(&r, "PATCH", "/tables/places?id=eq.10&select=id,name", service, "{\"name\":\"pier\"}",
@@ -254,13 +258,8 @@ START_TEST(test_geojson_writes)
 	assert_error(&r, 406, "PGRST107");
 	http_resp_free(&r);
 	ck_assert_str_eq(sql("SELECT name FROM place WHERE id = 10"), "quay");
-
-	call(&r, "DELETE", "/tables/places?id=eq.11", service, NULL, geo);
-	features = geojson_features(&r, &root);
-	ck_assert_uint_eq(json_object_array_length(features), 1);
-	expect_feature(features, 0, "{\"id\":11,\"name\":\"quiet\",\"kind\":null}", "null");
-	json_object_put(root);
-	http_resp_free(&r);
+	one_feature("DELETE", "/tables/places?id=eq.11", NULL, geo, 200,
+	    "{\"id\":11,\"name\":\"quiet\",\"kind\":null}", "null");
 	call(&r, "DELETE", "/tables/places/10", service, NULL, minimal);
 	ck_assert_int_eq(r.status, 204);
 	http_resp_free(&r);
