@@ -10,6 +10,11 @@
  *   POST /b/items           INSERT ... RETURNING          (S3)
  *   GET  /b/accel/<name>    X-Accel-Redirect to /static/<name>, no query:
  *                           the floor of an offloaded download (S5o)
+ *   GET  /b/accelq/<name>   the same after reading object <name> of bucket
+ *                           bench as the server does (the same columns, as
+ *                           the superuser: no identity, no policy): the
+ *                           floor of an offloaded download that asks the
+ *                           database once (S5q)
  *   GET  /b/stream/<name>   the file <name> of $BASELINE_STATIC_DIR streamed
  *                           as the server streams one (headers, then
  *                           64 KiB records sent from the page cache): the
@@ -45,6 +50,11 @@ static const char s2_sql[] =
 static const char s3_sql[] =
     "INSERT INTO items (owner, status, title) SELECT r.owner, r.status, r.title FROM"
     " json_populate_record(NULL::items, $1::json) r RETURNING row_to_json(items)::text";
+
+static const char s5q_sql[] =
+    "SELECT size, content_type, etag, cache_control,"
+    " extract(epoch FROM date_trunc('second', updated_at))::bigint, blob_id, active_ok"
+    " FROM storage.objects WHERE bucket_id = 'bench' AND key = $1";
 
 static const char s8_sql[] =
     "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT p.id, p.title,"
@@ -148,6 +158,7 @@ serve(int fd, const char *conninfo, const char *user)
 	PQclear(PQprepare(db, "s1", s1_sql, 1, NULL));
 	PQclear(PQprepare(db, "s2", s2_sql, 0, NULL));
 	PQclear(PQprepare(db, "s3", s3_sql, 1, NULL));
+	PQclear(PQprepare(db, "s5q", s5q_sql, 1, NULL));
 	if (user != NULL)
 		db8 = connect_as_user(conninfo, user);
 	FCGX_Init();
@@ -157,6 +168,21 @@ serve(int fd, const char *conninfo, const char *user)
 		const char *uri = FCGX_GetParam("REQUEST_URI", rq.envp);
 		PGresult *res;
 
+		if (uri != NULL && strncmp(uri, "/b/accelq/", 10) == 0 &&
+		    strstr(uri, "..") == NULL) {
+			const char *v[1] = { uri + 10 };
+
+			res = PQexecPrepared(db, "s5q", 1, v, NULL, NULL, 0);
+			if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+				FCGX_FPrintF(rq.out,
+				    "Status: 200\r\nX-Accel-Redirect: /static/%s\r\n\r\n",
+				    uri + 10);
+			else
+				reply(&rq, 404, "{}");
+			PQclear(res);
+			FCGX_Finish_r(&rq);
+			continue;
+		}
 		if (uri != NULL && strncmp(uri, "/b/accel/", 9) == 0 && strstr(uri, "..") == NULL) {
 			FCGX_FPrintF(rq.out, "Status: 200\r\nX-Accel-Redirect: /static/%s\r\n\r\n",
 			    uri + 9);

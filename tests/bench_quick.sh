@@ -12,11 +12,11 @@ fi
 command -v wrk >/dev/null || { echo "wrk is missing (script/setup installs it)" >&2; exit 1; }
 out=$(BENCH_BIN_DIR="$top_builddir/bench" "$top_srcdir/bench/run" --quick --json)
 echo "$out"
-for id in S1 S2 S3 S4 S5 S5o S5f S8; do
+for id in S1 S2 S3 S4 S5 S5b S5o S5f S5q S8; do
 	echo "$out" | grep -q "{\"id\":\"$id\",\"label\":\"[^\"]*\",\"ours\":[0-9.]*[1-9]" ||
 		{ echo "bench: scenario $id missing or zero" >&2; exit 1; }
 done
-for key in upload_mib_per_s idle_rss_kib growth_100k_kib upload_growth_kib; do
+for key in s5_of_s5b s5o_of_s5f s5o_of_s5q upload_mib_per_s idle_rss_kib growth_100k_kib upload_growth_kib; do
 	echo "$out" | grep -q "\"$key\":-\?[0-9]" || { echo "bench: no $key" >&2; exit 1; }
 done
 # Single-login mode against roles mode, S1-S3 (bench/run --mode single).
