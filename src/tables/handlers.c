@@ -73,12 +73,12 @@ one_row_body(struct tctx *c)
 }
 
 /* Rows answered as GeoJSON when Accept asks for it, by a read or by a
- * write that answers its rows (a FeatureCollection, as PostgREST's);
- * answered is false when no row goes out (406 would be wrong then). */
+ * write that answers its rows (a FeatureCollection, as PostgREST's); a
+ * write that answers none has no body, and no 406 either. */
 static int
-rows_media(struct request *r, struct tctx *c, bool answered)
+rows_media(struct request *r, struct tctx *c)
 {
-	if (!answered || c->opts.body == SQL_BODY_NONE)
+	if (c->opts.body == SQL_BODY_NONE)
 		return 0;
 	if (tables_geojson_media(r, c->t, &c->plan, &c->opts.geojson_fn) < 0)
 		return -1;
@@ -195,7 +195,7 @@ tables_read_query(struct request *r, struct tctx *c, const char *id, struct sql_
 	c->opts.id = id;
 	if (id != NULL)
 		one_row_body(c);
-	if (rows_media(r, c, true) < 0)
+	if (rows_media(r, c) < 0)
 		return -1;
 	sql_build_read(q, c->t, &c->plan, &c->opts);
 	if (c->pm.wanted)
@@ -415,7 +415,8 @@ tables_insert(struct request *r, struct tctx *c)
 		select_key_columns(r, c);
 	else if (!b.is_array && !c->prefer.ret_given)
 		one_row_body(c);
-	if (rows_media(r, c, c->prefer.ret == RETURN_REPRESENTATION) < 0)
+	/* headers-only keeps a body of the key columns, for Location alone. */
+	if (c->prefer.ret == RETURN_REPRESENTATION && rows_media(r, c) < 0)
 		return -1;
 	sql_init(&q, r->arena);
 	if (sql_build_insert(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols,
@@ -479,7 +480,7 @@ tables_update(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
 		one_row_body(c);
-	if (rows_media(r, c, true) < 0)
+	if (rows_media(r, c) < 0)
 		return -1;
 	sql_init(&q, r->arena);
 	sql_build_update(&q, c->t, &c->plan, &c->opts, b.json, b.cols, b.ncols);
@@ -515,7 +516,7 @@ tables_delete(struct request *r, struct tctx *c, const char *id)
 		c->opts.body = SQL_BODY_NONE;
 	else if (id != NULL)
 		one_row_body(c);
-	if (rows_media(r, c, want_body) < 0)
+	if (rows_media(r, c) < 0)
 		return -1;
 	sql_init(&q, r->arena);
 	sql_build_delete(&q, c->t, &c->plan, &c->opts);
@@ -546,7 +547,7 @@ tables_put(struct request *r, struct tctx *c, const char *id, bool by_filter)
 		c->opts.body = SQL_BODY_NONE;
 	else if (!by_filter)
 		one_row_body(c);
-	if (rows_media(r, c, true) < 0)
+	if (rows_media(r, c) < 0)
 		return -1;
 	/* The key in the body, if any, must be the one in the URL. */
 	if (c->body_key != NULL && strcmp(c->body_key, id) != 0)
